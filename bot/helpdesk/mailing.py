@@ -76,6 +76,7 @@ def send_to_helpdesk(session: Session, settings: AccessSettings, ticket: Ticket)
         settings,
         ticket,
         subject=messages.SUBJECT_TO_HELPDESK.format(number=ticket.number, subject=ticket.subject),
+        reply_to_address=ticket.contact_email,
     )
     _send(
         session,

@@ -132,3 +132,30 @@ def category_label(category: str) -> str:
 
 def priority_label(priority: str) -> str:
     return PRIORITY_LABELS.get(priority, priority)
+
+# Measures (`/tickets stats`, `extranet-bot tickets stats`).
+STATS_TITLE = "Helpdesk : tickets ouverts et délais (30 derniers jours)"
+STATS_OPEN_TOTAL = "Tickets ouverts"
+STATS_OPEN_STATUS = "Ouverts — {label}"
+STATS_OPEN_CATEGORY = "Ouverts — {label}"
+STATS_OPENED = "Tickets reçus (30 j)"
+STATS_RESOLVED = "Tickets résolus (30 j)"
+STATS_FIRST_RESPONSE = "Délai médian de première réponse"
+STATS_RESOLUTION = "Délai médian de résolution"
+STATS_DEFLECTION = "Questions réglées par la FAQ"
+STATS_DEFLECTION_VALUE = "{rate} % ({deflected} sur {questions})"
+STATS_NONE = "—"
+
+
+def duration_fr(seconds: float | None) -> str:
+    """« 2 h 05 min », « 3 j 4 h », « 12 min »: readable at a glance."""
+    if seconds is None:
+        return STATS_NONE
+    minutes = round(seconds / 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} j {hours} h"
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min"

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access.clock import as_utc, utcnow
+from bot.helpdesk import messages
 from bot.helpdesk.models import OPEN_STATUSES, Category, Status, Ticket
 
 WINDOW = timedelta(days=30)
@@ -65,6 +66,38 @@ class TicketStats:
             "median_resolution_seconds": seconds(self.median_resolution),
             "faq_deflection": deflection,
         }
+
+
+def stats_rows(result: TicketStats) -> list[tuple[str, str]]:
+    """The measures as (French label, value) rows, for a table in any transport."""
+    rows = [(messages.STATS_OPEN_TOTAL, str(result.open_total))]
+    for status, count in result.open_by_status.items():
+        label = messages.status_label(status)
+        rows.append((messages.STATS_OPEN_STATUS.format(label=label), str(count)))
+    for category, count in result.open_by_category.items():
+        label = messages.category_label(category)
+        rows.append((messages.STATS_OPEN_CATEGORY.format(label=label), str(count)))
+    rows.append((messages.STATS_OPENED, str(result.opened)))
+    rows.append((messages.STATS_RESOLVED, str(result.resolved)))
+
+    def seconds(value: timedelta | None) -> float | None:
+        return None if value is None else value.total_seconds()
+
+    rows.append(
+        (messages.STATS_FIRST_RESPONSE, messages.duration_fr(seconds(result.median_first_response)))
+    )
+    rows.append((messages.STATS_RESOLUTION, messages.duration_fr(seconds(result.median_resolution))))
+    deflection = result.deflection
+    if deflection is not None and deflection.rate is not None:
+        value = messages.STATS_DEFLECTION_VALUE.format(
+            rate=round(deflection.rate * 100),
+            deflected=deflection.deflected,
+            questions=deflection.questions,
+        )
+    else:
+        value = messages.STATS_NONE
+    rows.append((messages.STATS_DEFLECTION, value))
+    return rows
 
 
 def _median(durations: list[timedelta]) -> timedelta | None:
