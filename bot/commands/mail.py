@@ -39,7 +39,9 @@ def _ingest_one(settings: Settings, database: Database, raw: bytes) -> IngestRes
 
 def _describe(result: IngestResult) -> str:
     if result.outcome == "created":
-        missing = f" (identification requested: {len(result.missing)} field(s))" if result.missing else ""
+        missing = (
+            f" (identification requested: {len(result.missing)} field(s))" if result.missing else ""
+        )
         return f"created {result.number}{missing}"
     if result.outcome in ("appended", "duplicate"):
         return f"{result.outcome} {result.number}"
@@ -82,6 +84,8 @@ def ingest_command(app: AppContext, maildir: Path | None) -> None:
         message.add_flag("S")
         box[key] = message
     summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items()))
-    click.echo(f"Maildir processed: {summary or 'nothing new'}" + (f", {failed} failed" if failed else ""))
+    click.echo(
+        f"Maildir processed: {summary or 'nothing new'}" + (f", {failed} failed" if failed else "")
+    )
     if failed:
         raise click.ClickException(f"{failed} message(s) could not be ingested; see the log")

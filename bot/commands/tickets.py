@@ -16,7 +16,9 @@ def tickets() -> None:
     pass
 
 
-@tickets.command("stats", help="Open tickets, median response and resolution times, FAQ deflection.")
+@tickets.command(
+    "stats", help="Open tickets, median response and resolution times, FAQ deflection."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
 def stats_command(app: AppContext, as_json: bool) -> None:

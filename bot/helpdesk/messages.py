@@ -133,6 +133,7 @@ def category_label(category: str) -> str:
 def priority_label(priority: str) -> str:
     return PRIORITY_LABELS.get(priority, priority)
 
+
 # Measures (`/tickets stats`, `extranet-bot tickets stats`).
 STATS_TITLE = "Helpdesk : tickets ouverts et délais (30 derniers jours)"
 STATS_OPEN_TOTAL = "Tickets ouverts"

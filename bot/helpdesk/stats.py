@@ -86,7 +86,9 @@ def stats_rows(result: TicketStats) -> list[tuple[str, str]]:
     rows.append(
         (messages.STATS_FIRST_RESPONSE, messages.duration_fr(seconds(result.median_first_response)))
     )
-    rows.append((messages.STATS_RESOLUTION, messages.duration_fr(seconds(result.median_resolution))))
+    rows.append(
+        (messages.STATS_RESOLUTION, messages.duration_fr(seconds(result.median_resolution)))
+    )
     deflection = result.deflection
     if deflection is not None and deflection.rate is not None:
         value = messages.STATS_DEFLECTION_VALUE.format(

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from access.db import Database
 from access.models import Account, Assignment, Establishment, Function, Person
 from bot.helpdesk.validation import TicketForm
+from bot.settings import Settings
+from tests.smtp_server import SmtpServer, smtp_server  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -67,3 +69,9 @@ def make_form(**overrides: object) -> TicketForm:
 def session(db: Database) -> Iterator[Session]:
     with db.session() as opened:
         yield opened
+
+
+@pytest.fixture
+def mail_settings(settings: Settings, smtp_server: SmtpServer) -> Settings:  # noqa: F811
+    """Settings that deliver the outbox to the real test SMTP server."""
+    return settings.model_copy(update=smtp_server.settings_update())
