@@ -31,6 +31,7 @@ from bot.conversation.replies import (
 )
 from bot.conversation.tickets_views import (
     CLAIM,
+    FASE_FORM_ID,
     FORM_ID,
     OPEN,
     PRIORITY,
@@ -256,6 +257,7 @@ def _record_faq_ticket(usage: Any) -> None:
 
 
 @form(FORM_ID)
+@form(FASE_FORM_ID)
 def submit_ticket(turn: Turn) -> Replies:
     assert turn.submission is not None
     context = dict(turn.submission.context)

@@ -36,6 +36,9 @@ from bot.helpdesk.tickets import Notice
 from bot.helpdesk.validation import MAX_LENGTHS
 
 FORM_ID = "ticket"
+# The same form with the FASE confirmation box: another id, so Slack replaces the modal
+# (`response_action: update`) instead of only showing errors on it.
+FASE_FORM_ID = "ticket_fase"
 REPLY_FORM_ID = "ticket_reply"
 OPEN = "tickets.open"
 CLAIM = "tickets.claim"
@@ -153,6 +156,7 @@ def ticket_form(
                 kind=FieldKind.MULTI_SELECT,
                 required=False,
                 options=(Option("yes", messages.CONFIRM_FASE_OPTION),),
+                hint=messages.CONFIRM_FASE_NEEDED,
             )
         )
     fields += [
@@ -196,12 +200,15 @@ def ticket_form(
     form_context = dict(context or {})
     # One key per form shown: a double submit or a retried delivery finds the same ticket.
     form_context.setdefault("key", uuid.uuid4().hex)
+    intro: tuple[Text, ...] = (Text(messages.FORM_INTRO),)
+    if confirm_fase:
+        intro = (*intro, Text(messages.FASE_UNKNOWN))
     return Form(
-        FORM_ID,
+        FASE_FORM_ID if confirm_fase else FORM_ID,
         messages.FORM_TITLE,
         tuple(fields),
         submit_label=messages.FORM_SUBMIT,
-        intro=(Text(messages.FORM_INTRO),),
+        intro=intro,
         context=form_context,
         errors=dict(errors or {}),
     )

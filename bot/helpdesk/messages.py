@@ -104,7 +104,9 @@ RESOLUTION_THANKS = "Merci ! Le ticket {number} est clôturé."
 RESOLUTION_REOPENED = "Le ticket {number} est rouvert : un agent du helpdesk reprend votre demande."
 
 TICKET_OPENED = "Votre demande est enregistrée sous le numéro {number}."
-TICKET_ANSWER_HERE = "Le helpdesk vous répondra ici, dans ce fil ; vous pouvez y ajouter un message."
+TICKET_ANSWER_HERE = (
+    "Le helpdesk vous répondra ici, dans ce fil ; vous pouvez y ajouter un message."
+)
 TICKET_ANSWER_BY_EMAIL = "Le helpdesk vous répondra par e-mail ({email})."
 TICKET_ALREADY_OPENED = "Cette demande est déjà enregistrée sous le numéro {number}."
 
