@@ -107,10 +107,8 @@ def _agent(turn: Turn) -> Actor:
         with turn.db.session() as session:
             person = session.get(Person, turn.speaker.person_id)
             name = person.display_name if person else ""
-    ref = f"{turn.speaker.transport}:{turn.speaker.user_id}"
-    if turn.speaker.transport == "slack":
-        ref = f"slack:{turn.speaker.user_id}"
-    return Actor(ref[:64], name or turn.speaker.user_id)
+    # Unknown agents stay nameless: e-mails then speak for « le helpdesk Extranet ».
+    return Actor(f"{turn.speaker.transport}:{turn.speaker.user_id}"[:64], name)
 
 
 def _requester_actor(turn: Turn, ticket: Ticket) -> Actor:

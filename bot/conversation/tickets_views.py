@@ -237,7 +237,11 @@ def _fase_text(ticket: Ticket, establishment: str | None) -> str:
 
 
 def assignee_text(ticket: Ticket) -> str:
-    return ticket.assignee_name or ticket.assignee_ref or messages.UNASSIGNED
+    if ticket.assignee_name:
+        return ticket.assignee_name
+    if ticket.assignee_ref:
+        return ticket.assignee_ref.partition(":")[2] or ticket.assignee_ref
+    return messages.UNASSIGNED
 
 
 def triage_message(ticket: Ticket, *, establishment: str | None = None) -> Message:
