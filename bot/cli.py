@@ -16,6 +16,7 @@ from bot.settings import Settings
 COMMANDS: list[tuple[str, str]] = [
     ("bot.commands.db", "db"),
     ("bot.commands.console", "console"),
+    ("bot.commands.worker", "worker"),
 ]
 
 
