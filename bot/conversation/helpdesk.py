@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from bot.conversation import command, home, message, router
+from bot.conversation import action, command, home, message, router
 from bot.conversation import messages as msg
 from bot.conversation.replies import (
     Block,
@@ -173,12 +173,12 @@ def contact_button(turn: Turn, question: str, faq_ids: Sequence[str], usage_id: 
     return tickets_button(question, faq_ids, usage_id)
 
 
-@router.action("faq.helpful")
+@action("faq.helpful")
 def on_helpful(turn: Turn) -> Message:
     return _feedback(turn, HELPFUL)
 
 
-@router.action("faq.not_helpful")
+@action("faq.not_helpful")
 def on_not_helpful(turn: Turn) -> Message:
     return _feedback(turn, NOT_HELPFUL)
 
@@ -202,7 +202,7 @@ def _feedback(turn: Turn, outcome: str) -> Message:
     return Message(*blocks, replace=True)
 
 
-@router.action("faq.show")
+@action("faq.show")
 def on_suggestion(turn: Turn) -> Message:
     assert turn.action is not None
     usage_id, entry_id = _parse(turn.action.value)
@@ -213,7 +213,7 @@ def on_suggestion(turn: Turn) -> Message:
     return answer_message(entry, usage_id)
 
 
-@router.action("faq.contact")
+@action("faq.contact")
 def on_contact(turn: Turn) -> Message:
     usage_id, _ = _parse(turn.action.value if turn.action else "{}")
     record_outcome(turn, usage_id, "contact")

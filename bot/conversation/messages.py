@@ -35,9 +35,11 @@ HELP_LINES = {
     "question": "• Posez votre question en m'écrivant ici, ou avec /helpdesk question …",
     "extranet": "• /extranet : votre accès (établissements, fonction, statut du compte) et, selon "
     "le cas, le renvoi de votre invitation ou un lien pour changer votre mot de passe",
-    "lier": "• /extranet lier : relier votre compte Slack à votre fiche, avec un code reçu par e-mail",
+    "lier": "• /extranet lier : relier votre compte Slack à votre fiche, "
+    "avec un code reçu par e-mail",
     "ticket": "• /helpdesk ticket : écrire au helpdesk",
-    "invite-team": "• /invite-team : (directions) la liste de votre équipe et l'envoi des invitations",
+    "invite-team": "• /invite-team : (directions) la liste de votre équipe "
+    "et l'envoi des invitations",
     "team": "• /team : (directions) votre équipe, avec des filtres",
     "access": "• /access NOM : (directions) l'accès d'une personne et ses missions",
 }
@@ -52,7 +54,10 @@ FAQ_THANKS = "Merci pour votre retour !"
 FAQ_SORRY = (
     "Désolé que cette réponse ne vous aide pas. Le helpdesk peut vous répondre personnellement."
 )
-FAQ_UNSURE = "Je ne suis pas sûr d'avoir bien compris. Votre question ressemble-t-elle à l'une de celles-ci ?"
+FAQ_UNSURE = (
+    "Je ne suis pas sûr d'avoir bien compris. "
+    "Votre question ressemble-t-elle à l'une de celles-ci ?"
+)
 FAQ_NO_ANSWER = (
     "Je n'ai pas de réponse à cette question dans la FAQ de l'Extranet. "
     "Le helpdesk peut vous aider."

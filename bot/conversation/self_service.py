@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from access import audit
 from access.clock import as_utc, utcnow
 from access.models import AccountStatus, Assignment, Establishment, Person
-from bot.conversation import command, form, home
+from bot.conversation import action, command, form, home
 from bot.conversation import messages as msg
 from bot.conversation.forms import format_date
 from bot.conversation.links import METHOD_CODE, get_link, link_row, save_link
@@ -30,7 +30,6 @@ from bot.conversation.replies import (
     Table,
     Text,
 )
-from bot.conversation.router import router
 from bot.conversation.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -139,7 +138,7 @@ def home_situation(turn: Turn) -> list[Block]:
     return situation_blocks(turn)
 
 
-@router.action("self.resend_invitation")
+@action("self.resend_invitation")
 def on_resend_invitation(turn: Turn) -> Message:
     if turn.speaker.person_id is None:
         return Message(msg.SELF_NEEDS_LINK)
@@ -151,7 +150,7 @@ def on_resend_invitation(turn: Turn) -> Message:
     return Message(msg.INVITATION_NOT_RESENT.format(reason=outcome.label))
 
 
-@router.action("self.reset_password")
+@action("self.reset_password")
 def on_reset_password(turn: Turn) -> Message:
     if turn.speaker.person_id is None:
         return Message(msg.SELF_NEEDS_LINK)
@@ -200,12 +199,12 @@ def on_link(turn: Turn) -> Message | Form:
     return link_form()
 
 
-@router.action("self.link")
+@action("self.link")
 def on_link_button(turn: Turn) -> Form:
     return link_form()
 
 
-@router.action("self.link_code")
+@action("self.link_code")
 def on_code_button(turn: Turn) -> Form:
     return code_form()
 
@@ -260,19 +259,25 @@ def confirm_code(turn: Turn, code: str) -> Message:
     transport, user_id = turn.speaker.transport, turn.speaker.user_id
     with turn.db.transaction() as session:
         link = get_link(session, transport, user_id)
-        if link is None or link.pending_person_id is None:
-            return Message(msg.LINK_NO_PENDING)
-        person_id = link.pending_person_id
-        ok = _CODE.match(code) is not None and tokens.check_code(
-            session, person_id=person_id, code=code, subject=_subject(turn)
-        )
-        audit.record(
-            session,
-            actor=turn.actor,
-            action="chat.linked" if ok else "chat.link_code_rejected",
-            target_type="person",
-            target_id=person_id,
-        )
+        person_id = link.pending_person_id if link is not None else None
+        if person_id is None:
+            ok = False
+        else:
+            ok = _CODE.match(code) is not None and tokens.check_code(
+                session, person_id=person_id, code=code, subject=_subject(turn)
+            )
+            audit.record(
+                session,
+                actor=turn.actor,
+                action="chat.linked" if ok else "chat.link_code_rejected",
+                target_type="person",
+                target_id=person_id,
+            )
+    if person_id is None:
+        if turn.speaker.person_id is not None:
+            name = describe_person(turn.db, turn.speaker.person_id)
+            return Message(msg.LINK_ALREADY.format(name=name))
+        return Message(msg.LINK_NO_PENDING)
     if not ok:
         return Message(msg.LINK_BAD_CODE)
     with turn.db.transaction() as session:
