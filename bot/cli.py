@@ -19,6 +19,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("bot.commands.team", "team"),
     ("bot.commands.demo", "demo"),
     ("bot.commands.console", "console"),
+    ("bot.commands.worker", "worker"),
+    ("bot.commands.tickets", "tickets"),
+    ("bot.commands.mail", "mail"),
 ]
 
 
