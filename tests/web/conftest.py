@@ -16,7 +16,8 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
-from access import outbox, tokens
+from access import mail, outbox, tokens
+from access.clock import utcnow
 from access.db import Database
 from access.models import AccountStatus, Person
 from bot.settings import Settings
@@ -148,6 +149,37 @@ def invitation_token(db: Database, person_id: int, *, ttl: timedelta = timedelta
             email=person.proeco_email,
             ttl=ttl,
         )
+
+
+def send_invitation(site: Site, person_id: int) -> None:
+    """Put the person's invitation e-mail in the outbox, as the invitation service writes it."""
+    ttl = timedelta(days=site.settings.invitation_ttl_days)
+    with site.db.transaction() as session:
+        person = session.get(Person, person_id)
+        assert person is not None and person.proeco_email
+        school = person.assignments[0].establishment
+        raw = tokens.issue(
+            session,
+            purpose=tokens.INVITATION,
+            person_id=person_id,
+            email=person.proeco_email,
+            ttl=ttl,
+        )
+        message = mail.render(
+            site.settings,
+            "invitation",
+            to=(person.display_name, person.proeco_email),
+            context={
+                "person_name": person.display_name,
+                "school_name": school.name,
+                "fase": school.fase,
+                "director_name": None,
+                "link": mail.activation_link(site.settings, raw),
+                "valid_days": site.settings.invitation_ttl_days,
+                "expires_at": utcnow() + ttl,
+            },
+        )
+        outbox.enqueue(session, message, kind="invitation", person_id=person_id)
 
 
 def account_status(db: Database, person_id: int) -> tuple[str, str | None]:
