@@ -10,7 +10,6 @@ the next successful sign-in.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from access import account_messages as msg
 from access.config import DEFAULT_DATA_DIR
+from access.text import fold
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -33,12 +33,6 @@ _MIN_FRAGMENT = 3
 _PARTICLES = frozenset(
     {"de", "du", "des", "del", "della", "der", "den", "van", "von", "le", "la", "les", "di", "da"}
 )
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form: "Éloïse" and "eloise" compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 @lru_cache(maxsize=4)
