@@ -18,6 +18,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("bot.commands.proeco", "proeco"),
     ("bot.commands.team", "team"),
     ("bot.commands.console", "console"),
+    ("bot.commands.socket", "socket"),
     ("bot.commands.worker", "worker"),
 ]
 
