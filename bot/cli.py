@@ -17,6 +17,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("bot.commands.db", "db"),
     ("bot.commands.proeco", "proeco"),
     ("bot.commands.team", "team"),
+    ("bot.commands.demo", "demo"),
     ("bot.commands.console", "console"),
     ("bot.commands.worker", "worker"),
     ("bot.commands.tickets", "tickets"),
