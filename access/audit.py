@@ -1,0 +1,40 @@
+"""The append-only audit log. Call `record` inside the transaction that makes the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from access.models import AuditEntry, Person
+
+PROECO_SYNC = "proeco-sync"
+SYSTEM = "system"
+
+
+def actor_of(person: Person | None) -> str:
+    return f"person:{person.id}" if person is not None else SYSTEM
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: object | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    session.add(entry)
+    return entry

@@ -1,0 +1,53 @@
+"""Settings of the access module (database, mail, links).
+
+One settings object is built at the edge (CLI, web app) and passed down; nothing deep in the
+code reads the environment, so tests can run several configurations side by side.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+
+
+class AccessSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    database_url: str = "sqlite:///extranet-bot.db"
+
+    mail_backend: Literal["smtp", "file"] = "file"
+    mail_dir: Path = Path("mail-out")
+    mail_from: str = "Extranet <no-reply@localhost>"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    smtp_timeout_seconds: float = 30.0
+    outbox_concurrency: int = 4
+    outbox_max_attempts: int = 8
+    outbox_batch_size: int = 200
+
+    public_base_url: str = "http://localhost:8000"
+    extranet_url: str = "https://extranet.segec.be"
+    helpdesk_email: str = "help.extranet@segec.be"
+
+    invitation_ttl_days: int = 7
+    invitation_cooldown_seconds: int = 180
+    reset_ttl_minutes: int = 60
+
+    data_dir: Path = DEFAULT_DATA_DIR
+
+    @property
+    def profiles_file(self) -> Path:
+        return self.data_dir / "access-profiles.yaml"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.data_dir / "templates"

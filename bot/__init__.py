@@ -1,0 +1,1 @@
+"""Transports (Slack, terminal console, web pages), the helpdesk and the conversation layer."""

@@ -1,0 +1,1 @@
+"""One module per `extranet-bot` sub-command group; `bot.cli` assembles them."""
