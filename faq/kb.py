@@ -81,7 +81,7 @@ class KnowledgeBase:
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=_Loader)  # noqa: S506 - safe loader
+            return yaml.load(handle, Loader=_Loader)
     except (OSError, yaml.YAMLError) as exc:
         raise KnowledgeBaseError(f"{path}: cannot read YAML: {exc}") from exc
 

@@ -88,17 +88,24 @@ class Normalizer:
         self._words = {v: c for v, c in lexicon.synonyms.items() if " " not in v}
 
     def words(self, text: str) -> list[str]:
-        """Folded topic words of the text: synonyms applied, stop words and single letters removed."""
+        """Folded topic words: synonyms applied, stop words and single letters removed."""
         folded = fold(text)
         if self._phrases is not None:
             folded = self._phrases.sub(lambda m: self.lexicon.synonyms[m.group(0)], folded)
         result: list[str] = []
         for word in folded.split():
-            word = self._words.get(word, word)
+            word = self._canonical(word)
             if word in self.lexicon.stopwords or (len(word) < 2 and not word.isdigit()):
                 continue
             result.append(word)
         return result
+
+    def _canonical(self, word: str) -> str:
+        found = self._words.get(word)
+        if found is None and len(word) > 3 and word[-1] in "sx":
+            # Variants are listed in the singular; « modifications » is « modification ».
+            found = self._words.get(word[:-1])
+        return found or word
 
     def stems(self, text: str) -> list[str]:
         """Stems of the topic words, in order, duplicates kept."""
