@@ -51,7 +51,7 @@ class Tuning:
     # runner-up (intercept first).
     calibration: tuple[float, ...] = (-5.762, 2.978, 8.55, 2.781)
     threshold: float = 0.6
-    suggestion_floor: float = 0.15
+    suggestion_floor: float = 0.25
     # A typo is one edit (two from 8 letters on), a swap of neighbours counting as one.
     typo_min_length: int = 5
     typo_long_word: int = 8

@@ -3,8 +3,9 @@
 The table lives on its own ``MetaData`` (``faq.usage.metadata``) so that the FAQ package stays
 independent of the access module; migration ``0003_faq_usage`` creates it.
 
-Every function takes a SQLAlchemy ``Session`` and never commits: the caller decides the unit of
-work (for example ``with database.transaction() as session: record_question(session, ...)``).
+Every function takes a SQLAlchemy ``Session`` or an ``Engine``. With a session nothing is
+committed: the caller owns the unit of work (``with database.transaction() as session: ...``).
+With an engine, each call runs in its own transaction and commits.
 
 Privacy: the question text is kept (the helpdesk needs it to see what people ask) but e-mail
 addresses and phone numbers typed into it are masked, and ``user_ref`` must be an opaque
@@ -14,12 +15,14 @@ reference (a chat user id), never an e-mail address or a name.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, get_args
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from faq.normalize import MAX_QUESTION_CHARS, fold
@@ -72,6 +75,18 @@ def _as_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
+Bind = Session | Engine
+
+
+@contextmanager
+def _session(bind: Bind) -> Iterator[Session]:
+    if isinstance(bind, Session):
+        yield bind
+        return
+    with Session(bind) as session, session.begin():
+        yield session
+
+
 def mask_personal_data(text: str) -> str:
     return _PHONE.sub("[téléphone]", _EMAIL.sub("[e-mail]", text))
 
@@ -85,7 +100,7 @@ def topic_of(question: str) -> str:
 
 
 def record_question(
-    session: Session,
+    bind: Bind,
     *,
     user_ref: str | None,
     question: str,
@@ -103,38 +118,42 @@ def record_question(
     if not 0.0 <= score <= 1.0:
         raise ValueError("score must be between 0 and 1")
     text = mask_personal_data(question[:MAX_QUESTION_CHARS])
-    result = session.execute(
-        faq_questions.insert().values(
-            asked_at=asked_at or _now(),
-            user_ref=user_ref,
-            channel=channel,
-            question=text,
-            topic=topic_of(text),
-            entry_id=entry_id,
-            score=float(score),
-            suggestions=list(suggestions)[:10],
-            outcome=None,
-            outcome_at=None,
+    with _session(bind) as session:
+        result = session.execute(
+            faq_questions.insert().values(
+                asked_at=asked_at or _now(),
+                user_ref=user_ref,
+                channel=channel,
+                question=text,
+                topic=topic_of(text),
+                entry_id=entry_id,
+                score=float(score),
+                suggestions=list(suggestions)[:10],
+                outcome=None,
+                outcome_at=None,
+            )
         )
-    )
-    return int(result.inserted_primary_key[0])
+        return int(result.inserted_primary_key[0])
 
 
-def record_outcome(session: Session, *, question_id: int, outcome: Outcome) -> None:
+def record_outcome(bind: Bind, *, question_id: int, outcome: Outcome) -> None:
     """What happened after the answer. A ticket, once opened, is not overwritten by feedback."""
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
-    table = faq_questions
-    current = session.execute(
-        sa.select(table.c.outcome).where(table.c.id == question_id)
-    ).one_or_none()
-    if current is None:
-        raise LookupError(f"no FAQ question with id {question_id}")
-    if current.outcome == "ticket_opened" and outcome != "ticket_opened":
-        return
-    session.execute(
-        table.update().where(table.c.id == question_id).values(outcome=outcome, outcome_at=_now())
-    )
+    with _session(bind) as session:
+        table = faq_questions
+        current = session.execute(
+            sa.select(table.c.outcome).where(table.c.id == question_id)
+        ).one_or_none()
+        if current is None:
+            raise LookupError(f"no FAQ question with id {question_id}")
+        if current.outcome == "ticket_opened" and outcome != "ticket_opened":
+            return
+        session.execute(
+            table.update()
+            .where(table.c.id == question_id)
+            .values(outcome=outcome, outcome_at=_now())
+        )
 
 
 @dataclass(frozen=True)
@@ -157,13 +176,21 @@ def _unsettled() -> sa.ColumnElement[bool]:
 
 
 def unanswered_report(
-    session: Session, *, limit: int = 20, since: datetime | None = None
+    bind: Bind, *, limit: int = 20, since: datetime | None = None
 ) -> list[UnansweredQuestion]:
     """Most frequent questions the FAQ did not answer, or answered unhelpfully, most first."""
     table = faq_questions
     condition = _unsettled()
     if since is not None:
         condition = sa.and_(condition, table.c.asked_at >= since)
+    with _session(bind) as session:
+        return _report(session, condition, limit)
+
+
+def _report(
+    session: Session, condition: sa.ColumnElement[bool], limit: int
+) -> list[UnansweredQuestion]:
+    table = faq_questions
     count = sa.func.count().label("count")
     groups = session.execute(
         sa.select(
@@ -203,7 +230,7 @@ def unanswered_report(
     ]
 
 
-def deflection(session: Session, *, since: datetime | None = None) -> dict[str, float | int]:
+def deflection(bind: Bind, *, since: datetime | None = None) -> dict[str, float | int]:
     """How many questions the FAQ settled without the helpdesk.
 
     ``deflected``: answered by the FAQ and then marked helpful, or left without feedback and
@@ -232,7 +259,8 @@ def deflection(session: Session, *, since: datetime | None = None) -> dict[str, 
     )
     if since is not None:
         query = query.where(table.c.asked_at >= since)
-    row = session.execute(query).one()
+    with _session(bind) as session:
+        row = session.execute(query).one()
     asked = int(row.asked or 0)
     deflected = int(row.deflected or 0)
     answered_count = int(row.answered or 0)

@@ -167,3 +167,18 @@ def test_report_command_prints_the_unanswered_questions(db: Database, tmp_path) 
         text=True,
     )
     assert text.returncode == 0 and "wifi ne marche pas" in text.stdout
+
+
+def test_an_engine_can_be_passed_and_each_call_commits(db: Database) -> None:
+    question_id = record_question(
+        db.engine,
+        user_ref=None,
+        question="numéro fase",
+        entry_id="fase-numero",
+        score=0.93,
+        suggestions=[],
+        channel="console",
+    )
+    record_outcome(db.engine, question_id=question_id, outcome="helpful")
+    assert deflection(db.engine)["deflected"] == 1
+    assert unanswered_report(db.engine) == []
