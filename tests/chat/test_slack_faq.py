@@ -62,7 +62,7 @@ def test_a_mention_is_answered_in_its_thread(slack: SlackClient, fake: FakeSlack
 def test_helpdesk_question_out_of_domain_offers_the_helpdesk(
     slack: SlackClient, fake: FakeSlack, db: Database
 ) -> None:
-    slack.command(USER, "/helpdesk", "question quelle est la météo à Namur demain ?")
+    slack.command(USER, "/helpdesk", "question quel temps fera-t-il demain à la mer ?")
     fake.wait_for("chat.postMessage")
     text = fake.sent()[-1].all_text()
     assert "Je n'ai pas de réponse" in text and "Contacter le helpdesk" in text
