@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from access.demo import DEMO_DIRECTOR_EMAIL, DEMO_FASE, load_demo
+from access.demo import DEMO_DIRECTOR_EMAIL, DEMO_FASE, load_demo_data
 from access.errors import AccessError
 from access.team import team_of
 from bot.commands.context import AppContext, pass_app
@@ -17,10 +17,10 @@ from bot.commands.team import render_team
 def demo(app: AppContext) -> None:
     db = app.database()
     try:
-        path, report = load_demo(app.settings, db)
+        loaded = load_demo_data(app.settings, db)
     except AccessError as error:
         raise click.ClickException(f"demo data not loaded: {error}") from None
-    click.echo(render_report(report, path.name))
+    click.echo(render_report(loaded.report, loaded.path.name))
     click.echo("")
     with db.session() as session:
         click.echo(render_team(team_of(session, DEMO_FASE)))
