@@ -20,6 +20,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("bot.commands.team", "team"),
     ("bot.commands.demo", "demo"),
     ("bot.commands.console", "console"),
+    ("bot.commands.socket", "socket"),
     ("bot.commands.worker", "worker"),
     ("bot.commands.tickets", "tickets"),
     ("bot.commands.mail", "mail"),
