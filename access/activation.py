@@ -2,7 +2,7 @@
 
 Opening a link changes nothing (`peek_*`): mail scanners open every link they see. Only the
 form's submission consumes the token. A new reference e-mail replaces the old one only once
-it is confirmed from the new mailbox; the old address is then told.
+it is confirmed from the new mailbox; the old address is told of the request at once.
 """
 
 from __future__ import annotations

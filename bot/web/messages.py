@@ -28,7 +28,6 @@ FORM_EXPIRED = (
 )
 NOT_FOUND = "Cette page n'existe pas."
 SIGNED_OUT = "Vous êtes déconnecté·e."
-SIGNIN_REQUIRED = "Connectez-vous pour voir cette page."
 EMAIL_REQUIRED = "Indiquez votre adresse e-mail."
 NO_ESTABLISHMENT = "Aucun établissement n'est associé à votre compte pour le moment."
 FAQ_UNAVAILABLE = (
