@@ -18,7 +18,6 @@ TITLE_PASSWORD_CHANGED = "Mot de passe modifié"
 TITLE_EMAIL_CONFIRM = "Confirmer votre adresse e-mail"
 TITLE_EMAIL_CONFIRMED = "Adresse e-mail confirmée"
 TITLE_FAQ = "Autres questions fréquentes"
-TITLE_SUPPORT = "Contacter le support"
 TITLE_FORM_EXPIRED = "Formulaire expiré"
 TITLE_NOT_FOUND = "Page introuvable"
 
@@ -33,9 +32,4 @@ NO_ESTABLISHMENT = "Aucun établissement n'est associé à votre compte pour le 
 FAQ_UNAVAILABLE = (
     "La liste des questions fréquentes sera bientôt disponible ici. "
     "En attendant, écrivez au helpdesk : {helpdesk_email}."
-)
-SUPPORT_PLACEHOLDER = (
-    "Le formulaire de support sera bientôt disponible ici. En attendant, écrivez au "
-    "helpdesk : {helpdesk_email}, en précisant vos nom et prénom, le numéro FASE de votre "
-    "établissement et vos coordonnées."
 )

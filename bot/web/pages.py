@@ -326,15 +326,6 @@ async def faq_page(request: Request) -> Response:
     )
 
 
-async def support_placeholder(request: Request) -> Response:
-    return render(
-        request,
-        "message.html",
-        title=msg.TITLE_SUPPORT,
-        message=msg.SUPPORT_PLACEHOLDER.format(helpdesk_email=_settings(request).helpdesk_email),
-    )
-
-
 async def not_found(request: Request, _exc: HTTPException) -> Response:
     return render(
         request, "message.html", status=404, title=msg.TITLE_NOT_FOUND, message=msg.NOT_FOUND
@@ -353,6 +344,4 @@ def routes() -> list[Route]:
         Route("/mot-de-passe-oublie", forgot_page, methods=both),
         Route("/reinitialiser/{token}", reset_page, methods=both),
         Route("/faq", faq_page, methods=["GET"]),
-        # Placeholder until the helpdesk's support form takes this path.
-        Route("/support", support_placeholder, methods=["GET"]),
     ]
