@@ -10,7 +10,9 @@ generated words, so frequent words have long postings lists as in a real base.
 
 Queries: the three labelled sets (dev, held-out, tuning), perturbed synthetic phrasings (a
 typo, a dropped word), out-of-domain sentences and a few 10,000-character messages.
-Targets (2-core machine): p99 match latency ≤ 2 ms, load ≤ 1 s.
+Targets (2-core machine): p99 match latency ≤ 2 ms, load ≤ 1 s. Wall-clock figures include
+the time other processes held the cores (the 1-minute load average is printed); the CPU-time
+figures (this thread only) are what the matcher itself costs.
 """
 
 from __future__ import annotations
@@ -132,23 +134,25 @@ def test_matching_latency_and_load_time_on_a_grown_base(tmp_path: Path) -> None:
     rng = random.Random(20261127)
     phrasings = _build_base(tmp_path / "faq", rng)
 
-    loads = []
+    loads, load_cpu = [], []
     for _ in range(3):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         kb = load(tmp_path / "faq")
         matcher = Matcher(kb)
         loads.append(time.perf_counter() - started)
+        load_cpu.append(time.thread_time() - cpu)
     phrasing_count = sum(len(e.all_phrasings) for e in kb.entries)
 
     queries = _queries(phrasings, rng)
     first = time.perf_counter()
     matcher.match(queries[0])
     first_ms = (time.perf_counter() - first) * 1000.0
-    latencies = []
+    latencies, cpu_ms = [], []
     for question in queries:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         matcher.match(question)
         latencies.append((time.perf_counter() - started) * 1000.0)
+        cpu_ms.append((time.thread_time() - cpu) * 1000.0)
 
     started = time.perf_counter()
     cold = subprocess.run(
@@ -161,10 +165,12 @@ def test_matching_latency_and_load_time_on_a_grown_base(tmp_path: Path) -> None:
     assert cold.returncode == 0, cold.stderr
 
     figures = {
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "entries": len(kb.entries),
         "phrasings": phrasing_count,
         "load_s_best": round(min(loads), 3),
         "load_s_worst": round(max(loads), 3),
+        "load_cpu_s_best": round(min(load_cpu), 3),
         "cold_process_ask_s": round(cold_s, 3),
         "queries": len(latencies),
         "first_match_ms": round(first_ms, 3),
@@ -173,6 +179,9 @@ def test_matching_latency_and_load_time_on_a_grown_base(tmp_path: Path) -> None:
         "p99_ms": round(percentile(latencies, 0.99), 3),
         "max_ms": round(max(latencies), 3),
         "mean_ms": round(statistics.fmean(latencies), 3),
+        "cpu_p50_ms": round(percentile(cpu_ms, 0.50), 3),
+        "cpu_p99_ms": round(percentile(cpu_ms, 0.99), 3),
+        "cpu_max_ms": round(max(cpu_ms), 3),
         "targets": {"p99_ms": 2.0, "load_s": 1.0},
     }
     print("\nFAQ benchmark:", json.dumps(figures, indent=2))
