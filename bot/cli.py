@@ -19,6 +19,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("bot.commands.team", "team"),
     ("bot.commands.console", "console"),
     ("bot.commands.worker", "worker"),
+    ("bot.commands.invite", "invite"),
 ]
 
 
