@@ -20,6 +20,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("bot.commands.console", "console"),
     ("bot.commands.worker", "worker"),
     ("bot.commands.invite", "invite"),
+    ("bot.commands.tickets", "tickets"),
+    ("bot.commands.mail", "mail"),
 ]
 
 
