@@ -31,18 +31,10 @@ def _ingest_one(settings: Settings, database: Database, raw: bytes) -> IngestRes
     with database.transaction() as session:
         result = ingest(session, settings, raw, triage_enabled=bool(settings.triage_channel))
     if result.outcome == "created" and settings.triage_channel and result.number:
-        _publish(settings, database, result.number)
+        from bot.slack.triage import publish_new_ticket
+
+        publish_new_ticket(settings, database, result.number)
     return result
-
-
-def _publish(settings: Settings, database: Database, number: str) -> None:
-    """Post the new ticket to the triage channel; any failure sends it to the help address."""
-    from bot.conversation import load_features
-    from bot.conversation.tickets import publish_triage
-    from bot.slack.transport import SlackServices, SlackTransport
-
-    services = SlackServices(SlackTransport(settings, database, load_features()))
-    publish_triage(services, database, settings, number)
 
 
 def _describe(result: IngestResult) -> str:

@@ -238,7 +238,7 @@ def _source(turn: Turn) -> Source:
     return Source.SLACK if turn.speaker.transport == "slack" else Source.CONSOLE
 
 
-def _record_faq_ticket(usage: Any) -> None:
+def _record_faq_ticket(turn: Turn, usage: Any) -> None:
     """Tell the FAQ's learning log that its answer was followed by a ticket."""
     if usage in (None, ""):
         return
@@ -246,12 +246,10 @@ def _record_faq_ticket(usage: Any) -> None:
         from faq import usage as faq_usage
     except ImportError:
         return
-    record = getattr(faq_usage, "record_ticket", None)
-    if record is not None:
-        try:
-            record(usage)
-        except Exception:
-            log.exception("could not record the ticket in the FAQ usage log")
+    try:
+        faq_usage.record_outcome(turn.db.engine, usage, "ticket")
+    except Exception:
+        log.exception("could not record the ticket in the FAQ usage log")
 
 
 @form(FORM_ID)
@@ -303,7 +301,7 @@ def submit_ticket(turn: Turn) -> Replies:
         contact = opened.ticket.contact_email
     if not created:
         return Message(messages.TICKET_ALREADY_OPENED.format(number=number))
-    _record_faq_ticket(context.get("u"))
+    _record_faq_ticket(turn, context.get("u"))
     publish_triage(turn.services, turn.db, turn.settings, number)
     how = (
         messages.TICKET_ANSWER_HERE

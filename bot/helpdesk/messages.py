@@ -236,3 +236,23 @@ HOME_TITLE = "Helpdesk"
 HOME_TEXT = "Une question sans réponse dans la FAQ ? Ouvrez une demande au helpdesk."
 HOME_MY_TICKETS = "Vos demandes en cours"
 HOME_COLUMNS = ("Numéro", "Objet", "Statut")
+
+# --- the web form /support (bot/web/support.py) ---------------------------------------------
+WEB_TITLE = "Contacter le support"
+WEB_INTRO = (
+    "Décrivez votre problème : le helpdesk vous répondra par e-mail. Pour traiter votre "
+    "demande, il a besoin de vous identifier précisément : nom, prénom, numéro FASE de "
+    "l'école et coordonnées de contact."
+)
+WEB_PROBLEMS = "Le formulaire n'a pas pu être envoyé ; corrigez les champs signalés :"
+WEB_EXPIRED = (
+    "Le formulaire a expiré (ou les cookies sont désactivés). Vos informations sont "
+    "conservées : renvoyez simplement le formulaire."
+)
+WEB_SUBMIT = "Envoyer ma demande"
+WEB_CHOOSE = "Choisissez…"
+WEB_DONE_TITLE = "Demande envoyée"
+WEB_DONE = (
+    "Votre demande est enregistrée sous le numéro {number}. Un e-mail de confirmation "
+    "part vers {email} ; le helpdesk vous répondra à cette adresse."
+)
