@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,7 +44,7 @@ from access.invitation_messages import (
     skip_label,
 )
 from access.models import Account, AccountStatus, Assignment, Establishment, Person
-from access.models_auth import InvitationRequest
+from access.models_auth import InvitationRequest, SecretToken
 from access.team import TeamStatus, status_of
 
 NEW = "new"
@@ -218,15 +219,19 @@ def _run_request(
         progress(0, total)
     for start in range(0, total, CHUNK_SIZE):
         chunk = candidates[start : start + CHUNK_SIZE]
+        moment = now or utcnow()
+        # Writing the e-mails is the slow part: done before the write transaction, so the
+        # database (SQLite: the whole file) is locked only while the rows are inserted.
+        prepared = _prepare_chunk(db, settings, chunk, establishment.id, actor_person_id, moment)
         with db.transaction() as session:
-            establishment = session.get_one(Establishment, establishment.id)
+            school = session.get_one(Establishment, establishment.id)
             director = session.get(Person, actor_person_id) if actor_person_id else None
-            moment = now or utcnow()
             for outcome in _invite_chunk(
                 session,
                 settings,
                 person_ids=chunk,
-                establishment=establishment,
+                prepared=prepared,
+                establishment=school,
                 director=director,
                 mode=mode,
                 ref=f"invitation-request:{request_id}",
@@ -236,7 +241,8 @@ def _run_request(
                 done += 1
                 if progress is not None:
                     progress(done, total)
-            _save(session, request_id, report, status="running", now=moment)
+            # Only a heartbeat while running: the report is written once, at the end.
+            _save(session, request_id, None, status="running", now=moment)
     with db.transaction() as session:
         _save(session, request_id, report, status="done", now=now or utcnow())
         audit.record(
@@ -286,12 +292,18 @@ def _replay_or_take_over(
 
 
 def _save(
-    session: Session, request_id: int, report: InvitationReport, *, status: str, now: datetime
+    session: Session,
+    request_id: int,
+    report: InvitationReport | None,
+    *,
+    status: str,
+    now: datetime,
 ) -> None:
+    values: dict[str, Any] = {"status": status, "updated_at": now}
+    if report is not None:
+        values["report"] = report.to_json()
     session.execute(
-        sa.update(InvitationRequest)
-        .where(InvitationRequest.id == request_id)
-        .values(report=report.to_json(), status=status, updated_at=now)
+        sa.update(InvitationRequest).where(InvitationRequest.id == request_id).values(**values)
     )
 
 
@@ -320,6 +332,10 @@ class _Member:
             email_valid=bool(self.person.proeco_email_valid),
         )
 
+    @cached_property
+    def email(self) -> str | None:
+        return normalize_email(self.person.proeco_email)
+
 
 def _members(
     session: Session, establishment_id: int, person_ids: Sequence[int] | None = None
@@ -346,7 +362,7 @@ def _skip_reason(member: _Member, mode: str) -> str | None:
         return "active"
     if member.account is not None and member.account.status == AccountStatus.DISABLED.value:
         return "disabled"
-    if status == TeamStatus.EMAIL_TO_FIX or normalize_email(member.person.proeco_email) is None:
+    if status == TeamStatus.EMAIL_TO_FIX or member.email is None:
         return "email_to_fix"
     if status not in _target_statuses(mode):
         return "already_invited" if status == TeamStatus.INVITED else "not_invited"
@@ -410,76 +426,25 @@ def _lock_people(session: Session, person_ids: Sequence[int]) -> None:
     ).all()
 
 
-def _invite_chunk(
-    session: Session,
+@dataclass(frozen=True)
+class _Prepared:
+    """An invitation written ahead of its transaction: the token and the sealed e-mail."""
+
+    email: str
+    raw_token: str
+    sealed: outbox.Sealed
+
+
+def _prepare(
     settings: AccessSettings,
-    *,
-    person_ids: Sequence[int],
-    establishment: Establishment,
-    director: Person | None,
-    mode: str,
-    ref: str,
-    now: datetime,
-) -> list[PersonOutcome]:
-    _lock_people(session, person_ids)
-    members = {m.person.id: m for m in _members(session, establishment.id, person_ids)}
-    outcomes = []
-    for person_id in person_ids:
-        member = members[person_id]
-        reason = _skip_reason(member, mode)
-        if reason is None and _in_cooldown(member, settings, now):
-            reason = "cooldown"
-        if reason is not None:
-            outcomes.append(_outcome(member, reason, settings))
-            continue
-        email = _invite(
-            session,
-            settings,
-            member=member,
-            establishment=establishment,
-            director=director,
-            actor=audit.actor_of(director),
-            ref=ref,
-            now=now,
-        )
-        outcomes.append(_outcome(member, None, settings, email))
-    return outcomes
-
-
-def _in_cooldown(member: _Member, settings: AccessSettings, now: datetime) -> bool:
-    invited_at = as_utc(member.account.invited_at) if member.account else None
-    cooldown = timedelta(seconds=settings.invitation_cooldown_seconds)
-    return invited_at is not None and now - invited_at < cooldown
-
-
-def _invite(
-    session: Session,
-    settings: AccessSettings,
-    *,
     member: _Member,
     establishment: Establishment,
     director: Person | None,
-    actor: str,
-    ref: str,
     now: datetime,
-) -> str:
-    """Token, e-mail in the outbox, account invited, audit entry: one person, one transaction."""
-    person = member.person
-    email = normalize_email(person.proeco_email)
+) -> _Prepared:
+    person, email = member.person, member.email
     assert email is not None
-    revoked = tokens.revoke_for_person(
-        session, person.id, purposes=[tokens.INVITATION], reason="resent", now=now
-    )
-    ttl = timedelta(days=settings.invitation_ttl_days)
-    raw = tokens.issue(
-        session,
-        purpose=tokens.INVITATION,
-        person_id=person.id,
-        email=email,
-        ttl=ttl,
-        payload={"fase": establishment.fase},
-        now=now,
-    )
+    raw = tokens.new_raw()
     message = mail.render(
         settings,
         "invitation",
@@ -491,10 +456,129 @@ def _invite(
             "director_name": director.display_name if director is not None else None,
             "link": mail.activation_link(settings, raw),
             "valid_days": settings.invitation_ttl_days,
-            "expires_at": now + ttl,
+            "expires_at": now + timedelta(days=settings.invitation_ttl_days),
         },
     )
-    outbox.enqueue(session, message, kind="invitation", person_id=person.id, ref=ref, now=now)
+    return _Prepared(email=email, raw_token=raw, sealed=outbox.seal(message, now=now))
+
+
+def _prepare_chunk(
+    db: Database,
+    settings: AccessSettings,
+    person_ids: Sequence[int],
+    establishment_id: int,
+    director_id: int | None,
+    now: datetime,
+) -> dict[int, _Prepared]:
+    with db.session() as session:
+        establishment = session.get_one(Establishment, establishment_id)
+        director = session.get(Person, director_id) if director_id else None
+        members = _members(session, establishment_id, person_ids)
+        session.commit()  # reading is done: release the database before writing e-mails
+    return {
+        m.person.id: _prepare(settings, m, establishment, director, now)
+        for m in members
+        if _skip_reason(m, ONE) is None and not _in_cooldown(m, settings, now)
+    }
+
+
+def _invite_chunk(
+    session: Session,
+    settings: AccessSettings,
+    *,
+    person_ids: Sequence[int],
+    prepared: dict[int, _Prepared],
+    establishment: Establishment,
+    director: Person | None,
+    mode: str,
+    ref: str,
+    now: datetime,
+) -> list[PersonOutcome]:
+    """Under the people's locks, check again and record who is invited."""
+    _lock_people(session, person_ids)
+    members = {m.person.id: m for m in _members(session, establishment.id, person_ids)}
+    chosen: list[tuple[_Member, _Prepared]] = []
+    outcomes: dict[int, PersonOutcome] = {}
+    for person_id in person_ids:
+        member = members[person_id]
+        reason = _skip_reason(member, mode)
+        if reason is None and _in_cooldown(member, settings, now):
+            reason = "cooldown"
+        if reason is not None:
+            outcomes[person_id] = _outcome(member, reason, settings)
+            continue
+        ready = prepared.get(person_id)
+        if ready is None or ready.email != member.email:
+            # Changed since it was prepared (a ProECO sync in between): write it again.
+            ready = _prepare(settings, member, establishment, director, now)
+        chosen.append((member, ready))
+    revoked = set(
+        session.scalars(
+            sa.select(SecretToken.person_id).where(
+                SecretToken.person_id.in_([m.person.id for m, _ in chosen]),
+                SecretToken.purpose == tokens.INVITATION,
+                SecretToken.consumed_at.is_(None),
+                SecretToken.revoked_at.is_(None),
+            )
+        )
+    )
+    tokens.revoke_for_person(
+        session, list(revoked), purposes=[tokens.INVITATION], reason="resent", now=now
+    )
+    actor = audit.actor_of(director)
+    for member, ready in chosen:
+        _record(
+            session,
+            settings,
+            member=member,
+            prepared=ready,
+            establishment=establishment,
+            actor=actor,
+            ref=ref,
+            resent=member.person.id in revoked,
+            now=now,
+        )
+        outcomes[member.person.id] = _outcome(member, None, settings, ready.email)
+    return [outcomes[person_id] for person_id in person_ids]
+
+
+def _in_cooldown(member: _Member, settings: AccessSettings, now: datetime) -> bool:
+    invited_at = as_utc(member.account.invited_at) if member.account else None
+    cooldown = timedelta(seconds=settings.invitation_cooldown_seconds)
+    return invited_at is not None and now - invited_at < cooldown
+
+
+def _record(
+    session: Session,
+    settings: AccessSettings,
+    *,
+    member: _Member,
+    prepared: _Prepared,
+    establishment: Establishment,
+    actor: str,
+    ref: str,
+    resent: bool,
+    now: datetime,
+) -> None:
+    """Token, e-mail in the outbox, account invited, audit entry: one person, one transaction.
+
+    Earlier invitation tokens of the person must already be revoked.
+    """
+    person = member.person
+    email = prepared.email
+    tokens.issue(
+        session,
+        purpose=tokens.INVITATION,
+        person_id=person.id,
+        email=email,
+        ttl=timedelta(days=settings.invitation_ttl_days),
+        payload={"fase": establishment.fase},
+        now=now,
+        raw=prepared.raw_token,
+    )
+    outbox.enqueue(
+        session, prepared.sealed, kind="invitation", person_id=person.id, ref=ref, now=now
+    )
     account = member.account
     before = {"status": account.status if account else None}
     if account is None:
@@ -520,9 +604,8 @@ def _invite(
         target_id=person.id,
         before=before,
         after={"status": AccountStatus.INVITED.value, "fase": establishment.fase},
-        reason="resent" if revoked else None,
+        reason="resent" if resent else None,
     )
-    return email
 
 
 # --- self-service ------------------------------------------------------------------------
@@ -559,16 +642,23 @@ def resend_own_invitation(
             reason = "cooldown"
         if reason is not None:
             return _outcome(member, reason, settings)
-        email = _invite(
+        establishment = session.get_one(Establishment, current.establishment_id)
+        ready = _prepare(settings, member, establishment, None, moment)
+        revoked = tokens.revoke_for_person(
+            session, person_id, purposes=[tokens.INVITATION], reason="resent", now=moment
+        )
+        _record(
             session,
             settings,
             member=member,
-            establishment=session.get_one(Establishment, current.establishment_id),
-            director=None,
+            prepared=ready,
+            establishment=establishment,
             actor=f"person:{person_id}",
             ref="self-service",
+            resent=revoked > 0,
             now=moment,
         )
+        email = ready.email
         return _outcome(member, None, settings, email)
 
 
