@@ -356,6 +356,7 @@ class _Sync:
         self.new_assignments: list[tuple[int, str, str]] = []
         self.assignment_updates: list[dict[str, Any]] = []
         self.reopened_assignments: list[dict[str, Any]] = []
+        self.missing_accounts: list[dict[str, Any]] = []
         self.ended_pairs: list[tuple[int, str]] = []
         self.revocations: list[tuple[int, str]] = []
 
@@ -436,15 +437,18 @@ class _Sync:
             "created_at": self.now,
             "updated_at": self.now,
         }
-        account = {
+        account = self._new_account(email, valid)
+        self.new_people.append((person, account, list(self._wanted_assignments(rows).items())))
+        self.report.added += 1
+
+    def _new_account(self, email: str | None, valid: bool) -> dict[str, Any]:
+        return {
             "reference_email": email if valid else None,
             "reference_email_chosen": False,
             "status": AccountStatus.NOT_INVITED.value,
             "created_at": self.now,
             "updated_at": self.now,
         }
-        self.new_people.append((person, account, list(self._wanted_assignments(rows).items())))
-        self.report.added += 1
 
     def _plan_known_person(
         self, stored: _PersonState, rows: list[ExportRow], *, protected: bool
@@ -517,6 +521,13 @@ class _Sync:
                 self.revocations.append((person_id, "ProECO e-mail changed"))
         if account is not None and new_account != account:
             self.account_updates.append(self._account_values(new_account))
+        if account is None:
+            # Someone recorded without an account (by hand, or before accounts existed).
+            self.missing_accounts.append(
+                {**self._new_account(email, valid), "person_id": person_id}
+            )
+            self._audit("account.created", "person", person_id, reason="person had no account")
+            changed = True
 
         function_changed = self._plan_assignments(person_id, rows, protected=protected)
         changed = changed or function_changed[0]
@@ -676,6 +687,7 @@ class _Sync:
             or self.new_assignments
             or self.assignment_updates
             or self.reopened_assignments
+            or self.missing_accounts
             or self.audit
         )
 
@@ -717,6 +729,8 @@ class _Sync:
             self._insert_people(establishment_id, assignments)
         if assignments:
             session.execute(insert(Assignment.__table__), assignments)
+        if self.missing_accounts:
+            session.execute(insert(Account.__table__), self.missing_accounts)
         if self.person_updates:
             session.execute(update(Person), self.person_updates)
         if self.account_updates:

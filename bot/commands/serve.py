@@ -39,4 +39,7 @@ def serve_app(
 )
 @pass_app
 def serve(app: AppContext, host: str, port: int | None, with_worker: bool) -> None:
-    serve_app(app, host=host, port=port, with_worker=with_worker)
+    from bot.slack.app import slack_handler_if_configured
+
+    slack_handler = slack_handler_if_configured(app.settings, app.database())
+    serve_app(app, host=host, port=port, with_worker=with_worker, slack_handler=slack_handler)

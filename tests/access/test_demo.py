@@ -103,6 +103,7 @@ def test_demo_and_generate_commands(cli_env: dict[str, str], tmp_path: Path) -> 
         [sys.executable, "-m", "bot", "demo"],
         cwd=tmp_path,
         env=cli_env,
+        stdin=subprocess.DEVNULL,  # the demo opens the console: end of input closes it
         capture_output=True,
         text=True,
         timeout=120,
