@@ -25,6 +25,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("bot.commands.invite", "invite"),
     ("bot.commands.tickets", "tickets"),
     ("bot.commands.mail", "mail"),
+    ("bot.commands.faq", "faq"),
 ]
 
 
