@@ -226,7 +226,7 @@ def _run_request(
         with db.transaction() as session:
             school = session.get_one(Establishment, establishment.id)
             director = session.get(Person, actor_person_id) if actor_person_id else None
-            for outcome in _invite_chunk(
+            outcomes = _invite_chunk(
                 session,
                 settings,
                 person_ids=chunk,
@@ -236,13 +236,16 @@ def _run_request(
                 mode=mode,
                 ref=f"invitation-request:{request_id}",
                 now=moment,
-            ):
-                report.add(outcome)
-                done += 1
-                if progress is not None:
-                    progress(done, total)
+            )
             # Only a heartbeat while running: the report is written once, at the end.
             _save(session, request_id, None, status="running", now=moment)
+        # After the commit: the caller may be slow (a chat message to update), and what it
+        # reports is then really on its way.
+        for outcome in outcomes:
+            report.add(outcome)
+            done += 1
+            if progress is not None:
+                progress(done, total)
     with db.transaction() as session:
         _save(session, request_id, report, status="done", now=now or utcnow())
         audit.record(

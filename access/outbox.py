@@ -510,7 +510,9 @@ async def _consume(run: _Run, sender: SmtpSender | FileSender) -> None:
                     run.results.append(Outcome(item, ok=True))
                 except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
                     permanent, reason = _describe(error)
-                    log.warning("outbox message %s not sent: %s", item.id, reason)
+                    # The server's text may name the recipient: only the code goes to the log.
+                    code = getattr(error, "code", None) or type(error).__name__
+                    log.warning("outbox message %s not sent (%s)", item.id, code)
                     run.results.append(Outcome(item, ok=False, permanent=permanent, error=reason))
             run.results_ready.set()
     finally:
