@@ -8,6 +8,7 @@ import click
 
 from access import messages
 from access.errors import AccessError
+from access.invitations import delivery_errors_for
 from access.team import Team, TeamStatus, team_of
 from bot.commands.context import AppContext, pass_app
 from bot.commands.output import table
@@ -34,7 +35,14 @@ def team(
 ) -> None:
     try:
         with app.database().session() as session:
-            found = team_of(session, fase, status=status, function=function, name=name)
+            found = team_of(
+                session,
+                fase,
+                status=status,
+                function=function,
+                name=name,
+                delivery_errors=delivery_errors_for(session, fase),
+            )
     except AccessError as error:
         raise click.ClickException(str(error)) from None
     click.echo(team_json(found) if as_json else render_team(found))
