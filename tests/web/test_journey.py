@@ -4,8 +4,7 @@ the form activates the account, the person signs in and sees « Mon accès ».""
 
 from __future__ import annotations
 
-import pytest
-
+from access import invitations
 from access.models import AccountStatus
 from tests import people
 from tests.web.conftest import (
@@ -21,7 +20,6 @@ from tests.web.conftest import (
 
 
 def test_from_the_directors_invitation_to_my_access(site: Site) -> None:
-    invitations = pytest.importorskip("access.invitations", reason="invitation service not merged")
     with site.db.transaction() as session:
         school = people.establishment(session, "4321", "Collège Saint-Michel")
         director = people.person(
