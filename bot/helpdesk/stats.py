@@ -170,4 +170,14 @@ def stats(
 
 
 def faq_deflection(session: Session, since: datetime) -> Deflection | None:
-    return None
+    """From the FAQ's usage log; None when the FAQ is not installed or has no log yet."""
+    try:
+        from faq.usage import deflection
+    except ImportError:
+        return None
+    try:
+        # Its own connection: a missing table must not abort the caller's transaction.
+        counts = deflection(session.get_bind(), since=since)
+    except sa.exc.SQLAlchemyError:
+        return None
+    return Deflection(questions=int(counts["asked"]), deflected=int(counts["deflected"]))

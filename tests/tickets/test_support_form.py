@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -12,16 +10,7 @@ from access.db import Database
 from bot.helpdesk.models import Ticket
 from tests.tickets.conftest import Directory
 from tests.web.conftest import Site, csrf_of, site, text_of  # noqa: F401  (fixture)
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 GOOD = {
     "last_name": "Lemaître",
