@@ -22,13 +22,19 @@ from bot.commands.output import table
     help="Only the people with this status.",
 )
 @click.option("--function", "function", help="Only the people with this function code.")
+@click.option("--name", help="Only the people whose name contains this (any case or accents).")
 @pass_app
 def team(
-    app: AppContext, fase: str, as_json: bool, status: str | None, function: str | None
+    app: AppContext,
+    fase: str,
+    as_json: bool,
+    status: str | None,
+    function: str | None,
+    name: str | None,
 ) -> None:
     try:
         with app.database().session() as session:
-            found = team_of(session, fase, status=status, function=function)
+            found = team_of(session, fase, status=status, function=function, name=name)
     except AccessError as error:
         raise click.ClickException(str(error)) from None
     click.echo(team_json(found) if as_json else render_team(found))
@@ -37,12 +43,13 @@ def team(
 def render_team(team: Team) -> str:
     establishment = team.establishment
     counts = ", ".join(
-        f"{status.label if status != TeamStatus.INVITED else messages.STATUS_INVITED_SOME_DAY}"
-        f" : {team.counts[status]}"
+        messages.TEAM_COUNT.format(label=status.label, count=team.counts[status])
         for status in TeamStatus
         if team.counts.get(status)
     )
-    header = f"{establishment.name} (FASE {establishment.fase}) — {team.total} personne(s)"
+    header = messages.TEAM_HEADER.format(
+        name=establishment.name, fase=establishment.fase, count=team.total
+    )
     body = table(
         messages.TEAM_COLUMNS,
         [

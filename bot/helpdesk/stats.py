@@ -176,8 +176,10 @@ def faq_deflection(session: Session, since: datetime) -> Deflection | None:
     except ImportError:
         return None
     try:
-        # Its own connection: a missing table must not abort the caller's transaction.
-        counts = deflection(session.get_bind(), since=since)
+        # In the caller's session (a second connection would wait on SQLite's write lock),
+        # inside a savepoint so a missing table cannot spoil the caller's transaction.
+        with session.begin_nested():
+            counts = deflection(session, since=since)
     except sa.exc.SQLAlchemyError:
         return None
     return Deflection(questions=int(counts["asked"]), deflected=int(counts["deflected"]))
