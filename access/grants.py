@@ -107,13 +107,12 @@ def add_grant(
     if ends_on is not None:
         ends_at = end_of_day(ends_on)
         if ends_at <= moment:
-            raise InvalidInput(f"end date {ends_on.isoformat()} is in the past", msg.END_IN_PAST)
+            raise InvalidInput("end_in_past", msg.END_IN_PAST, detail=f"end date {ends_on} is past")
     why = _clean_reason(reason) or msg.DEFAULT_ADD_REASON.format(mission=label)
     for existing in live_grants(session, person_id, establishment_id=establishment.id, at=moment):
         if existing.mission.casefold() == label.casefold():
             raise InvalidInput(
-                "a live grant with this mission already exists",
-                msg.MISSION_DUPLICATE.format(mission=existing.mission),
+                "duplicate_mission", msg.MISSION_DUPLICATE.format(mission=existing.mission)
             )
 
     grant = MissionGrant(
@@ -158,10 +157,10 @@ def remove_grant(
     moment = as_utc(now) or utcnow()
     grant = session.get(MissionGrant, grant_id)
     if grant is None:
-        raise NotFound(f"mission grant {grant_id} does not exist", msg.GRANT_NOT_FOUND)
+        raise NotFound("grant_not_found", msg.GRANT_NOT_FOUND, detail=f"no grant {grant_id}")
     require_manager(session, actor_person_id, grant.establishment.fase)
     if not is_live(grant, moment):
-        raise NotFound(f"mission grant {grant_id} no longer counts", msg.GRANT_NOT_FOUND)
+        raise NotFound("grant_not_live", msg.GRANT_NOT_FOUND, detail=f"grant {grant_id} is over")
     why = _clean_reason(reason) or msg.DEFAULT_REMOVE_REASON
     before = {
         "person_id": grant.person_id,
@@ -200,26 +199,27 @@ def _require_team_member(session: Session, establishment: Establishment, person_
 def _clean_mission(mission: str | None) -> str:
     label = " ".join((mission or "").split())
     if not label:
-        raise InvalidInput("mission label is required", msg.MISSION_REQUIRED)
+        raise InvalidInput("mission_required", msg.MISSION_REQUIRED)
     if len(label) > MISSION_MAX_LENGTH:
         raise InvalidInput(
-            "mission label is too long", msg.MISSION_TOO_LONG.format(limit=MISSION_MAX_LENGTH)
+            "mission_too_long", msg.MISSION_TOO_LONG.format(limit=MISSION_MAX_LENGTH)
         )
     if any(unicodedata.category(ch).startswith("C") for ch in label):
-        raise InvalidInput("mission label has control characters", msg.MISSION_INVALID)
+        raise InvalidInput("mission_invalid", msg.MISSION_INVALID)
     return label
 
 
 def _clean_resources(resources: Iterable[str], profiles: Profiles) -> list[str]:
     chosen = sorted({code.strip() for code in resources if code and code.strip()})
     if not chosen:
-        raise InvalidInput("at least one resource is required", msg.RESOURCES_REQUIRED)
+        raise InvalidInput("resources_required", msg.RESOURCES_REQUIRED)
     known = {resource.code for resource in profiles.all_resources()}
     unknown = [code for code in chosen if code not in known]
     if unknown:
         raise InvalidInput(
-            f"unknown resources: {', '.join(unknown)}",
+            "unknown_resources",
             msg.RESOURCES_UNKNOWN.format(codes=", ".join(unknown)),
+            detail=f"unknown resources: {', '.join(unknown)}",
         )
     return chosen
 
@@ -227,7 +227,5 @@ def _clean_resources(resources: Iterable[str], profiles: Profiles) -> list[str]:
 def _clean_reason(reason: str | None) -> str | None:
     text = (reason or "").strip()
     if len(text) > REASON_MAX_LENGTH:
-        raise InvalidInput(
-            "reason is too long", msg.REASON_TOO_LONG.format(limit=REASON_MAX_LENGTH)
-        )
+        raise InvalidInput("reason_too_long", msg.REASON_TOO_LONG.format(limit=REASON_MAX_LENGTH))
     return text or None
