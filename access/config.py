@@ -33,6 +33,12 @@ class AccessSettings(BaseSettings):
     outbox_concurrency: int = 4
     outbox_max_attempts: int = 8
     outbox_batch_size: int = 200
+    # A claim older than this is taken to belong to a dead worker; keep it well above the
+    # time one message can take (SMTP timeout), or a slow worker's message is sent twice.
+    outbox_claim_timeout_seconds: float = 300.0
+    outbox_retry_base_seconds: float = 30.0
+    outbox_retry_max_seconds: float = 3600.0
+    outbox_poll_seconds: float = 2.0
 
     public_base_url: str = "http://localhost:8000"
     extranet_url: str = "https://extranet.segec.be"

@@ -15,6 +15,7 @@ from bot.settings import Settings
 # (module, attribute) of each sub-command; each module owns one command or group.
 COMMANDS: list[tuple[str, str]] = [
     ("bot.commands.db", "db"),
+    ("bot.commands.console", "console"),
 ]
 
 

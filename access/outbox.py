@@ -1,0 +1,602 @@
+"""The durable mail outbox and its delivery worker.
+
+Every e-mail is written to `outbox_messages` by `enqueue`, in the transaction of the change
+that causes it: if that change rolls back, no mail leaves; if it commits, the mail survives
+crashes and SMTP outages until a worker delivers it.
+
+Delivery (`deliver_due`, `run_worker`):
+
+- A worker claims due messages atomically: one UPDATE sets them `sending`, stamped with the
+  worker's id and the time (PostgreSQL picks the rows with `FOR UPDATE SKIP LOCKED`, so
+  concurrent workers never wait for nor take each other's rows; SQLite serializes writers
+  with BEGIN IMMEDIATE, see access.db). The claim counts as an attempt.
+- `outbox_concurrency` SMTP connections send in parallel, each reused for many messages.
+- A 4xx answer or a connection problem is temporary: the message goes back to `pending`
+  with exponential backoff and jitter, until `outbox_max_attempts`; a 5xx answer is
+  permanent. Either way the reason is kept (`last_error`) and shown to the director.
+- Results are written back as soon as possible (one transaction for whatever finished while
+  the previous one was being written).
+
+Delivery is at-least-once. A worker killed between the SMTP server's "250 OK" and the write
+of `sent` leaves its claim behind; after `outbox_claim_timeout_seconds` another worker takes
+the message again and sends it a second time. Those are the only duplicates possible: at
+most the messages in flight at the moment of the crash (about `outbox_concurrency`), and
+they carry the same Message-ID, so receiving systems can recognise them. The other choice,
+at-most-once (mark `sent` before sending), would silently lose those messages instead; an
+invitation that never arrives is worse than one that arrives twice.
+
+`MAIL_BACKEND=file` writes each message as `<Message-ID>.eml` into MAIL_DIR instead (a
+redelivery rewrites the same file).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import os
+import random
+import re
+import socket
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+import aiosmtplib
+import sqlalchemy as sa
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from access.clock import utcnow
+from access.config import AccessSettings
+from access.db import Base, Database
+from access.invitation_messages import DELIVERY_UNREACHABLE
+from access.models import BigId
+
+log = logging.getLogger(__name__)
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    # "invitation", "activation_confirmation", "password_reset", "ticket", ...
+    kind: Mapped[str] = mapped_column(String(32))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    # What the message is about, for the caller (e.g. "invitation-request:12", "ticket:42").
+    ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    mail_from: Mapped[str] = mapped_column(String(320))
+    recipients: Mapped[list[str]] = mapped_column(JSON)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+_table = OutboxMessage.__table__
+
+# --- enqueue -----------------------------------------------------------------------------
+
+
+def enqueue(
+    session: Session,
+    message: EmailMessage,
+    *,
+    kind: str,
+    person_id: int | None = None,
+    ref: str | None = None,
+    now: datetime | None = None,
+) -> OutboxMessage:
+    """Store `message` for delivery, in the caller's transaction; return the outbox row.
+
+    The Message-ID and Date are fixed here, once, so every delivery attempt sends the same
+    bytes. Bcc recipients travel in the envelope only.
+    """
+    now = now or utcnow()
+    senders = message["From"].addresses if message["From"] is not None else ()
+    if len(senders) != 1:
+        raise ValueError("a message needs exactly one From address")
+    mail_from = senders[0].addr_spec
+    recipients: list[str] = []
+    for header in ("To", "Cc", "Bcc"):
+        if message[header] is not None:
+            recipients.extend(a.addr_spec for a in message[header].addresses)
+    if not recipients:
+        raise ValueError("a message needs at least one recipient")
+    del message["Bcc"]
+    if message["Message-ID"] is None:
+        domain = mail_from.rpartition("@")[2] or "localhost"
+        message["Message-ID"] = make_msgid(idstring=uuid.uuid4().hex[:12], domain=domain)
+    if message["Date"] is None:
+        message["Date"] = format_datetime(now)
+    row = OutboxMessage(
+        message_id=str(message["Message-ID"]).strip(),
+        kind=kind,
+        person_id=person_id,
+        ref=ref,
+        mail_from=mail_from,
+        recipients=recipients,
+        raw=message.as_bytes(),
+        status=OutboxStatus.PENDING.value,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+# --- claims and results ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    message_id: str
+    mail_from: str
+    recipients: list[str]
+    raw: bytes
+    attempts: int
+    claimed_at: datetime
+
+
+@dataclass
+class DeliveryReport:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    released: int = 0
+
+    def add(self, other: DeliveryReport) -> None:
+        for name in ("claimed", "sent", "retried", "failed", "released"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    item: Claimed
+    ok: bool
+    permanent: bool = False
+    error: str | None = None
+    released: bool = False
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _claim_timeout(settings: AccessSettings) -> timedelta:
+    return timedelta(seconds=settings.outbox_claim_timeout_seconds)
+
+
+def claim(
+    db: Database,
+    settings: AccessSettings,
+    *,
+    worker_id: str,
+    limit: int,
+    now: datetime | None = None,
+) -> list[Claimed]:
+    """Atomically take up to `limit` due messages for `worker_id`."""
+    now = now or utcnow()
+    stale = now - _claim_timeout(settings)
+    abandoned = sa.and_(_table.c.status == OutboxStatus.SENDING.value, _table.c.claimed_at < stale)
+    with db.transaction() as session:
+        # A message whose worker died on each of its attempts is not retried forever.
+        session.execute(
+            _table.update()
+            .where(abandoned, _table.c.attempts >= settings.outbox_max_attempts)
+            .values(
+                status=OutboxStatus.FAILED.value,
+                claimed_by=None,
+                last_error="worker stopped while sending, attempts exhausted",
+            )
+        )
+        due = sa.or_(
+            sa.and_(_table.c.status == OutboxStatus.PENDING.value, _table.c.next_attempt_at <= now),
+            abandoned,
+        )
+        candidates = (
+            sa.select(_table.c.id)
+            .where(due)
+            .order_by(_table.c.next_attempt_at, _table.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = session.execute(
+            _table.update()
+            .where(_table.c.id.in_(candidates.scalar_subquery()))
+            .values(
+                status=OutboxStatus.SENDING.value,
+                claimed_by=worker_id,
+                claimed_at=now,
+                attempts=_table.c.attempts + 1,
+            )
+            .returning(
+                _table.c.id,
+                _table.c.message_id,
+                _table.c.mail_from,
+                _table.c.recipients,
+                _table.c.raw,
+                _table.c.attempts,
+            )
+        ).all()
+    claimed = [
+        Claimed(
+            id=row.id,
+            message_id=row.message_id,
+            mail_from=row.mail_from,
+            recipients=list(row.recipients),
+            raw=bytes(row.raw),
+            attempts=row.attempts,
+            claimed_at=now,
+        )
+        for row in rows
+    ]
+    claimed.sort(key=lambda c: c.id)
+    return claimed
+
+
+def backoff(settings: AccessSettings, attempts: int) -> timedelta:
+    """Exponential, capped, with jitter so retries of a whole batch do not arrive together."""
+    ceiling = min(
+        settings.outbox_retry_max_seconds,
+        settings.outbox_retry_base_seconds * (2 ** max(attempts - 1, 0)),
+    )
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+def record(
+    db: Database,
+    settings: AccessSettings,
+    *,
+    worker_id: str,
+    outcomes: Sequence[Outcome],
+    now: datetime | None = None,
+) -> DeliveryReport:
+    """Write the results of sending back to the outbox, in one transaction."""
+    now = now or utcnow()
+    report = DeliveryReport()
+    sent_ids = [o.item.id for o in outcomes if o.ok]
+    with db.transaction() as session:
+        if sent_ids:
+            # Sent is sent, whoever holds the claim now: the server has the message.
+            session.execute(
+                _table.update()
+                .where(_table.c.id.in_(sent_ids), _table.c.status != OutboxStatus.SENT.value)
+                .values(
+                    status=OutboxStatus.SENT.value,
+                    sent_at=now,
+                    claimed_by=None,
+                    last_error=None,
+                )
+            )
+            report.sent += len(sent_ids)
+        mine = sa.and_(
+            _table.c.claimed_by == worker_id, _table.c.status == OutboxStatus.SENDING.value
+        )
+        for outcome in outcomes:
+            if outcome.ok:
+                continue
+            item = outcome.item
+            if outcome.released:
+                values: dict[str, object] = {
+                    "status": OutboxStatus.PENDING.value,
+                    "claimed_by": None,
+                    "attempts": max(item.attempts - 1, 0),
+                }
+                report.released += 1
+            elif outcome.permanent or item.attempts >= settings.outbox_max_attempts:
+                values = {
+                    "status": OutboxStatus.FAILED.value,
+                    "claimed_by": None,
+                    "last_error": outcome.error,
+                }
+                report.failed += 1
+            else:
+                values = {
+                    "status": OutboxStatus.PENDING.value,
+                    "claimed_by": None,
+                    "last_error": outcome.error,
+                    "next_attempt_at": now + backoff(settings, item.attempts),
+                }
+                report.retried += 1
+            session.execute(_table.update().where(_table.c.id == item.id, mine).values(**values))
+    return report
+
+
+# --- transports --------------------------------------------------------------------------
+
+
+def _describe(error: BaseException) -> tuple[bool, str]:
+    """(permanent?, reason for the log and the team list) of a failed send."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        codes = [r.code for r in error.recipients]
+        permanent = bool(codes) and all(500 <= code < 600 for code in codes)
+        first = error.recipients[0] if error.recipients else None
+        text = f"{first.code} {first.message}" if first else "recipients refused"
+        return permanent, text[:500]
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        return 500 <= error.code < 600, f"{error.code} {error.message}"[:500]
+    return False, f"connection failed: {type(error).__name__}"
+
+
+def _smtp_client(settings: AccessSettings) -> aiosmtplib.SMTP:
+    return aiosmtplib.SMTP(
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        use_tls=settings.smtp_tls == "tls",
+        start_tls=settings.smtp_tls == "starttls",
+        timeout=settings.smtp_timeout_seconds,
+        local_hostname="localhost",
+    )
+
+
+class SmtpSender:
+    """One reused SMTP connection; reconnects after any connection-level failure."""
+
+    def __init__(self, settings: AccessSettings) -> None:
+        self.settings = settings
+        self.client: aiosmtplib.SMTP | None = None
+
+    async def _connected(self) -> aiosmtplib.SMTP:
+        if self.client is not None and self.client.is_connected:
+            return self.client
+        client = _smtp_client(self.settings)
+        await client.connect()
+        if self.settings.smtp_username:
+            password = self.settings.smtp_password
+            await client.login(
+                self.settings.smtp_username, password.get_secret_value() if password else ""
+            )
+        self.client = client
+        return client
+
+    async def send(self, item: Claimed) -> None:
+        client = await self._connected()
+        utf8 = not (item.mail_from.isascii() and all(r.isascii() for r in item.recipients))
+        try:
+            await client.sendmail(
+                item.mail_from,
+                item.recipients,
+                item.raw,
+                mail_options=["SMTPUTF8"] if utf8 else None,
+            )
+        except aiosmtplib.SMTPResponseException as error:
+            if error.code == 421:
+                await self.close()
+            raise
+        except (aiosmtplib.SMTPException, OSError):
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        client, self.client = self.client, None
+        if client is None:
+            return
+        try:
+            if client.is_connected:
+                await client.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            client.close()
+
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class FileSender:
+    """MAIL_BACKEND=file: `<Message-ID>.eml` files; rewriting a redelivered one is harmless."""
+
+    def __init__(self, settings: AccessSettings) -> None:
+        self.directory = Path(settings.mail_dir)
+
+    def _write(self, item: Claimed) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = _UNSAFE_NAME.sub("_", item.message_id.strip("<>"))[:200] or str(item.id)
+        target = self.directory / f"{name}.eml"
+        temporary = self.directory / f".{name}.{os.getpid()}.tmp"
+        temporary.write_bytes(item.raw)
+        os.replace(temporary, target)
+
+    async def send(self, item: Claimed) -> None:
+        await asyncio.to_thread(self._write, item)
+
+    async def close(self) -> None:
+        return None
+
+
+# --- the delivery loop -------------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    settings: AccessSettings
+    db: Database
+    worker_id: str
+    stop: asyncio.Event | None
+    queue: asyncio.Queue[Claimed | None]
+    results: list[Outcome] = field(default_factory=list)
+    results_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    report: DeliveryReport = field(default_factory=DeliveryReport)
+
+    def stopping(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
+
+
+async def _produce(run: _Run, connections: int) -> None:
+    settings = run.settings
+    # Claim little ahead of the senders, so claimed messages are sent long before the claim
+    # could be taken for a dead worker's.
+    chunk = max(1, min(settings.outbox_batch_size, connections * 25))
+    try:
+        while not run.stopping():
+            while run.queue.qsize() > connections * 2 and not run.stopping():
+                await asyncio.sleep(0.005)
+            items = await asyncio.to_thread(
+                claim, run.db, settings, worker_id=run.worker_id, limit=chunk
+            )
+            run.report.claimed += len(items)
+            if not items:
+                break
+            for item in items:
+                await run.queue.put(item)
+    finally:
+        for _ in range(connections):
+            await run.queue.put(None)
+
+
+async def _consume(run: _Run, sender: SmtpSender | FileSender) -> None:
+    late = _claim_timeout(run.settings) / 2
+    try:
+        while True:
+            item = await run.queue.get()
+            if item is None:
+                return
+            if run.stopping() or utcnow() - item.claimed_at > late:
+                # Not sent yet, and the claim is getting old: give it back untouched
+                # rather than risk another worker sending it too.
+                run.results.append(Outcome(item, ok=False, released=True))
+            else:
+                try:
+                    await sender.send(item)
+                    run.results.append(Outcome(item, ok=True))
+                except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+                    permanent, reason = _describe(error)
+                    log.warning("outbox message %s not sent: %s", item.id, reason)
+                    run.results.append(Outcome(item, ok=False, permanent=permanent, error=reason))
+            run.results_ready.set()
+    finally:
+        await sender.close()
+
+
+async def _record(run: _Run, senders_done: asyncio.Event) -> None:
+    while True:
+        if not run.results:
+            if senders_done.is_set():
+                return
+            run.results_ready.clear()
+            waiter = asyncio.ensure_future(run.results_ready.wait())
+            done_waiter = asyncio.ensure_future(senders_done.wait())
+            await asyncio.wait({waiter, done_waiter}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            done_waiter.cancel()
+            continue
+        batch, run.results = run.results, []
+        partial = await asyncio.to_thread(
+            record, run.db, run.settings, worker_id=run.worker_id, outcomes=batch
+        )
+        run.report.add(partial)
+
+
+async def deliver_due_async(
+    settings: AccessSettings,
+    db: Database,
+    *,
+    worker_id: str | None = None,
+    stop_event: asyncio.Event | None = None,
+) -> DeliveryReport:
+    """Deliver everything due now, then return what happened."""
+    connections = 1 if settings.mail_backend == "file" else max(1, settings.outbox_concurrency)
+    run = _Run(
+        settings=settings,
+        db=db,
+        worker_id=worker_id or new_worker_id(),
+        stop=stop_event,
+        queue=asyncio.Queue(),
+    )
+    senders: list[SmtpSender | FileSender] = [
+        FileSender(settings) if settings.mail_backend == "file" else SmtpSender(settings)
+        for _ in range(connections)
+    ]
+    senders_done = asyncio.Event()
+    recorder = asyncio.create_task(_record(run, senders_done))
+    try:
+        await asyncio.gather(_produce(run, connections), *(_consume(run, s) for s in senders))
+    finally:
+        senders_done.set()
+        run.results_ready.set()
+        await recorder
+    return run.report
+
+
+def deliver_due(settings: AccessSettings, db: Database) -> DeliveryReport:
+    """Synchronous `deliver_due_async` (CLI `worker --once`, tests)."""
+    return asyncio.run(deliver_due_async(settings, db))
+
+
+async def run_worker(
+    settings: AccessSettings, db: Database, stop_event: asyncio.Event | None = None
+) -> None:
+    """Deliver until `stop_event` is set; what is claimed when it is set goes back untouched."""
+    stop_event = stop_event or asyncio.Event()
+    worker_id = new_worker_id()
+    log.info("outbox worker %s started (backend %s)", worker_id, settings.mail_backend)
+    while not stop_event.is_set():
+        try:
+            report = await deliver_due_async(
+                settings, db, worker_id=worker_id, stop_event=stop_event
+            )
+        except sa.exc.SQLAlchemyError:
+            log.exception("outbox worker: database error; retrying")
+            report = DeliveryReport()
+        if report.claimed:
+            log.info(
+                "outbox: %d sent, %d to retry, %d failed",
+                report.sent,
+                report.retried,
+                report.failed,
+            )
+            continue
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop_event.wait(), timeout=settings.outbox_poll_seconds)
+    log.info("outbox worker %s stopped", worker_id)
+
+
+# --- what the team list shows ------------------------------------------------------------
+
+
+def last_failure_for(
+    session: Session, person_ids: Iterable[int], *, kinds: Iterable[str] = ("invitation",)
+) -> dict[int, str]:
+    """For each person whose latest message (of `kinds`) failed for good, the reason."""
+    ids = list(person_ids)
+    if not ids:
+        return {}
+    latest = (
+        sa.select(sa.func.max(_table.c.id).label("id"))
+        .where(_table.c.person_id.in_(ids), _table.c.kind.in_(list(kinds)))
+        .group_by(_table.c.person_id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(_table.c.person_id, _table.c.last_error).where(
+            _table.c.id.in_(latest), _table.c.status == OutboxStatus.FAILED.value
+        )
+    ).all()
+    return {row.person_id: failure_reason(row.last_error) for row in rows}
+
+
+def failure_reason(last_error: str | None) -> str:
+    """What the director reads after « Échec d'envoi : »: the mail server's own words."""
+    if not last_error or not last_error[:3].isdigit():
+        return DELIVERY_UNREACHABLE
+    return last_error

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import click
+
+from bot.commands.context import AppContext, pass_app
+
+
+@click.command(help="Chat with the bot in the terminal (same conversations as in Slack).")
+@click.option("--as", "as_email", metavar="EMAIL", help="Who is speaking (default: a director).")
+@pass_app
+def console(app: AppContext, as_email: str | None) -> None:
+    from bot.console import ConsoleSession, run
+
+    db = app.database()
+    db.upgrade()
+    session = ConsoleSession(db, app.settings, as_email=as_email)
+    if as_email and session.speaker.person_id is None:
+        raise click.ClickException(f"no person with the e-mail {as_email} in the database")
+    run(session)

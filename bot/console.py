@@ -1,0 +1,475 @@
+"""The terminal console: the same conversation layer as Slack, rendered as text.
+
+`ConsoleSession.handle(line)` turns one typed line into printed text; the REPL (`run`) and the
+in-process test driver (`tests/dialog.py`) both use it, so the tests exercise what people use.
+Buttons become numbered choices, forms are asked field by field with the same checks.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from access.db import Database
+from bot.conversation import forms, load_features
+from bot.conversation import messages as conv_messages
+from bot.conversation.replies import (
+    Block,
+    Button,
+    Choices,
+    Field,
+    FieldKind,
+    Fields,
+    FieldValue,
+    File,
+    Form,
+    FormErrors,
+    Heading,
+    Job,
+    Message,
+    MessageRef,
+    Note,
+    Recipient,
+    Reply,
+    Table,
+    Text,
+)
+from bot.conversation.router import Router
+from bot.conversation.turn import Action, Place, Speaker, Submission, Turn
+from bot.settings import Settings
+
+TRANSPORT = "console"
+CHANNEL = "console"
+PROMPT = "> "
+CELL_WIDTH = 42
+PROGRESS_INTERVAL_SECONDS = 0.5
+
+HELP = """\
+Commandes de la console :
+  /whoami            qui parle
+  /as ADRESSE        parler en tant qu'une autre personne de l'annuaire
+  /accueil           l'accueil (comme l'onglet Home de Slack)
+  /quitter           quitter
+Tapez une question, une commande (/helpdesk, /extranet…), ou le numéro d'un choix."""
+
+
+# -- text rendering -----------------------------------------------------------------------
+
+
+def render_blocks(blocks: Sequence[Block], numbering: Callable[[Button], int] | None) -> str:
+    parts: list[str] = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            parts.append(f"== {block.text} ==")
+        elif isinstance(block, Text):
+            parts.append(block.text)
+        elif isinstance(block, Note):
+            parts.append(f"  ({block.text})")
+        elif isinstance(block, Fields):
+            width = max((len(label) for label, _ in block.pairs), default=0)
+            parts.append("\n".join(f"{label.ljust(width)} : {v}" for label, v in block.pairs))
+        elif isinstance(block, Table):
+            parts.append(render_table(block))
+        elif isinstance(block, Choices):
+            lines = []
+            for button in block.buttons:
+                number = numbering(button) if numbering else None
+                prefix = f"[{number}] " if number is not None else "- "
+                suffix = f" ({button.url})" if button.url else ""
+                lines.append(f"  {prefix}{button.label}{suffix}")
+            parts.append("\n".join(lines))
+    return "\n".join(parts)
+
+
+def render_table(table: Table) -> str:
+    def cell(value: str) -> str:
+        value = " ".join(value.split())
+        return value if len(value) <= CELL_WIDTH else value[: CELL_WIDTH - 1] + "…"
+
+    rows = [[cell(c) for c in table.columns], *[[cell(c) for c in row] for row in table.rows]]
+    widths = [max(len(row[i]) if i < len(row) else 0 for row in rows) for i in range(len(rows[0]))]
+    lines = [table.title] if table.title else []
+    for index, row in enumerate(rows):
+        lines.append("  ".join(value.ljust(widths[i]) for i, value in enumerate(row)).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    if not table.rows:
+        lines.append("(aucune ligne)")
+    return "\n".join(lines)
+
+
+# -- services ------------------------------------------------------------------------------
+
+
+class ConsoleServices:
+    """What handlers send elsewhere is shown in the transcript: there is nobody else here."""
+
+    def __init__(self, session: ConsoleSession) -> None:
+        self._session = session
+
+    def send(
+        self, to: Recipient, message: Message, *, thread: MessageRef | None = None
+    ) -> MessageRef | None:
+        ref = self._session.new_ref()
+        where = {"person": "personne", "user": "utilisateur", "channel": "canal"}[to.kind]
+        self._session.emit(
+            f"[message envoyé ({where} {to.id})]\n" + render_blocks(message.blocks, None)
+        )
+        return ref
+
+    def update(self, ref: MessageRef, message: Message) -> None:
+        self._session.emit(f"[message {ref.ts} mis à jour]\n" + render_blocks(message.blocks, None))
+
+    def channel_members(self, channel: str) -> list[str]:
+        return [self._session.speaker.user_id]
+
+    def person_of(self, user_id: str) -> int | None:
+        if user_id == self._session.speaker.user_id:
+            return self._session.speaker.person_id
+        return None
+
+    def user_of(self, person_id: int) -> str | None:
+        return (
+            self._session.speaker.user_id if person_id == self._session.speaker.person_id else None
+        )
+
+
+# -- the session -------------------------------------------------------------------------
+
+
+@dataclass
+class _PendingForm:
+    form: Form
+    values: dict[str, FieldValue] = field(default_factory=dict)
+    queue: list[Field] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    origin: MessageRef | None = None
+
+
+@dataclass
+class _Choice:
+    button: Button
+    message: MessageRef
+
+
+class _ConsoleProgress:
+    def __init__(self, session: ConsoleSession, job: Job, ref: MessageRef) -> None:
+        self._session, self._job, self._ref = session, job, ref
+        self._last = 0.0
+
+    def report(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self._last < PROGRESS_INTERVAL_SECONDS:
+            return
+        self._last = now
+        self._session.emit(self._job.progress_message(done, total).blocks[0].text)  # type: ignore[union-attr]
+
+    def update(self, message: Message) -> None:
+        self._session.emit(render_blocks(message.blocks, None))
+
+
+class ConsoleSession:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        as_email: str | None = None,
+        router: Router | None = None,
+        files_dir: Path | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.router = router or load_features()
+        self.files_dir = files_dir or Path("exports")
+        self.output: list[str] = []
+        self.choices: dict[int, _Choice] = {}
+        self.pending_form: _PendingForm | None = None
+        self.pending_confirm: _Choice | None = None
+        self._refs = itertools.count(1)
+        self.speaker = Speaker(f"{TRANSPORT}:anonyme", None, TRANSPORT)
+        self.switch(as_email)
+
+    # -- identity ---------------------------------------------------------------------------
+
+    def switch(self, email: str | None) -> str:
+        from bot.conversation.identity import default_console_email, find_person_id
+
+        email = email or default_console_email(self.db)
+        person_id = find_person_id(self.db, email) if email else None
+        label = (email or "anonyme").strip().casefold()
+        self.speaker = Speaker(f"{TRANSPORT}:{label}", person_id, TRANSPORT)
+        return self.whoami()
+
+    def whoami(self) -> str:
+        from bot.conversation.identity import describe_person
+
+        if self.speaker.person_id is None:
+            return f"Vous parlez en tant qu'utilisateur inconnu ({self.speaker.user_id})."
+        return f"Vous parlez en tant que {describe_person(self.db, self.speaker.person_id)}."
+
+    # -- input ------------------------------------------------------------------------------
+
+    def handle(self, line: str) -> str:
+        """Process one typed line; return everything printed in response."""
+        self.output = []
+        line = line.strip()
+        try:
+            self._handle(line)
+        except Exception:
+            import logging
+
+            logging.getLogger(__name__).exception("console turn failed")
+            self.emit(conv_messages.INTERNAL_ERROR)
+        return "\n".join(self.output)
+
+    def _handle(self, line: str) -> None:
+        if self.pending_form is not None:
+            if line.casefold() in {"/annuler", "/cancel"}:
+                self.pending_form = None
+                self.emit("Formulaire annulé.")
+                return
+            self._answer_field(line)
+            return
+        if self.pending_confirm is not None:
+            choice, self.pending_confirm = self.pending_confirm, None
+            if line.casefold() in {"o", "oui", "y", "yes"}:
+                self._press(choice)
+            else:
+                self.emit("Annulé.")
+            return
+        if not line:
+            return
+        lowered = line.casefold()
+        if lowered in {"/whoami", "/moi"}:
+            self.emit(self.whoami())
+        elif lowered.startswith("/as ") or lowered == "/as":
+            self.emit(self.switch(line[3:].strip() or None))
+        elif lowered in {"/aide-console", "/?"}:
+            self.emit(HELP)
+        elif lowered in {"/accueil", "/home"}:
+            self.emit(render_blocks(self.router.home_blocks(self._turn()), self._numbering()))
+        elif line.isdigit() and int(line) in self.choices:
+            choice = self.choices[int(line)]
+            if choice.button.confirm is not None:
+                confirm = choice.button.confirm
+                self.pending_confirm = choice
+                self.emit(f"{confirm.title} — {confirm.text}\n{confirm.confirm} ? (o/n)")
+            else:
+                self._press(choice)
+        elif line.startswith("/"):
+            name, _, text = line.partition(" ")
+            self._deliver(self._dispatch(self._turn(command=name.casefold(), text=text)))
+        else:
+            self._deliver(self._dispatch(self._turn(text=line)))
+
+    def _press(self, choice: _Choice) -> None:
+        if choice.button.url:
+            self.emit(f"Ouvrez : {choice.button.url}")
+            return
+        turn = self._turn(
+            action=Action(choice.button.action_id, choice.button.value), message=choice.message
+        )
+        self._deliver(self._dispatch(turn), origin=choice.message)
+
+    def _turn(self, **kwargs: object) -> Turn:
+        return Turn(
+            speaker=self.speaker,
+            db=self.db,
+            settings=self.settings,
+            services=ConsoleServices(self),
+            place=Place(CHANNEL, is_direct=True),
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    def _dispatch(self, turn: Turn) -> list[Reply]:
+        return self.router.dispatch(turn)
+
+    # -- output -----------------------------------------------------------------------------
+
+    def emit(self, text: str) -> None:
+        if text:
+            self.output.append(text)
+
+    def new_ref(self) -> MessageRef:
+        return MessageRef(CHANNEL, str(next(self._refs)))
+
+    def _numbering(self) -> Callable[[Button], int]:
+        self.choices = {}
+
+        def number(button: Button) -> int:
+            n = len(self.choices) + 1
+            self.choices[n] = _Choice(button, self._current_ref)
+            return n
+
+        return number
+
+    _current_ref: MessageRef = MessageRef(CHANNEL, "0")
+
+    def _deliver(self, replies: list[Reply], origin: MessageRef | None = None) -> None:
+        numbering: Callable[[Button], int] | None = None
+        for reply in replies:
+            if isinstance(reply, Message):
+                ref = self.new_ref()
+                if reply.replace is not False:
+                    ref = reply.replace if isinstance(reply.replace, MessageRef) else origin or ref
+                self._current_ref = ref
+                if reply.buttons and numbering is None:
+                    numbering = self._numbering()
+                self.emit(render_blocks(reply.blocks, numbering))
+            elif isinstance(reply, Form):
+                self._start_form(reply, origin)
+            elif isinstance(reply, FormErrors):
+                self.emit("\n".join(reply.errors.values()))
+            elif isinstance(reply, File):
+                self._save_file(reply)
+            elif isinstance(reply, Job):
+                self._run_job(reply, origin)
+
+    def _run_job(self, job: Job, origin: MessageRef | None) -> None:
+        ref = self.new_ref()
+        self.emit(render_blocks(job.start.blocks, None))
+        result = job.run(_ConsoleProgress(self, job, ref))
+        from bot.conversation.replies import as_replies
+
+        self._deliver(as_replies(result), origin=ref)
+
+    def _save_file(self, file: File) -> None:
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        safe = re.sub(r"[^\w.\-]", "_", file.filename) or "export"
+        path = self.files_dir / safe
+        path.write_bytes(file.content)
+        self.emit(f"{file.title} : fichier enregistré dans {path}")
+
+    # -- forms ------------------------------------------------------------------------------
+
+    def _start_form(self, form: Form, origin: MessageRef | None) -> None:
+        pending = _PendingForm(form=form, origin=origin, errors=dict(form.errors))
+        for f in form.fields:
+            pending.values[f.name] = f.initial
+        pending.queue = (
+            [f for f in form.fields if f.name in form.errors] if form.errors else list(form.fields)
+        )
+        self.pending_form = pending
+        header = [f"== {form.title} ==", render_blocks(form.intro, None)]
+        header.append("(Tapez /annuler pour abandonner.)")
+        self.emit("\n".join(part for part in header if part))
+        self._ask_next()
+
+    def _ask_next(self) -> None:
+        pending = self.pending_form
+        assert pending is not None
+        if not pending.queue:
+            self._submit_form()
+            return
+        current = pending.queue[0]
+        lines = []
+        if current.name in pending.errors:
+            lines.append(f"! {pending.errors[current.name]}")
+        lines.append(_field_prompt(current, pending.values.get(current.name)))
+        self.emit("\n".join(lines))
+
+    def _answer_field(self, line: str) -> None:
+        pending = self.pending_form
+        assert pending is not None
+        current = pending.queue[0]
+        previous = pending.values.get(current.name)
+        raw: object = line
+        if not line and previous not in (None, "", []):
+            raw = previous  # Enter keeps what is there (prefilled or typed before).
+        elif current.kind in (FieldKind.SELECT, FieldKind.MULTI_SELECT) and line:
+            raw = _pick_options(current, line)
+        value, error = forms.check_field(current, raw)
+        if error:
+            pending.errors[current.name] = error
+            self.emit(f"! {error}")
+            self.emit(_field_prompt(current, previous))
+            return
+        pending.errors.pop(current.name, None)
+        pending.values[current.name] = value
+        pending.queue.pop(0)
+        self._ask_next()
+
+    def _submit_form(self) -> None:
+        pending = self.pending_form
+        assert pending is not None
+        self.pending_form = None
+        submission = Submission(pending.form.form_id, dict(pending.values), pending.form.context)
+        replies = self._dispatch(self._turn(submission=submission, message=pending.origin))
+        for reply in replies:
+            if isinstance(reply, FormErrors):
+                pending.errors = dict(reply.errors)
+                pending.queue = [f for f in pending.form.fields if f.name in reply.errors]
+                self.pending_form = pending
+                self.emit("Le formulaire contient des erreurs :")
+                self._ask_next()
+                return
+        self._deliver(replies, origin=pending.origin)
+
+
+def _field_prompt(field_: Field, current: FieldValue) -> str:
+    optional = "" if field_.required else " (facultatif)"
+    lines = [f"{field_.label}{optional} :"]
+    if field_.hint:
+        lines.append(f"  {field_.hint}")
+    if field_.options:
+        lines.extend(f"  [{i}] {o.label}" for i, o in enumerate(field_.options, 1))
+        if field_.kind is FieldKind.MULTI_SELECT:
+            lines.append("  (plusieurs numéros séparés par des virgules)")
+    if field_.kind is FieldKind.DATE:
+        lines.append("  (JJ/MM/AAAA)")
+    if current not in (None, "", []):
+        shown = _show_value(field_, current)
+        lines.append(f"  [actuel : {shown}] (Entrée pour garder)")
+    return "\n".join(lines)
+
+
+def _show_value(field_: Field, value: FieldValue) -> str:
+    if isinstance(value, date):
+        return forms.format_date(value)
+    labels = {o.value: o.label for o in field_.options}
+    if isinstance(value, list):
+        return ", ".join(labels.get(v, v) for v in value)
+    return labels.get(str(value), str(value))
+
+
+def _pick_options(field_: Field, line: str) -> object:
+    """Numbers typed for options become their values; anything else is checked as typed."""
+    parts = [p.strip() for p in line.split(",") if p.strip()]
+    picked: list[str] = []
+    for part in parts:
+        if part.isdigit() and 1 <= int(part) <= len(field_.options):
+            picked.append(field_.options[int(part) - 1].value)
+        else:
+            picked.append(part)
+    if field_.kind is FieldKind.SELECT:
+        return picked[0] if len(picked) == 1 else line
+    return picked
+
+
+# -- the REPL ------------------------------------------------------------------------------
+
+
+def run(session: ConsoleSession, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+    def say(text: str) -> None:
+        if text:
+            stdout.write(text + "\n")
+            stdout.flush()
+
+    say(session.whoami())
+    say(HELP)
+    while True:
+        # The prompt also tells a program driving the console that the answer is complete.
+        stdout.write(PROMPT)
+        stdout.flush()
+        line = stdin.readline()
+        if not line or line.strip().casefold() in {"/quitter", "/quit", "/exit"}:
+            break
+        say(session.handle(line))

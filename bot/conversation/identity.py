@@ -1,0 +1,77 @@
+"""Who is speaking: a chat user resolved to a Person of the access module, or nobody."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from access.db import Database
+from access.models import Assignment, Function, Person
+
+
+def find_person_id(db: Database, email: str | None) -> int | None:
+    """The person whose reference or ProECO e-mail is this address (case-insensitive)."""
+    if not email:
+        return None
+    with db.session() as session:
+        person = _find_person_by_email(session, email)
+        return person.id if person is not None else None
+
+
+def _find_person_by_email(session: Session, email: str) -> Person | None:
+    try:
+        from access.people import find_person_by_email
+    except ImportError:  # until the foundation's lookup lands
+        from access.models import Account
+
+        folded = email.strip().casefold()
+        return session.scalars(
+            sa.select(Person)
+            .outerjoin(Account, Account.person_id == Person.id)
+            .where(
+                sa.or_(
+                    sa.func.lower(Account.reference_email) == folded,
+                    sa.func.lower(Person.proeco_email) == folded,
+                )
+            )
+            .order_by(Person.id)
+            .limit(1)
+        ).first()
+    return find_person_by_email(session, email)
+
+
+def default_console_email(db: Database) -> str | None:
+    """The demo director when the demo data is loaded, else the first director on file."""
+    try:
+        from access.demo import DEMO_DIRECTOR_EMAIL
+    except ImportError:  # pragma: no cover - the demo module ships with the foundation
+        DEMO_DIRECTOR_EMAIL = None
+    if DEMO_DIRECTOR_EMAIL and find_person_id(db, DEMO_DIRECTOR_EMAIL) is not None:
+        return DEMO_DIRECTOR_EMAIL
+    with db.session() as session:
+        return session.scalars(
+            sa.select(Person.proeco_email)
+            .join(Assignment, Assignment.person_id == Person.id)
+            .join(Function, Function.code == Assignment.function_code)
+            .where(
+                Function.is_direction.is_(True),
+                Assignment.ended_at.is_(None),
+                Person.proeco_email.is_not(None),
+            )
+            .order_by(Person.id)
+            .limit(1)
+        ).first()
+
+
+def describe_person(db: Database, person_id: int) -> str:
+    with db.session() as session:
+        person = session.get(Person, person_id)
+        if person is None:
+            return "une personne supprimée"
+        functions = [
+            f"{a.function.label} ({a.establishment.fase})"
+            for a in person.assignments
+            if a.ended_at is None
+        ]
+        suffix = f" — {', '.join(functions)}" if functions else ""
+        return f"{person.display_name}{suffix}"

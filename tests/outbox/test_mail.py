@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from email import policy
+from email.parser import BytesParser
+
+import pytest
+import sqlalchemy as sa
+
+from access import mail, outbox
+from access.clock import utcnow
+from access.db import Database
+from bot.settings import Settings
+
+INJECTIONS = [
+    "Jean\r\nBcc: evil@example.net",
+    "Jean\nBcc: evil@example.net",
+    "=?utf-8?q?=0D=0ABcc=3A_evil=40example=2Enet?=",
+    "Jean =?utf-8?b?DQpCY2M6IGV2aWxAZXhhbXBsZS5uZXQ=?= Dupont",
+    "Jean\u2028Bcc: evil@example.net",
+]
+
+
+def invitation(settings: Settings, name: str, school: str = "École Saint-Joseph"):
+    return mail.render(
+        settings,
+        "invitation",
+        to=(name, "jean@example.org"),
+        context={
+            "person_name": name,
+            "school_name": school,
+            "fase": "1234",
+            "director_name": name,
+            "link": mail.activation_link(settings, "tok"),
+            "valid_days": 7,
+            "expires_at": utcnow() + timedelta(days=7),
+        },
+    )
+
+
+def parse(db: Database, settings: Settings, message) -> object:  # type: ignore[no-untyped-def]
+    with db.transaction() as session:
+        row = outbox.enqueue(session, message, kind="test")
+    return BytesParser(policy=policy.default).parsebytes(row.raw)
+
+
+@pytest.mark.parametrize("name", INJECTIONS)
+def test_names_from_proeco_cannot_add_headers(db: Database, settings: Settings, name: str) -> None:
+    parsed = parse(db, settings, invitation(settings, name, school=name))
+    header_names = [key.lower() for key in parsed]  # type: ignore[attr-defined]
+    assert "bcc" not in header_names
+    assert sorted(header_names) == sorted(
+        [
+            "subject",
+            "from",
+            "to",
+            "auto-submitted",
+            "mime-version",
+            "content-type",
+            "message-id",
+            "date",
+        ]
+    )
+    (recipient,) = parsed["To"].addresses  # type: ignore[index]
+    assert recipient.addr_spec == "jean@example.org"
+    assert "\n" not in recipient.display_name and "\n" not in str(parsed["Subject"])  # type: ignore[index]
+    with db.session() as session:
+        stored = session.scalars(sa.select(outbox.OutboxMessage.recipients)).all()
+    assert stored == [["jean@example.org"]]
+
+
+def test_an_address_with_a_line_break_is_refused(settings: Settings) -> None:
+    with pytest.raises(ValueError):
+        mail.render(
+            settings,
+            "link_code",
+            to="jean@example.org\r\nBcc: evil@example.net",
+            context={"person_name": "x", "code": "1", "valid_minutes": 10, "channel_label": "x"},
+        )
+
+
+def test_html_part_escapes_names_and_the_text_part_keeps_them(
+    db: Database, settings: Settings
+) -> None:
+    parsed = parse(db, settings, invitation(settings, "<script>alert(1)</script>"))
+    html = parsed.get_body(preferencelist=("html",)).get_content()  # type: ignore[attr-defined]
+    text = parsed.get_body(preferencelist=("plain",)).get_content()  # type: ignore[attr-defined]
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<script>alert(1)</script>" in text
+
+
+def test_the_invitation_names_school_director_link_validity_and_help(
+    db: Database, settings: Settings
+) -> None:
+    parsed = parse(db, settings, invitation(settings, "Marie Martin"))
+    text = parsed.get_body(preferencelist=("plain",)).get_content()  # type: ignore[attr-defined]
+    assert "École Saint-Joseph" in text and "Marie Martin" in text
+    assert "http://extranet-bot.test/activer/tok" in text
+    assert "valable 7 jours" in text
+    assert "help.extranet@segec.be" in text
+    assert str(parsed["Subject"]) == "Activez votre compte Extranet – École Saint-Joseph"  # type: ignore[index]
+
+
+def test_links_use_the_public_base_url(settings: Settings) -> None:
+    other = settings.model_copy(update={"public_base_url": "https://extranet.example.be/"})
+    assert mail.activation_link(other, "a/b") == "https://extranet.example.be/activer/a%2Fb"
+    assert mail.reset_link(other, "t") == "https://extranet.example.be/reinitialiser/t"
+
+
+@pytest.mark.parametrize(
+    ("template", "context"),
+    [
+        (
+            "activation_confirmation",
+            {"reference_email": "a@example.org", "signin_link": "http://x/connexion"},
+        ),
+        (
+            "email_change_confirmation",
+            {
+                "new_email": "b@example.org",
+                "link": "http://x/l",
+                "valid_hours": 48,
+                "expires_at": utcnow(),
+            },
+        ),
+        ("email_change_notice", {"new_email_hint": "b…@example.org"}),
+        (
+            "password_reset",
+            {"link": "http://x/reinitialiser/t", "valid_minutes": 60, "expires_at": utcnow()},
+        ),
+        ("link_code", {"code": "123456", "valid_minutes": 10, "channel_label": "Slack"}),
+    ],
+)
+def test_every_template_renders_text_and_html_in_french(
+    db: Database, settings: Settings, template: str, context: dict[str, object]
+) -> None:
+    message = mail.render(
+        settings, template, to="a@example.org", context={"person_name": "Jean", **context}
+    )
+    parsed = parse(db, settings, message)
+    text = parsed.get_body(preferencelist=("plain",)).get_content()  # type: ignore[attr-defined]
+    html = parsed.get_body(preferencelist=("html",)).get_content()  # type: ignore[attr-defined]
+    assert text.startswith("Bonjour Jean")
+    assert '<html lang="fr">' in html
+    assert parsed["Message-ID"] is not None  # type: ignore[index]

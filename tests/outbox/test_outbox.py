@@ -1,0 +1,245 @@
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from access import mail, outbox
+from access.clock import utcnow
+from access.db import Database
+from access.outbox import OutboxMessage, OutboxStatus
+from bot.settings import Settings
+from tests import people
+from tests.smtp_server import SmtpServer
+
+
+def _code_mail(settings: Settings, to: str, code: str = "123456") -> mail.EmailMessage:
+    return mail.render(
+        settings,
+        "link_code",
+        to=("Jean Dupont", to),
+        context={
+            "person_name": "Jean Dupont",
+            "code": code,
+            "valid_minutes": 10,
+            "channel_label": "Slack",
+        },
+    )
+
+
+def queue(db: Database, settings: Settings, count: int, *, person_id: int | None = None) -> None:
+    with db.transaction() as session:
+        for n in range(count):
+            outbox.enqueue(
+                session,
+                _code_mail(settings, f"person{n}@example.org", f"{n:06d}"),
+                kind="invitation",
+                person_id=person_id,
+            )
+
+
+def statuses(db: Database) -> dict[str, int]:
+    with db.session() as session:
+        rows = session.execute(
+            sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+        ).all()
+    return {status: count for status, count in rows}
+
+
+@pytest.fixture
+def smtp_settings(settings: Settings, smtp_server: SmtpServer) -> Settings:
+    return settings.model_copy(
+        update={**smtp_server.settings_update(), "outbox_retry_base_seconds": 0.05}
+    )
+
+
+def test_a_mail_whose_cause_rolls_back_is_never_sent(
+    db: Database, smtp_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        outbox.enqueue(session, _code_mail(smtp_settings, "a@example.org"), kind="link_code")
+        raise RuntimeError("the change failed")
+    report = outbox.deliver_due(smtp_settings, db)
+    assert report.sent == 0
+    assert smtp_server.messages == []
+
+
+def test_every_queued_mail_arrives_once_over_reused_connections(
+    db: Database, smtp_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    queue(db, smtp_settings, 40)
+    report = outbox.deliver_due(smtp_settings, db)
+    assert report.sent == 40
+    received = smtp_server.wait_for(40)
+    assert sorted(r.rcpt_tos[0] for r in received) == sorted(
+        f"person{n}@example.org" for n in range(40)
+    )
+    assert len({r.message_id for r in received}) == 40
+    assert smtp_server.connections <= smtp_settings.outbox_concurrency
+    assert statuses(db) == {"sent": 40}
+
+
+def test_a_temporary_refusal_is_retried_later_with_the_same_message_id(
+    db: Database, smtp_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    queue(db, smtp_settings, 1)
+    with db.session() as session:
+        stored_id = session.scalars(sa.select(OutboxMessage.message_id)).one()
+    smtp_server.fail_next("451 4.3.0 Try again later")
+    first = outbox.deliver_due(smtp_settings, db)
+    assert (first.sent, first.retried) == (0, 1)
+    with db.session() as session:
+        row = session.scalars(sa.select(OutboxMessage)).one()
+        assert row.status == OutboxStatus.PENDING
+        assert row.last_error == "451 4.3.0 Try again later"
+        assert row.attempts == 1
+    # Not due yet: the backoff holds it back.
+    smtp_settings_slow = smtp_settings.model_copy(update={"outbox_retry_base_seconds": 3600})
+    with db.transaction() as session:
+        session.execute(sa.update(OutboxMessage).values(next_attempt_at=utcnow() + timedelta(1)))
+    assert outbox.deliver_due(smtp_settings_slow, db).claimed == 0
+    with db.transaction() as session:
+        session.execute(sa.update(OutboxMessage).values(next_attempt_at=utcnow()))
+    assert outbox.deliver_due(smtp_settings, db).sent == 1
+    (received,) = smtp_server.wait_for(1)
+    assert received.message_id == stored_id
+
+
+def test_a_permanent_refusal_fails_with_the_server_reason_shown_to_the_director(
+    db: Database, smtp_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    with db.transaction() as session:
+        school = people.establishment(session)
+        bounced = people.person(session, school, email="nobody@example.org")
+        fine = people.person(session, school, first_name="Anne", email="anne@example.org")
+        for someone in (bounced, fine):
+            outbox.enqueue(
+                session,
+                _code_mail(smtp_settings, someone.proeco_email or ""),
+                kind="invitation",
+                person_id=someone.id,
+            )
+    smtp_server.refuse["nobody@example.org"] = "550 5.1.1 User unknown"
+    report = outbox.deliver_due(smtp_settings, db)
+    assert (report.sent, report.failed) == (1, 1)
+    with db.session() as session:
+        failures = outbox.last_failure_for(session, [bounced.id, fine.id])
+    assert failures == {bounced.id: "550 5.1.1 User unknown"}
+
+
+def test_a_later_successful_mail_clears_the_failure(
+    db: Database, smtp_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    with db.transaction() as session:
+        someone = people.person(session, None, email="x@example.org")
+    smtp_server.refuse["x@example.org"] = "550 5.1.1 User unknown"
+    queue(db, smtp_settings, 0)
+    with db.transaction() as session:
+        outbox.enqueue(
+            session,
+            _code_mail(smtp_settings, "x@example.org"),
+            kind="invitation",
+            person_id=someone.id,
+        )
+    outbox.deliver_due(smtp_settings, db)
+    del smtp_server.refuse["x@example.org"]
+    with db.transaction() as session:
+        outbox.enqueue(
+            session,
+            _code_mail(smtp_settings, "x@example.org"),
+            kind="invitation",
+            person_id=someone.id,
+        )
+    outbox.deliver_due(smtp_settings, db)
+    with db.session() as session:
+        assert outbox.last_failure_for(session, [someone.id]) == {}
+
+
+def test_it_gives_up_after_the_maximum_number_of_attempts(
+    db: Database, smtp_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    settings = smtp_settings.model_copy(
+        update={"outbox_max_attempts": 3, "outbox_retry_base_seconds": 0.0}
+    )
+    queue(db, settings, 1)
+    smtp_server.fail_next("451 4.3.0 Try again later", count=5)
+    reports = [outbox.deliver_due(settings, db) for _ in range(4)]
+    assert [r.retried for r in reports] == [1, 1, 0, 0]
+    assert [r.failed for r in reports] == [0, 0, 1, 0]
+    assert statuses(db) == {"failed": 1}
+    assert smtp_server.messages == []
+
+
+def test_smtp_down_then_up_delivers_every_message_once(
+    db: Database, smtp_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    queue(db, smtp_settings, 25)
+    smtp_server.stop()
+    down = outbox.deliver_due(smtp_settings, db)
+    assert (down.sent, down.retried) == (0, 25)
+    with db.session() as session:
+        errors = set(session.scalars(sa.select(OutboxMessage.last_error)))
+        assert errors == {"connection failed: SMTPConnectError"}
+    smtp_server.start()
+    with db.transaction() as session:
+        session.execute(sa.update(OutboxMessage).values(next_attempt_at=utcnow()))
+    up = outbox.deliver_due(smtp_settings, db)
+    assert up.sent == 25
+    received = smtp_server.wait_for(25)
+    assert len({r.message_id for r in received}) == len(received) == 25
+    assert statuses(db) == {"sent": 25}
+
+
+def test_two_workers_running_together_never_send_a_message_twice(
+    db: Database, smtp_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    queue(db, smtp_settings, 200)
+    smtp_server.delay = 0.002
+    settings = smtp_settings.model_copy(update={"outbox_batch_size": 10})
+    reports: list[outbox.DeliveryReport] = []
+    start = threading.Barrier(2)
+
+    def work() -> None:
+        start.wait()
+        reports.append(outbox.deliver_due(settings, Database(db.url)))
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    received = smtp_server.wait_for(200)
+    ids = [r.message_id for r in received]
+    assert len(ids) == len(set(ids)) == 200
+    assert sum(r.sent for r in reports) == 200
+    assert all(r.sent > 0 for r in reports), "both workers took part"
+
+
+def test_a_dead_workers_claim_expires_and_its_messages_are_sent(
+    db: Database, smtp_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    queue(db, smtp_settings, 3)
+    taken = outbox.claim(db, smtp_settings, worker_id="dead-worker", limit=10)
+    assert len(taken) == 3
+    assert outbox.deliver_due(smtp_settings, db).claimed == 0, "claimed by the dead worker"
+    later = utcnow() + timedelta(seconds=smtp_settings.outbox_claim_timeout_seconds + 1)
+    retaken = outbox.claim(db, smtp_settings, worker_id="new-worker", limit=10, now=later)
+    assert sorted(item.id for item in retaken) == sorted(item.id for item in taken)
+    assert all(item.attempts == 2 for item in retaken)
+
+
+def test_file_backend_writes_one_eml_file_per_message(db: Database, settings: Settings) -> None:
+    queue(db, settings, 3)
+    report = outbox.deliver_due(settings, db)
+    assert report.sent == 3
+    files = sorted(Path(settings.mail_dir).glob("*.eml"))
+    assert len(files) == 3
+    with db.session() as session:
+        ids = set(session.scalars(sa.select(OutboxMessage.message_id)))
+    from email import message_from_bytes
+
+    assert {message_from_bytes(f.read_bytes())["Message-ID"] for f in files} == ids
+    assert outbox.deliver_due(settings, db).sent == 0
