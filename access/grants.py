@@ -47,13 +47,14 @@ def live_clause(at: datetime) -> sa.ColumnElement[bool]:
     """SQL condition of a grant that counts at `at`."""
     return sa.and_(
         MissionGrant.revoked_at.is_(None),
+        MissionGrant.granted_at <= at,
         sa.or_(MissionGrant.ends_at.is_(None), MissionGrant.ends_at > at),
     )
 
 
 def is_live(grant: MissionGrant, at: datetime | None = None) -> bool:
     moment = as_utc(at) or utcnow()
-    if grant.revoked_at is not None:
+    if grant.revoked_at is not None or as_utc(grant.granted_at) > moment:
         return False
     ends_at = as_utc(grant.ends_at)
     return ends_at is None or ends_at > moment

@@ -80,7 +80,8 @@ class Claim:
 def claim(
     db: Database,
     *,
-    establishment: Establishment,
+    establishment_id: int,
+    fase: str,
     mode: str,
     idempotency_key: str,
     actor_person_id: int | None,
@@ -96,23 +97,23 @@ def claim(
                     sa.select(InvitationJob).where(InvitationJob.idempotency_key == idempotency_key)
                 )
                 if same is not None:
-                    return Claim(_state(same, establishment.fase), started=False)
+                    return Claim(_state(same, fase), started=False)
                 running = session.scalar(
-                    sa.select(InvitationJob).where(InvitationJob.running_slot == establishment.fase)
+                    sa.select(InvitationJob).where(InvitationJob.running_slot == fase)
                 )
                 if running is not None:
                     heartbeat = as_utc(running.heartbeat_at)
                     if heartbeat is not None and moment - heartbeat < STALE_AFTER:
-                        return Claim(_state(running, establishment.fase), started=False)
+                        return Claim(_state(running, fase), started=False)
                     running.status = JobStatus.ABANDONED
                     running.running_slot = None
                     running.finished_at = moment
                     session.flush()
                 job = InvitationJob(
-                    establishment_id=establishment.id,
+                    establishment_id=establishment_id,
                     mode=mode,
                     idempotency_key=idempotency_key,
-                    running_slot=establishment.fase,
+                    running_slot=fase,
                     requested_by_id=actor_person_id,
                     status=JobStatus.RUNNING,
                     done=0,
@@ -122,7 +123,7 @@ def claim(
                 )
                 session.add(job)
                 session.flush()
-                return Claim(_state(job, establishment.fase), started=True)
+                return Claim(_state(job, fase), started=True)
         except IntegrityError:
             # Another press won the race for the slot or the key: read what it created.
             continue

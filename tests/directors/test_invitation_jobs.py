@@ -25,7 +25,12 @@ def test_twenty_simultaneous_presses_start_one_job_and_all_see_it(db: Database) 
 
     def press(i: int) -> jobs.Claim:
         return jobs.claim(
-            db, establishment=school, mode="new", idempotency_key=f"msg-{i}", actor_person_id=None
+            db,
+            establishment_id=school.id,
+            fase=school.fase,
+            mode="new",
+            idempotency_key=f"msg-{i}",
+            actor_person_id=None,
         )
 
     with ThreadPoolExecutor(max_workers=20) as pool:
@@ -40,25 +45,54 @@ def test_same_press_again_returns_the_finished_summary_instead_of_a_new_send(
 ) -> None:
     school = _school(db)
     first = jobs.claim(
-        db, establishment=school, mode="new", idempotency_key="k", actor_person_id=None
+        db,
+        establishment_id=school.id,
+        fase=school.fase,
+        mode="new",
+        idempotency_key="k",
+        actor_person_id=None,
     )
     jobs.report(db, first.job.id, 3, 3)
     jobs.finish(db, first.job.id, {"sent": 3})
     again = jobs.claim(
-        db, establishment=school, mode="new", idempotency_key="k", actor_person_id=None
+        db,
+        establishment_id=school.id,
+        fase=school.fase,
+        mode="new",
+        idempotency_key="k",
+        actor_person_id=None,
     )
     assert not again.started
     assert again.job.status == jobs.JobStatus.DONE and again.job.result == {"sent": 3}
     later = jobs.claim(
-        db, establishment=school, mode="resend", idempotency_key="k2", actor_person_id=None
+        db,
+        establishment_id=school.id,
+        fase=school.fase,
+        mode="resend",
+        idempotency_key="k2",
+        actor_person_id=None,
     )
     assert later.started
 
 
 def test_schools_send_in_parallel(db: Database) -> None:
     one, two = _school(db, "01234"), _school(db, "05678")
-    a = jobs.claim(db, establishment=one, mode="new", idempotency_key="a", actor_person_id=None)
-    b = jobs.claim(db, establishment=two, mode="new", idempotency_key="b", actor_person_id=None)
+    a = jobs.claim(
+        db,
+        establishment_id=one.id,
+        fase=one.fase,
+        mode="new",
+        idempotency_key="a",
+        actor_person_id=None,
+    )
+    b = jobs.claim(
+        db,
+        establishment_id=two.id,
+        fase=two.fase,
+        mode="new",
+        idempotency_key="b",
+        actor_person_id=None,
+    )
     assert a.started and b.started
 
 
@@ -66,14 +100,20 @@ def test_job_of_a_crashed_process_is_taken_over_once_stale(db: Database) -> None
     school = _school(db)
     old = jobs.claim(
         db,
-        establishment=school,
+        establishment_id=school.id,
+        fase=school.fase,
         mode="new",
         idempotency_key="old",
         actor_person_id=None,
         now=utcnow() - jobs.STALE_AFTER - timedelta(seconds=1),
     )
     new = jobs.claim(
-        db, establishment=school, mode="new", idempotency_key="new", actor_person_id=None
+        db,
+        establishment_id=school.id,
+        fase=school.fase,
+        mode="new",
+        idempotency_key="new",
+        actor_person_id=None,
     )
     assert new.started and new.job.id != old.job.id
     state = jobs.get(db, old.job.id)
@@ -83,7 +123,12 @@ def test_job_of_a_crashed_process_is_taken_over_once_stale(db: Database) -> None
 def test_progress_is_visible_to_a_reader(db: Database) -> None:
     school = _school(db)
     claim = jobs.claim(
-        db, establishment=school, mode="new", idempotency_key="k", actor_person_id=None
+        db,
+        establishment_id=school.id,
+        fase=school.fase,
+        mode="new",
+        idempotency_key="k",
+        actor_person_id=None,
     )
     jobs.report(db, claim.job.id, 120, 300)
     state = jobs.get(db, claim.job.id)
