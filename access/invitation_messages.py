@@ -16,6 +16,11 @@ SKIP_REASONS: dict[str, str] = {
     "not_in_establishment": "Ne fait pas partie de cet établissement",
 }
 
+INVITATION_SENT = "Invitation envoyée"
+UNKNOWN_MODE = "Type d'envoi inconnu : choisissez l'envoi des invitations ou leur renvoi."
+IDEMPOTENCY_KEY_REUSED = "Cette demande a déjà été utilisée pour un autre envoi ; recommencez."
+NO_ESTABLISHMENT = "Aucun établissement ne vous est rattaché dans ProECO : contactez le helpdesk."
+
 # Shown after « Échec d'envoi : » when the mail server could not be reached at all.
 DELIVERY_UNREACHABLE = "le serveur de messagerie est injoignable"
 

@@ -43,7 +43,10 @@ class SecretToken(Base):
 
 
 class InvitationRequest(Base):
-    """One send request of a director (or the CLI); the key makes a retried request a replay."""
+    """One send request of a director (or the CLI); the key makes a retried request a replay.
+
+    `report` holds the result (access.invitations.InvitationReport.to_json()).
+    """
 
     __tablename__ = "invitation_requests"
 
@@ -52,7 +55,11 @@ class InvitationRequest(Base):
     actor: Mapped[str] = mapped_column(String(64))
     fase: Mapped[str | None] = mapped_column(String(16), nullable=True)
     mode: Mapped[str] = mapped_column(String(16))
+    # "running" while invitations are being prepared (in chunks), then "done".
+    status: Mapped[str] = mapped_column(String(16), default="running")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Touched after every chunk: a "running" request not touched for a while was abandoned.
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 

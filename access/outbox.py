@@ -195,9 +195,11 @@ def claim(
     worker_id: str,
     limit: int,
     now: datetime | None = None,
+    due_by: datetime | None = None,
 ) -> list[Claimed]:
-    """Atomically take up to `limit` due messages for `worker_id`."""
+    """Atomically take up to `limit` messages due by `due_by` (default: now) for `worker_id`."""
     now = now or utcnow()
+    due_by = due_by or now
     stale = now - _claim_timeout(settings)
     abandoned = sa.and_(_table.c.status == OutboxStatus.SENDING.value, _table.c.claimed_at < stale)
     with db.transaction() as session:
@@ -212,7 +214,9 @@ def claim(
             )
         )
         due = sa.or_(
-            sa.and_(_table.c.status == OutboxStatus.PENDING.value, _table.c.next_attempt_at <= now),
+            sa.and_(
+                _table.c.status == OutboxStatus.PENDING.value, _table.c.next_attempt_at <= due_by
+            ),
             abandoned,
         )
         candidates = (
@@ -447,12 +451,15 @@ async def _produce(run: _Run, connections: int) -> None:
     # Claim little ahead of the senders, so claimed messages are sent long before the claim
     # could be taken for a dead worker's.
     chunk = max(1, min(settings.outbox_batch_size, connections * 25))
+    # One run delivers what was due when it started: a message put back for a retry during
+    # the run waits for a later run, even when its backoff is shorter than this one.
+    started = utcnow()
     try:
         while not run.stopping():
             while run.queue.qsize() > connections * 2 and not run.stopping():
                 await asyncio.sleep(0.005)
             items = await asyncio.to_thread(
-                claim, run.db, settings, worker_id=run.worker_id, limit=chunk
+                claim, run.db, settings, worker_id=run.worker_id, limit=chunk, due_by=started
             )
             run.report.claimed += len(items)
             if not items:

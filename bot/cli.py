@@ -15,7 +15,10 @@ from bot.settings import Settings
 # (module, attribute) of each sub-command; each module owns one command or group.
 COMMANDS: list[tuple[str, str]] = [
     ("bot.commands.db", "db"),
+    ("bot.commands.proeco", "proeco"),
+    ("bot.commands.team", "team"),
     ("bot.commands.console", "console"),
+    ("bot.commands.worker", "worker"),
 ]
 
 

@@ -38,6 +38,7 @@ class Call:
     params: dict[str, Any]
     token: str | None
     at: float = field(default_factory=time.time)
+    answer: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -277,7 +278,10 @@ class FakeSlack:
         with self._lock:
             queued = self._failures.get(method)
             failure = queued.pop(0) if queued else None
-        self._record(Call(method, params, token))
+        call = Call(method, params, token)
+        if failure is None:
+            call.answer = self._answer(method, params)
+        self._record(call)
         if failure is not None:
             error, retry_after = failure
             if retry_after is not None:
@@ -287,7 +291,7 @@ class FakeSlack:
                     headers={"Retry-After": str(retry_after)},
                 )
             return web.json_response({"ok": False, "error": error})
-        return web.json_response(self._answer(method, params))
+        return web.json_response(call.answer)
 
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.read()
@@ -380,7 +384,12 @@ def _as_sent(call: Call) -> Sent | None:
     blocks = p.get("blocks") or []
     if call.method == "chat.postMessage":
         return Sent(
-            "post", p.get("channel"), p.get("text", ""), blocks, thread_ts=p.get("thread_ts")
+            "post",
+            call.answer.get("channel", p.get("channel")),
+            p.get("text", ""),
+            blocks,
+            ts=call.answer.get("ts"),
+            thread_ts=p.get("thread_ts"),
         )
     if call.method == "chat.postEphemeral":
         return Sent("ephemeral", p.get("channel"), p.get("text", ""), blocks, user=p.get("user"))

@@ -18,3 +18,12 @@ FIELD_EMAIL_INVALID = "Adresse e-mail invalide (exemple : prenom.nom@ecole.be)."
 FIELD_PHONE_INVALID = "Numéro de téléphone invalide (exemple : 02 511 22 33 ou +32 470 12 34 56)."
 FIELD_DATE_INVALID = "Date invalide (format JJ/MM/AAAA)."
 FIELD_OPTION_INVALID = "Choisissez une des propositions."
+
+# -- transports ------------------------------------------------------------------------------
+EMPTY_TABLE = "(aucune ligne)"
+TRUNCATED = "… la suite ne tient pas ici : affinez la recherche ou téléchargez la liste."
+CANCEL = "Annuler"
+FORM_NEEDS_BUTTON = (
+    "Ce formulaire s'ouvre depuis une commande ou un bouton ; réessayez avec la commande."
+)
+CONTINUED_IN_DM = "Je vous réponds en message privé."

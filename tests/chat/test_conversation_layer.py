@@ -8,110 +8,19 @@ import pytest
 
 from access.db import Database
 from bot.conversation import (
-    Button,
-    Choices,
-    Confirm,
     Field,
     FieldKind,
-    Form,
-    FormErrors,
-    Job,
-    Message,
-    Option,
-    Router,
-    Table,
-    Turn,
 )
 from bot.conversation.forms import check_field
 from bot.settings import Settings
+from tests.chat.toy import toy_router
 from tests.dialog import Dialog, verify_dialog
-
-
-def _toy_router() -> Router:
-    router = Router()
-
-    @router.command("/demo")
-    def demo(turn: Turn) -> Message:
-        return Message(
-            f"Bonjour, vous avez écrit « {turn.text} ».",
-            Choices(
-                [
-                    Button("Oui", "demo.answer", "yes"),
-                    Button("Supprimer", "demo.delete", "x", confirm=Confirm("Sûr ?", "Vraiment ?")),
-                ]
-            ),
-        )
-
-    @router.command("/demo", "table", "t")
-    def table(turn: Turn) -> Message:
-        return Message(
-            Table(["Nom", "Statut"], [["Dupont Marie", "Compte activé"]], title="Équipe")
-        )
-
-    @router.action("demo.answer")
-    def answer(turn: Turn) -> Message:
-        assert turn.action is not None
-        return Message(f"Réponse : {turn.action.value}", replace=True)
-
-    @router.action("demo.delete")
-    def delete(turn: Turn) -> str:
-        return "Supprimé."
-
-    @router.command("/demo", "form")
-    def open_form(turn: Turn) -> Form:
-        return Form(
-            "demo.form",
-            "Formulaire",
-            (
-                Field("name", "Nom", initial="Dupont"),
-                Field("email", "E-mail", FieldKind.EMAIL),
-                Field("phone", "Téléphone", FieldKind.PHONE, required=False),
-                Field(
-                    "kind",
-                    "Catégorie",
-                    FieldKind.SELECT,
-                    options=(Option("pwd", "Mot de passe"), Option("other", "Autre")),
-                ),
-                Field("until", "Jusqu'au", FieldKind.DATE, required=False),
-            ),
-            context={"from": "test"},
-        )
-
-    @router.form("demo.form")
-    def submitted(turn: Turn) -> FormErrors | str:
-        assert turn.submission is not None
-        values = turn.submission.values
-        if values["name"] == "Interdit":
-            return FormErrors({"name": "Ce nom est refusé."})
-        return (
-            f"Reçu {values['name']} {values['email']} {values['phone']} {values['kind']} "
-            f"{values['until']} {turn.submission.context['from']}"
-        )
-
-    @router.command("/demo", "job")
-    def job(turn: Turn) -> Job:
-        def run(progress) -> Message:
-            for done in range(1, 4):
-                progress.report(done, 3)
-            return Message("Terminé : 3 envoyés.", replace=True)
-
-        return Job(start=Message("Envoi en cours…"), run=run)
-
-    @router.message()
-    def echo(turn: Turn) -> str:
-        return f"Écho : {turn.text}"
-
-    @router.command("/boom")
-    def boom(turn: Turn) -> str:
-        raise RuntimeError("broken")
-
-    return router
 
 
 @pytest.fixture
 def dialog(db: Database, settings: Settings, tmp_path) -> Dialog:
     return Dialog(
-        db, settings, as_email="nobody@example.org", router=_toy_router(), files_dir=tmp_path
+        db, settings, as_email="nobody@example.org", router=toy_router(), files_dir=tmp_path
     )
 
 

@@ -70,7 +70,9 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(64), nullable=False),
         sa.Column("fase", sa.String(16), nullable=True),
         sa.Column("mode", sa.String(16), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
         sa.Column("created_at", TS, nullable=False),
+        sa.Column("updated_at", TS, nullable=False),
         sa.Column("report", sa.JSON(), nullable=True),
         sa.UniqueConstraint("idempotency_key", name="uq_invitation_requests_idempotency_key"),
     )

@@ -1,0 +1,249 @@
+"""Reading the ProECO export: one CSV row per assignment.
+
+Real exports come from Excel on Belgian Windows machines, so the reader accepts `;`, `,` or
+tab delimiters, UTF-8 with or without BOM, UTF-16 with BOM and Windows-1252, header names in
+any case with or without accents, spaces or punctuation (`Prénom`, `PRENOM`, `N° FASE`),
+blank lines and surrounding spaces. Each data row is either accepted or rejected with its line
+number and a reason; only a file whose header cannot be understood is refused as a whole.
+
+An invalid e-mail address does not reject a row: the person is kept and the director sees
+« à corriger dans ProECO ». E-mail validation therefore happens in the sync, not here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from access.errors import InvalidInput
+from access.text import compact_key
+
+COLUMNS = ("matricule", "nom", "prenom", "fonction", "email", "fase", "etablissement")
+
+# Header spellings seen in exports, compared with `compact_key` (no case, accents, spaces).
+HEADER_ALIASES: dict[str, str] = {
+    **{key: "matricule" for key in ("matricule", "nomatricule", "nmatricule", "idproeco")},
+    **{key: "nom" for key in ("nom", "nomdefamille", "lastname")},
+    **{key: "prenom" for key in ("prenom", "firstname")},
+    **{key: "fonction" for key in ("fonction", "role", "fonctionproeco")},
+    **{
+        key: "email"
+        for key in ("email", "mail", "courriel", "adresseemail", "adressemail", "emailproeco")
+    },
+    **{
+        key: "fase"
+        for key in ("fase", "nfase", "nofase", "numfase", "numerofase", "codefase", "faseecole")
+    },
+    **{
+        key: "etablissement"
+        for key in ("etablissement", "nometablissement", "ecole", "nomecole", "etablissementnom")
+    },
+}
+
+MAX_LENGTHS = {
+    "matricule": 32,
+    "fase": 16,
+    "nom": 255,
+    "prenom": 255,
+    "fonction": 255,
+    "etablissement": 255,
+}
+MAX_EMAIL_LENGTH = 320
+DELIMITERS = (";", ",", "\t")
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    line: int
+    matricule: str
+    last_name: str
+    first_name: str
+    function: str
+    email: str
+    fase: str
+    establishment: str
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    line: int
+    code: str
+    reason: str
+    matricule: str | None = None
+    fase: str | None = None
+
+
+@dataclass
+class ExportFile:
+    rows: list[ExportRow] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+    encoding: str = "utf-8"
+    delimiter: str = ";"
+
+
+class UnreadableExport(InvalidInput):
+    default_user_message = "Le fichier ProECO n'a pas pu être lu."
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text and the encoding it was in. UTF-8 is tried first: valid UTF-8 is never
+    accidental for accented French text, while every byte string is valid Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        # The five bytes Windows-1252 leaves undefined: read them as Latin-1 would.
+        return data.decode("latin-1"), "latin-1"
+
+
+def read_export(source: Path | bytes | str) -> ExportFile:
+    if isinstance(source, bytes):
+        data = source
+    else:
+        try:
+            data = Path(source).read_bytes()
+        except OSError as error:
+            raise UnreadableExport(
+                "unreadable_file", detail=f"cannot read {source}: {error.strerror}"
+            ) from None
+    text, encoding = decode(data)
+    return parse_text(text, encoding=encoding)
+
+
+def parse_text(text: str, *, encoding: str = "utf-8") -> ExportFile:
+    # Lines are split the way the csv module splits them (\n, \r, \r\n), so that the
+    # line numbers in the report are the ones a text editor shows.
+    stream = io.StringIO(text.replace("\0", ""), newline="")
+    header_line = 0
+    for raw in iter(stream.readline, ""):
+        header_line += 1
+        if _has_content(raw):
+            break
+    else:
+        raise UnreadableExport("empty_file", detail="the file has no header row")
+    delimiter, positions, width = _read_header(raw.rstrip("\r\n"))
+    result = ExportFile(encoding=encoding, delimiter=delimiter)
+    _read_rows(stream, header_line, delimiter, positions, width, result)
+    return result
+
+
+def _has_content(line: str) -> bool:
+    return any(ch not in " \t\r\n;,\"'\ufeff" for ch in line)
+
+
+def _read_header(line: str) -> tuple[str, dict[str, int], int]:
+    best: tuple[int, str, dict[str, int], int] | None = None
+    for delimiter in DELIMITERS:
+        names = next(csv.reader([line], delimiter=delimiter), [])
+        positions: dict[str, int] = {}
+        for index, name in enumerate(names):
+            column = HEADER_ALIASES.get(compact_key(name))
+            if column is not None and column not in positions:
+                positions[column] = index
+        if best is None or len(positions) > best[0]:
+            best = (len(positions), delimiter, positions, len(names))
+    assert best is not None
+    _, delimiter, positions, width = best
+    missing = [column for column in COLUMNS if column not in positions]
+    if missing:
+        raise UnreadableExport(
+            "missing_columns",
+            detail=(
+                f"the header names no column {', '.join(missing)} (expected: {', '.join(COLUMNS)})"
+            ),
+        )
+    return delimiter, positions, width
+
+
+def _read_rows(
+    stream: io.StringIO,
+    header_line: int,
+    delimiter: str,
+    positions: dict[str, int],
+    width: int,
+    result: ExportFile,
+) -> None:
+    reader = csv.reader(stream, delimiter=delimiter, strict=False)
+    first_line_of: dict[tuple[str, str], int] = {}
+    previous_end = header_line
+    while True:
+        line = previous_end + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            previous_end = header_line + reader.line_num
+            result.rejected.append(RejectedRow(line, "unreadable", f"unreadable row: {error}"))
+            continue
+        previous_end = header_line + reader.line_num
+        if not any(value.strip() for value in fields):
+            continue
+        row = _check_row(line, fields, width, positions, first_line_of)
+        if isinstance(row, RejectedRow):
+            result.rejected.append(row)
+        else:
+            result.rows.append(row)
+
+
+def _check_row(
+    line: int,
+    fields: list[str],
+    width: int,
+    positions: dict[str, int],
+    first_line_of: dict[tuple[str, str], int],
+) -> ExportRow | RejectedRow:
+    values = {
+        column: (fields[index].strip() if index < len(fields) else "")
+        for column, index in positions.items()
+    }
+    matricule, fase = values["matricule"], values["fase"]
+
+    def reject(code: str, reason: str) -> RejectedRow:
+        return RejectedRow(line, code, reason, matricule or None, fase or None)
+
+    if any(value.strip() for value in fields[width:]):
+        return reject(
+            "extra_fields",
+            f"{len(fields)} fields where the header has {width} "
+            "(a value containing the delimiter without quotes?)",
+        )
+    if not matricule:
+        return reject("missing_matricule", "no matricule")
+    if not fase:
+        return reject("missing_fase", "no FASE number")
+    if not fase.isascii() or not fase.isdigit():
+        return reject("invalid_fase", f"the FASE number {fase!r} is not made of digits only")
+    for column, limit in MAX_LENGTHS.items():
+        if len(values[column]) > limit:
+            return reject("too_long", f"{column} longer than {limit} characters")
+    if not values["nom"]:
+        return reject("missing_name", "no last name (nom)")
+    if not values["fonction"]:
+        return reject("missing_function", "no function (fonction)")
+    key = (matricule, fase)
+    if key in first_line_of:
+        return reject(
+            "duplicate",
+            f"same matricule and FASE as line {first_line_of[key]} (this row is ignored)",
+        )
+    first_line_of[key] = line
+    return ExportRow(
+        line=line,
+        matricule=matricule,
+        last_name=" ".join(values["nom"].split()),
+        first_name=" ".join(values["prenom"].split()),
+        function=values["fonction"],
+        email=values["email"][:MAX_EMAIL_LENGTH],
+        fase=fase,
+        establishment=" ".join(values["etablissement"].split()),
+    )

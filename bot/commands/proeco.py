@@ -1,0 +1,111 @@
+"""`extranet-bot proeco import FILE`: sync the staff with a ProECO export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from access.errors import AccessError
+from access.proeco import ImportRefused, SyncReport, import_export
+from access.profiles import load_profiles
+from bot.commands.context import AppContext, pass_app
+from bot.commands.output import table
+
+
+@click.group(help="The ProECO staff export.")
+def proeco() -> None:
+    pass
+
+
+@proeco.command(
+    "import",
+    help=(
+        "Sync the staff with a ProECO export (CSV, one row per assignment). "
+        "All or nothing; a file that would mark more than 20 % of the people as having "
+        "left is refused unless --allow-mass-departure."
+    ),
+)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--allow-mass-departure",
+    is_flag=True,
+    help="Accept a file that marks more than 20 % of the known people as having left.",
+)
+@pass_app
+def import_command(
+    app: AppContext, file: Path, dry_run: bool, as_json: bool, allow_mass_departure: bool
+) -> None:
+    try:
+        profiles = load_profiles(app.settings.profiles_file)
+        report = import_export(
+            app.database(),
+            file,
+            dry_run=dry_run,
+            allow_mass_departure=allow_mass_departure,
+            profiles=profiles,
+        )
+    except AccessError as error:
+        if as_json:
+            partial = error.report if isinstance(error, ImportRefused) else None
+            click.echo(
+                json.dumps(
+                    {
+                        "refused": error.code,
+                        "reason": str(error),
+                        "report": partial.to_dict() if partial else None,
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+        raise click.ClickException(f"ProECO import refused: {error}") from None
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_report(report, file.name))
+
+
+def render_report(report: SyncReport, name: str) -> str:
+    if report.dry_run:
+        outcome = "dry run: nothing was written"
+    elif report.applied:
+        outcome = "applied"
+    else:
+        outcome = "no change: the stored staff already matches this file"
+    lines = [
+        f"ProECO import of {name} ({report.rows_read} rows, {report.encoding}, "
+        f"delimiter {report.delimiter!r}): {outcome}",
+        "",
+        table(("count", "people"), list(report.counts().items())),
+    ]
+    extra = [
+        ("returned", report.returned),
+        ("assignments ended", report.assignments_ended),
+        ("establishments added", report.establishments_added),
+        ("e-mails to fix in ProECO", len(report.emails_to_fix)),
+    ]
+    shown = [(label, value) for label, value in extra if value]
+    if shown:
+        lines += ["", *(f"{label}: {value}" for label, value in shown)]
+    if report.unknown_functions:
+        names = ", ".join(
+            f"{label} ({code})" for code, label in sorted(report.unknown_functions.items())
+        )
+        lines += ["", f"Functions without an access profile (minimal access given): {names}"]
+    if report.rejected_rows:
+        lines += [
+            "",
+            "Rejected rows (nothing from them was applied):",
+            table(
+                ("line", "matricule", "FASE", "reason"),
+                [
+                    (row.line, row.matricule or "", row.fase or "", row.reason)
+                    for row in report.rejected_rows
+                ],
+            ),
+        ]
+    return "\n".join(lines)

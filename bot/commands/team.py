@@ -1,0 +1,85 @@
+"""`extranet-bot team FASE`: the team of an establishment as its director sees it."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from access import messages
+from access.errors import AccessError
+from access.team import Team, TeamStatus, team_of
+from bot.commands.context import AppContext, pass_app
+from bot.commands.output import table
+
+
+@click.command(help="Show the team of the establishment FASE: status, name, role, ProECO e-mail.")
+@click.argument("fase")
+@click.option("--json", "as_json", is_flag=True, help="Print the team as JSON.")
+@click.option(
+    "--status",
+    type=click.Choice([status.value for status in TeamStatus]),
+    help="Only the people with this status.",
+)
+@click.option("--function", "function", help="Only the people with this function code.")
+@pass_app
+def team(
+    app: AppContext, fase: str, as_json: bool, status: str | None, function: str | None
+) -> None:
+    try:
+        with app.database().session() as session:
+            found = team_of(session, fase, status=status, function=function)
+    except AccessError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(team_json(found) if as_json else render_team(found))
+
+
+def render_team(team: Team) -> str:
+    establishment = team.establishment
+    counts = ", ".join(
+        f"{status.label if status != TeamStatus.INVITED else messages.STATUS_INVITED_SOME_DAY}"
+        f" : {team.counts[status]}"
+        for status in TeamStatus
+        if team.counts.get(status)
+    )
+    header = f"{establishment.name} (FASE {establishment.fase}) — {team.total} personne(s)"
+    body = table(
+        messages.TEAM_COLUMNS,
+        [
+            (
+                row.status_label,
+                row.full_name,
+                row.function_label,
+                row.proeco_email or messages.NO_EMAIL,
+            )
+            for row in team.rows
+        ],
+    )
+    return "\n".join([header, counts, "", body])
+
+
+def team_json(team: Team) -> str:
+    return json.dumps(
+        {
+            "fase": team.establishment.fase,
+            "name": team.establishment.name,
+            "counts": {status.value: team.counts.get(status, 0) for status in TeamStatus},
+            "rows": [
+                {
+                    "person_id": row.person_id,
+                    "last_name": row.last_name,
+                    "first_name": row.first_name,
+                    "function_code": row.function_code,
+                    "function_label": row.function_label,
+                    "proeco_email": row.proeco_email,
+                    "status": row.status.value,
+                    "status_label": row.status_label,
+                    "invited_at": row.invited_at.isoformat() if row.invited_at else None,
+                    "delivery_error": row.delivery_error,
+                }
+                for row in team.rows
+            ],
+        },
+        ensure_ascii=False,
+        indent=2,
+    )

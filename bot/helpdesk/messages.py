@@ -1,0 +1,162 @@
+"""Every French word of the helpdesk that a user reads, in one place.
+
+Handlers, e-mail templates and the web form take their wording from here, so the Slack modal,
+the console and the web page say the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+STATUS_LABELS: Final[dict[str, str]] = {
+    "nouveau": "Nouveau",
+    "en_cours": "En cours",
+    "en_attente": "En attente du demandeur",
+    "resolu": "Résolu",
+}
+
+PRIORITY_LABELS: Final[dict[str, str]] = {
+    "basse": "Basse",
+    "normale": "Normale",
+    "haute": "Haute",
+    "urgente": "Urgente",
+}
+
+CATEGORY_LABELS: Final[dict[str, str]] = {
+    "activation": "Activation du compte",
+    "password": "Mot de passe",
+    "email": "Adresse e-mail",
+    "access": "Gestion des accès",
+    "other": "Autre",
+}
+
+SOURCE_LABELS: Final[dict[str, str]] = {
+    "slack": "Slack",
+    "console": "Console",
+    "web": "Formulaire web",
+    "email": "E-mail",
+}
+
+FIELD_LABELS: Final[dict[str, str]] = {
+    "last_name": "Nom",
+    "first_name": "Prénom",
+    "fase": "N° FASE de l'établissement",
+    "email": "E-mail de contact",
+    "phone": "Téléphone (facultatif)",
+    "category": "Catégorie",
+    "subject": "Objet",
+    "description": "Description",
+    "confirm_unknown_fase": "Je confirme ce numéro FASE",
+}
+
+FIELD_HINTS: Final[dict[str, str]] = {
+    "fase": "Le numéro officiel de l'école, en chiffres.",
+    "phone": "Par exemple 02 511 22 33 ou +32 470 12 34 56.",
+    "description": "Ce qui se passe, ce que vous avez déjà essayé, le message d'erreur éventuel.",
+}
+
+# Validation errors, shown next to the field they concern.
+REQUIRED = "Ce champ est obligatoire."
+TOO_LONG = "Ce texte est trop long ({limit} caractères au maximum)."
+FASE_NOT_DIGITS = "Le numéro FASE ne contient que des chiffres."
+FASE_UNKNOWN = (
+    "Ce numéro FASE ne figure pas dans notre annuaire. Vérifiez-le ; "
+    "s'il est correct, cochez « Je confirme ce numéro FASE »."
+)
+EMAIL_INVALID = "Cette adresse e-mail n'est pas valide (exemple : prenom.nom@ecole.be)."
+PHONE_INVALID = (
+    "Ce numéro de téléphone n'est pas valide : un numéro belge (02 511 22 33) "
+    "ou international (+33 1 23 45 67 89)."
+)
+CATEGORY_INVALID = "Choisissez une catégorie dans la liste."
+
+# Domain refusals (access.errors-style user messages).
+TICKET_NOT_FOUND = "Le ticket {number} n'existe pas."
+ALREADY_RESOLVED = "Le ticket {number} est déjà résolu."
+NOT_RESOLVED = "Le ticket {number} n'attend pas de confirmation de résolution."
+EMPTY_MESSAGE = "Le message est vide."
+UNKNOWN_STATUS = "Statut inconnu : {value}."
+UNKNOWN_PRIORITY = "Priorité inconnue : {value}."
+
+# Events as shown in a ticket's history.
+EVENT_LABELS: Final[dict[str, str]] = {
+    "opened": "Ticket ouvert",
+    "claimed": "Pris en charge",
+    "status": "Statut modifié",
+    "priority": "Priorité modifiée",
+    "reply": "Réponse au demandeur",
+    "note": "Note interne",
+    "requester_reply": "Message du demandeur",
+    "resolved": "Marqué comme résolu",
+    "confirmed": "Résolution confirmée par le demandeur",
+    "reopened": "Rouvert par le demandeur",
+    "emailed_helpdesk": "Transmis par e-mail au helpdesk",
+    "triage_posted": "Publié dans le canal de triage",
+    "identification_requested": "Identification demandée par e-mail",
+    "identified": "Identification complétée par le demandeur",
+    "delivery_fallback": "Message transmis par e-mail",
+}
+
+RESOLUTION_QUESTION = "Votre problème est-il résolu ?"
+RESOLUTION_YES = "Oui"
+RESOLUTION_NO = "Non"
+RESOLUTION_THANKS = "Merci ! Le ticket {number} est clôturé."
+RESOLUTION_REOPENED = "Le ticket {number} est rouvert : un agent du helpdesk reprend votre demande."
+
+TICKET_OPENED = (
+    "Votre demande est enregistrée sous le numéro *{number}*. "
+    "Le helpdesk vous répondra ici{by_email}."
+)
+TICKET_OPENED_BY_EMAIL = " ou par e-mail"
+TICKET_ALREADY_OPENED = "Cette demande est déjà enregistrée sous le numéro *{number}*."
+
+# E-mail subjects (the ticket number always sits in brackets, so replies find their ticket).
+SUBJECT_TO_HELPDESK = "[{number}] {subject}"
+SUBJECT_ACKNOWLEDGED = "[{number}] Votre demande au helpdesk Extranet est enregistrée"
+SUBJECT_REPLY = "[{number}] Réponse du helpdesk Extranet : {subject}"
+SUBJECT_RESOLVED = "[{number}] Votre demande est résolue : {subject}"
+SUBJECT_IDENTIFICATION = "[{number}] Merci de compléter votre identification"
+
+NOT_PROVIDED = "non communiqué"
+FASE_UNKNOWN_FLAG = "FASE inconnu de l'annuaire (confirmé par le demandeur)"
+UNASSIGNED = "Non attribué"
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+def category_label(category: str) -> str:
+    return CATEGORY_LABELS.get(category, category)
+
+
+def priority_label(priority: str) -> str:
+    return PRIORITY_LABELS.get(priority, priority)
+
+
+# Measures (`/tickets stats`, `extranet-bot tickets stats`).
+STATS_TITLE = "Helpdesk : tickets ouverts et délais (30 derniers jours)"
+STATS_OPEN_TOTAL = "Tickets ouverts"
+STATS_OPEN_STATUS = "Ouverts — {label}"
+STATS_OPEN_CATEGORY = "Ouverts — {label}"
+STATS_OPENED = "Tickets reçus (30 j)"
+STATS_RESOLVED = "Tickets résolus (30 j)"
+STATS_FIRST_RESPONSE = "Délai médian de première réponse"
+STATS_RESOLUTION = "Délai médian de résolution"
+STATS_DEFLECTION = "Questions réglées par la FAQ"
+STATS_DEFLECTION_VALUE = "{rate} % ({deflected} sur {questions})"
+STATS_NONE = "—"
+
+
+def duration_fr(seconds: float | None) -> str:
+    """« 2 h 05 min », « 3 j 4 h », « 12 min »: readable at a glance."""
+    if seconds is None:
+        return STATS_NONE
+    minutes = round(seconds / 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} j {hours} h"
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min"

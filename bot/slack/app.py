@@ -1,0 +1,141 @@
+"""The Bolt app: verifies, acknowledges at once, then hands the turn to a worker thread.
+
+`build_slack_handler(settings, db)` is what the web app mounts at `POST /slack/events`;
+`build_slack_app` is also used by Socket Mode (`extranet-bot socket`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from access.db import Database
+from bot.conversation import load_features
+from bot.conversation.links import claim_event, prune_events
+from bot.conversation.router import Router
+from bot.settings import Settings
+from bot.slack.transport import SlackTransport
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+PRUNE_EVERY = 500
+ANY = re.compile(r".*")
+
+
+class ConfigurationError(Exception):
+    """A setting the Slack app needs is missing (English, for operators)."""
+
+
+def _secret(value: Any, name: str) -> str:
+    if value is None or not value.get_secret_value():
+        raise ConfigurationError(f"{name} is not set")
+    return str(value.get_secret_value())
+
+
+def build_slack_app(
+    settings: Settings,
+    db: Database,
+    *,
+    router: Router | None = None,
+    workers: int = 16,
+) -> AsyncApp:
+    token = _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN")
+    signing_secret = _secret(settings.slack_signing_secret, "SLACK_SIGNING_SECRET")
+    router = router or load_features()
+    client = AsyncWebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=1),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=False,
+        name="extranet-bot",
+    )
+    transport = SlackTransport(settings, db, router)
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-turn")
+    claims = {"count": 0}
+
+    async def in_thread(fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(executor, functools.partial(fn, *args))
+
+    @app.middleware
+    async def answer_each_event_once(
+        body: dict[str, Any], next: Callable[[], Any]
+    ) -> BoltResponse | None:
+        # Slack retries a delivery it believes failed; Bolt does not deduplicate. The claim
+        # is in the database, so a retry reaching another process is dropped too.
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            if not await in_thread(claim_event, db, str(event_id)):
+                log.info("event %s already handled; retry ignored", event_id)
+                return BoltResponse(status=200, body="")
+            claims["count"] += 1
+            if claims["count"] % PRUNE_EVERY == 0:
+                await in_thread(prune_events, db)
+        await next()
+        return None
+
+    @app.command(re.compile(r"^/"))
+    async def on_command(ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        await in_thread(transport.on_command, body)
+
+    @app.event("message")
+    async def on_message(event: dict[str, Any], context: AsyncBoltContext) -> None:
+        await in_thread(transport.on_message, event, context.bot_user_id)
+
+    @app.event("app_mention")
+    async def on_mention(event: dict[str, Any], context: AsyncBoltContext) -> None:
+        await in_thread(transport.on_message, event, context.bot_user_id)
+
+    @app.event("app_home_opened")
+    async def on_home(event: dict[str, Any]) -> None:
+        if event.get("tab", "home") == "home":
+            await in_thread(transport.publish_home, event["user"])
+
+    @app.action(ANY)
+    async def on_action(ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        await in_thread(transport.on_action, body)
+
+    @app.view(ANY)
+    async def on_view(ack: Any, body: dict[str, Any]) -> None:
+        outcome = await in_thread(transport.on_view_submission, body)
+        await ack(**outcome.ack)
+        if outcome.replies:
+            await in_thread(transport.deliver, outcome.origin, outcome.replies)
+
+    @app.view_closed(ANY)
+    async def on_view_closed(ack: Any) -> None:
+        await ack()
+
+    app.transport = transport  # type: ignore[attr-defined]  # for tests and Socket Mode
+    return app
+
+
+def build_slack_handler(
+    settings: Settings, db: Database, *, router: Router | None = None
+) -> AsyncSlackRequestHandler:
+    """The Starlette handler of `POST /slack/events` (pass it to bot.web.app.create_app)."""
+    return AsyncSlackRequestHandler(build_slack_app(settings, db, router=router))

@@ -1,0 +1,115 @@
+"""Property tests: whatever Excel (or a broken export) produces, the reader never crashes and
+accounts for every data row, accepted or rejected with a reason."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from access.csvreader import COLUMNS, UnreadableExport, read_export
+
+SPELLINGS = {
+    "matricule": ["matricule", "MATRICULE", "Matricule", " N° matricule "],
+    "nom": ["nom", "NOM", "Nom de famille"],
+    "prenom": ["prenom", "Prénom", "PRÉNOM", "PRENOM"],
+    "fonction": ["fonction", "Fonction", "FONCTION", "Rôle"],
+    "email": ["email", "E-mail", "Courriel", "Adresse e-mail", "MAIL"],
+    "fase": ["fase", "N° FASE", "FASE", "Numéro FASE", "n° fase"],
+    "etablissement": ["etablissement", "Établissement", "ÉTABLISSEMENT", "Ecole"],
+}
+ENCODINGS = ["utf-8", "utf-8-sig", "cp1252"]
+# Characters all three encodings can write, including French accents and the Euro sign.
+TEXT = st.text(
+    alphabet=string.ascii_letters + string.digits + " -'.@éèêëàâçîïôûùüÉÈÀÇ€œ;,\"",
+    max_size=20,
+)
+VALID_ROW = st.tuples(
+    st.from_regex(r"\A[0-9]{1,8}\Z"),
+    st.from_regex(r"\A[A-Za-zéèÉ][A-Za-zéè' -]{0,15}\Z"),
+    TEXT,
+    st.sampled_from(["Enseignant", "Direction", "Éducatrice", "Économe", "Logopède"]),
+    st.one_of(st.just(""), st.emails(), TEXT),
+    st.from_regex(r"\A0{0,2}[0-9]{1,6}\Z"),
+    TEXT,
+)
+JUNK_ROW = st.lists(TEXT, min_size=0, max_size=10)
+
+
+def _line(values: list[str] | tuple[str, ...], delimiter: str) -> str:
+    def quote(value: str) -> str:
+        if any(ch in value for ch in (delimiter, '"', "\n", "\r")):
+            return '"' + value.replace('"', '""') + '"'
+        return value
+
+    return delimiter.join(quote(value) for value in values)
+
+
+@st.composite
+def exports(draw: st.DrawFn) -> tuple[bytes, int, list[str]]:
+    delimiter = draw(st.sampled_from([";", ",", "\t"]))
+    encoding = draw(st.sampled_from(ENCODINGS))
+    newline = draw(st.sampled_from(["\r\n", "\n"]))
+    order = draw(st.permutations(list(COLUMNS)))
+    header = [draw(st.sampled_from(SPELLINGS[column])) for column in order]
+    lines = [_line(header, delimiter)]
+    data_rows = 0
+    expected_valid: list[str] = []
+    for _ in range(draw(st.integers(0, 12))):
+        kind = draw(st.sampled_from(["valid", "junk", "blank"]))
+        if kind == "blank":
+            lines.append("")
+            continue
+        if kind == "valid":
+            row = dict(zip(COLUMNS, draw(VALID_ROW), strict=True))
+            lines.append(_line([row[column] for column in order], delimiter))
+            expected_valid.append(row["matricule"])
+        else:
+            lines.append(_line(draw(JUNK_ROW), delimiter))
+        data_rows += 1
+    return (newline.join(lines) + newline).encode(encoding), data_rows, expected_valid
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(exports())
+def test_every_row_is_accepted_or_rejected_with_a_reason(
+    case: tuple[bytes, int, list[str]],
+) -> None:
+    data, data_rows, expected_valid = case
+    export = read_export(data)
+
+    assert all(r.reason and r.line >= 2 for r in export.rejected)
+    assert len(export.rows) + len(export.rejected) <= data_rows
+    lines = [r.line for r in export.rows] + [r.line for r in export.rejected]
+    assert len(lines) == len(set(lines))
+    accepted = {r.matricule for r in export.rows}
+    for matricule in expected_valid:
+        # A well-formed row is accepted unless it repeats an earlier matricule + FASE.
+        assert matricule in accepted or any(r.code == "duplicate" for r in export.rejected)
+    for row in export.rows:
+        assert row.matricule and row.fase.isdigit() and row.last_name and row.function
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_never_crash_the_reader(data: bytes) -> None:
+    try:
+        export = read_export(data)
+    except UnreadableExport as refused:
+        assert str(refused)
+        return
+    assert all(r.reason for r in export.rejected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300), st.sampled_from([*ENCODINGS, "utf-16"]))
+def test_any_text_after_a_valid_header_never_crashes(body: str, encoding: str) -> None:
+    text = "matricule;nom;prenom;fonction;email;fase;etablissement\n" + body
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError:
+        data = text.encode("utf-8")
+    export = read_export(data)
+    assert all(r.reason for r in export.rejected)
+    assert all(r.fase.isdigit() for r in export.rows)

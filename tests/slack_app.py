@@ -1,0 +1,89 @@
+"""The real Slack app served over HTTP on loopback, for end-to-end tests.
+
+with FakeSlack() as fake, serve_slack(settings, db, fake) as slack:
+    fake.add_user("U1", email="marie@ecole.be")
+    slack.command("U1", "/extranet")          # signed as Slack signs
+    fake.wait_for("chat.postMessage")
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+from pydantic import SecretStr
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from access.db import Database
+from bot.conversation.router import Router
+from bot.settings import Settings
+from bot.slack.app import build_slack_handler
+from tests.conftest import free_port
+from tests.slack_client import SlackClient
+from tests.slack_fake import FakeSlack
+
+SIGNING_SECRET = "test-signing-secret"
+
+
+def slack_settings(settings: Settings, fake: FakeSlack, **extra: Any) -> Settings:
+    return settings.model_copy(
+        update={
+            "slack_bot_token": SecretStr("xoxb-test-token"),
+            "slack_signing_secret": SecretStr(SIGNING_SECRET),
+            "slack_api_url": fake.api_url,
+            **extra,
+        }
+    )
+
+
+def _asgi_app(settings: Settings, db: Database, router: Router | None) -> Starlette:
+    handler = build_slack_handler(settings, db, router=router)
+    try:
+        from bot.web.app import create_app
+    except ImportError:  # the web pages are not there: serve the Slack endpoint alone
+
+        async def events(request: Request) -> Response:
+            return await handler.handle(request)
+
+        return Starlette(routes=[Route("/slack/events", events, methods=["POST"])])
+    return create_app(settings, db, slack_handler=handler)
+
+
+@contextmanager
+def serve_app(app: Any) -> Iterator[str]:
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@contextmanager
+def serve_slack(
+    settings: Settings, db: Database, fake: FakeSlack, *, router: Router | None = None, **extra: Any
+) -> Iterator[SlackClient]:
+    app_settings = slack_settings(settings, fake, **extra)
+    with serve_app(_asgi_app(app_settings, db, router)) as url:
+        client = SlackClient(url, SIGNING_SECRET, fake)
+        try:
+            yield client
+        finally:
+            client.close()

@@ -1,0 +1,77 @@
+"""Fixtures for the helpdesk tests: a directory with two schools and one linked person."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy.orm import Session
+
+from access.db import Database
+from access.models import Account, Assignment, Establishment, Function, Person
+from bot.helpdesk.validation import TicketForm
+from bot.settings import Settings
+from tests.smtp_server import SmtpServer, smtp_server  # noqa: F401
+
+
+@dataclass(frozen=True)
+class Directory:
+    school_fase: str
+    other_fase: str
+    person_id: int
+    person_email: str
+
+
+@pytest.fixture
+def directory(db: Database) -> Directory:
+    with db.transaction() as session:
+        school = Establishment(fase="5432", name="Institut Saint-Joseph")
+        other = Establishment(fase="1010", name="École fondamentale Sainte-Marie")
+        teacher = Function(code="ENS", label="Enseignant·e")
+        person = Person(
+            matricule="M-001",
+            last_name="Dupont",
+            first_name="Émilie",
+            proeco_email="emilie.dupont@ecole.be",
+            proeco_email_valid=True,
+        )
+        session.add_all([school, other, teacher, person])
+        session.flush()
+        session.add_all(
+            [
+                Assignment(person_id=person.id, establishment_id=school.id, function_code="ENS"),
+                Assignment(person_id=person.id, establishment_id=other.id, function_code="ENS"),
+                Account(person_id=person.id, reference_email="emilie.dupont@ecole.be"),
+            ]
+        )
+        session.flush()
+        return Directory("5432", "1010", person.id, "emilie.dupont@ecole.be")
+
+
+def make_form(**overrides: object) -> TicketForm:
+    values: dict[str, object] = {
+        "last_name": "Dupont",
+        "first_name": "Émilie",
+        "fase": "5432",
+        "email": "emilie.dupont@ecole.be",
+        "category": "password",
+        "subject": "Mot de passe refusé",
+        "description": "Mon mot de passe est refusé depuis ce matin.",
+        "phone": None,
+        "fase_unknown": False,
+    }
+    values.update(overrides)
+    return TicketForm(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    with db.session() as opened:
+        yield opened
+
+
+@pytest.fixture
+def mail_settings(settings: Settings, smtp_server: SmtpServer) -> Settings:  # noqa: F811
+    """Settings that deliver the outbox to the real test SMTP server."""
+    return settings.model_copy(update=smtp_server.settings_update())
