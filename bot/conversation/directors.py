@@ -51,6 +51,24 @@ log = logging.getLogger(__name__)
 AUDIT_REFUSED = "directors.refused"
 FASE_PATTERN = re.compile(r"^\d{3,8}$")
 PROGRESS_WRITE_INTERVAL = 0.5
+# Bulk sends running at once in this process. Each holds database connections while it writes
+# its chunks: fifty directors pressing together would exhaust the connection pool instead of
+# finishing sooner. On SQLite every write queues on one lock anyway, and parallel sends only
+# starve the other turns of it. The others wait their turn (their message says it started).
+MAX_PARALLEL_SENDS = {"sqlite": 1}
+DEFAULT_PARALLEL_SENDS = 4
+_send_slots: dict[str, threading.BoundedSemaphore] = {}
+_send_slots_lock = threading.Lock()
+
+
+def _slots(db: Database) -> threading.BoundedSemaphore:
+    dialect = db.engine.dialect.name
+    with _send_slots_lock:
+        if dialect not in _send_slots:
+            limit = MAX_PARALLEL_SENDS.get(dialect, DEFAULT_PARALLEL_SENDS)
+            _send_slots[dialect] = threading.BoundedSemaphore(limit)
+        return _send_slots[dialect]
+
 
 Handler = Callable[[Turn], Replies]
 
@@ -330,15 +348,16 @@ def _run_send(
 
     writer.start()
     try:
-        report = send_invitations(
-            turn.db,
-            turn.settings,
-            actor_person_id=person_id,
-            fase=fase,
-            mode=mode,
-            idempotency_key=key,
-            progress=on_progress,
-        )
+        with _slots(turn.db):
+            report = send_invitations(
+                turn.db,
+                turn.settings,
+                actor_person_id=person_id,
+                fase=fase,
+                mode=mode,
+                idempotency_key=key,
+                progress=on_progress,
+            )
     except AccessError as error:
         writer.stop()
         jobs.fail(turn.db, job_id, error.code)

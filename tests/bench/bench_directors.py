@@ -3,7 +3,7 @@
 1. `/invite-team` acknowledgement latency for a school of 300 people: 200 signed slash
    commands over HTTP to the real Slack app, one after another; p50 / p99 of the time until
    the HTTP answer (Slack's 3-second budget; target p99 ≤ 300 ms).
-2. 50 directors of 50 schools (100 people each) press « Envoyer » within one second: every
+2. 50 directors of 50 schools (100 people to invite each) press « Envoyer » within one second: every
    invitation reaches the local SMTP server through the outbox worker, none twice; time from
    the first press to the last delivery.
 """
@@ -97,7 +97,7 @@ def test_fifty_directors_press_send_within_one_second(
     schools = 50
     with db.transaction() as session:
         for i in range(schools):
-            factories.school(session, f"{10000 + i}", staff=99, director_last_name=f"Dir{i:02d}")
+            factories.school(session, f"{10000 + i}", staff=100, director_last_name=f"Dir{i:02d}")
     live = settings.model_copy(update={**smtp_server.settings_update(), "outbox_concurrency": 8})
     with FakeSlack() as fake:
         users = [f"U{i:03d}" for i in range(schools)]
@@ -128,8 +128,8 @@ def test_fifty_directors_press_send_within_one_second(
             for thread in threads:
                 thread.join(60)
             first_press = min(pressed)
-            expected = schools * 99 + 0  # directors are already active
-            deadline = time.monotonic() + 600
+            expected = schools * 100  # each director (already active) invites 100 people
+            deadline = time.monotonic() + 300
             while len(smtp_server.messages) < expected and time.monotonic() < deadline:
                 time.sleep(0.05)
             last_delivery = time.perf_counter() - first_press
