@@ -16,6 +16,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from access.errors import InvalidInput
 from access.text import compact_key
@@ -50,12 +51,12 @@ MAX_LENGTHS = {
     "fonction": 255,
     "etablissement": 255,
 }
+_LIMITED = ("matricule", "nom", "prenom", "fonction", "fase", "etablissement")
 MAX_EMAIL_LENGTH = 320
 DELIMITERS = (";", ",", "\t")
 
 
-@dataclass(frozen=True)
-class ExportRow:
+class ExportRow(NamedTuple):
     line: int
     matricule: str
     last_name: str
@@ -174,6 +175,7 @@ def _read_rows(
 ) -> None:
     reader = csv.reader(stream, delimiter=delimiter, strict=False)
     first_line_of: dict[tuple[str, str], int] = {}
+    order = tuple(positions[column] for column in COLUMNS)
     previous_end = header_line
     while True:
         line = previous_end + 1
@@ -188,7 +190,7 @@ def _read_rows(
         previous_end = header_line + reader.line_num
         if not any(value.strip() for value in fields):
             continue
-        row = _check_row(line, fields, width, positions, first_line_of)
+        row = _check_row(line, fields, width, order, first_line_of)
         if isinstance(row, RejectedRow):
             result.rejected.append(row)
         else:
@@ -199,22 +201,21 @@ def _check_row(
     line: int,
     fields: list[str],
     width: int,
-    positions: dict[str, int],
+    order: tuple[int, ...],
     first_line_of: dict[tuple[str, str], int],
 ) -> ExportRow | RejectedRow:
-    values = {
-        column: (fields[index].strip() if index < len(fields) else "")
-        for column, index in positions.items()
-    }
-    matricule, fase = values["matricule"], values["fase"]
+    count = len(fields)
+    matricule, nom, prenom, fonction, email, fase, etablissement = (
+        fields[index].strip() if index < count else "" for index in order
+    )
 
     def reject(code: str, reason: str) -> RejectedRow:
         return RejectedRow(line, code, reason, matricule or None, fase or None)
 
-    if any(value.strip() for value in fields[width:]):
+    if count > width and any(value.strip() for value in fields[width:]):
         return reject(
             "extra_fields",
-            f"{len(fields)} fields where the header has {width} "
+            f"{count} fields where the header has {width} "
             "(a value containing the delimiter without quotes?)",
         )
     if not matricule:
@@ -223,12 +224,13 @@ def _check_row(
         return reject("missing_fase", "no FASE number")
     if not fase.isascii() or not fase.isdigit():
         return reject("invalid_fase", f"the FASE number {fase!r} is not made of digits only")
-    for column, limit in MAX_LENGTHS.items():
-        if len(values[column]) > limit:
-            return reject("too_long", f"{column} longer than {limit} characters")
-    if not values["nom"]:
+    values = (matricule, nom, prenom, fonction, fase, etablissement)
+    for column, value in zip(_LIMITED, values, strict=True):
+        if len(value) > MAX_LENGTHS[column]:
+            return reject("too_long", f"{column} longer than {MAX_LENGTHS[column]} characters")
+    if not nom:
         return reject("missing_name", "no last name (nom)")
-    if not values["fonction"]:
+    if not fonction:
         return reject("missing_function", "no function (fonction)")
     key = (matricule, fase)
     if key in first_line_of:
@@ -238,12 +240,12 @@ def _check_row(
         )
     first_line_of[key] = line
     return ExportRow(
-        line=line,
-        matricule=matricule,
-        last_name=" ".join(values["nom"].split()),
-        first_name=" ".join(values["prenom"].split()),
-        function=values["fonction"],
-        email=values["email"][:MAX_EMAIL_LENGTH],
-        fase=fase,
-        establishment=" ".join(values["etablissement"].split()),
+        line,
+        matricule,
+        " ".join(nom.split()),
+        " ".join(prenom.split()),
+        fonction,
+        email[:MAX_EMAIL_LENGTH],
+        fase,
+        " ".join(etablissement.split()),
     )

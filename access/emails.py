@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
+import re
+
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
+
+# The common shape of an address (ASCII, lower-case domain, letters-only top-level domain),
+# for which the validator's answer is known in advance: valid, and unchanged by
+# normalisation. A nightly import checks tens of thousands of addresses; everything else
+# still goes through the validator.
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63})"
+)
+_SPECIAL_USE = frozenset(SPECIAL_USE_DOMAIN_NAMES)
 
 
 def normalize_email(raw: str | None) -> str | None:
@@ -16,6 +28,15 @@ def normalize_email(raw: str | None) -> str | None:
     candidate = raw.strip()
     if not candidate or any(ch in candidate for ch in "\r\n\0"):
         return None
+    plain = _PLAIN_ADDRESS.fullmatch(candidate)
+    if (
+        plain is not None
+        and plain.group(1) not in _SPECIAL_USE
+        and "--" not in candidate[candidate.index("@") :]
+        and len(candidate) <= 254
+        and candidate.index("@") <= 64
+    ):
+        return candidate
     try:
         result = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError:

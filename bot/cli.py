@@ -15,10 +15,15 @@ from bot.settings import Settings
 # (module, attribute) of each sub-command; each module owns one command or group.
 COMMANDS: list[tuple[str, str]] = [
     ("bot.commands.db", "db"),
+    ("bot.commands.serve", "serve"),
     ("bot.commands.proeco", "proeco"),
     ("bot.commands.team", "team"),
+    ("bot.commands.demo", "demo"),
     ("bot.commands.console", "console"),
+    ("bot.commands.socket", "socket"),
     ("bot.commands.worker", "worker"),
+    ("bot.commands.tickets", "tickets"),
+    ("bot.commands.mail", "mail"),
 ]
 
 

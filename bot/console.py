@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -89,19 +90,28 @@ def render_blocks(blocks: Sequence[Block], numbering: Callable[[Button], int] | 
 
 
 def render_table(table: Table) -> str:
-    def cell(value: str) -> str:
-        value = " ".join(value.split())
-        return value if len(value) <= CELL_WIDTH else value[: CELL_WIDTH - 1] + "…"
+    """Aligned columns; a long cell wraps onto the next lines of its column, never cut."""
 
-    rows = [[cell(c) for c in table.columns], *[[cell(c) for c in row] for row in table.rows]]
-    widths = [max(len(row[i]) if i < len(row) else 0 for row in rows) for i in range(len(rows[0]))]
+    def wrap(value: str) -> list[str]:
+        return textwrap.wrap(" ".join(value.split()), CELL_WIDTH) or [""]
+
+    rows = [[wrap(c) for c in table.columns], *[[wrap(c) for c in row] for row in table.rows]]
+    count = len(table.columns)
+    widths = [
+        max(len(line) for row in rows if i < len(row) for line in row[i]) for i in range(count)
+    ]
     lines = [table.title] if table.title else []
     for index, row in enumerate(rows):
-        lines.append("  ".join(value.ljust(widths[i]) for i, value in enumerate(row)).rstrip())
+        height = max(len(cell) for cell in row)
+        for n in range(height):
+            parts = [
+                (cell[n] if n < len(cell) else "").ljust(widths[i]) for i, cell in enumerate(row)
+            ]
+            lines.append("  ".join(parts).rstrip())
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
     if not table.rows:
-        lines.append("(aucune ligne)")
+        lines.append(conv_messages.EMPTY_TABLE)
     return "\n".join(lines)
 
 
@@ -208,6 +218,18 @@ class ConsoleSession:
         self.speaker = Speaker(f"{TRANSPORT}:{label}", person_id, TRANSPORT)
         return self.whoami()
 
+    def _refresh_speaker(self) -> None:
+        """An unknown speaker who linked with `/extranet lier` is known from then on."""
+        if self.speaker.person_id is not None:
+            return
+        from bot.conversation.links import get_link
+
+        with self.db.session() as session:
+            link = get_link(session, TRANSPORT, self.speaker.user_id)
+            person_id = link.person_id if link is not None else None
+        if person_id is not None:
+            self.speaker = Speaker(self.speaker.user_id, person_id, TRANSPORT)
+
     def whoami(self) -> str:
         from bot.conversation.identity import describe_person
 
@@ -221,6 +243,7 @@ class ConsoleSession:
         """Process one typed line; return everything printed in response."""
         self.output = []
         line = line.strip()
+        self._refresh_speaker()
         try:
             self._handle(line)
         except Exception:
@@ -457,7 +480,15 @@ def _pick_options(field_: Field, line: str) -> object:
 # -- the REPL ------------------------------------------------------------------------------
 
 
-def run(session: ConsoleSession, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+def run(
+    session: ConsoleSession,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    *,
+    after_turn: Callable[[], str | None] | None = None,
+) -> None:
+    """The read-answer loop; `after_turn` may add a line after each answer (mail sent…)."""
+
     def say(text: str) -> None:
         if text:
             stdout.write(text + "\n")
@@ -473,3 +504,5 @@ def run(session: ConsoleSession, stdin: TextIO = sys.stdin, stdout: TextIO = sys
         if not line or line.strip().casefold() in {"/quitter", "/quit", "/exit"}:
             break
         say(session.handle(line))
+        if after_turn is not None:
+            say(after_turn() or "")

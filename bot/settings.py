@@ -14,3 +14,5 @@ class Settings(AccessSettings):
     slack_api_url: str = "https://slack.com/api/"
     triage_channel: str | None = None
     port: int = 8000
+    # Signs the web session cookies; when unset, one is generated and kept in the database.
+    session_secret: SecretStr | None = None

@@ -92,7 +92,13 @@ class SlackClient:
         channel_id: str | None = None,
         **kw: Any,
     ) -> httpx.Response:
-        fields = {
+        return self.post_form(self.command_payload(user_id, command, text, channel_id), **kw)
+
+    def command_payload(
+        self, user_id: str, command: str, text: str = "", channel_id: str | None = None
+    ) -> dict[str, str]:
+        """A slash command as Slack sends it (form fields; the Socket Mode payload too)."""
+        return {
             "token": "legacy-verification-token",
             "team_id": self.team_id,
             "team_domain": "fake",
@@ -107,7 +113,6 @@ class SlackClient:
             "response_url": self.fake.response_url(self._id("cmd")),
             "trigger_id": self._id("trigger."),
         }
-        return self.post_form(fields, **kw)
 
     # -- Events API --------------------------------------------------------------------------
 

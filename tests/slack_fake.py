@@ -103,6 +103,8 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._sockets: list[web.WebSocketResponse] = []
+        self.socket_acks: dict[str, dict[str, Any]] = {}
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -131,6 +133,7 @@ class FakeSlack:
             app.router.add_route("*", "/api/{method}", self._api)
             app.router.add_post("/response/{token}", self._response)
             app.router.add_post("/upload/{file_id}", self._upload)
+            app.router.add_get("/socket", self._socket)
             self._runner = web.AppRunner(app, access_log=None)
             loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -149,6 +152,8 @@ class FakeSlack:
 
     def stop(self) -> None:
         if self._loop is not None:
+            for ws in list(self._sockets):
+                asyncio.run_coroutine_threadsafe(ws.close(), self._loop)
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(10)
@@ -248,6 +253,66 @@ class FakeSlack:
                 return
             time.sleep(quiet / 3)
 
+    # -- Socket Mode -------------------------------------------------------------------------
+
+    def wait_socket(self, timeout: float = 20.0) -> None:
+        """Wait until an app is connected over Socket Mode."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while not self._sockets:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError("no Socket Mode connection")
+                self._lock.wait(remaining)
+
+    def socket_send(self, kind: str, payload: dict[str, Any], timeout: float = 10.0) -> dict:
+        """Send an envelope ("slash_commands", "events_api", "interactive"); return the ack."""
+        envelope_id = f"env-{next(self._ids)}"
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+        }
+        assert self._loop is not None
+        sockets = list(self._sockets)
+        asyncio.run_coroutine_threadsafe(sockets[-1].send_json(envelope), self._loop).result(5)
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while envelope_id not in self.socket_acks:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"envelope {envelope_id} was not acknowledged")
+                self._lock.wait(remaining)
+            return self.socket_acks[envelope_id]
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "debug_info": {"host": "fake", "approximate_connection_time": 3600},
+                "connection_info": {"app_id": "A0TEST"},
+            }
+        )
+        with self._lock:
+            self._sockets.append(ws)
+            self._lock.notify_all()
+        async for frame in ws:
+            if frame.type.name != "TEXT":
+                continue
+            data = json.loads(frame.data)
+            if "envelope_id" in data:
+                with self._lock:
+                    self.socket_acks[data["envelope_id"]] = data
+                    self._lock.notify_all()
+        with self._lock:
+            if ws in self._sockets:
+                self._sockets.remove(ws)
+        return ws
+
     # -- HTTP handlers -----------------------------------------------------------------------
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
@@ -328,6 +393,8 @@ class FakeSlack:
                 "bot_id": self.bot_id,
                 "is_enterprise_install": False,
             }
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         if method == "chat.postMessage":
             channel = str(params.get("channel", ""))
             if channel.startswith("U"):

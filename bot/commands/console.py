@@ -1,8 +1,17 @@
 from __future__ import annotations
 
+import logging
+
 import click
 
 from bot.commands.context import AppContext, pass_app
+
+
+def quiet_logs() -> None:
+    """Keep the conversation readable: only warnings on the terminal, unless --verbose."""
+    root = logging.getLogger()
+    if root.level > logging.DEBUG:
+        root.setLevel(logging.WARNING)
 
 
 @click.command(help="Chat with the bot in the terminal (same conversations as in Slack).")
@@ -11,6 +20,7 @@ from bot.commands.context import AppContext, pass_app
 def console(app: AppContext, as_email: str | None) -> None:
     from bot.console import ConsoleSession, run
 
+    quiet_logs()
     db = app.database()
     db.upgrade()
     session = ConsoleSession(db, app.settings, as_email=as_email)

@@ -30,10 +30,10 @@ def mail() -> None:
 def _ingest_one(settings: Settings, database: Database, raw: bytes) -> IngestResult:
     with database.transaction() as session:
         result = ingest(session, settings, raw, triage_enabled=bool(settings.triage_channel))
-    if result.outcome == "created" and settings.triage_channel:
-        from bot.slack.triage_publish import publish_ticket
+    if result.outcome == "created" and settings.triage_channel and result.number:
+        from bot.slack.triage import publish_new_ticket
 
-        publish_ticket(settings, database, result.number or "")
+        publish_new_ticket(settings, database, result.number)
     return result
 
 

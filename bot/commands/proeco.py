@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from access.demo import generate_export
 from access.errors import AccessError
 from access.proeco import ImportRefused, SyncReport, import_export
 from access.profiles import load_profiles
@@ -67,6 +68,25 @@ def import_command(
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(render_report(report, file.name))
+
+
+@proeco.command(help="Write a generated export (for benchmarks): N rows over M establishments.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--rows", type=click.IntRange(min=1), required=True, help="Number of rows.")
+@click.option(
+    "--establishments", type=click.IntRange(min=1), required=True, help="Number of schools."
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same export.")
+@click.option(
+    "--change-fraction",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of the rows changed from the seed's base export (a later nightly export).",
+)
+def generate(file: Path, rows: int, establishments: int, seed: int, change_fraction: float) -> None:
+    generate_export(file, rows, establishments, seed=seed, change_fraction=change_fraction)
+    click.echo(f"Wrote {file}.")
 
 
 def render_report(report: SyncReport, name: str) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from access.db import Database
 from access.models import Assignment, Function, Person
+from access.people import find_person_by_email
 
 
 def find_person_id(db: Database, email: str | None) -> int | None:
@@ -14,30 +14,8 @@ def find_person_id(db: Database, email: str | None) -> int | None:
     if not email:
         return None
     with db.session() as session:
-        person = _find_person_by_email(session, email)
+        person = find_person_by_email(session, email)
         return person.id if person is not None else None
-
-
-def _find_person_by_email(session: Session, email: str) -> Person | None:
-    try:
-        from access.people import find_person_by_email
-    except ImportError:  # until the foundation's lookup lands
-        from access.models import Account
-
-        folded = email.strip().casefold()
-        return session.scalars(
-            sa.select(Person)
-            .outerjoin(Account, Account.person_id == Person.id)
-            .where(
-                sa.or_(
-                    sa.func.lower(Account.reference_email) == folded,
-                    sa.func.lower(Person.proeco_email) == folded,
-                )
-            )
-            .order_by(Person.id)
-            .limit(1)
-        ).first()
-    return find_person_by_email(session, email)
 
 
 def default_console_email(db: Database) -> str | None:

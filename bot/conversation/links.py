@@ -6,7 +6,7 @@ share them: a Slack retry reaching another process is still answered once.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import DateTime, ForeignKey, String
@@ -22,6 +22,8 @@ from access.db import Base, Database
 EMAIL_LINK_TTL = timedelta(days=1)
 UNKNOWN_TTL = timedelta(minutes=10)
 EVENT_RETENTION = timedelta(days=2)
+
+NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 
 METHOD_EMAIL = "email"
 METHOD_CODE = "code"
@@ -91,6 +93,16 @@ def save_link(
     if person_id is not None:
         link.pending_person_id = None
     session.flush()
+    return link
+
+
+def link_row(session: Session, transport: str, user_id: str) -> ChatUserLink:
+    """The user's row, created (as "never checked") when missing, without touching a link."""
+    link = get_link(session, transport, user_id)
+    if link is None:
+        link = ChatUserLink(transport=transport, user_id=user_id, checked_at=NEVER)
+        session.add(link)
+        session.flush()
     return link
 
 

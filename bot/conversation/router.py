@@ -122,8 +122,11 @@ class Router:
     def command_names(self) -> list[str]:
         return sorted(self._commands)
 
-    def knows_command(self, name: str) -> bool:
-        return name in self._commands
+    def knows_command(self, name: str, subcommand: str | None = None) -> bool:
+        entry = self._commands.get(name)
+        if entry is None or subcommand is None:
+            return entry is not None
+        return subcommand.casefold() in entry.subcommands
 
     def resolve_command(self, name: str, text: str) -> tuple[Handler | None, str | None, str]:
         entry = self._commands.get(name)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import email
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from access.config import AccessSettings
 from access.emails import normalize_email, same_address
+from access.text import fold
 from bot.helpdesk import messages
 from bot.helpdesk.actors import Actor, Requester
 from bot.helpdesk.errors import TicketNotFound
@@ -74,10 +74,6 @@ class IngestResult:
     number: str | None = None
     reason: str | None = None
     missing: list[str] = field(default_factory=list)
-
-
-def _plain(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
 
 
 _BLOCKS = ("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table")
@@ -141,10 +137,10 @@ def strip_quoted(text: str) -> str:
 def identification_from_text(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for line in text.splitlines():
-        match = _LABELLED_LINE.match(_plain(line))
+        match = _LABELLED_LINE.match(fold(line))
         if match is None:
             continue
-        label = " ".join(match.group(1).replace("º", "°").split())
+        label = " ".join(match.group(1).replace("º", "°").replace(".", " ").split())
         field_name = _LABELS.get(label)
         if field_name is None or field_name in found:
             continue

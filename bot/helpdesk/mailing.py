@@ -137,3 +137,25 @@ def send_to_requester(
             author_name=author_name,
         ),
     )
+
+
+def send_followup_to_helpdesk(
+    session: Session, settings: AccessSettings, ticket: Ticket, body: str
+) -> None:
+    context = _context(
+        settings,
+        ticket,
+        subject=messages.SUBJECT_FOLLOWUP.format(number=ticket.number, subject=ticket.subject),
+        body=body,
+        reply_to_address=ticket.contact_email,
+    )
+    _send(
+        session,
+        settings,
+        "tickets_followup",
+        to=settings.helpdesk_email,
+        ticket=ticket,
+        kind="followup",
+        reply_to=ticket.contact_email,
+        context=context,
+    )

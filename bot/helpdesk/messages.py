@@ -103,18 +103,19 @@ RESOLUTION_NO = "Non"
 RESOLUTION_THANKS = "Merci ! Le ticket {number} est clôturé."
 RESOLUTION_REOPENED = "Le ticket {number} est rouvert : un agent du helpdesk reprend votre demande."
 
-TICKET_OPENED = (
-    "Votre demande est enregistrée sous le numéro *{number}*. "
-    "Le helpdesk vous répondra ici{by_email}."
+TICKET_OPENED = "Votre demande est enregistrée sous le numéro {number}."
+TICKET_ANSWER_HERE = (
+    "Le helpdesk vous répondra ici, dans ce fil ; vous pouvez y ajouter un message."
 )
-TICKET_OPENED_BY_EMAIL = " ou par e-mail"
-TICKET_ALREADY_OPENED = "Cette demande est déjà enregistrée sous le numéro *{number}*."
+TICKET_ANSWER_BY_EMAIL = "Le helpdesk vous répondra par e-mail ({email})."
+TICKET_ALREADY_OPENED = "Cette demande est déjà enregistrée sous le numéro {number}."
 
 # E-mail subjects (the ticket number always sits in brackets, so replies find their ticket).
 SUBJECT_TO_HELPDESK = "[{number}] {subject}"
 SUBJECT_ACKNOWLEDGED = "[{number}] Votre demande au helpdesk Extranet est enregistrée"
 SUBJECT_REPLY = "[{number}] Réponse du helpdesk Extranet : {subject}"
 SUBJECT_RESOLVED = "[{number}] Votre demande est résolue : {subject}"
+SUBJECT_FOLLOWUP = "[{number}] Nouveau message du demandeur : {subject}"
 SUBJECT_IDENTIFICATION = "[{number}] Merci de compléter votre identification"
 
 NOT_PROVIDED = "non communiqué"
@@ -160,3 +161,98 @@ def duration_fr(seconds: float | None) -> str:
     if hours:
         return f"{hours} h {minutes:02d} min"
     return f"{minutes} min"
+
+
+# --- chat (bot/conversation/tickets*.py) ------------------------------------------------------
+CONTACT_BUTTON = "Contacter le helpdesk"
+FORM_TITLE = "Contacter le helpdesk"
+FORM_SUBMIT = "Envoyer"
+FORM_INTRO = (
+    "Le helpdesk a besoin de vous identifier précisément : nom, prénom, "
+    "numéro FASE de l'école et coordonnées de contact."
+)
+FIELD_FASE_CHOICE = "N° FASE de l'établissement"
+FIELD_FASE_OTHER = "Autre N° FASE (si l'école n'est pas dans la liste)"
+CONFIRM_FASE_OPTION = "Je confirme ce numéro FASE"
+CONFIRM_FASE_NEEDED = "Cochez cette case si le numéro FASE est correct."
+QUESTION_IN_DESCRIPTION = "Ma question : « {question} »"
+
+TRIAGE_REQUESTER = "Demandeur"
+TRIAGE_FASE = "FASE"
+TRIAGE_EMAIL = "E-mail"
+TRIAGE_PHONE = "Téléphone"
+TRIAGE_CATEGORY = "Catégorie"
+TRIAGE_SOURCE = "Source"
+TRIAGE_STATUS = "Statut"
+TRIAGE_PRIORITY = "Priorité"
+TRIAGE_ASSIGNEE = "Pris en charge par"
+TRIAGE_FASE_UNKNOWN = "{fase} ⚠ inconnu de l'annuaire (confirmé par le demandeur)"
+TRIAGE_PROPOSED_FAQ = "FAQ proposée avant le ticket : {ids}"
+TRIAGE_MISSING = "Identification à compléter (demandée par e-mail) : {fields}"
+TRIAGE_HELP = "Répondez dans ce fil pour écrire au demandeur ; « note: … » reste interne."
+BUTTON_CLAIM = "Prendre en charge"
+BUTTON_REPLY = "Répondre"
+BUTTON_PRIORITY = "Priorité {label}"
+BUTTON_STATUS = {
+    "en_cours": "En cours",
+    "en_attente": "En attente du demandeur",
+    "resolu": "Résolu",
+}
+
+REPLY_FORM_TITLE = "Répondre au demandeur"
+REPLY_FORM_FIELD = "Votre réponse"
+REPLY_FORM_SUBMIT = "Envoyer"
+REPLY_SENT_SLACK = "Réponse transmise au demandeur par message direct."
+REPLY_SENT_EMAIL = "Réponse transmise au demandeur par e-mail."
+NOTE_SAVED = "Note interne enregistrée : elle n'est pas transmise au demandeur."
+ALREADY_RELAYED = "Ce message a déjà été transmis."
+THREAD_REPLY_BY = "Réponse de {author} au demandeur :"
+THREAD_REQUESTER_SAYS = "Le demandeur écrit :"
+THREAD_CONFIRMED = "Le demandeur confirme que le problème est résolu."
+THREAD_REOPENED = "Le demandeur indique que le problème n'est pas résolu : ticket rouvert."
+THREAD_FALLBACK = "Canal de triage indisponible : ticket transmis par e-mail à {email}."
+REQUESTER_RELAYED = "Message transmis au helpdesk (ticket {number})."
+
+NOTICE_REPLY = "Réponse du helpdesk au sujet de votre demande {number} :"
+NOTICE_RESOLVED = "Le helpdesk a marqué votre demande {number} comme résolue."
+
+AGENTS_ONLY = "Cette commande est réservée aux agents du helpdesk (membres du canal de triage)."
+LIST_TITLE = "Tickets — {what} ({count})"
+LIST_WHAT_OPEN = "ouverts"
+LIST_WHAT_MINE = "pris en charge par vous"
+LIST_WHAT_FASE = "FASE {fase}"
+LIST_WHAT_STATUS = "statut « {label} »"
+LIST_EMPTY = "Aucun ticket."
+LIST_COLUMNS = ("Numéro", "Ouvert le", "Statut", "Priorité", "FASE", "Demandeur", "Objet")
+LIST_USAGE = (
+    "Usage : /tickets [mes | <FASE> | nouveau | en_cours | en_attente | resolu "
+    "| T-2026-00042 | stats]"
+)
+HISTORY_TITLE = "Historique"
+HISTORY_COLUMNS = ("Quand", "Qui", "Quoi", "Détail")
+INTERNAL_MARK = "(interne)"
+
+HOME_TITLE = "Helpdesk"
+HOME_TEXT = "Une question sans réponse dans la FAQ ? Ouvrez une demande au helpdesk."
+HOME_MY_TICKETS = "Vos demandes en cours"
+HOME_COLUMNS = ("Numéro", "Objet", "Statut")
+
+# --- the web form /support (bot/web/support.py) ---------------------------------------------
+WEB_TITLE = "Contacter le support"
+WEB_INTRO = (
+    "Décrivez votre problème : le helpdesk vous répondra par e-mail. Pour traiter votre "
+    "demande, il a besoin de vous identifier précisément : nom, prénom, numéro FASE de "
+    "l'école et coordonnées de contact."
+)
+WEB_PROBLEMS = "Le formulaire n'a pas pu être envoyé ; corrigez les champs signalés :"
+WEB_EXPIRED = (
+    "Le formulaire a expiré (ou les cookies sont désactivés). Vos informations sont "
+    "conservées : renvoyez simplement le formulaire."
+)
+WEB_SUBMIT = "Envoyer ma demande"
+WEB_CHOOSE = "Choisissez…"
+WEB_DONE_TITLE = "Demande envoyée"
+WEB_DONE = (
+    "Votre demande est enregistrée sous le numéro {number}. Un e-mail de confirmation "
+    "part vers {email} ; le helpdesk vous répondra à cette adresse."
+)

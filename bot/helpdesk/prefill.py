@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access.models import Account, Assignment, Establishment, Person
+from access.text import fold
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,13 @@ def prefill_for_person(
         sa.select(Establishment.fase, Establishment.name)
         .join(Assignment, Assignment.establishment_id == Establishment.id)
         .where(Assignment.person_id == person.id, Assignment.ended_at.is_(None))
-        .order_by(Establishment.name)
     )
+    # Sorted here, not by the database: collations differ between SQLite and PostgreSQL.
+    choices = sorted(((fase, name) for fase, name in rows), key=lambda row: fold(row[1]))
     return Prefill(
         person_id=person.id,
         last_name=person.last_name,
         first_name=person.first_name,
         email=contact,
-        fase_choices=[(fase, name) for fase, name in rows],
+        fase_choices=choices,
     )

@@ -547,3 +547,9 @@ def deliver_notice_by_email(
         internal=True,
         data={"kind": notice.kind, "reason": reason},
     )
+
+
+def forward_to_helpdesk(session: Session, settings: AccessSettings, number: str, body: str) -> None:
+    """A requester's message on a ticket that never reached the triage channel: by e-mail."""
+    ticket = get_ticket(session, number)
+    mailing.send_followup_to_helpdesk(session, settings, ticket, body)

@@ -53,9 +53,14 @@ def build_slack_app(
     *,
     router: Router | None = None,
     workers: int = 16,
+    socket_mode: bool = False,
 ) -> AsyncApp:
+    """The app; with socket_mode, requests come over Slack's WebSocket, which needs no
+    signing secret (the app-level token authenticates the connection instead)."""
     token = _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN")
-    signing_secret = _secret(settings.slack_signing_secret, "SLACK_SIGNING_SECRET")
+    signing_secret = (
+        "" if socket_mode else _secret(settings.slack_signing_secret, "SLACK_SIGNING_SECRET")
+    )
     router = router or load_features()
     client = AsyncWebClient(
         token=token,
@@ -68,6 +73,7 @@ def build_slack_app(
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,
+        request_verification_enabled=not socket_mode,
         process_before_response=False,
         name="extranet-bot",
     )
@@ -130,8 +136,17 @@ def build_slack_app(
     async def on_view_closed(ack: Any) -> None:
         await ack()
 
-    app.transport = transport  # type: ignore[attr-defined]  # for tests and Socket Mode
     return app
+
+
+def slack_handler_if_configured(
+    settings: Settings, db: Database
+) -> AsyncSlackRequestHandler | None:
+    """For `serve`: the Slack endpoint when its settings are there, else none (and say so)."""
+    if not settings.slack_bot_token or not settings.slack_signing_secret:
+        log.warning("Slack is off: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not both set")
+        return None
+    return build_slack_handler(settings, db)
 
 
 def build_slack_handler(
@@ -139,3 +154,22 @@ def build_slack_handler(
 ) -> AsyncSlackRequestHandler:
     """The Starlette handler of `POST /slack/events` (pass it to bot.web.app.create_app)."""
     return AsyncSlackRequestHandler(build_slack_app(settings, db, router=router))
+
+
+async def run_socket_mode(
+    settings: Settings, db: Database, stop: asyncio.Event | None = None
+) -> None:
+    """Serve the app over Socket Mode until `stop` is set (or forever)."""
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+    app_token = _secret(settings.slack_app_token, "SLACK_APP_TOKEN")
+    app = build_slack_app(settings, db, socket_mode=True)
+    # apps.connections.open goes to SLACK_API_URL too (the tests' fake serves the WebSocket).
+    handler = AsyncSocketModeHandler(
+        app, app_token, web_client=AsyncWebClient(base_url=settings.slack_api_url)
+    )
+    await handler.connect_async()
+    try:
+        await (stop or asyncio.Event()).wait()
+    finally:
+        await handler.close_async()

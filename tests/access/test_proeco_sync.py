@@ -435,3 +435,16 @@ def test_ended_grants_stay_ended_and_future_end_dates_are_cut(db: Database) -> N
     with db.session() as session:
         grant = session.scalars(sa.select(MissionGrant)).one()
         assert as_utc(grant.revoked_at) is not None
+
+
+def test_a_person_recorded_without_an_account_gets_one(db: Database) -> None:
+    with db.transaction() as session:
+        session.add(Person(matricule="1002", last_name="Lambert", first_name="Marc"))
+
+    report = import_export(db, export_csv(STAFF))
+
+    assert (report.added, report.updated) == (4, 1)
+    marc = _person(db, "1002")
+    assert marc.account is not None
+    assert marc.account.reference_email == "marc.lambert@ecoles.be"
+    assert not import_export(db, export_csv(STAFF)).changed

@@ -88,8 +88,27 @@ def upgrade() -> None:
     )
     op.create_index("ix_login_attempts_email_key", "login_attempts", ["email_key", "at"])
     op.create_index("ix_login_attempts_client", "login_attempts", ["client", "at"])
+    _upgrade_web()
 
 
 def downgrade() -> None:
+    _downgrade_web()
     for table in ("login_attempts", "invitation_requests", "outbox_messages", "secret_tokens"):
         op.drop_table(table)
+
+
+# --- web pages (helper "web") -------------------------------------------------------------
+# app_secrets: secrets the product generates for itself when the operator set none, e.g. the
+# session cookie key (SESSION_SECRET), shared by every web process through the database.
+
+
+def _upgrade_web() -> None:
+    op.create_table(
+        "app_secrets",
+        sa.Column("name", sa.String(64), primary_key=True),
+        sa.Column("value", sa.String(255), nullable=False),
+    )
+
+
+def _downgrade_web() -> None:
+    op.drop_table("app_secrets")

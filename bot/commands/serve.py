@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from bot.commands.context import AppContext, pass_app
+
+
+def serve_app(
+    app_context: AppContext,
+    *,
+    host: str,
+    port: int | None,
+    with_worker: bool,
+    slack_handler: Any | None = None,
+) -> None:
+    """Run the ASGI app with uvicorn. The chat transport passes its `slack_handler` here."""
+    import uvicorn
+
+    from bot.web.app import create_app
+
+    settings = app_context.settings
+    app = create_app(
+        settings, app_context.database(), slack_handler=slack_handler, run_worker=with_worker
+    )
+    # proxy_headers: behind the platform's router the client address comes from
+    # X-Forwarded-For (uvicorn trusts it only from FORWARDED_ALLOW_IPS, 127.0.0.1 by default).
+    uvicorn.run(app, host=host, port=port or settings.port, proxy_headers=True, log_level="info")
+
+
+@click.command(help="Serve HTTP: Slack events, activation, sign-in and password pages, /healthz.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=None, help="Port (default: the PORT setting).")
+@click.option(
+    "--with-worker",
+    is_flag=True,
+    help="Also deliver the mail outbox in this process (single-process mode).",
+)
+@pass_app
+def serve(app: AppContext, host: str, port: int | None, with_worker: bool) -> None:
+    from bot.slack.app import slack_handler_if_configured
+
+    slack_handler = slack_handler_if_configured(app.settings, app.database())
+    serve_app(app, host=host, port=port, with_worker=with_worker, slack_handler=slack_handler)

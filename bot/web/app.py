@@ -1,0 +1,128 @@
+"""The one ASGI app: activation, sign-in and password pages, `/healthz`, and the Slack events
+endpoint when the chat transport hands its handler in."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from access.db import Database
+from bot.settings import Settings
+from bot.web import pages
+from bot.web.security import SecurityHeadersMiddleware, SessionMiddleware, stored_secret
+
+log = logging.getLogger(__name__)
+
+WEB_TEMPLATES = "web"
+
+SlackHandler = Any  # slack_bolt's AsyncSlackRequestHandler, or any `async (Request) -> Response`
+
+
+def _templates(settings: Settings) -> Jinja2Templates:
+    folder = Path(settings.templates_dir) / WEB_TEMPLATES
+    env = Environment(
+        loader=FileSystemLoader(str(folder)),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return Jinja2Templates(env=env)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _slack_endpoint(handler: SlackHandler) -> Callable[[Request], Awaitable[Response]]:
+    handle = getattr(handler, "handle", handler)
+
+    async def slack_events(request: Request) -> Response:
+        response: Response = await handle(request)
+        return response
+
+    return slack_events
+
+
+def create_app(
+    settings: Settings,
+    db: Database,
+    *,
+    slack_handler: SlackHandler | None = None,
+    run_worker: bool = False,
+) -> Starlette:
+    """Build the app. `slack_handler` mounts `POST /slack/events`; `run_worker` runs the mail
+    outbox worker inside this process (single-process mode)."""
+    secret = (
+        settings.session_secret.get_secret_value()
+        if settings.session_secret is not None
+        else stored_secret(db)
+    )
+
+    async def healthz(_request: Request) -> Response:
+        def check() -> None:
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+
+        try:
+            await run_in_threadpool(check)
+        except Exception:
+            log.exception("health check: database unreachable")
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    routes: list[Route | Mount] = [Route("/healthz", healthz, methods=["GET"]), *pages.routes()]
+    if slack_handler is not None:
+        routes.append(Route("/slack/events", _slack_endpoint(slack_handler), methods=["POST"]))
+    static = Path(settings.templates_dir) / WEB_TEMPLATES / "static"
+    routes.append(Mount("/static", StaticFiles(directory=str(static)), name="static"))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if not run_worker:
+            yield
+            return
+        from access import outbox
+
+        stop = asyncio.Event()
+        worker = asyncio.create_task(outbox.run_worker(settings, db, stop))
+        log.info("mail outbox worker started in the web process")
+        try:
+            yield
+        finally:
+            stop.set()
+            await worker
+
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeadersMiddleware, form_origin=_origin(settings.public_base_url)),
+            Middleware(
+                SessionMiddleware,
+                secret=secret,
+                secure=settings.public_base_url.startswith("https://"),
+            ),
+        ],
+        exception_handlers={404: pages.not_found},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.templates = _templates(settings)
+    return app

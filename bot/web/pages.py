@@ -1,0 +1,361 @@
+"""The pages: thin handlers that read a form, call the access services and render a template.
+
+Every state change is a POST carrying the session's CSRF token; opening a link (GET) never
+spends a token. Links and redirects are built from PUBLIC_BASE_URL, never from the request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from access import account_messages as account_msg
+from access import activation, signin
+from access.db import Database
+from access.passwords import MAX_LENGTH, MIN_LENGTH, rules_text
+from bot.settings import Settings
+from bot.web import messages as msg
+from bot.web.my_access import my_access_view
+from bot.web.security import CSRF_FIELD, csrf_token, csrf_valid, start_signed_in_session
+
+SIGNED_IN_HOME = "/mon-acces"
+SIGNIN = "/connexion"
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _url(request: Request, path: str) -> str:
+    return _settings(request).public_base_url.rstrip("/") + path
+
+
+def _redirect(request: Request, path: str) -> RedirectResponse:
+    return RedirectResponse(_url(request, path), status_code=303)
+
+
+def render(request: Request, template: str, *, status: int = 200, **context: Any) -> Response:
+    settings = _settings(request)
+    values = {
+        "base": settings.public_base_url.rstrip("/"),
+        "helpdesk_email": settings.helpdesk_email,
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": csrf_token(request),
+        "signed_in": bool(request.session.get("pid")),
+        "password_rules": rules_text(),
+        "password_min": MIN_LENGTH,
+        "password_max": MAX_LENGTH,
+        **context,
+    }
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, template, values, status_code=status
+    )
+    return response
+
+
+async def _form(request: Request) -> tuple[dict[str, str], bool]:
+    """The submitted fields as text, and whether the CSRF token matches the session."""
+    form = await request.form()
+    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    return fields, csrf_valid(request, fields.get(CSRF_FIELD))
+
+
+def _form_expired(request: Request) -> Response:
+    return render(
+        request,
+        "message.html",
+        status=403,
+        title=msg.TITLE_FORM_EXPIRED,
+        message=msg.FORM_EXPIRED,
+        retry_path=request.url.path,
+    )
+
+
+def _link_invalid(request: Request, message: str) -> Response:
+    # One page, one status, one wording whatever the reason (unknown, expired, used, revoked):
+    # the page must not help anyone probe tokens.
+    return render(
+        request, "message.html", status=404, title=msg.TITLE_LINK_INVALID, message=message
+    )
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+async def home(request: Request) -> Response:
+    return _redirect(request, SIGNED_IN_HOME if request.session.get("pid") else SIGNIN)
+
+
+async def activate_page(request: Request) -> Response:
+    raw = request.path_params["token"]
+    settings, db = _settings(request), _db(request)
+    if request.method == "GET":
+        found = await run_in_threadpool(activation.peek_invitation, db, raw)
+        if found is None:
+            return _link_invalid(request, account_msg.LINK_INVALID)
+        return render(request, "activate.html", title=msg.TITLE_ACTIVATE, invitee=found)
+    fields, csrf_ok = await _form(request)
+    if not csrf_ok:
+        return _form_expired(request)
+    result = await run_in_threadpool(
+        lambda: activation.activate(
+            db,
+            settings,
+            raw,
+            password=fields.get("password", ""),
+            confirmation=fields.get("password_confirmation", ""),
+            new_email=fields.get("new_email") or None,
+        )
+    )
+    if result.link_invalid:
+        return _link_invalid(request, account_msg.LINK_INVALID)
+    if not result.ok:
+        invitee = await run_in_threadpool(activation.peek_invitation, db, raw)
+        if invitee is None:
+            return _link_invalid(request, account_msg.LINK_INVALID)
+        return render(
+            request,
+            "activate.html",
+            status=400,
+            title=msg.TITLE_ACTIVATE,
+            invitee=invitee,
+            problems=result.problems,
+            new_email=fields.get("new_email", ""),
+        )
+    return render(
+        request,
+        "activated.html",
+        title=msg.TITLE_ACTIVATED,
+        message=account_msg.ACCOUNT_ACTIVATED,
+        pending=account_msg.EMAIL_CHANGE_PENDING.format(
+            email=result.pending_email, current=result.current_email
+        )
+        if result.pending_email
+        else None,
+    )
+
+
+async def confirm_email_page(request: Request) -> Response:
+    raw = request.path_params["token"]
+    settings, db = _settings(request), _db(request)
+    if request.method == "GET":
+        pending = await run_in_threadpool(activation.peek_email_change, db, raw)
+        if pending is None:
+            return _link_invalid(request, account_msg.EMAIL_LINK_INVALID)
+        return render(request, "confirm_email.html", title=msg.TITLE_EMAIL_CONFIRM, pending=pending)
+    _fields, csrf_ok = await _form(request)
+    if not csrf_ok:
+        return _form_expired(request)
+    result = await run_in_threadpool(activation.confirm_email_change, db, settings, raw)
+    if result.link_invalid:
+        return _link_invalid(request, account_msg.EMAIL_LINK_INVALID)
+    title = msg.TITLE_EMAIL_CONFIRMED if result.ok else msg.TITLE_EMAIL_CONFIRM
+    return render(
+        request,
+        "message.html",
+        status=200 if result.ok else 409,
+        title=title,
+        message=result.message,
+        signin_link=True,
+    )
+
+
+async def signin_page(request: Request) -> Response:
+    settings, db = _settings(request), _db(request)
+    if request.method == "GET":
+        if request.session.get("pid"):
+            return _redirect(request, SIGNED_IN_HOME)
+        return render(request, "signin.html", title=msg.TITLE_SIGNIN)
+    fields, csrf_ok = await _form(request)
+    if not csrf_ok:
+        return _form_expired(request)
+    email = fields.get("username", "").strip()
+    result = await run_in_threadpool(
+        lambda: signin.authenticate(
+            db, settings, email=email, password=fields.get("password", ""), client=_client(request)
+        )
+    )
+    if result.outcome is signin.SignInOutcome.OK:
+        assert result.person_id is not None and result.session_version is not None
+        start_signed_in_session(
+            request,
+            person_id=result.person_id,
+            version=result.session_version,
+            remember=fields.get("remember") == "on",
+        )
+        return _redirect(request, SIGNED_IN_HOME)
+    status = 429 if result.outcome is signin.SignInOutcome.BLOCKED else 401
+    return render(
+        request,
+        "signin.html",
+        status=status,
+        title=msg.TITLE_SIGNIN,
+        error=result.message,
+        username=email,
+        blocked=result.outcome is signin.SignInOutcome.BLOCKED,
+    )
+
+
+async def my_access_page(request: Request) -> Response:
+    person_id, version = request.session.get("pid"), request.session.get("ver")
+    db = _db(request)
+    view = None
+    if isinstance(person_id, int) and isinstance(version, str):
+        person = await run_in_threadpool(signin.signed_in_person, db, person_id, version)
+        if person is not None:
+            view = await run_in_threadpool(my_access_view, db, _settings(request), person_id)
+    if view is None:
+        # Signed out elsewhere (password changed, account disabled) or never signed in.
+        request.session.clear()
+        return _redirect(request, SIGNIN)
+    return render(
+        request,
+        "my_access.html",
+        title=msg.TITLE_MY_ACCESS,
+        view=view,
+        no_establishment=msg.NO_ESTABLISHMENT,
+    )
+
+
+async def signout_page(request: Request) -> Response:
+    if request.method == "GET":
+        return render(request, "signout.html", title=msg.TITLE_SIGNOUT)
+    _fields, csrf_ok = await _form(request)
+    if not csrf_ok:
+        return _form_expired(request)
+    request.session.clear()
+    return render(
+        request, "message.html", title=msg.TITLE_SIGNOUT, message=msg.SIGNED_OUT, signin_link=True
+    )
+
+
+async def forgot_page(request: Request) -> Response:
+    settings, db = _settings(request), _db(request)
+    if request.method == "GET":
+        return render(request, "forgot.html", title=msg.TITLE_FORGOT)
+    fields, csrf_ok = await _form(request)
+    if not csrf_ok:
+        return _form_expired(request)
+    email = fields.get("email", "").strip()
+    if not email:
+        return render(
+            request, "forgot.html", status=400, title=msg.TITLE_FORGOT, error=msg.EMAIL_REQUIRED
+        )
+    result = await run_in_threadpool(
+        signin.request_password_reset, db, settings, email, _client(request)
+    )
+    if result.outcome is signin.ResetOutcome.TOO_MANY:
+        return render(
+            request,
+            "forgot.html",
+            status=429,
+            title=msg.TITLE_FORGOT,
+            error=result.message,
+            email=email,
+        )
+    return render(request, "message.html", title=msg.TITLE_FORGOT, message=result.message)
+
+
+async def reset_page(request: Request) -> Response:
+    raw = request.path_params["token"]
+    settings, db = _settings(request), _db(request)
+    if request.method == "GET":
+        found = await run_in_threadpool(signin.peek_reset, db, raw)
+        if found is None:
+            return _link_invalid(request, account_msg.RESET_LINK_INVALID)
+        return render(request, "reset.html", title=msg.TITLE_RESET, person=found)
+    fields, csrf_ok = await _form(request)
+    if not csrf_ok:
+        return _form_expired(request)
+    result = await run_in_threadpool(
+        lambda: signin.reset_password(
+            db,
+            settings,
+            raw,
+            password=fields.get("password", ""),
+            confirmation=fields.get("password_confirmation", ""),
+        )
+    )
+    if result.link_invalid:
+        return _link_invalid(request, account_msg.RESET_LINK_INVALID)
+    if not result.ok:
+        found = await run_in_threadpool(signin.peek_reset, db, raw)
+        if found is None:
+            return _link_invalid(request, account_msg.RESET_LINK_INVALID)
+        return render(
+            request,
+            "reset.html",
+            status=400,
+            title=msg.TITLE_RESET,
+            person=found,
+            problems=result.problems,
+        )
+    request.session.pop("pid", None)
+    return render(
+        request,
+        "message.html",
+        title=msg.TITLE_PASSWORD_CHANGED,
+        message=account_msg.PASSWORD_CHANGED,
+        signin_link=True,
+    )
+
+
+async def faq_page(request: Request) -> Response:
+    entries: list[Any] = []
+    try:
+        from faq import load_default  # type: ignore[attr-defined]
+    except ImportError:
+        load_default = None
+    if load_default is not None:
+        entries = list(getattr(load_default(), "entries", []))
+    return render(
+        request,
+        "faq.html",
+        title=msg.TITLE_FAQ,
+        entries=entries,
+        unavailable=msg.FAQ_UNAVAILABLE.format(helpdesk_email=_settings(request).helpdesk_email),
+    )
+
+
+async def support_placeholder(request: Request) -> Response:
+    return render(
+        request,
+        "message.html",
+        title=msg.TITLE_SUPPORT,
+        message=msg.SUPPORT_PLACEHOLDER.format(helpdesk_email=_settings(request).helpdesk_email),
+    )
+
+
+async def not_found(request: Request, _exc: HTTPException) -> Response:
+    return render(
+        request, "message.html", status=404, title=msg.TITLE_NOT_FOUND, message=msg.NOT_FOUND
+    )
+
+
+def routes() -> list[Route]:
+    both = ["GET", "POST"]
+    return [
+        Route("/", home, methods=["GET"]),
+        Route("/activer/{token}", activate_page, methods=both),
+        Route("/email/confirmer/{token}", confirm_email_page, methods=both),
+        Route(SIGNIN, signin_page, methods=both),
+        Route(SIGNED_IN_HOME, my_access_page, methods=["GET"]),
+        Route("/deconnexion", signout_page, methods=both),
+        Route("/mot-de-passe-oublie", forgot_page, methods=both),
+        Route("/reinitialiser/{token}", reset_page, methods=both),
+        Route("/faq", faq_page, methods=["GET"]),
+        # Placeholder until the helpdesk's support form takes this path.
+        Route("/support", support_placeholder, methods=["GET"]),
+    ]

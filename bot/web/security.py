@@ -1,0 +1,185 @@
+"""Cookies, CSRF and response headers of the web pages.
+
+The session is a signed cookie (itsdangerous), like Starlette's SessionMiddleware, with one
+difference the sign-in page needs: « Se souvenir de moi » makes it a persistent cookie,
+otherwise it is a browser-session cookie that the server also refuses after a few hours.
+Every form carries the session's CSRF token and every POST checks it (synchronizer token:
+the cookie is HttpOnly and SameSite=Lax, the token is only ever put in our own pages).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import String, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+from starlette.datastructures import MutableHeaders
+from starlette.requests import HTTPConnection, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from access.db import Base, Database
+
+COOKIE_NAME = "extranet_session"
+REMEMBER_SECONDS = 30 * 24 * 3600
+BROWSER_SESSION_SECONDS = 12 * 3600
+CSRF_FIELD = "csrf_token"
+SESSION_SECRET_NAME = "session_secret"
+
+
+class AppSecret(Base):
+    """Secrets the product makes for itself when the operator gave none (table from 0002)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
+
+
+def stored_secret(db: Database, name: str = SESSION_SECRET_NAME) -> str:
+    """The secret kept in the database, created on first use.
+
+    Kept in the database rather than in a file so every web process of a deployment signs
+    and accepts the same cookies, and a restart signs nobody out.
+    """
+    with db.transaction() as session:
+        found = session.scalar(select(AppSecret.value).where(AppSecret.name == name))
+        if found:
+            return found
+    try:
+        with db.transaction() as session:
+            session.add(AppSecret(name=name, value=secrets.token_urlsafe(48)))
+    except IntegrityError:
+        pass  # another process created it first: use theirs
+    with db.transaction() as session:
+        value = session.scalar(select(AppSecret.value).where(AppSecret.name == name))
+    assert value
+    return value
+
+
+class SessionMiddleware:
+    """Puts the signed session dict in `scope["session"]` and writes it back when changed."""
+
+    def __init__(self, app: ASGIApp, *, secret: str, secure: bool) -> None:
+        self.app = app
+        self.serializer = URLSafeTimedSerializer(secret, salt="extranet-session")
+        self.secure = secure
+
+    def _load(self, raw: str | None) -> dict[str, Any]:
+        if not raw:
+            return {}
+        try:
+            data = self.serializer.loads(raw, max_age=REMEMBER_SECONDS)
+        except BadSignature:
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        if not data.get("remember") and time.time() - float(data.get("since", 0)) > (
+            BROWSER_SESSION_SECONDS
+        ):
+            return {}
+        return data
+
+    def _cookie(self, data: Mapping[str, Any]) -> str:
+        attributes = ["Path=/", "HttpOnly", "SameSite=Lax"]
+        if self.secure:
+            attributes.append("Secure")
+        if not data:
+            return "; ".join([f"{COOKIE_NAME}=", "Max-Age=0", *attributes])
+        if data.get("remember"):
+            attributes.append(f"Max-Age={REMEMBER_SECONDS}")
+        value = self.serializer.dumps(dict(data))
+        assert isinstance(value, str)
+        return "; ".join([f"{COOKIE_NAME}={value}", *attributes])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        had_cookie = COOKIE_NAME in HTTPConnection(scope).cookies
+        session = self._load(HTTPConnection(scope).cookies.get(COOKIE_NAME))
+        scope["session"] = session
+        before = json.dumps(session, sort_keys=True)
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                current = scope["session"]
+                changed = json.dumps(current, sort_keys=True) != before
+                if changed and (current or had_cookie):
+                    if current and "since" not in current:
+                        current["since"] = time.time()
+                    MutableHeaders(scope=message).append("Set-Cookie", self._cookie(current))
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use (so GET pages with a form set a cookie)."""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+        request.session.setdefault("since", time.time())
+    return str(token)
+
+
+def csrf_valid(request: Request, submitted: object) -> bool:
+    expected = request.session.get("csrf")
+    return (
+        isinstance(submitted, str)
+        and bool(expected)
+        and hmac.compare_digest(submitted.encode(), str(expected).encode())
+    )
+
+
+def start_signed_in_session(
+    request: Request, *, person_id: int, version: str, remember: bool
+) -> None:
+    """A fresh session on sign-in: a new CSRF token too, so nothing planted before survives."""
+    request.session.clear()
+    request.session.update(
+        {
+            "pid": person_id,
+            "ver": version,
+            "remember": remember,
+            "since": time.time(),
+            "csrf": secrets.token_urlsafe(32),
+        }
+    )
+
+
+class SecurityHeadersMiddleware:
+    """Headers every page gets: nothing cached, no referrer (links carry secrets), no framing."""
+
+    def __init__(self, app: ASGIApp, *, form_origin: str) -> None:
+        self.app = app
+        self.policy = (
+            "default-src 'none'; style-src 'self'; img-src 'self'; "
+            f"form-action 'self' {form_origin}; frame-ancestors 'none'; base-uri 'none'"
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = str(scope.get("path", "")).startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Referrer-Policy", "no-referrer")
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Content-Security-Policy", self.policy)
+                if not static:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

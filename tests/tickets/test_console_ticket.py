@@ -1,0 +1,102 @@
+"""Opening a ticket in the terminal console: same form, same checks, number told at once."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from access.db import Database
+from access.outbox import deliver_due
+from bot.helpdesk.models import Ticket
+from bot.settings import Settings
+from tests.dialog import Dialog, verify_dialog
+from tests.smtp_server import SmtpServer
+from tests.tickets.conftest import Directory
+
+
+def test_a_console_walk_through_of_opening_a_ticket(
+    db: Database, mail_settings: Settings, smtp_server: SmtpServer, directory: Directory
+) -> None:
+    dialog = Dialog(db, mail_settings, as_email=directory.person_email)
+    verify_dialog(
+        dialog,
+        [
+            (
+                "/helpdesk ticket Je ne reçois pas l'e-mail d'invitation",
+                ["Nom :", "[actuel : Dupont]"],
+            ),
+            ("", ["Prénom :", "Émilie"]),
+            ("", ["5432 — Institut Saint-Joseph", "1010 — École fondamentale Sainte-Marie"]),
+            ("", ["Autre N° FASE"]),
+            ("54a2", ["E-mail de contact", "emilie.dupont@ecole.be"]),
+            ("", ["Téléphone"]),
+            ("12", ["Numéro de téléphone invalide"]),
+            ("02 511 22 33", ["Catégorie", "[1] Activation du compte"]),
+            ("1", ["Objet"]),
+            ("Invitation jamais reçue", ["Description", "Je ne reçois pas l'e-mail d'invitation"]),
+            # Enter keeps the description; the form then checks the FASE typed above.
+            ("", ["Le numéro FASE ne contient que des chiffres.", "[actuel : 54a2]"]),
+            ("", ["Le numéro FASE ne contient que des chiffres."]),
+            ("9999", ["ne figure pas dans notre annuaire", "[actuel : 9999]"]),
+            ("", ["Je confirme ce numéro FASE"]),
+            ("1", ["Votre demande est enregistrée sous le numéro T-", "par e-mail"]),
+        ],
+    )
+    with db.session() as session:
+        ticket = session.scalars(sa.select(Ticket)).one()
+    assert ticket.source == "console"
+    assert (ticket.fase, ticket.fase_unknown, ticket.phone) == ("9999", True, "+32 2 511 22 33")
+    assert ticket.category == "activation"
+    assert "Je ne reçois pas l'e-mail d'invitation" in ticket.description
+    # No triage channel here: the help address receives it.
+    deliver_due(mail_settings, db)
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["help.extranet@segec.be"]]
+
+
+def test_an_agent_in_the_console_lists_and_resolves(
+    db: Database, settings: Settings, directory: Directory
+) -> None:
+    with_triage = settings.model_copy(update={"triage_channel": "CTRIAGE"})
+    dialog = Dialog(db, with_triage, as_email=directory.person_email)
+    dialog.say("/helpdesk ticket")
+    dialog.fill("", "", "1", "", "", "", "2", "Mot de passe refusé", "Refusé depuis hier")
+    with db.session() as session:
+        number = session.scalars(sa.select(Ticket.number)).one()
+    verify_dialog(
+        dialog,
+        [
+            ("/tickets", [number, "Mot de passe refusé", "ouverts (1)"]),
+            ("/tickets 1010", [number]),
+            ("/tickets stats", ["Tickets ouverts", "Délai médian de première réponse"]),
+            (
+                f"/tickets {number}",
+                ["Historique", "Ticket ouvert", "Publié dans le canal de triage"],
+            ),
+        ],
+    )
+
+
+def test_the_console_command_opens_a_ticket_through_plain_pipes(
+    db: Database, cli_env: dict[str, str], directory: Directory
+) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    typed = "\n".join(
+        ["/helpdesk ticket", "", "", "1", "", "", "", "5", "Question", "Où trouver le menu ?", ""]
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--as", directory.person_email],
+        cwd=REPO_ROOT,
+        env=cli_env,
+        input=typed,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Votre demande est enregistrée sous le numéro T-" in done.stdout
+    with db.session() as session:
+        ticket = session.scalars(sa.select(Ticket)).one()
+    assert (ticket.fase, ticket.category, ticket.source) == ("1010", "other", "console")

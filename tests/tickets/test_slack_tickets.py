@@ -1,0 +1,340 @@
+"""Tickets in Slack, end to end: the real Bolt app over signed HTTP, the fake Web API, a real
+SMTP server for what leaves by e-mail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from access.db import Database
+from access.outbox import deliver_due
+from bot.conversation.tickets import forget_agents
+from bot.helpdesk.models import Ticket, TicketEvent
+from bot.settings import Settings
+from tests.slack_app import serve_slack, slack_settings
+from tests.slack_client import SlackClient, dm_channel
+from tests.slack_fake import FakeSlack, Sent
+from tests.smtp_server import SmtpServer
+from tests.tickets.conftest import Directory
+
+REQUESTER = "UEMILIE"
+AGENT = "UAGENT"
+OUTSIDER = "UOUTSIDER"
+TRIAGE = "CTRIAGE"
+
+
+@pytest.fixture
+def fake(directory: Directory) -> Iterator[FakeSlack]:
+    forget_agents()
+    with FakeSlack() as slack:
+        slack.add_user(REQUESTER, email=directory.person_email, name="Émilie Dupont")
+        slack.add_user(AGENT, email="agent@helpdesk.test", name="Alice Agent")
+        slack.add_user(OUTSIDER, email="someone@else.test", name="Someone Else")
+        slack.set_members(TRIAGE, [AGENT])
+        yield slack
+
+
+@pytest.fixture
+def slack(mail_settings: Settings, db: Database, fake: FakeSlack) -> Iterator[SlackClient]:
+    with serve_slack(mail_settings, db, fake, triage_channel=TRIAGE) as client:
+        yield client
+
+
+def _open_form(slack: SlackClient, fake: FakeSlack, text: str = "") -> dict[str, Any]:
+    slack.command(REQUESTER, "/helpdesk", f"ticket {text}".strip())
+    opened = fake.wait_for("views.open")
+    return opened[-1].params["view"]
+
+
+GOOD = {
+    "fase": "5432",
+    "phone": "0470 12 34 56",
+    "category": "password",
+    "subject": "Mot de passe refusé",
+    "description": "Refusé depuis ce matin.",
+}
+
+
+def _submit_ticket(slack: SlackClient, fake: FakeSlack, **values: Any) -> dict[str, Any]:
+    view = _open_form(slack, fake)
+    response = slack.submit_view(REQUESTER, view, {**GOOD, **values})
+    assert response.status_code == 200
+    return view
+
+
+def _triage_card(fake: FakeSlack) -> Sent:
+    posts = [s for s in fake.sent() if s.channel == TRIAGE and s.thread_ts is None]
+    assert posts, "no triage card posted"
+    return posts[0]
+
+
+def _latest_card(fake: FakeSlack) -> Sent:
+    card = _triage_card(fake)
+    updates = [s for s in fake.sent() if s.kind == "update" and s.ts == card.ts]
+    return updates[-1] if updates else card
+
+
+def _number(db: Database) -> str:
+    with db.session() as session:
+        return session.scalars(sa.select(Ticket.number)).one()
+
+
+def test_the_modal_is_prefilled_shows_errors_by_the_fields_then_tells_the_number(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    view = _open_form(slack, fake, "je ne peux plus me connecter")
+    inputs = {b["block_id"]: b for b in view["blocks"] if b.get("type") == "input"}
+    assert inputs["last_name"]["element"]["initial_value"] == "Dupont"
+    assert inputs["email"]["element"]["initial_value"] == "emilie.dupont@ecole.be"
+    # Two schools: a choice, not a guess.
+    options = [o["value"] for o in inputs["fase"]["element"]["options"]]
+    assert sorted(options) == ["1010", "5432"]
+    assert "je ne peux plus me connecter" in inputs["description"]["element"]["initial_value"]
+
+    bad = slack.submit_view(
+        REQUESTER, view, {**GOOD, "email": "emilie@", "phone": "12", "subject": ""}
+    )
+    errors = bad.json()["errors"]
+    assert set(errors) == {"email", "phone", "subject"}
+    assert not fake.calls_to("chat.postMessage")
+
+    ok = slack.submit_view(REQUESTER, view, GOOD)
+    assert ok.status_code == 200 and not ok.content
+    fake.wait_for("chat.postMessage", 2)
+    fake.wait_quiet()
+    number = _number(db)
+    told = [s for s in fake.sent() if s.channel == dm_channel(REQUESTER)]
+    assert number in told[-1].all_text()
+    card = _triage_card(fake).all_text()
+    for expected in (number, "Émilie Dupont", "5432 — Institut Saint-Joseph", "+32 470 12 34 56"):
+        assert expected in card
+    with db.session() as session:
+        ticket = session.scalars(sa.select(Ticket)).one()
+        assert (ticket.source, ticket.status, ticket.triage_channel) == ("slack", "nouveau", TRIAGE)
+        assert ticket.requester_thread_ts == told[-1].ts
+
+
+def test_an_unknown_fase_needs_the_confirmation_box_and_is_flagged(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    view = _open_form(slack, fake)
+    answer = slack.submit_view(REQUESTER, view, {**GOOD, "fase": "", "fase_other": "99999"})
+    assert answer.json()["response_action"] == "update"
+    confirm_view = answer.json()["view"]
+    inputs = {b["block_id"]: b for b in confirm_view["blocks"] if b.get("type") == "input"}
+    assert "confirm_unknown_fase" in inputs
+    assert inputs["fase_other"]["element"]["initial_value"] == "99999"
+    assert inputs["subject"]["element"]["initial_value"] == GOOD["subject"]
+
+    done = slack.submit_view(REQUESTER, confirm_view, {"confirm_unknown_fase": ["yes"]})
+    assert done.status_code == 200 and not done.content
+    fake.wait_for("chat.postMessage", 2)
+    assert "99999 ⚠ inconnu de l'annuaire" in _triage_card(fake).all_text()
+    with db.session() as session:
+        assert session.scalars(sa.select(Ticket.fase_unknown)).one() is True
+
+
+def test_a_double_submit_opens_one_ticket(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    view = _submit_ticket(slack, fake)
+    slack.submit_view(REQUESTER, view, GOOD)
+    fake.wait_for("chat.postMessage", 2)
+    fake.wait_quiet()
+    with db.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
+    cards = [s for s in fake.sent() if s.channel == TRIAGE]
+    assert len(cards) == 1
+
+
+def test_triage_buttons_update_the_card_in_place(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    _submit_ticket(slack, fake)
+    fake.wait_for("chat.postMessage", 2)
+    card = _triage_card(fake)
+
+    slack.press(AGENT, card, "Prendre en charge")
+    fake.wait_for("chat.update", 1)
+    assert "En cours" in _latest_card(fake).all_text()
+    assert "UAGENT" in _latest_card(fake).all_text()
+
+    slack.press(AGENT, _latest_card(fake), "Priorité Urgente")
+    fake.wait_for("chat.update", 2)
+    assert "Urgente" in _latest_card(fake).all_text()
+
+    slack.press(AGENT, _latest_card(fake), "En attente du demandeur")
+    fake.wait_for("chat.update", 3)
+    assert all(s.ts == card.ts for s in fake.sent() if s.kind == "update")
+    latest = _latest_card(fake)
+    assert "En attente du demandeur" in latest.all_text()
+    assert [b["text"]["text"] for b in latest.buttons()][-2:] == ["En cours", "Résolu"]
+
+    with db.session() as session:
+        kinds = session.scalars(sa.select(TicketEvent.kind).order_by(TicketEvent.id)).all()
+    assert kinds == ["opened", "triage_posted", "claimed", "priority", "status"]
+
+
+def test_only_members_of_the_triage_channel_can_triage(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    _submit_ticket(slack, fake)
+    fake.wait_for("chat.postMessage", 2)
+    slack.press(OUTSIDER, _triage_card(fake), "Prendre en charge")
+    fake.wait_quiet()
+    assert not fake.calls_to("chat.update")
+    assert any("réservée aux agents" in s.all_text() for s in fake.sent())
+    slack.command(OUTSIDER, "/tickets")
+    fake.wait_quiet()
+    assert "réservée aux agents" in fake.sent()[-1].all_text()
+
+
+def test_replies_are_relayed_both_ways_and_notes_stay_internal(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    _submit_ticket(slack, fake)
+    fake.wait_for("chat.postMessage", 2)
+    card = _triage_card(fake)
+    number = _number(db)
+    with db.session() as session:
+        requester_thread = session.scalars(sa.select(Ticket.requester_thread_ts)).one()
+
+    slack.message(AGENT, "note: compte bloqué côté annuaire", channel=TRIAGE, thread_ts=card.ts)
+    fake.wait_quiet()
+    assert not [s for s in fake.sent() if s.channel == dm_channel(REQUESTER) and s.thread_ts]
+
+    slack.message(AGENT, "Pouvez-vous réessayer maintenant ?", channel=TRIAGE, thread_ts=card.ts)
+    fake.wait_for("chat.postMessage", where=lambda c: c.params.get("thread_ts") == requester_thread)
+    dm = [s for s in fake.sent() if s.thread_ts == requester_thread][-1]
+    assert "Pouvez-vous réessayer maintenant ?" in dm.all_text()
+    assert number in dm.all_text()
+    assert "compte bloqué" not in "".join(
+        s.all_text() for s in fake.sent() if s.channel == dm_channel(REQUESTER)
+    )
+
+    slack.message(
+        REQUESTER, "Ça marche, merci !", channel=dm_channel(REQUESTER), thread_ts=requester_thread
+    )
+    fake.wait_for(
+        "chat.postMessage",
+        where=lambda c: (
+            c.params.get("thread_ts") == card.ts and "Ça marche" in str(c.params.get("blocks"))
+        ),
+    )
+    with db.session() as session:
+        events = session.scalars(sa.select(TicketEvent).order_by(TicketEvent.id)).all()
+        relayed = [
+            (e.kind, e.internal) for e in events if e.kind in ("note", "reply", "requester_reply")
+        ]
+    assert relayed == [("note", True), ("reply", False), ("requester_reply", False)]
+
+
+def test_the_reply_modal_reaches_the_requester_and_the_thread(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    _submit_ticket(slack, fake)
+    fake.wait_for("chat.postMessage", 2)
+    card = _triage_card(fake)
+    slack.press(AGENT, card, "Répondre")
+    view = fake.wait_for("views.open", 2)[-1].params["view"]
+    assert view["callback_id"] == "ticket_reply"
+    slack.submit_view(AGENT, view, {"body": "Je viens de débloquer votre compte."})
+    fake.wait_for(
+        "chat.postMessage",
+        where=lambda c: (
+            c.params.get("channel") == dm_channel(REQUESTER)
+            and "débloquer" in str(c.params.get("blocks"))
+        ),
+    )
+    fake.wait_for(
+        "chat.postMessage",
+        where=lambda c: (
+            c.params.get("thread_ts") == card.ts and "débloquer" in str(c.params.get("blocks"))
+        ),
+    )
+
+
+def test_resolution_asks_the_requester_and_non_reopens(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    _submit_ticket(slack, fake)
+    fake.wait_for("chat.postMessage", 2)
+    slack.press(AGENT, _triage_card(fake), "Résolu")
+    fake.wait_for(
+        "chat.postMessage", where=lambda c: "est-il résolu" in str(c.params.get("blocks"))
+    )
+    question = [s for s in fake.sent() if "est-il résolu" in s.all_text()][-1]
+    assert question.channel == dm_channel(REQUESTER)
+    slack.press(REQUESTER, question, "Non")
+    fake.wait_for("chat.update", where=lambda c: "rouvert" in str(c.params.get("blocks")))
+    fake.wait_quiet()
+    with db.session() as session:
+        assert session.scalars(sa.select(Ticket.status)).one() == "en_cours"
+    assert "En cours" in _latest_card(fake).all_text()
+
+
+def test_when_slack_refuses_the_triage_post_the_help_address_gets_the_ticket(
+    slack: SlackClient,
+    fake: FakeSlack,
+    db: Database,
+    mail_settings: Settings,
+    smtp_server: SmtpServer,
+) -> None:
+    view = _open_form(slack, fake)
+    fake.fail("chat.postMessage", "channel_not_found")
+    slack.submit_view(REQUESTER, view, GOOD)
+    fake.wait_for("chat.postMessage", 2)
+    fake.wait_quiet()
+    number = _number(db)
+    deliver_due(mail_settings, db)
+    (mail,) = smtp_server.messages
+    assert mail.rcpt_tos == ["help.extranet@segec.be"]
+    assert number in str(mail.message["Subject"])
+    assert str(mail.message["Reply-To"]) == "emilie.dupont@ecole.be"
+    assert "N° FASE de l'établissement : 5432" in mail.text()
+    # The requester still got the number.
+    assert number in fake.sent()[-1].all_text()
+
+
+def test_a_retried_thread_reply_is_relayed_once(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    _submit_ticket(slack, fake)
+    fake.wait_for("chat.postMessage", 2)
+    card = _triage_card(fake)
+    first = slack.message(
+        AGENT, "Réponse unique", channel=TRIAGE, thread_ts=card.ts, event_id="Ev-1"
+    )
+    again = slack.message(
+        AGENT, "Réponse unique", channel=TRIAGE, thread_ts=card.ts, event_id="Ev-1", retry_num=1
+    )
+    assert first.status_code == again.status_code == 200
+    fake.wait_quiet()
+    dms = [s for s in fake.sent() if "Réponse unique" in s.all_text() and s.channel != TRIAGE]
+    assert len(dms) == 1
+
+
+def _command_answer(slack: SlackClient, fake: FakeSlack, user: str, text: str, expect: str) -> str:
+    """Run `/tickets text` and return the answer containing `expect` (answers come async)."""
+    slack.command(user, "/tickets", text)
+    calls = fake.wait_for("chat.postMessage", where=lambda c: expect in str(c.params.get("blocks")))
+    return str(calls[-1].params.get("blocks"))
+
+
+def test_agents_list_and_inspect_tickets(slack: SlackClient, fake: FakeSlack, db: Database) -> None:
+    _submit_ticket(slack, fake)
+    fake.wait_for("chat.postMessage", 2)
+    number = _number(db)
+    assert number in _command_answer(slack, fake, AGENT, "", "ouverts (1)")
+    assert number in _command_answer(slack, fake, AGENT, "5432", "FASE 5432 (1)")
+    assert "Aucun ticket" in _command_answer(slack, fake, AGENT, "resolu", "Résolu » (0)")
+    history = _command_answer(slack, fake, AGENT, number.lower(), "Historique")
+    assert "Ticket ouvert" in history and "Publié dans le canal de triage" in history
+    assert "Tickets ouverts" in _command_answer(slack, fake, AGENT, "stats", "Délai médian")
+
+
+def test_slack_settings_helper_is_used(fake: FakeSlack, mail_settings: Settings) -> None:
+    assert slack_settings(mail_settings, fake).slack_api_url == fake.api_url
