@@ -21,6 +21,8 @@ from access.db import Database
 from access.models import Account, AccountStatus, AuditEntry, Person
 from access.outbox import OutboxMessage
 from bot.settings import Settings
+from bot.slack.app import build_slack_handler
+from bot.web.app import create_app
 from tests.directors import factories
 from tests.slack_app import serve_app, slack_settings
 from tests.slack_client import SlackClient
@@ -36,10 +38,6 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 @contextmanager
 def running_site(settings: Settings, db: Database) -> Iterator[str]:
     """The ASGI app as `extranet-bot serve` builds it: Slack events and the web pages."""
-    from bot.web.app import create_app
-
-    from bot.slack.app import build_slack_handler
-
     app = create_app(settings, db, slack_handler=build_slack_handler(settings, db))
     with serve_app(app) as url:
         yield url
