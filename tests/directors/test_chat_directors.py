@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from access.db import Database
 from access.grants import live_grants
-from access.models import Account, AccountStatus, AuditEntry, MissionGrant, Person
+from access.models import Account, AccountStatus, AuditEntry, Establishment, MissionGrant, Person
 from access.outbox import OutboxMessage, OutboxStatus
 from access.profiles import Profiles
 from bot.conversation import directors_views as views
@@ -392,3 +392,30 @@ def test_director_cannot_grant_to_themselves_in_chat(
     out = chat.submit(form, {"mission": "Auto", "resources": ["comptabilite"]})
     assert "vous-même" in out.text
     assert len(refusals(db)) == 1
+
+
+def test_a_second_director_sees_the_running_send_instead_of_starting_one(
+    db: Database, chat: DirectorChat, school: factories.School
+) -> None:
+    from access import invitation_jobs as jobs
+
+    with db.session() as session:
+        establishment_id = session.scalar(
+            sa.select(Establishment.id).where(Establishment.fase == FASE)
+        )
+    assert establishment_id is not None
+    running = jobs.claim(
+        db,
+        establishment_id=establishment_id,
+        fase=FASE,
+        mode="new",
+        idempotency_key="another-director-press",
+        actor_person_id=school.director_id,
+    )
+    jobs.report(db, running.job.id, 120, 300)
+    out = chat.press(*chat.command("/invite-team").button("Envoyer les emails"))
+    assert "Un envoi d'invitations est déjà en cours pour cet établissement : 120 / 300" in out.text
+    assert invitations_per_person(db) == {}
+    jobs.finish(db, running.job.id, {"sent": 300, "skipped": [], "failed": []})
+    refreshed = chat.press(*out.button("Actualiser"))
+    assert "Emails d'invitation envoyés : 300" in " ".join(refreshed.text.split())
