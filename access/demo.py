@@ -11,6 +11,7 @@ import csv
 import random
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from access.config import AccessSettings
@@ -122,14 +123,25 @@ def write_demo_export(path: Path) -> Path:
     return write_export(path, demo_rows())
 
 
-def load_demo(
+@dataclass(frozen=True)
+class DemoLoad:
+    path: Path
+    report: SyncReport
+
+
+def load_demo_data(
     settings: AccessSettings, db: Database, directory: Path | None = None
-) -> tuple[Path, SyncReport]:
+) -> DemoLoad:
     """Migrate the database, write the demo export and import it (again: no change)."""
     db.upgrade()
     path = write_demo_export((directory or Path.cwd()) / DEMO_FILE_NAME)
     report = import_export(db, path, profiles=load_profiles(settings.profiles_file))
-    return path, report
+    return DemoLoad(path, report)
+
+
+def load_demo(settings: AccessSettings, db: Database, directory: Path | None = None) -> Path:
+    """`load_demo_data` for callers that only need the demo loaded; returns the export."""
+    return load_demo_data(settings, db, directory).path
 
 
 # -- large exports for benchmarks ---------------------------------------------------------

@@ -18,6 +18,8 @@ STATUS_EMAIL_TO_FIX = "Adresse e-mail manquante ou invalide : à corriger dans P
 STATUS_LEFT = "A quitté l'établissement"
 STATUS_DELIVERY_FAILED = "Échec d'envoi : {reason}"
 
+TEAM_HEADER = "{name} (FASE {fase}) — {count} personne(s)"
+TEAM_COUNT = "{label} : {count}"
 TEAM_COLUMNS = ("Statut", "Nom", "Rôle", "E-mail renseigné dans ProECO")
 NO_EMAIL = "—"
 

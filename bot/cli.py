@@ -24,6 +24,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("bot.commands.worker", "worker"),
     ("bot.commands.tickets", "tickets"),
     ("bot.commands.mail", "mail"),
+    ("bot.commands.faq", "faq"),
 ]
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from access.demo import DEMO_DIRECTOR_EMAIL, DEMO_FASE, load_demo
+from access.demo import DEMO_DIRECTOR_EMAIL, DEMO_FASE, load_demo_data
 from access.errors import AccessError
 from access.team import team_of
 from bot.commands.console import quiet_logs
@@ -43,10 +43,10 @@ def demo(app: AppContext) -> None:
     app = AppContext(settings=settings)
     db = app.database()
     try:
-        path, report = load_demo(settings, db)
+        loaded = load_demo_data(settings, db)
     except AccessError as error:
         raise click.ClickException(f"demo data not loaded: {error}") from None
-    click.echo(render_report(report, path.name))
+    click.echo(render_report(loaded.report, loaded.path.name))
     click.echo("")
     with db.session() as session:
         click.echo(render_team(team_of(session, DEMO_FASE)))

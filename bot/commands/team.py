@@ -37,12 +37,13 @@ def team(
 def render_team(team: Team) -> str:
     establishment = team.establishment
     counts = ", ".join(
-        f"{status.label if status != TeamStatus.INVITED else messages.STATUS_INVITED_SOME_DAY}"
-        f" : {team.counts[status]}"
+        messages.TEAM_COUNT.format(label=status.label, count=team.counts[status])
         for status in TeamStatus
         if team.counts.get(status)
     )
-    header = f"{establishment.name} (FASE {establishment.fase}) — {team.total} personne(s)"
+    header = messages.TEAM_HEADER.format(
+        name=establishment.name, fase=establishment.fase, count=team.total
+    )
     body = table(
         messages.TEAM_COLUMNS,
         [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -209,14 +210,11 @@ def on_suggestion(turn: Turn) -> Message:
     entry = _entry(entry_id) if entry_id else None
     if entry is None:
         return Message(msg.EXPIRED_ACTION)
-    record_outcome(turn, usage_id, f"suggestion:{entry_id}")
     return answer_message(entry, usage_id)
 
 
 @action("faq.contact")
 def on_contact(turn: Turn) -> Message:
-    usage_id, _ = _parse(turn.action.value if turn.action else "{}")
-    record_outcome(turn, usage_id, "contact")
     return Message(msg.FAQ_CONTACT_BY_EMAIL.format(helpdesk_email=turn.settings.helpdesk_email))
 
 
@@ -232,10 +230,12 @@ def record_question(turn: Turn, question: str, result: Any) -> object:
     try:
         return usage.record_question(
             turn.db.engine,
+            user_ref=user_ref(turn),
             question=question,
-            result=result,
+            entry_id=result.entry.id if result.entry is not None else None,
+            score=min(1.0, max(0.0, float(result.score))),
+            suggestions=[s.entry.id for s in result.suggestions],
             channel=turn.speaker.transport,
-            asker=turn.actor,
         )
     except Exception:
         log.exception("could not record the FAQ question")
@@ -243,13 +243,21 @@ def record_question(turn: Turn, question: str, result: Any) -> object:
 
 
 def record_outcome(turn: Turn, usage_id: object, outcome: str) -> None:
-    if usage_id is None:
+    if not isinstance(usage_id, int):
         return
     try:
         from faq import usage
     except ImportError:
         return
     try:
-        usage.record_outcome(turn.db.engine, usage_id, outcome)
+        usage.record_outcome(turn.db.engine, question_id=usage_id, outcome=outcome)  # type: ignore[arg-type]
     except Exception:
         log.exception("could not record the FAQ outcome")
+
+
+def user_ref(turn: Turn) -> str:
+    """An opaque reference to who asked: never an address (console users are named by one)."""
+    if turn.speaker.person_id is not None or "@" not in turn.actor:
+        return turn.actor
+    digest = hashlib.sha256(turn.speaker.user_id.encode()).hexdigest()[:16]
+    return f"{turn.speaker.transport}:{digest}"

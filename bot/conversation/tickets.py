@@ -247,7 +247,7 @@ def _record_faq_ticket(turn: Turn, usage: Any) -> None:
     except ImportError:
         return
     try:
-        faq_usage.record_outcome(turn.db.engine, usage, "ticket")
+        faq_usage.record_outcome(turn.db.engine, question_id=int(usage), outcome="ticket_opened")
     except Exception:
         log.exception("could not record the ticket in the FAQ usage log")
 

@@ -170,4 +170,16 @@ def stats(
 
 
 def faq_deflection(session: Session, since: datetime) -> Deflection | None:
-    return None
+    """From the FAQ's usage log; None when the FAQ is not installed or has no log yet."""
+    try:
+        from faq.usage import deflection
+    except ImportError:
+        return None
+    try:
+        # In the caller's session (a second connection would wait on SQLite's write lock),
+        # inside a savepoint so a missing table cannot spoil the caller's transaction.
+        with session.begin_nested():
+            counts = deflection(session, since=since)
+    except sa.exc.SQLAlchemyError:
+        return None
+    return Deflection(questions=int(counts["asked"]), deflected=int(counts["deflected"]))

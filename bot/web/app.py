@@ -24,7 +24,7 @@ from starlette.templating import Jinja2Templates
 
 from access.db import Database
 from bot.settings import Settings
-from bot.web import pages
+from bot.web import pages, support
 from bot.web.security import SecurityHeadersMiddleware, SessionMiddleware, stored_secret
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,11 @@ def create_app(
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    routes: list[Route | Mount] = [Route("/healthz", healthz, methods=["GET"]), *pages.routes()]
+    routes: list[Route | Mount] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        *support.routes(),
+        *pages.routes(),
+    ]
     if slack_handler is not None:
         routes.append(Route("/slack/events", _slack_endpoint(slack_handler), methods=["POST"]))
     static = Path(settings.templates_dir) / WEB_TEMPLATES / "static"

@@ -47,15 +47,15 @@ def _line(values: list[str] | tuple[str, ...], delimiter: str) -> str:
 
 
 @st.composite
-def exports(draw: st.DrawFn) -> tuple[bytes, int, list[str]]:
+def exports(draw: st.DrawFn) -> tuple[bytes, int, dict[int, str]]:
     delimiter = draw(st.sampled_from([";", ",", "\t"]))
     encoding = draw(st.sampled_from(ENCODINGS))
-    newline = draw(st.sampled_from(["\r\n", "\n"]))
+    newline = draw(st.sampled_from(["\r\n", "\n", "\r"]))
     order = draw(st.permutations(list(COLUMNS)))
     header = [draw(st.sampled_from(SPELLINGS[column])) for column in order]
     lines = [_line(header, delimiter)]
     data_rows = 0
-    expected_valid: list[str] = []
+    expected_valid: dict[int, str] = {}  # line number -> matricule
     for _ in range(draw(st.integers(0, 12))):
         kind = draw(st.sampled_from(["valid", "junk", "blank"]))
         if kind == "blank":
@@ -64,7 +64,7 @@ def exports(draw: st.DrawFn) -> tuple[bytes, int, list[str]]:
         if kind == "valid":
             row = dict(zip(COLUMNS, draw(VALID_ROW), strict=True))
             lines.append(_line([row[column] for column in order], delimiter))
-            expected_valid.append(row["matricule"])
+            expected_valid[len(lines)] = row["matricule"]
         else:
             lines.append(_line(draw(JUNK_ROW), delimiter))
         data_rows += 1
@@ -83,10 +83,12 @@ def test_every_row_is_accepted_or_rejected_with_a_reason(
     assert len(export.rows) + len(export.rejected) <= data_rows
     lines = [r.line for r in export.rows] + [r.line for r in export.rejected]
     assert len(lines) == len(set(lines))
-    accepted = {r.matricule for r in export.rows}
-    for matricule in expected_valid:
-        # A well-formed row is accepted unless it repeats an earlier matricule + FASE.
-        assert matricule in accepted or any(r.code == "duplicate" for r in export.rejected)
+    accepted = {r.line: r.matricule for r in export.rows}
+    duplicates = {r.line for r in export.rejected if r.code == "duplicate"}
+    for line, matricule in expected_valid.items():
+        # A well-formed row is accepted, with its own line number, unless it repeats an
+        # earlier matricule + FASE.
+        assert accepted.get(line) == matricule or line in duplicates
     for row in export.rows:
         assert row.matricule and row.fase.isdigit() and row.last_name and row.function
 

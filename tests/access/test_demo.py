@@ -18,6 +18,7 @@ from access.demo import (
     DEMO_SHARED_DIRECTOR_EMAIL,
     generate_rows,
     load_demo,
+    load_demo_data,
     write_demo_export,
 )
 from access.people import find_person_by_email
@@ -45,7 +46,8 @@ def test_demo_export_is_a_windows_excel_file_and_is_deterministic(tmp_path: Path
 def test_demo_covers_every_function_and_the_interesting_cases(
     db: Database, settings: Settings, tmp_path: Path
 ) -> None:
-    path, report = load_demo(settings, db, tmp_path)
+    loaded = load_demo_data(settings, db, tmp_path)
+    path, report = loaded.path, loaded.report
 
     assert path.exists()
     assert report.added == 40
@@ -70,8 +72,8 @@ def test_demo_covers_every_function_and_the_interesting_cases(
         ).all()
         assert sorted(count for _, count in directors) == [1, 1, 1, 1]
 
-    again = load_demo(settings, db, tmp_path)[1]
-    assert not again.changed
+    assert load_demo(settings, db, tmp_path) == path
+    assert not load_demo_data(settings, db, tmp_path).report.changed
 
 
 def test_generated_export_has_the_requested_shape() -> None:

@@ -83,7 +83,7 @@ CASES = [
         "faq_confident_then_helpful",
         "active",
         (
-            ("j'ai oublié mon mot de passe", ("Ça m'aide", "Ça ne m'aide pas")),
+            ("j'ai oublié mon mot de passe", ("mot de passe", "Ça m'aide", "Ça ne m'aide pas")),
             (PRESS + "Ça m'aide", ("Merci pour votre retour",)),
         ),
         needs="faq",
@@ -95,6 +95,12 @@ CASES = [
             ("j'ai oublié mon mot de passe", ("Ça ne m'aide pas",)),
             (PRESS + "Ça ne m'aide pas", ("Désolé", "Contacter le helpdesk")),
         ),
+        needs="faq",
+    ),
+    Case(
+        "faq_unsure_offers_suggestions_and_the_helpdesk",
+        "active",
+        (("adresse", ("Je ne suis pas sûr", "Contacter le helpdesk", "!Ça m'aide")),),
         needs="faq",
     ),
     Case(

@@ -344,3 +344,34 @@ def test_stats_give_the_queue_and_median_times(
     assert result.median_first_response == timedelta(hours=2)
     assert result.median_resolution == timedelta(hours=4)
     assert result.as_dict()["median_first_response_seconds"] == 7200.0
+
+
+def test_stats_include_the_faq_deflection(
+    db: Database, settings: Settings, directory: Directory
+) -> None:
+    from faq import usage
+
+    answers = [
+        ("mot de passe oublié", "mot-de-passe-oublie"),
+        ("wifi", None),
+        ("activer", "activer"),
+    ]
+    asked = [
+        usage.record_question(
+            db.engine,
+            user_ref="slack:U1",
+            question=question,
+            entry_id=entry,
+            score=0.9 if entry else 0.1,
+            suggestions=[],
+            channel="slack",
+        )
+        for question, entry in answers
+    ]
+    usage.record_outcome(db.engine, question_id=asked[0], outcome="ticket_opened")
+    with db.session() as session:
+        result = stats(session)
+    assert result.deflection is not None
+    # Answered and not followed by a ticket: only « activer ».
+    assert (result.deflection.questions, result.deflection.deflected) == (3, 1)
+    assert result.as_dict()["faq_deflection"]["questions"] == 3

@@ -19,7 +19,7 @@ from bot.helpdesk.queries import ticket_with_history
 from bot.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.smtp_server import SmtpServer
-from tests.tickets.conftest import Directory
+from tests.tickets.conftest import Directory, make_form
 
 MAIL = Path(__file__).parent / "mail"
 
@@ -222,3 +222,51 @@ def test_tickets_stats_cli_prints_the_measures(
     assert data["open_by_status"]["nouveau"] == 1
     assert data["open_by_category"]["other"] == 1
     assert data["median_first_response_seconds"] is None
+
+
+def test_with_a_triage_channel_an_ingested_mail_is_posted_to_slack(
+    db: Database, cli_env: dict[str, str], directory: Directory
+) -> None:
+    from tests.slack_fake import FakeSlack
+
+    with FakeSlack() as fake:
+        env = {
+            **cli_env,
+            "TRIAGE_CHANNEL": "CTRIAGE",
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_API_URL": fake.api_url,
+        }
+        done = _cli(env, "mail", "ingest", stdin=raw("applemail_attachment.eml"))
+        assert done.returncode == 0, done.stderr.decode()
+        (post,) = fake.calls_to("chat.postMessage")
+        assert post.params["channel"] == "CTRIAGE"
+        assert "Marc Janssens" in str(post.params["blocks"])
+
+        fake.fail("chat.postMessage", "channel_not_found")
+        done = _cli(env, "mail", "ingest", stdin=raw("gmail_html_only.eml"))
+        assert done.returncode == 0, done.stderr.decode()
+    with db.session() as session:
+        posted, emailed = session.execute(
+            sa.select(Ticket.triage_ts, Ticket.helpdesk_emailed_at).order_by(Ticket.id)
+        ).all()
+    assert posted[0] is not None and posted[1] is None
+    assert emailed[0] is None and emailed[1] is not None
+
+
+def test_a_requester_message_on_a_ticket_outside_slack_reaches_the_help_address(
+    db: Database, mail_settings: Settings, smtp_server: SmtpServer, directory: Directory
+) -> None:
+    with db.transaction() as session:
+        number = tickets.open_ticket(
+            session,
+            mail_settings,
+            make_form(),
+            source="slack",
+            triage_enabled=False,
+        ).ticket.number
+        tickets.forward_to_helpdesk(session, mail_settings, number, "Toujours bloquée.")
+    deliver_due(mail_settings, db)
+    followup = smtp_server.messages[-1]
+    assert followup.rcpt_tos == ["help.extranet@segec.be"]
+    assert "Toujours bloquée." in followup.text()
+    assert str(followup.message["Reply-To"]) == "emilie.dupont@ecole.be"

@@ -338,3 +338,37 @@ def test_agents_list_and_inspect_tickets(slack: SlackClient, fake: FakeSlack, db
 
 def test_slack_settings_helper_is_used(fake: FakeSlack, mail_settings: Settings) -> None:
     assert slack_settings(mail_settings, fake).slack_api_url == fake.api_url
+
+
+def test_contacting_the_helpdesk_from_an_faq_answer_carries_the_question(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    from bot.conversation.replies import Choices, Message
+    from bot.conversation.tickets import contact_button
+    from bot.slack.blocks import render_message
+
+    button = contact_button("Comment changer mon mot de passe ?", ["mot-de-passe-oublie"], None)
+    rendered = render_message(Message(Choices([button])))[0]["blocks"]
+    element = next(b for b in rendered if b["type"] == "actions")["elements"][0]
+    slack.block_actions(REQUESTER, element)
+    view = fake.wait_for("views.open")[-1].params["view"]
+    inputs = {b["block_id"]: b for b in view["blocks"] if b.get("type") == "input"}
+    description = inputs["description"]["element"]["initial_value"]
+    assert "« Comment changer mon mot de passe ? »" in description
+    slack.submit_view(REQUESTER, view, {**GOOD, "description": description + "Rien ne marche."})
+    card = fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == TRIAGE)
+    assert "mot-de-passe-oublie" in str(card[-1].params.get("blocks"))
+    with db.session() as session:
+        assert session.scalars(sa.select(Ticket.proposed_faq_ids)).one() == ["mot-de-passe-oublie"]
+
+
+def test_the_app_home_offers_the_form_and_lists_my_open_tickets(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    _submit_ticket(slack, fake)
+    fake.wait_for("chat.postMessage", 2)
+    number = _number(db)
+    slack.open_home(REQUESTER)
+    published = fake.wait_for("views.publish")[-1].params["view"]
+    text = str(published["blocks"])
+    assert "Contacter le helpdesk" in text and number in text

@@ -1,0 +1,151 @@
+"""The public support form `/support`, for people who are not in Slack.
+
+Same checks as the chat form (`bot.helpdesk.validation`); the page re-renders with each
+message next to its field and everything typed kept. A hidden submission id makes a double
+submit open one ticket; the answer is a redirect (Post/Redirect/Get) to the ticket number.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from access.db import Database
+from bot.helpdesk import messages
+from bot.helpdesk.actors import Requester
+from bot.helpdesk.models import Category, Source
+from bot.helpdesk.prefill import prefill_for_person
+from bot.helpdesk.tickets import get_ticket, open_ticket
+from bot.helpdesk.validation import FIELDS, MAX_LENGTHS, check_ticket_form
+from bot.settings import Settings
+from bot.web.pages import render
+from bot.web.security import CSRF_FIELD, csrf_valid
+
+PATH = "/support"
+DONE_PATH = "/support/envoye"
+SUBMISSION_FIELD = "submission_id"
+
+
+def _state(request: Request) -> tuple[Settings, Database]:
+    return request.app.state.settings, request.app.state.db
+
+
+def _page(
+    request: Request,
+    *,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    confirm_fase: bool = False,
+    notice: str | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "support.html",
+        status=status,
+        title=messages.WEB_TITLE,
+        intro=messages.WEB_INTRO,
+        values=values,
+        errors=errors or {},
+        problems_title=messages.WEB_PROBLEMS,
+        notice=notice,
+        confirm_fase=confirm_fase,
+        labels=messages.FIELD_LABELS,
+        hints=messages.FIELD_HINTS,
+        categories=[(c.value, messages.category_label(c.value)) for c in Category],
+        choose=messages.WEB_CHOOSE,
+        submit=messages.WEB_SUBMIT,
+        max_lengths=MAX_LENGTHS,
+        submission_field=SUBMISSION_FIELD,
+    )
+
+
+def _signed_in_values(db: Database, person_id: Any) -> dict[str, str]:
+    if not isinstance(person_id, int):
+        return {}
+    with db.session() as session:
+        prefill = prefill_for_person(session, person_id=person_id)
+    return prefill.values() if prefill else {}
+
+
+async def support_page(request: Request) -> Response:
+    settings, db = _state(request)
+    if request.method == "GET":
+        values = await run_in_threadpool(_signed_in_values, db, request.session.get("pid"))
+        values[SUBMISSION_FIELD] = uuid.uuid4().hex
+        return _page(request, values=values)
+
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    values = {name: fields.get(name, "") for name in FIELDS}
+    values[SUBMISSION_FIELD] = fields.get(SUBMISSION_FIELD) or uuid.uuid4().hex
+    if fields.get("confirm_unknown_fase"):
+        values["confirm_unknown_fase"] = "on"
+    if not csrf_valid(request, fields.get(CSRF_FIELD)):
+        # The page comes back with a fresh token and every value typed: nothing is lost.
+        return _page(request, values=values, notice=messages.WEB_EXPIRED, status=400)
+    person_id = request.session.get("pid")
+    requester = Requester(person_id=person_id if isinstance(person_id, int) else None)
+
+    def submit() -> tuple[str | None, bool, dict[str, str], bool]:
+        with db.transaction() as session:
+            check = check_ticket_form(values, session)
+            if check.form is None:
+                return None, False, check.errors, check.fase_needs_confirmation
+            opened = open_ticket(
+                session,
+                settings,
+                check.form,
+                source=Source.WEB,
+                requester=requester,
+                idempotency_key=f"web:{values[SUBMISSION_FIELD]}"[:128],
+                triage_enabled=bool(settings.triage_channel),
+            )
+            return opened.ticket.number, opened.created, {}, False
+
+    number, created, errors, needs_confirmation = await run_in_threadpool(submit)
+    if number is None:
+        # The summary lists the problems in the order of the fields on the page.
+        errors = {
+            name: errors[name] for name in (*FIELDS, "confirm_unknown_fase") if name in errors
+        }
+        return _page(
+            request, values=values, errors=errors, confirm_fase=needs_confirmation, status=400
+        )
+    if created and settings.triage_channel:
+        from bot.slack.triage import publish_new_ticket
+
+        await run_in_threadpool(publish_new_ticket, settings, db, number)
+    request.session["support_ticket"] = number
+    return RedirectResponse(settings.public_base_url.rstrip("/") + DONE_PATH, status_code=303)
+
+
+async def support_done(request: Request) -> Response:
+    settings, db = _state(request)
+    number = request.session.get("support_ticket")
+    if not isinstance(number, str):
+        return RedirectResponse(settings.public_base_url.rstrip("/") + PATH, status_code=303)
+
+    def contact() -> str:
+        with db.session() as session:
+            return get_ticket(session, number).contact_email
+
+    email = await run_in_threadpool(contact)
+    return render(
+        request,
+        "message.html",
+        title=messages.WEB_DONE_TITLE,
+        message=messages.WEB_DONE.format(number=number, email=email),
+    )
+
+
+def routes() -> list[Route]:
+    return [
+        Route(PATH, support_page, methods=["GET", "POST"]),
+        Route(DONE_PATH, support_done, methods=["GET"]),
+    ]

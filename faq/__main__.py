@@ -1,0 +1,125 @@
+"""`python -m faq`: ask the matcher, evaluate it on a labelled file, validate the base.
+
+This entry point is the only part of the package that talks to the terminal; it uses argparse
+so that the domain package stays free of the bot's CLI framework.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from faq.calibration import calibrate
+from faq.check import check
+from faq.evaluation import DatasetError, evaluate, read_examples
+from faq.kb import DEFAULT_DATA_DIR, KnowledgeBaseError, load
+from faq.matcher import Matcher, MatchResult
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m faq", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help="knowledge base directory (default: the shipped data/faq)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    ask = commands.add_parser("ask", help="match one question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ev = commands.add_parser("eval", help="measure quality and latency on a JSON-lines file")
+    ev.add_argument("file", type=Path)
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+    chk = commands.add_parser("check", help="validate the knowledge base")
+    chk.add_argument("--strict", action="store_true", help="fail on warnings too")
+    commands.add_parser(
+        "calibrate",
+        help="refit the confidence curve on the base (leave one phrasing out) and print it",
+    )
+    return parser
+
+
+def _result_json(result: MatchResult) -> dict[str, object]:
+    return {
+        "id": result.entry.id if result.entry else None,
+        "score": result.score,
+        "suggestions": [{"id": s.entry.id, "score": s.score} for s in result.suggestions],
+        "matched_phrasing": result.matched_phrasing,
+    }
+
+
+def _print_result(result: MatchResult) -> None:
+    if result.entry is not None:
+        print(f"{result.entry.id} (score {result.score:.2f}, via {result.matched_phrasing!r})")
+        print(f"\n{result.entry.question}\n\n{result.entry.answer}")
+    else:
+        print(f"no confident answer (best score {result.score:.2f})")
+    if result.suggestions:
+        print("\nsuggestions:")
+        for suggestion in result.suggestions:
+            print(f"  {suggestion.score:.2f}  {suggestion.entry.id}: {suggestion.entry.question}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        started = time.perf_counter()
+        kb = load(args.data)
+        matcher = Matcher(kb)
+        load_ms = (time.perf_counter() - started) * 1000.0
+        if args.command == "ask":
+            result = matcher.match(args.question)
+            if args.json:
+                print(json.dumps(_result_json(result), ensure_ascii=False))
+            else:
+                _print_result(result)
+        elif args.command == "eval":
+            report = evaluate(matcher, read_examples(args.file))
+            if args.json:
+                print(json.dumps(report.metrics()))
+            else:
+                print(
+                    f"n={report.n} (in scope {report.in_scope}, out of scope "
+                    f"{report.out_of_scope}), knowledge base loaded in {load_ms:.0f} ms"
+                )
+                for name, value in report.metrics().items():
+                    if name != "n":
+                        shown = f"{value:.3f}" if name.endswith("_ms") else f"{value:.1%}"
+                        print(f"  {name:<13}{shown}")
+                for miss in report.misses:
+                    print(
+                        f"  miss: expected {miss.expected} got {miss.got} "
+                        f"({miss.score:.2f}): {miss.question}"
+                    )
+        elif args.command == "calibrate":
+            fitted = calibrate(kb, args.data)
+            print(
+                f"{fitted.samples} samples, held-out top-1 {fitted.top1:.1%}, "
+                f"log loss {fitted.log_loss:.4f}"
+            )
+            print(f"calibration = {fitted.tuning.calibration}")
+        else:
+            result_check = check(kb, matcher)
+            for error in result_check.errors:
+                print(f"error: {error}")
+            for warning in result_check.warnings:
+                print(f"warning: {warning}")
+            print(
+                f"{len(kb.entries)} entries, {len(result_check.errors)} errors, "
+                f"{len(result_check.warnings)} warnings"
+            )
+            if not result_check.ok or (args.strict and result_check.warnings):
+                return 1
+    except (KnowledgeBaseError, DatasetError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""The knowledge base: entries and lexicon read from YAML files in a data directory.
+
+Layout of a data directory (``data/faq`` by default):
+
+- ``entries/*.yaml``: lists of entries (schema: :class:`Entry`);
+- ``synonyms.yaml``: ``synonyms`` (canonical word -> variants) and ``stopwords``;
+- ``required_ids.txt``: ids that must exist (one per line), checked by ``python -m faq check``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from faq.normalize import Lexicon
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "faq"
+
+try:  # libyaml is much faster on a large base; PyYAML without it still works.
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+
+class KnowledgeBaseError(Exception):
+    """The data directory cannot be loaded (operator-facing, English)."""
+
+
+class Entry(BaseModel):
+    """One topic of the FAQ: a canonical question, other ways to ask it, and the answer."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    category: str = Field(min_length=1)
+    question: str = Field(min_length=3)
+    phrasings: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    answer: str = Field(min_length=10)
+    related: tuple[str, ...] = ()
+
+    @field_validator("phrasings", "keywords")
+    @classmethod
+    def _no_blank(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not v.strip() for v in values):
+            raise ValueError("blank item")
+        return tuple(v.strip() for v in values)
+
+    @field_validator("answer")
+    @classmethod
+    def _strip_answer(cls, value: str) -> str:
+        return value.strip()
+
+    @property
+    def all_phrasings(self) -> tuple[str, ...]:
+        """The canonical question first, then the other phrasings."""
+        return (self.question, *self.phrasings)
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    entries: tuple[Entry, ...]
+    lexicon: Lexicon
+    required_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        seen: set[str] = set()
+        duplicates = sorted({e.id for e in self.entries if e.id in seen or seen.add(e.id)})
+        if duplicates:
+            raise KnowledgeBaseError(f"duplicate entry ids: {', '.join(duplicates)}")
+
+    def get(self, entry_id: str) -> Entry | None:
+        return next((e for e in self.entries if e.id == entry_id), None)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.load(handle, Loader=_Loader)
+    except (OSError, yaml.YAMLError) as exc:
+        raise KnowledgeBaseError(f"{path}: cannot read YAML: {exc}") from exc
+
+
+def parse_entries(raw: Any, source: str) -> list[Entry]:
+    """Validate a YAML document holding a list of entries."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise KnowledgeBaseError(f"{source}: expected a list of entries")
+    entries = []
+    for index, item in enumerate(raw):
+        try:
+            entries.append(Entry.model_validate(item))
+        except ValidationError as exc:
+            where = item.get("id", f"#{index}") if isinstance(item, dict) else f"#{index}"
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}"
+                for err in exc.errors()
+            )
+            raise KnowledgeBaseError(f"{source}: entry {where}: {problems}") from exc
+    return entries
+
+
+def parse_lexicon(raw: Any, source: str) -> Lexicon:
+    if raw is None:
+        return Lexicon()
+    if not isinstance(raw, dict) or set(raw) - {"synonyms", "stopwords"}:
+        raise KnowledgeBaseError(f"{source}: expected the keys 'synonyms' and 'stopwords'")
+    synonyms = raw.get("synonyms") or {}
+    stopwords = raw.get("stopwords") or []
+    if not isinstance(synonyms, dict) or not all(isinstance(v, list) for v in synonyms.values()):
+        raise KnowledgeBaseError(f"{source}: 'synonyms' maps a word to a list of variants")
+    if not isinstance(stopwords, list):
+        raise KnowledgeBaseError(f"{source}: 'stopwords' is a list")
+    try:
+        return Lexicon.build(synonyms, stopwords)
+    except ValueError as exc:
+        raise KnowledgeBaseError(f"{source}: {exc}") from exc
+
+
+def load(data_dir: Path | str = DEFAULT_DATA_DIR) -> KnowledgeBase:
+    """Read and validate a data directory; raises KnowledgeBaseError with the file at fault."""
+    root = Path(data_dir)
+    files = sorted((root / "entries").glob("*.yaml"))
+    if not files:
+        raise KnowledgeBaseError(f"{root}: no entries/*.yaml file")
+    entries: list[Entry] = []
+    for path in files:
+        entries.extend(parse_entries(_read_yaml(path), str(path)))
+    synonyms_path = root / "synonyms.yaml"
+    lexicon = (
+        parse_lexicon(_read_yaml(synonyms_path), str(synonyms_path))
+        if synonyms_path.exists()
+        else Lexicon()
+    )
+    required_path = root / "required_ids.txt"
+    required = (
+        tuple(_lines(required_path.read_text(encoding="utf-8").splitlines()))
+        if required_path.exists()
+        else ()
+    )
+    return KnowledgeBase(entries=tuple(entries), lexicon=lexicon, required_ids=required)
+
+
+def _lines(lines: Iterable[str]) -> Iterable[str]:
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        if line:
+            yield line

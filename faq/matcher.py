@@ -1,0 +1,362 @@
+"""Find the knowledge-base entry a question is about, or abstain.
+
+Everything that depends only on the knowledge base is computed once in ``Matcher.__init__``:
+the stems of every phrasing, their weights and an inverted index, so a question costs a few
+dictionary look-ups per word plus a handful of rapidfuzz comparisons.
+
+Scoring, per entry:
+
+- *similarity*: the best weighted cosine between the question and one of the entry's phrasings
+  (words weighted by rarity across entries: « extranet » says little, « fase » a lot);
+- *coverage*: the share of the question's weight the entry's vocabulary explains. A word the
+  base has never seen (« wifi », « bulletin ») weighs as much as a rare one, so a question about
+  something else keeps a low coverage even when it shares a word (« mot de passe du wifi »);
+- *closeness*: rapidfuzz's token-sort ratio against the matched phrasing, which rewards the
+  same words in the same shape.
+
+The weighted sum is mapped to a 0..1 confidence by a logistic curve, and the matcher answers
+only above ``threshold``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from faq.kb import Entry, KnowledgeBase
+from faq.normalize import Normalizer, stem
+
+MAX_SUGGESTIONS = 3
+LEAD_CAP = 0.15
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Weights of the score; chosen on the knowledge base itself (leave one phrasing out)."""
+
+    similarity_weight: float = 0.5
+    coverage_weight: float = 0.5
+    closeness_weight: float = 0.4
+    entry_weight: float = 0.6
+    unknown_word_factor: float = 0.9
+    # A word recognised only through typo correction may be another word altogether.
+    typo_trust: float = 0.6
+    # Logistic calibration (fitted by `python -m faq calibrate`): the confidence is the
+    # probability that the best candidate is right, from its raw score and its lead over the
+    # runner-up (intercept first).
+    calibration: tuple[float, ...] = (-5.762, 2.978, 8.55, 2.781)
+    threshold: float = 0.6
+    suggestion_floor: float = 0.25
+    # A typo is one edit (two from 8 letters on), a swap of neighbours counting as one.
+    typo_min_length: int = 5
+    typo_long_word: int = 8
+    candidates: int = 8
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    entry: Entry
+    score: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """``entry`` is None when the matcher abstains; ``score`` is then the best candidate's."""
+
+    entry: Entry | None
+    score: float
+    suggestions: list[Suggestion] = field(default_factory=list)
+    matched_phrasing: str | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.entry is not None
+
+    def ranked_ids(self) -> list[str]:
+        """Entry ids in the order they were offered (the answer first)."""
+        first = [self.entry.id] if self.entry is not None else []
+        return first + [s.entry.id for s in self.suggestions]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An entry considered for a question, with the parts of its score."""
+
+    entry_index: int
+    phrasing_index: int
+    similarity: float
+    coverage: float
+    closeness: float
+    raw: float
+    specificity: float = 1.0  # rarest shared word's weight over the largest possible weight
+
+    def features(self, lead: float) -> tuple[float, float, float]:
+        """What the confidence curve reads: the raw score and the (capped) lead.
+
+        The lead is capped: beyond a clear gap, a lone weak candidate is no surer for being
+        alone.
+        """
+        return (self.raw, min(lead, LEAD_CAP), self.specificity)
+
+
+@dataclass(frozen=True)
+class _Phrasing:
+    entry_index: int
+    text: str
+    stems: frozenset[str]
+    norm: float
+    shape: str  # stems joined, for rapidfuzz
+
+
+class Matcher:
+    def __init__(self, kb: KnowledgeBase, tuning: Tuning | None = None) -> None:
+        self.kb = kb
+        self.tuning = tuning or Tuning()
+        self.normalizer = Normalizer(kb.lexicon)
+        self._entries: tuple[Entry, ...] = kb.entries
+        self._by_id = {e.id: e for e in kb.entries}
+
+        entry_stems: list[set[str]] = []
+        entry_counts: list[dict[str, int]] = []
+        raw_phrasings: list[tuple[int, str, list[str]]] = []
+        surface: dict[str, str] = {}
+        for index, entry in enumerate(self._entries):
+            counts: dict[str, int] = defaultdict(int)
+            for text in entry.all_phrasings:
+                words = self.normalizer.words(text)
+                stems = [stem(w) for w in words]
+                surface.update(zip(words, stems, strict=True))
+                for s in set(stems):
+                    counts[s] += 1
+                if stems:
+                    raw_phrasings.append((index, text, stems))
+            for keyword in entry.keywords:
+                words = self.normalizer.words(keyword)
+                surface.update((w, stem(w)) for w in words)
+                for s in {stem(w) for w in words}:
+                    counts[s] += 1
+            entry_stems.append(set(counts))
+            entry_counts.append(counts)
+
+        count = max(len(self._entries), 1)
+        document_frequency: dict[str, int] = defaultdict(int)
+        for vocabulary in entry_stems:
+            for s in vocabulary:
+                document_frequency[s] += 1
+        self._idf = {s: math.log(1.0 + count / df) for s, df in document_frequency.items()}
+        self._unknown_weight = math.log(1.0 + count) * self.tuning.unknown_word_factor
+        self._max_weight = math.log(1.0 + count)
+
+        self._phrasings: list[_Phrasing] = []
+        postings: dict[str, list[int]] = defaultdict(list)
+        for entry_index, text, stems in raw_phrasings:
+            unique = frozenset(stems)
+            norm = math.sqrt(sum(self._idf[s] ** 2 for s in unique))
+            for s in unique:
+                postings[s].append(len(self._phrasings))
+            self._phrasings.append(_Phrasing(entry_index, text, unique, norm, " ".join(stems)))
+        self._postings = {s: tuple(p) for s, p in postings.items()}
+        # The entry as one document: a word many of its phrasings use is characteristic of it.
+        entry_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._entry_norms: list[float] = []
+        for index, counts in enumerate(entry_counts):
+            weights = {s: self._idf[s] * (1.0 + math.log(n)) for s, n in counts.items()}
+            self._entry_norms.append(math.sqrt(sum(w * w for w in weights.values())) or 1.0)
+            for s, w in weights.items():
+                entry_postings[s].append((index, w))
+        self._entry_postings = {s: tuple(e) for s, e in entry_postings.items()}
+        self._surface = surface
+        by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in surface:
+            by_initial[word[0]].append(word)
+        # People rarely mistype the first letter; requiring it keeps « deplacement » away
+        # from « remplacement » and makes the search smaller.
+        self._surface_by_initial = {k: tuple(v) for k, v in by_initial.items()}
+        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+
+    # -- public API -------------------------------------------------------------------------
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self._by_id.get(entry_id)
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return self._entries
+
+    def match(self, question: str) -> MatchResult:
+        """Best entry for the question, or an abstention, with up to three suggestions."""
+        ranked = self._rank(question)
+        if not ranked:
+            return MatchResult(entry=None, score=0.0)
+        tuning = self.tuning
+        best = ranked[0]
+        lead = best.raw - (ranked[1].raw if len(ranked) > 1 else 0.0)
+        best_score = self.confidence(best, lead)
+        answered = best_score >= tuning.threshold
+        rest = ranked[1:] if answered else ranked
+        suggestions = []
+        for candidate in rest[:MAX_SUGGESTIONS]:
+            # The others are scored without the lead, so none outranks the one before it.
+            score = (
+                best_score
+                if candidate is best
+                else min(best_score, self.confidence(candidate, 0.0))
+            )
+            if score >= tuning.suggestion_floor:
+                suggestions.append(
+                    Suggestion(self._entries[candidate.entry_index], round(score, 4))
+                )
+        return MatchResult(
+            entry=self._entries[best.entry_index] if answered else None,
+            score=round(best_score, 4),
+            suggestions=suggestions,
+            matched_phrasing=self._phrasings[best.phrasing_index].text,
+        )
+
+    def candidates(self, question: str) -> list[Candidate]:
+        """Every entry sharing a word with the question, best first (for tuning and tests)."""
+        return self._rank(question)
+
+    def confidence(self, candidate: Candidate, lead: float) -> float:
+        """Probability that the candidate is right (the fitted logistic curve)."""
+        intercept, *coefficients = self.tuning.calibration
+        z = intercept + sum(
+            c * f for c, f in zip(coefficients, candidate.features(lead), strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def query_stems(self, question: str) -> list[str]:
+        """The stems the matcher compares for this question, after typo correction."""
+        return list(self._query(question))
+
+    def _query(self, question: str) -> dict[str, bool]:
+        """Stems of the question, each with whether it was found through typo correction."""
+        result: dict[str, bool] = {}
+        for word in self.normalizer.words(question):
+            s = stem(word)
+            corrected = False
+            if s not in self._idf:
+                fixed = self._correct(word)
+                if fixed is not None:
+                    s, corrected = fixed, True
+            result[s] = result.get(s, True) and corrected
+        return result
+
+    # -- scoring ----------------------------------------------------------------------------
+
+    def _correct_uncached(self, word: str) -> str | None:
+        if len(word) < self.tuning.typo_min_length or word.isdigit():
+            return None
+        edits = 2 if len(word) >= self.tuning.typo_long_word else 1
+        found = process.extractOne(
+            word,
+            self._surface_by_initial.get(word[0], ()),
+            scorer=OSA.distance,
+            score_cutoff=edits,
+        )
+        return self._surface[found[0]] if found else None
+
+    def _rank(self, question: str) -> list[Candidate]:
+        query = self._query(question)
+        if not query:
+            return []
+        stems = list(query)
+        idf = self._idf
+        weights = {s: idf.get(s, self._unknown_weight) for s in stems}
+        total = sum(weights.values())
+        query_norm = math.sqrt(sum(w * w for w in weights.values()))
+
+        dots: dict[int, float] = defaultdict(float)
+        covered: dict[int, float] = defaultdict(float)
+        entry_dots: dict[int, float] = defaultdict(float)
+        rarest: dict[int, float] = defaultdict(float)
+        for s, w in weights.items():
+            trust = self.tuning.typo_trust if query[s] else 1.0
+            for p in self._postings.get(s, ()):
+                dots[p] += w * w * trust
+            for e, entry_weight in self._entry_postings.get(s, ()):
+                covered[e] += w * trust
+                entry_dots[e] += w * entry_weight * trust
+                rarest[e] = max(rarest[e], w * trust)
+        if not covered:
+            return []
+
+        best: dict[int, tuple[float, int]] = {}
+        phrasings = self._phrasings
+        for p, dot in dots.items():
+            phrasing = phrasings[p]
+            cosine = dot / (query_norm * phrasing.norm)
+            current = best.get(phrasing.entry_index)
+            if current is None or cosine > current[0]:
+                best[phrasing.entry_index] = (cosine, p)
+
+        tuning = self.tuning
+        partial = sorted(
+            (
+                (
+                    tuning.similarity_weight * best[e][0]
+                    + tuning.coverage_weight * (covered[e] / total)
+                    + tuning.entry_weight * entry_dots[e] / (query_norm * self._entry_norms[e]),
+                    e,
+                )
+                for e in best
+            ),
+            reverse=True,
+        )[: tuning.candidates]
+        shape = " ".join(stems)
+        scored = []
+        for partial_score, e in partial:
+            similarity, p = best[e]
+            closeness = fuzz.token_sort_ratio(shape, phrasings[p].shape) / 100.0
+            raw = partial_score + tuning.closeness_weight * closeness
+            specificity = rarest[e] / self._max_weight
+            scored.append(
+                Candidate(e, p, similarity, covered[e] / total, closeness, raw, specificity)
+            )
+        scored.sort(key=lambda c: c.raw, reverse=True)
+        return scored
+
+
+@dataclass(frozen=True)
+class Confusion:
+    """Two phrasings of different entries that the matcher can hardly tell apart."""
+
+    first_id: str
+    first: str
+    second_id: str
+    second: str
+    similarity: float
+
+
+def confusable_phrasings(matcher: Matcher, min_similarity: float = 0.85) -> list[Confusion]:
+    """Pairs of phrasings from different entries whose weighted cosine reaches the bound."""
+    found: list[Confusion] = []
+    phrasings = matcher._phrasings
+    for index, phrasing in enumerate(phrasings):
+        dots: dict[int, float] = defaultdict(float)
+        for s in phrasing.stems:
+            weight = matcher._idf[s] ** 2
+            for other in matcher._postings[s]:
+                if other > index:
+                    dots[other] += weight
+        for other, dot in dots.items():
+            candidate = phrasings[other]
+            if candidate.entry_index == phrasing.entry_index:
+                continue
+            similarity = dot / (phrasing.norm * candidate.norm)
+            if similarity >= min_similarity:
+                found.append(
+                    Confusion(
+                        matcher.entries[phrasing.entry_index].id,
+                        phrasing.text,
+                        matcher.entries[candidate.entry_index].id,
+                        candidate.text,
+                        round(similarity, 3),
+                    )
+                )
+    return sorted(found, key=lambda c: c.similarity, reverse=True)

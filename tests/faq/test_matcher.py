@@ -1,0 +1,165 @@
+"""The matcher answers people's phrasings, and abstains on everything else."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+import faq
+from faq.evaluation import evaluate, read_examples
+from tests.conftest import REPO_ROOT
+
+HERE = Path(__file__).parent
+# 10,000 characters built from short random pieces (Hypothesis shrinks those well).
+LONG_TEXT = st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=6).map(
+    lambda parts: ("".join(parts) * 10_000)[:10_000]
+)
+
+
+@pytest.fixture(scope="module")
+def matcher() -> faq.Matcher:
+    return faq.load_default()
+
+
+def test_dev_set_stays_at_95_percent_and_answers_no_out_of_scope_question(matcher) -> None:
+    report = evaluate(matcher, read_examples(HERE / "dev_set.jsonl"))
+    assert report.accuracy >= 0.95, report.misses
+    assert report.oos_answered == 0.0, report.misses
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("J'ai oublié mon mot de passe", "mdp-oublie"),
+        ("jai oublie mon mdp", "mdp-oublie"),
+        ("mot de passe oubllié", "mdp-oublie"),  # typo
+        ("comment activer mon compte extarnet", "acces-activer-compte"),  # typo
+        ("C'EST QUOI LE NUMERO FASE", "fase-numero"),
+        ("comment inviter mes profs", "direction-envoyer-invitations"),
+    ],
+)
+def test_answers_plain_informal_and_misspelt_questions(matcher, question, expected) -> None:
+    result = matcher.match(question)
+    assert result.entry is not None and result.entry.id == expected, result
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "",
+        "   ",
+        "bonjour",
+        "merci !",
+        "👍",
+        "le wifi ne fonctionne pas",
+        "les bulletins des élèves",
+    ],
+)
+def test_abstains_on_small_talk_and_other_topics(matcher, question: str) -> None:
+    result = matcher.match(question)
+    assert result.entry is None
+    assert result.score < matcher.tuning.threshold
+
+
+def test_result_says_why_and_offers_at_most_three_other_entries(matcher) -> None:
+    result = matcher.match("je n'ai pas reçu le mail d'invitation")
+    assert result.entry is not None and result.entry.id == "acces-invitation-non-recue"
+    assert result.matched_phrasing in result.entry.all_phrasings
+    assert 0.0 <= result.score <= 1.0
+    assert len(result.suggestions) <= 3
+    assert result.entry.id not in [s.entry.id for s in result.suggestions]
+    assert all(s.score <= result.score for s in result.suggestions)
+
+
+def test_unsure_question_gets_suggestions_instead_of_an_answer(matcher) -> None:
+    result = matcher.match("mon compte")
+    assert result.entry is None
+    assert len(result.suggestions) >= 2
+    assert result.suggestions[0].score == result.score
+
+
+def test_get_returns_an_entry_by_id(matcher) -> None:
+    assert matcher.get("fase-numero").category == "support"
+    assert matcher.get("inconnu") is None
+
+
+def test_load_default_builds_the_matcher_once() -> None:
+    assert faq.load_default() is faq.load_default()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_matcher_never_crashes_and_scores_stay_in_range(text: str) -> None:
+    result = faq.load_default().match(text)
+    assert 0.0 <= result.score <= 1.0
+    assert len(result.suggestions) <= 3
+
+
+@settings(max_examples=40, deadline=None)
+@given(LONG_TEXT)
+@example("\x00\x1b\u200b\ufeff" * 2500)
+@example("🙂🔥" * 5000)
+@example("mot de passe oublié fase " * 400)
+def test_matcher_time_is_bounded_on_long_or_strange_input(text: str) -> None:
+    matcher = faq.load_default()
+    started = time.perf_counter()
+    matcher.match(text)
+    assert time.perf_counter() - started < 0.25
+
+
+def _faq(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "faq", *args], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+
+
+def test_cli_ask_prints_the_contracted_json() -> None:
+    result = _faq("ask", "Je ne trouve pas l'adresse de l'extranet", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["id"] == "adresse-extranet"
+    assert 0 < payload["score"] <= 1
+    assert all(set(s) == {"id", "score"} for s in payload["suggestions"])
+
+
+def test_cli_ask_shows_the_answer_to_a_person() -> None:
+    result = _faq("ask", "où trouver le numéro fase")
+    assert result.returncode == 0
+    assert "numéro FASE" in result.stdout
+
+
+def test_cli_eval_prints_the_metrics(tmp_path: Path) -> None:
+    data = tmp_path / "set.jsonl"
+    data.write_text(
+        '{"question": "mdp oublié", "expected": "mdp-oublie"}\n'
+        '{"question": "bonjour", "expected": null}\n',
+        encoding="utf-8",
+    )
+    result = _faq("eval", str(data), "--json")
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)
+    assert set(metrics) == {"accuracy", "top3", "wrong", "oos_answered", "p50_ms", "p99_ms", "n"}
+    assert metrics["n"] == 2 and metrics["accuracy"] == 1.0 and metrics["oos_answered"] == 0.0
+
+
+def test_cli_eval_fails_with_one_line_on_a_bad_file(tmp_path: Path) -> None:
+    data = tmp_path / "bad.jsonl"
+    data.write_text("not json\n", encoding="utf-8")
+    result = _faq("eval", str(data))
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0 and "bad.jsonl:1" in result.stderr
+
+
+def test_cli_check_passes_on_the_shipped_base_and_fails_on_a_broken_one(tmp_path: Path) -> None:
+    assert _faq("check").returncode == 0
+    (tmp_path / "entries").mkdir()
+    (tmp_path / "entries" / "x.yaml").write_text("- id: x\n", encoding="utf-8")
+    broken = _faq("--data", str(tmp_path), "check")
+    assert broken.returncode != 0 and "x.yaml" in broken.stderr

@@ -1,0 +1,66 @@
+"""The normaliser: what people type and what the base says meet as the same words."""
+
+from __future__ import annotations
+
+import time
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+import faq
+from faq.normalize import MAX_QUESTION_CHARS, fold, stem
+
+
+def _normalizer():
+    return faq.load_default().normalizer
+
+
+def test_fold_removes_case_accents_elisions_and_punctuation() -> None:
+    assert fold("L’Extranet : j'ai oublié l'e-mail d'invitation !!") == (
+        "extranet ai oublie e mail invitation"
+    )
+    assert fold("ŒUVRE Ça Déjà") == "oeuvre ca deja"
+
+
+def test_abbreviations_and_synonyms_become_one_word() -> None:
+    words = _normalizer().words
+    assert words("Mot de passe oublié") == words("mdp oublie") == ["mdp", "oublie"]
+    assert words("courriel de l'école") == words("mail etablissement") == ["email", "etablissement"]
+    assert words("nom d'utilisateur") == ["identifiant"]
+    assert words("je ne me souviens plus de mon mot de passe") == ["oublie", "mdp"]
+
+
+def test_stop_words_and_greetings_leave_nothing() -> None:
+    assert _normalizer().words("Bonjour, merci beaucoup !") == []
+
+
+def test_inflections_share_a_stem() -> None:
+    assert stem("activer") == stem("activation") == stem("activez")
+    assert stem("oublie") == stem("oubliee") == stem("oublier")
+    assert stem("invitations") == stem("invitation")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_normaliser_accepts_any_unicode(text: str) -> None:
+    words = _normalizer().words(text)
+    assert all(w.isascii() and w == w.strip() and w for w in words)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=6).map(
+        lambda parts: ("".join(parts) * 10_000)[:10_000]
+    )
+)
+@example("\x00\x07\u202e" * 3000)
+def test_normaliser_time_is_bounded_on_long_input(text: str) -> None:
+    started = time.perf_counter()
+    _normalizer().stems(text)
+    assert time.perf_counter() - started < 0.25
+
+
+def test_only_the_beginning_of_a_very_long_message_is_read() -> None:
+    text = "mot de passe oublié " + "x" * 20_000 + " fase"
+    assert "fase" not in " ".join(_normalizer().words(text))
+    assert len(fold("é" * 50_000)) == MAX_QUESTION_CHARS

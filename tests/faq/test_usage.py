@@ -1,0 +1,184 @@
+"""The FAQ usage log: what was asked, what was proposed, what happened next."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from access.db import Database
+from faq.usage import (
+    deflection,
+    faq_questions,
+    metadata,
+    record_outcome,
+    record_question,
+    unanswered_report,
+)
+from tests.conftest import REPO_ROOT
+
+
+def _ask(db: Database, question: str, entry_id: str | None, **kwargs) -> int:
+    with db.transaction() as session:
+        return record_question(
+            session,
+            user_ref=kwargs.get("user_ref", "U123"),
+            question=question,
+            entry_id=entry_id,
+            score=kwargs.get("score", 0.9 if entry_id else 0.2),
+            suggestions=kwargs.get("suggestions", []),
+            channel=kwargs.get("channel", "slack"),
+            asked_at=kwargs.get("asked_at"),
+        )
+
+
+def _outcome(db: Database, question_id: int, outcome: str) -> None:
+    with db.transaction() as session:
+        record_outcome(session, question_id=question_id, outcome=outcome)
+
+
+def test_migration_creates_the_table_faq_usage_describes(db: Database) -> None:
+    columns = {c["name"] for c in sa.inspect(db.engine).get_columns("faq_questions")}
+    assert columns == {c.name for c in faq_questions.columns}
+    assert set(metadata.tables) == {"faq_questions"}
+
+
+def test_a_question_and_its_outcome_are_kept(db: Database) -> None:
+    question_id = _ask(
+        db, "J'ai oublié mon mot de passe", "mdp-oublie", suggestions=["changer-mot-de-passe"]
+    )
+    _outcome(db, question_id, "helpful")
+    with db.session() as session:
+        row = session.execute(sa.select(faq_questions)).one()
+    assert row.question == "J'ai oublié mon mot de passe"
+    assert row.entry_id == "mdp-oublie"
+    assert row.suggestions == ["changer-mot-de-passe"]
+    assert row.outcome == "helpful" and row.outcome_at is not None
+
+
+def test_e_mail_addresses_and_phone_numbers_typed_in_a_question_are_not_stored(
+    db: Database,
+) -> None:
+    _ask(db, "mon adresse jean.dupont@ecole.be est fausse, appelez le 0471 23 45 67", None)
+    with db.session() as session:
+        stored = session.execute(sa.select(faq_questions.c.question)).scalar_one()
+    assert "jean.dupont" not in stored and "0471" not in stored
+    assert "[e-mail]" in stored and "[téléphone]" in stored
+
+
+def test_user_reference_must_not_be_an_e_mail(db: Database) -> None:
+    with pytest.raises(ValueError, match="opaque"), db.transaction() as session:
+        record_question(
+            session,
+            user_ref="jean@ecole.be",
+            question="bonjour",
+            entry_id=None,
+            score=0.0,
+            suggestions=[],
+            channel="slack",
+        )
+    with db.session() as session:
+        assert session.execute(sa.select(sa.func.count()).select_from(faq_questions)).scalar() == 0
+
+
+def test_unknown_outcome_or_question_is_refused(db: Database) -> None:
+    question_id = _ask(db, "fase", "fase-numero")
+    with pytest.raises(ValueError, match="outcome"):
+        _outcome(db, question_id, "great")
+    with pytest.raises(LookupError):
+        _outcome(db, question_id + 100, "helpful")
+
+
+def test_a_ticket_is_not_hidden_by_later_feedback(db: Database) -> None:
+    question_id = _ask(db, "compte bloqué", "compte-bloque")
+    _outcome(db, question_id, "ticket_opened")
+    _outcome(db, question_id, "helpful")
+    with db.session() as session:
+        outcome = session.execute(sa.select(faq_questions.c.outcome)).scalar_one()
+    assert outcome == "ticket_opened"
+
+
+def test_report_lists_the_most_frequent_unsettled_questions_first(db: Database) -> None:
+    for text in ("Le mot de passe du wifi ?", "mot de passe wifi", "wifi : mot de passe"):
+        _ask(db, text, None)
+    _outcome(db, _ask(db, "Mon compte est bloqué", "compte-bloque"), "not_helpful")
+    _outcome(db, _ask(db, "mot de passe oublié", "mdp-oublie"), "helpful")
+    _ask(db, "adresse de l'extranet", "adresse-extranet")
+
+    with db.session() as session:
+        report = unanswered_report(session, limit=10)
+    assert [g.count for g in report] == [3, 1]
+    assert report[0].example == "wifi : mot de passe"
+    assert report[0].unanswered == 3
+    assert report[1].example == "Mon compte est bloqué"
+    assert report[1].not_helpful == 1 and report[1].proposed == "compte-bloque"
+    with db.session() as session:
+        assert len(unanswered_report(session, limit=1)) == 1
+
+
+def test_deflection_counts_answers_that_settled_the_question(db: Database) -> None:
+    _outcome(db, _ask(db, "mot de passe oublié", "mdp-oublie"), "helpful")
+    _ask(db, "adresse de l'extranet", "adresse-extranet")  # no feedback, no ticket
+    _outcome(db, _ask(db, "compte bloqué", "compte-bloque"), "not_helpful")
+    _outcome(db, _ask(db, "le wifi", None), "ticket_opened")
+    old = datetime.now(UTC) - timedelta(days=40)
+    _ask(db, "fase", "fase-numero", asked_at=old)
+
+    with db.session() as session:
+        recent = deflection(session, since=datetime.now(UTC) - timedelta(days=7))
+        everything = deflection(session)
+    assert recent == {
+        "asked": 4,
+        "answered": 3,
+        "helpful": 1,
+        "not_helpful": 1,
+        "tickets": 1,
+        "deflected": 2,
+        "answer_rate": 0.75,
+        "deflection_rate": 0.5,
+    }
+    assert everything["asked"] == 5 and everything["deflected"] == 3
+
+
+def test_report_command_prints_the_unanswered_questions(db: Database, tmp_path) -> None:
+    _ask(db, "le wifi ne marche pas", None)
+    _ask(db, "wifi ne marche pas", None)
+    env = {"DATABASE_URL": db.url, "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "faq", "report", "--json", "--limit", "5"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["deflection"]["asked"] == 2
+    assert payload["unanswered"][0]["count"] == 2
+    text = subprocess.run(
+        [sys.executable, "-m", "bot", "faq", "report"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+    )
+    assert text.returncode == 0 and "wifi ne marche pas" in text.stdout
+
+
+def test_an_engine_can_be_passed_and_each_call_commits(db: Database) -> None:
+    question_id = record_question(
+        db.engine,
+        user_ref=None,
+        question="numéro fase",
+        entry_id="fase-numero",
+        score=0.93,
+        suggestions=[],
+        channel="console",
+    )
+    record_outcome(db.engine, question_id=question_id, outcome="helpful")
+    assert deflection(db.engine)["deflected"] == 1
+    assert unanswered_report(db.engine) == []

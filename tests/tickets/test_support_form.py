@@ -1,0 +1,151 @@
+"""The public support form `/support`: real HTTP (uvicorn), then once in a real browser."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from access.db import Database
+from bot.helpdesk.models import Ticket
+from tests.tickets.conftest import Directory
+from tests.web.conftest import Site, csrf_of, site, text_of  # noqa: F401  (fixture)
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+GOOD = {
+    "last_name": "Lemaître",
+    "first_name": "Sophie",
+    "fase": "5432",
+    "email": "sophie.lemaitre@gmail.com",
+    "phone": "",
+    "category": "activation",
+    "subject": "Pas reçu l'e-mail d'activation",
+    "description": "Je suis nouvelle éducatrice.\nJe n'ai rien reçu.",
+}
+
+
+def _form_fields(page: httpx.Response) -> dict[str, str]:
+    import re
+
+    found = re.search(r'name="submission_id" value="([^"]+)"', page.text)
+    assert found
+    return {"csrf_token": csrf_of(page), "submission_id": found.group(1)}
+
+
+def _count(db: Database) -> int:
+    with db.session() as session:
+        return int(session.scalar(sa.select(sa.func.count()).select_from(Ticket)) or 0)
+
+
+def test_errors_come_back_next_to_the_fields_with_everything_typed(
+    site: Site,  # noqa: F811
+    directory: Directory,
+) -> None:
+    with site.client() as client:
+        page = client.get("/support")
+        assert page.status_code == 200
+        typed = {**GOOD, "email": "sophie@", "phone": "12", "fase": "54 A", "subject": ""}
+        answer = client.post("/support", data={**_form_fields(page), **typed})
+        assert answer.status_code == 400
+        text = text_of(answer)
+        assert 'id="erreur-email"' in answer.text and 'id="erreur-phone"' in answer.text
+        assert "Cette adresse e-mail n'est pas valide" in text
+        assert "Le numéro FASE ne contient que des chiffres." in text
+        assert "Ce champ est obligatoire." in text
+        # Nothing typed is lost, accents and line breaks included.
+        assert 'value="Lemaître"' in text and 'value="sophie@"' in text
+        assert "Je suis nouvelle éducatrice.\nJe n'ai rien reçu.</textarea>" in text
+        assert 'option value="activation" selected' in answer.text
+        assert _count(site.db) == 0
+
+
+def test_an_unknown_fase_asks_for_confirmation_then_opens_a_flagged_ticket(
+    site: Site,  # noqa: F811
+    directory: Directory,
+) -> None:
+    with site.client() as client:
+        page = client.get("/support")
+        fields = _form_fields(page)
+        first = client.post("/support", data={**fields, **GOOD, "fase": "77777"})
+        assert first.status_code == 400
+        assert 'name="confirm_unknown_fase"' in first.text
+        done = client.post(
+            "/support",
+            data={**fields, **GOOD, "fase": "77777", "confirm_unknown_fase": "on"},
+        )
+        assert done.status_code == 303
+        with site.db.session() as session:
+            ticket = session.scalars(sa.select(Ticket)).one()
+        assert (ticket.fase, ticket.fase_unknown, ticket.source) == ("77777", True, "web")
+
+
+def test_a_valid_form_tells_the_number_once_even_when_sent_twice(
+    site: Site,  # noqa: F811
+    directory: Directory,
+) -> None:
+    with site.client() as client:
+        page = client.get("/support")
+        fields = {**_form_fields(page), **GOOD}
+        first = client.post("/support", data=fields)
+        second = client.post("/support", data=fields)
+        assert first.status_code == second.status_code == 303
+        shown = client.get(httpx.URL(first.headers["location"]).path)
+        with site.db.session() as session:
+            number = session.scalars(sa.select(Ticket.number)).one()
+        assert f"enregistrée sous le numéro {number}" in text_of(shown)
+        assert "sophie.lemaitre@gmail.com" in text_of(shown)
+    assert _count(site.db) == 1
+    mails = site.deliver(2)
+    assert sorted(m.rcpt_tos[0] for m in mails) == [
+        "help.extranet@segec.be",
+        "sophie.lemaitre@gmail.com",
+    ]
+
+
+def test_a_form_without_its_csrf_token_is_refused_but_kept(
+    site: Site,  # noqa: F811
+    directory: Directory,
+) -> None:
+    with site.client() as client:
+        client.get("/support")
+        answer = client.post("/support", data={**GOOD, "csrf_token": "forged"})
+        assert answer.status_code == 400
+        assert "Le formulaire a expiré" in text_of(answer)
+        assert 'value="Lemaître"' in text_of(answer)
+    assert _count(site.db) == 0
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_someone_without_slack_opens_a_ticket_in_a_browser(
+    site: Site,  # noqa: F811
+    directory: Directory,
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{site.url}/connexion")
+            page.get_by_role("link", name="Contacter le support").first.click()
+            page.wait_for_url(f"{site.url}/support")
+            page.get_by_label("Nom", exact=True).fill("Lemaître")
+            page.get_by_label("Prénom").fill("Sophie")
+            page.get_by_label("N° FASE de l'établissement").fill("5432")
+            page.get_by_label("E-mail de contact").fill("sophie.lemaitre@")
+            page.get_by_label("Catégorie").select_option("activation")
+            page.get_by_label("Objet").fill("Pas reçu l'e-mail d'activation")
+            page.get_by_label("Description").fill("Je n'ai rien reçu.")
+            page.get_by_role("button", name="Envoyer ma demande").click()
+            page.wait_for_load_state()
+            assert "Cette adresse e-mail n'est pas valide" in page.inner_text("#erreur-email")
+            # What was typed is still there; only the address needs fixing.
+            assert page.get_by_label("Objet").input_value() == "Pas reçu l'e-mail d'activation"
+            page.get_by_label("E-mail de contact").fill("sophie.lemaitre@gmail.com")
+            page.get_by_role("button", name="Envoyer ma demande").click()
+            page.wait_for_url(f"{site.url}/support/envoye")
+            assert "enregistrée sous le numéro T-" in page.inner_text("main")
+        finally:
+            browser.close()
+    assert _count(site.db) == 1
