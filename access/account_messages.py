@@ -53,10 +53,6 @@ ACCOUNT_BLOCKED = (
     "Réessayez dans {minutes} minutes, ou choisissez un nouveau mot de passe "
     "avec « Identifiant ou mot de passe oublié ? »."
 )
-ACCOUNT_NOT_ACTIVE = (
-    "Votre compte n'est pas encore activé : utilisez le lien de l'e-mail d'invitation, "
-    "ou demandez à votre direction de vous le renvoyer."
-)
 RESET_REQUESTED = (
     "Si un compte activé correspond à cette adresse, un e-mail contenant un lien "
     "pour choisir un nouveau mot de passe vient d'y être envoyé. Le lien est valable {minutes} "

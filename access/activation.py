@@ -2,7 +2,7 @@
 
 Opening a link changes nothing (`peek_*`): mail scanners open every link they see. Only the
 form's submission consumes the token. A new reference e-mail replaces the old one only once
-it is confirmed from the new mailbox; the old address is then told.
+it is confirmed from the new mailbox; the old address is told of the request at once.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from access.config import AccessSettings
 from access.db import Database
 from access.emails import normalize_email, same_address
 from access.models import Account, AccountStatus, Person
-from access.passwords import hash_password, password_problems
+from access.passwords import hash_password, new_password_problems
 from access.people import find_person_by_email
 
 INVITATION_PURPOSE = tokens.INVITATION
@@ -45,6 +45,8 @@ class ActivationResult:
     # Set when another reference e-mail was asked for: it waits for confirmation there.
     pending_email: str | None = None
     current_email: str | None = None
+    # What the form shows again when it must be corrected.
+    form: ActivationForm | None = None
 
 
 @dataclass(frozen=True)
@@ -126,22 +128,20 @@ def activate(
         if found is None:
             return invalid
         person, sent_to = found
-        problems: list[str] = []
-        if password != confirmation:
-            problems.append(msg.PASSWORD_MISMATCH)
-        else:
-            problems += password_problems(
-                password,
-                names=[person.last_name, person.first_name],
-                emails=[sent_to, person.proeco_email, wanted or None],
-            )
+        problems = new_password_problems(
+            password,
+            confirmation,
+            names=[person.last_name, person.first_name],
+            emails=[sent_to, person.proeco_email, wanted or None],
+        )
         change_to: str | None = None
         if wanted and not same_address(wanted, sent_to):
             change_to, problem = check_new_email(session, wanted, person.id)
             if problem:
                 problems.append(problem)
         if problems:
-            return ActivationResult(ok=False, problems=problems)
+            form = ActivationForm(person.first_name, person.last_name, sent_to)
+            return ActivationResult(ok=False, problems=problems, form=form)
     # Hashing is slow on purpose: keep it outside the write transaction.
     new_hash = hash_password(password)
     with db.transaction() as session:

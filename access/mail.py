@@ -21,6 +21,7 @@ from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
@@ -120,6 +121,44 @@ def date_fr(moment: datetime) -> str:
     return f"{day} {_MONTHS[local.month - 1]} {local.year} à {local.hour} h {local.minute:02d}"
 
 
+class _RecurringHeadersPolicy(EmailPolicy):
+    """`policy.SMTP` that parses and folds a header value it has seen once only once.
+
+    Serializing headers is most of the cost of a message, and in a batch of invitations most
+    headers recur (From, Subject, MIME headers); the result for a given name and text is
+    always the same, so it is kept. Values that are not plain text (e.g. an `Address`) and
+    text holding an encoded-word opener go the normal way.
+    """
+
+    def header_store_parse(self, name: str, value: Any) -> tuple[str, Any]:
+        if isinstance(value, str) and "=?" not in value:
+            return name, _parsed(name, value)
+        return super().header_store_parse(name, value)  # type: ignore[no-any-return]
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        text = str(value)
+        if "=?" in text:
+            return super().fold_binary(name, value)  # type: ignore[no-any-return]
+        key = (name.lower(), text)
+        folded = _FOLDED.get(key)
+        if folded is None:
+            folded = super().fold_binary(name, value)
+            if len(_FOLDED) >= _FOLDED_MAX:
+                _FOLDED.clear()
+            _FOLDED[key] = folded
+        return folded
+
+
+SMTP_POLICY = _RecurringHeadersPolicy(linesep="\r\n")
+_FOLDED: dict[tuple[str, str], bytes] = {}
+_FOLDED_MAX = 4096
+
+
+@lru_cache(maxsize=4096)
+def _parsed(name: str, text: str) -> Any:
+    return EmailPolicy.header_store_parse(SMTP_POLICY, name, text)[1]
+
+
 @lru_cache(maxsize=8)
 def _environments(templates_dir: Path) -> tuple[Environment, Environment]:
     loader = FileSystemLoader(str(templates_dir / MAIL_TEMPLATES))
@@ -160,7 +199,10 @@ def render(
     from_address = sender(settings)
     reply_address = address(reply_to) if reply_to is not None else None
     addresses = [recipient, from_address] + ([reply_address] if reply_address else [])
-    message = EmailMessage(policy=policy.SMTPUTF8 if _needs_utf8(*addresses) else policy.SMTP)
+    if _needs_utf8(*addresses):
+        message = EmailMessage(policy=policy.SMTPUTF8)
+    else:
+        message = EmailMessage(policy=SMTP_POLICY)
     message["Subject"] = header_text(subject)
     message["From"] = from_address
     message["To"] = recipient

@@ -96,21 +96,22 @@ _table = OutboxMessage.__table__
 # --- enqueue -----------------------------------------------------------------------------
 
 
-def enqueue(
-    session: Session,
-    message: EmailMessage,
-    *,
-    kind: str,
-    person_id: int | None = None,
-    ref: str | None = None,
-    now: datetime | None = None,
-) -> OutboxMessage:
-    """Store `message` for delivery, in the caller's transaction; return the outbox row.
+@dataclass(frozen=True)
+class Sealed:
+    """A message in its final bytes, with its envelope: what the outbox stores."""
 
-    The Message-ID and Date are fixed here, once, so every delivery attempt sends the same
-    bytes. Bcc recipients travel in the envelope only.
+    message_id: str
+    mail_from: str
+    recipients: list[str]
+    raw: bytes
+
+
+def seal(message: EmailMessage, *, now: datetime | None = None) -> Sealed:
+    """Fix the Message-ID and Date, once, so every delivery attempt sends the same bytes.
+
+    Bcc recipients travel in the envelope only. Callers preparing many messages may seal
+    them before opening the transaction that enqueues them (serializing is the slow part).
     """
-    now = now or utcnow()
     senders = message["From"].addresses if message["From"] is not None else ()
     if len(senders) != 1:
         raise ValueError("a message needs exactly one From address")
@@ -126,15 +127,35 @@ def enqueue(
         domain = mail_from.rpartition("@")[2] or "localhost"
         message["Message-ID"] = make_msgid(idstring=uuid.uuid4().hex[:12], domain=domain)
     if message["Date"] is None:
-        message["Date"] = format_datetime(now)
-    row = OutboxMessage(
+        message["Date"] = format_datetime(now or utcnow())
+    return Sealed(
         message_id=str(message["Message-ID"]).strip(),
-        kind=kind,
-        person_id=person_id,
-        ref=ref,
         mail_from=mail_from,
         recipients=recipients,
         raw=message.as_bytes(),
+    )
+
+
+def enqueue(
+    session: Session,
+    message: EmailMessage | Sealed,
+    *,
+    kind: str,
+    person_id: int | None = None,
+    ref: str | None = None,
+    now: datetime | None = None,
+) -> OutboxMessage:
+    """Store `message` for delivery, in the caller's transaction; return the outbox row."""
+    now = now or utcnow()
+    sealed = message if isinstance(message, Sealed) else seal(message, now=now)
+    row = OutboxMessage(
+        message_id=sealed.message_id,
+        kind=kind,
+        person_id=person_id,
+        ref=ref,
+        mail_from=sealed.mail_from,
+        recipients=sealed.recipients,
+        raw=sealed.raw,
         status=OutboxStatus.PENDING.value,
         attempts=0,
         next_attempt_at=now,
@@ -441,6 +462,7 @@ class _Run:
     results: list[Outcome] = field(default_factory=list)
     results_ready: asyncio.Event = field(default_factory=asyncio.Event)
     report: DeliveryReport = field(default_factory=DeliveryReport)
+    keep_connections: bool = False
 
     def stopping(self) -> bool:
         return self.stop is not None and self.stop.is_set()
@@ -488,11 +510,14 @@ async def _consume(run: _Run, sender: SmtpSender | FileSender) -> None:
                     run.results.append(Outcome(item, ok=True))
                 except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
                     permanent, reason = _describe(error)
-                    log.warning("outbox message %s not sent: %s", item.id, reason)
+                    # The server's text may name the recipient: only the code goes to the log.
+                    code = getattr(error, "code", None) or type(error).__name__
+                    log.warning("outbox message %s not sent (%s)", item.id, code)
                     run.results.append(Outcome(item, ok=False, permanent=permanent, error=reason))
             run.results_ready.set()
     finally:
-        await sender.close()
+        if not run.keep_connections:
+            await sender.close()
 
 
 async def _record(run: _Run, senders_done: asyncio.Event) -> None:
@@ -520,20 +545,22 @@ async def deliver_due_async(
     *,
     worker_id: str | None = None,
     stop_event: asyncio.Event | None = None,
+    senders: Sequence[SmtpSender | FileSender] | None = None,
 ) -> DeliveryReport:
-    """Deliver everything due now, then return what happened."""
-    connections = 1 if settings.mail_backend == "file" else max(1, settings.outbox_concurrency)
+    """Deliver everything due now, then return what happened.
+
+    Connections of `senders` given by the caller stay open for its next run.
+    """
     run = _Run(
         settings=settings,
         db=db,
         worker_id=worker_id or new_worker_id(),
         stop=stop_event,
         queue=asyncio.Queue(),
+        keep_connections=senders is not None,
     )
-    senders: list[SmtpSender | FileSender] = [
-        FileSender(settings) if settings.mail_backend == "file" else SmtpSender(settings)
-        for _ in range(connections)
-    ]
+    senders = senders if senders is not None else new_senders(settings)
+    connections = len(senders)
     senders_done = asyncio.Event()
     recorder = asyncio.create_task(_record(run, senders_done))
     try:
@@ -543,6 +570,12 @@ async def deliver_due_async(
         run.results_ready.set()
         await recorder
     return run.report
+
+
+def new_senders(settings: AccessSettings) -> list[SmtpSender | FileSender]:
+    if settings.mail_backend == "file":
+        return [FileSender(settings)]
+    return [SmtpSender(settings) for _ in range(max(1, settings.outbox_concurrency))]
 
 
 def deliver_due(settings: AccessSettings, db: Database) -> DeliveryReport:
@@ -557,24 +590,32 @@ async def run_worker(
     stop_event = stop_event or asyncio.Event()
     worker_id = new_worker_id()
     log.info("outbox worker %s started (backend %s)", worker_id, settings.mail_backend)
-    while not stop_event.is_set():
-        try:
-            report = await deliver_due_async(
-                settings, db, worker_id=worker_id, stop_event=stop_event
-            )
-        except sa.exc.SQLAlchemyError:
-            log.exception("outbox worker: database error; retrying")
-            report = DeliveryReport()
-        if report.claimed:
-            log.info(
-                "outbox: %d sent, %d to retry, %d failed",
-                report.sent,
-                report.retried,
-                report.failed,
-            )
-            continue
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop_event.wait(), timeout=settings.outbox_poll_seconds)
+    # Connections outlive one run while there is work, and are closed when idle.
+    senders = new_senders(settings)
+    try:
+        while not stop_event.is_set():
+            try:
+                report = await deliver_due_async(
+                    settings, db, worker_id=worker_id, stop_event=stop_event, senders=senders
+                )
+            except sa.exc.SQLAlchemyError:
+                log.exception("outbox worker: database error; retrying")
+                report = DeliveryReport()
+            if report.claimed:
+                log.info(
+                    "outbox: %d sent, %d to retry, %d failed",
+                    report.sent,
+                    report.retried,
+                    report.failed,
+                )
+                continue
+            for sender in senders:
+                await sender.close()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop_event.wait(), timeout=settings.outbox_poll_seconds)
+    finally:
+        for sender in senders:
+            await sender.close()
     log.info("outbox worker %s stopped", worker_id)
 
 

@@ -85,6 +85,19 @@ def password_problems(
     return problems
 
 
+def new_password_problems(
+    password: str,
+    confirmation: str,
+    *,
+    names: Iterable[str | None] = (),
+    emails: Iterable[str | None] = (),
+) -> list[str]:
+    """What is wrong with a password typed twice in a form (activation, reset)."""
+    if password != confirmation:
+        return [msg.PASSWORD_MISMATCH]
+    return password_problems(password, names=names, emails=emails)
+
+
 def rules_text() -> str:
     return msg.PASSWORD_RULES.format(minimum=MIN_LENGTH)
 

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from access import tokens
 from access.audit import PROECO_SYNC
 from access.clock import as_utc, utcnow
 from access.csvreader import ExportFile, ExportRow, RejectedRow, read_export
@@ -174,9 +175,9 @@ class _AccountState(NamedTuple):
 
 
 def _revoke_pending_tokens(session: Session, person_id: int, reason: str) -> None:
-    """Seam for the invitations module: `access.tokens.revoke_for_person` is called here so
-    that a link sent to an address that is no longer the person's, or to a person who left,
-    stops working. Until the tokens table exists there is nothing to revoke."""
+    """A link sent to an address that is no longer the person's, or to a person who left or
+    whose assignment ended, stops working (invitation, reset, e-mail change, link code)."""
+    tokens.revoke_for_person(session, person_id, reason=reason)
 
 
 class _Sync:
@@ -614,6 +615,7 @@ class _Sync:
         )
         self.ended_pairs.append((person_id, fase))
         self.report.assignments_ended += 1
+        self.revocations.append((person_id, "assignment ended (ProECO export)"))
         self._audit(
             "assignment.ended",
             "person",
@@ -739,7 +741,8 @@ class _Sync:
             session.execute(update(Assignment), self.reopened_assignments)
         if self.ended_pairs:
             self._end_grants({(p, establishment_id[fase]) for p, fase in self.ended_pairs})
-        for person_id, reason in self.revocations:
+        # One revocation per person; the last reason (e.g. "left") is the most telling.
+        for person_id, reason in dict(self.revocations).items():
             _revoke_pending_tokens(session, person_id, reason)
         self._audit("proeco.imported", "import", None, after=self.report.counts())
         session.execute(insert(AuditEntry.__table__), self.audit)

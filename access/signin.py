@@ -24,7 +24,7 @@ from access.db import Database
 from access.emails import normalize_email
 from access.models import Account, AccountStatus, Person
 from access.models_auth import LoginAttempt, email_key
-from access.passwords import hash_password, needs_rehash, password_problems, verify_password
+from access.passwords import hash_password, needs_rehash, new_password_problems, verify_password
 
 MAX_FAILURES = 10
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -83,6 +83,7 @@ class PasswordChangeResult:
     ok: bool
     problems: list[str]
     link_invalid: bool = False
+    form: ResetForm | None = None
 
 
 def session_version(password_hash: str | None) -> str:
@@ -315,15 +316,18 @@ def start_password_reset_for(
         return ResetStart(True, msg.RESET_LINK_SENT.format(email=address))
 
 
+def _reset_person(session: Session, raw: str) -> Person | None:
+    token = tokens.peek(session, purpose=tokens.RESET, raw=raw)
+    person = session.get(Person, token.person_id) if token is not None else None
+    if person is None or person.account is None:
+        return None
+    return person if person.account.status == AccountStatus.ACTIVE.value else None
+
+
 def peek_reset(db: Database, raw: str) -> ResetForm | None:
     with db.transaction() as session:
-        token = tokens.peek(session, purpose=tokens.RESET, raw=raw)
-        person = session.get(Person, token.person_id) if token is not None else None
-        if person is None or person.account is None:
-            return None
-        if person.account.status != AccountStatus.ACTIVE.value:
-            return None
-        return ResetForm(person_id=person.id, first_name=person.first_name)
+        person = _reset_person(session, raw)
+        return ResetForm(person.id, person.first_name) if person is not None else None
 
 
 def reset_password(
@@ -336,17 +340,15 @@ def reset_password(
 ) -> PasswordChangeResult:
     invalid = PasswordChangeResult(ok=False, problems=[msg.RESET_LINK_INVALID], link_invalid=True)
     with db.transaction() as session:
-        token = tokens.peek(session, purpose=tokens.RESET, raw=raw)
-        person = session.get(Person, token.person_id) if token is not None else None
+        person = _reset_person(session, raw)
         if person is None or person.account is None:
             return invalid
+        form = ResetForm(person.id, person.first_name)
         names = [person.last_name, person.first_name]
         emails = [person.account.reference_email, person.proeco_email]
-    if password != confirmation:
-        return PasswordChangeResult(ok=False, problems=[msg.PASSWORD_MISMATCH])
-    problems = password_problems(password, names=names, emails=emails)
+    problems = new_password_problems(password, confirmation, names=names, emails=emails)
     if problems:
-        return PasswordChangeResult(ok=False, problems=problems)
+        return PasswordChangeResult(ok=False, problems=problems, form=form)
     new_hash = hash_password(password)
     with db.transaction() as session:
         token = tokens.consume(session, purpose=tokens.RESET, raw=raw)

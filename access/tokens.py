@@ -55,11 +55,16 @@ def issue(
     subject: str | None = None,
     payload: dict[str, Any] | None = None,
     now: datetime | None = None,
+    raw: str | None = None,
 ) -> str:
-    """Store a new token for `person_id`, sent to `email`; return the raw value (never stored)."""
+    """Store a new token for `person_id`, sent to `email`; return the raw value (never stored).
+
+    `raw` (from `new_raw()`) lets a caller write the e-mail carrying the token before the
+    transaction that stores it.
+    """
     _check_purpose(purpose)
     now = now or utcnow()
-    raw = secrets.token_urlsafe(TOKEN_BYTES)
+    raw = raw or new_raw()
     session.add(
         SecretToken(
             purpose=purpose,
@@ -73,8 +78,11 @@ def issue(
             attempts=0,
         )
     )
-    session.flush()
     return raw
+
+
+def new_raw() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def _live(now: datetime) -> sa.ColumnElement[bool]:
@@ -140,16 +148,18 @@ def consume(
 
 def revoke_for_person(
     session: Session,
-    person_id: int,
+    person_id: int | Iterable[int],
     *,
     purposes: Iterable[str] | None = None,
     reason: str,
     now: datetime | None = None,
 ) -> int:
-    """Revoke every pending secret of the person (optionally of some purposes); return how many."""
+    """Revoke every pending secret of the person (or people), optionally of some purposes;
+    return how many."""
     now = now or utcnow()
+    people = [person_id] if isinstance(person_id, int) else list(person_id)
     conditions = [
-        SecretToken.person_id == person_id,
+        SecretToken.person_id.in_(people),
         SecretToken.consumed_at.is_(None),
         SecretToken.revoked_at.is_(None),
     ]

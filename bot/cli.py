@@ -22,6 +22,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("bot.commands.console", "console"),
     ("bot.commands.socket", "socket"),
     ("bot.commands.worker", "worker"),
+    ("bot.commands.invite", "invite"),
     ("bot.commands.tickets", "tickets"),
     ("bot.commands.mail", "mail"),
     ("bot.commands.faq", "faq"),

@@ -72,7 +72,7 @@ def render_blocks(blocks: Sequence[Block], numbering: Callable[[Button], int] | 
         elif isinstance(block, Text):
             parts.append(block.text)
         elif isinstance(block, Note):
-            parts.append(f"  ({block.text})")
+            parts.append(textwrap.indent(block.text, "  "))
         elif isinstance(block, Fields):
             width = max((len(label) for label, _ in block.pairs), default=0)
             parts.append("\n".join(f"{label.ljust(width)} : {v}" for label, v in block.pairs))

@@ -25,6 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -49,7 +50,7 @@ class Tuning:
     # Logistic calibration (fitted by `python -m faq calibrate`): the confidence is the
     # probability that the best candidate is right, from its raw score and its lead over the
     # runner-up (intercept first).
-    calibration: tuple[float, ...] = (-5.762, 2.978, 8.55, 2.781)
+    calibration: tuple[float, ...] = (-6.041, 3.035, 9.874, 2.806)
     threshold: float = 0.6
     suggestion_floor: float = 0.25
     # A typo is one edit (two from 8 letters on), a swap of neighbours counting as one.
@@ -113,6 +114,13 @@ class _Phrasing:
     shape: str  # stems joined, for rapidfuzz
 
 
+def _columns(rows: list[tuple], width: int) -> tuple[np.ndarray, ...]:
+    if not rows:
+        return tuple(np.zeros(0) for _ in range(width))
+    array = np.array(rows, dtype=np.float64)
+    return tuple(array[:, i] for i in range(width))
+
+
 class Matcher:
     def __init__(self, kb: KnowledgeBase, tuning: Tuning | None = None) -> None:
         self.kb = kb
@@ -152,24 +160,50 @@ class Matcher:
         self._unknown_weight = math.log(1.0 + count) * self.tuning.unknown_word_factor
         self._max_weight = math.log(1.0 + count)
 
+        # Phrasings are numbered entry by entry, so an entry's phrasings are one slice and
+        # the best phrasing per entry is one numpy reduceat.
         self._phrasings: list[_Phrasing] = []
-        postings: dict[str, list[int]] = defaultdict(list)
+        phrasing_postings: dict[str, list[int]] = defaultdict(list)
         for entry_index, text, stems in raw_phrasings:
             unique = frozenset(stems)
             norm = math.sqrt(sum(self._idf[s] ** 2 for s in unique))
             for s in unique:
-                postings[s].append(len(self._phrasings))
+                phrasing_postings[s].append(len(self._phrasings))
             self._phrasings.append(_Phrasing(entry_index, text, unique, norm, " ".join(stems)))
-        self._postings = {s: tuple(p) for s, p in postings.items()}
+        self._phrasing_entry = np.array([p.entry_index for p in self._phrasings], dtype=np.int64)
+        owners = self._phrasing_entry
+        self._entry_has_phrasing = np.zeros(len(self._entries), dtype=bool)
+        self._entry_has_phrasing[owners] = True
+        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if len(owners) else owners
+        self._slice_starts = starts
+        self._slice_entries = owners[starts] if len(owners) else owners
+        self._slice_ends = np.r_[starts[1:], len(owners)] if len(owners) else owners
+
         # The entry as one document: a word many of its phrasings use is characteristic of it.
-        entry_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self._entry_norms: list[float] = []
+        # Postings are stored as slices of a few flat arrays (one per kind), built in one go.
+        stem_ids = {s: i for i, s in enumerate(self._idf)}
+        idf = np.array(list(self._idf.values()) or [0.0])
+        norms = np.array([p.norm for p in self._phrasings] or [1.0])
+        phrasing_pairs = [(stem_ids[s], p) for s, ids in phrasing_postings.items() for p in ids]
+        entry_rows: list[tuple[int, int, float]] = []
         for index, counts in enumerate(entry_counts):
             weights = {s: self._idf[s] * (1.0 + math.log(n)) for s, n in counts.items()}
-            self._entry_norms.append(math.sqrt(sum(w * w for w in weights.values())) or 1.0)
-            for s, w in weights.items():
-                entry_postings[s].append((index, w))
-        self._entry_postings = {s: tuple(e) for s, e in entry_postings.items()}
+            entry_norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+            entry_rows.extend((stem_ids[s], index, w / entry_norm) for s, w in weights.items())
+        p_stems, p_ids = _columns(phrasing_pairs, 2)
+        e_stems, e_ids, e_weights = _columns(entry_rows, 3)
+        p_order = np.argsort(p_stems, kind="stable")
+        e_order = np.argsort(e_stems, kind="stable")
+        self._p_ids = p_ids[p_order].astype(np.int64)
+        self._p_weights = idf[p_stems[p_order].astype(np.int64)] / norms[self._p_ids]
+        self._e_ids = e_ids[e_order].astype(np.int64)
+        self._e_weights = e_weights[e_order]
+        p_bounds = np.searchsorted(p_stems[p_order], np.arange(len(stem_ids) + 1))
+        e_bounds = np.searchsorted(e_stems[e_order], np.arange(len(stem_ids) + 1))
+        self._postings: dict[str, tuple[int, int, int, int]] = {
+            s: (int(p_bounds[i]), int(p_bounds[i + 1]), int(e_bounds[i]), int(e_bounds[i + 1]))
+            for s, i in stem_ids.items()
+        }
         self._surface = surface
         by_initial: dict[str, list[str]] = defaultdict(list)
         for word in surface:
@@ -266,60 +300,72 @@ class Matcher:
         if not query:
             return []
         stems = list(query)
-        idf = self._idf
-        weights = {s: idf.get(s, self._unknown_weight) for s in stems}
+        tuning = self.tuning
+        weights = {s: self._idf.get(s, self._unknown_weight) for s in stems}
         total = sum(weights.values())
         query_norm = math.sqrt(sum(w * w for w in weights.values()))
 
-        dots: dict[int, float] = defaultdict(float)
-        covered: dict[int, float] = defaultdict(float)
-        entry_dots: dict[int, float] = defaultdict(float)
-        rarest: dict[int, float] = defaultdict(float)
+        count = len(self._entries)
+        dots = np.zeros(len(self._phrasings))
+        covered = np.zeros(count)
+        entry_dots = np.zeros(count)
+        rarest = np.zeros(count)
         for s, w in weights.items():
-            trust = self.tuning.typo_trust if query[s] else 1.0
-            for p in self._postings.get(s, ()):
-                dots[p] += w * w * trust
-            for e, entry_weight in self._entry_postings.get(s, ()):
-                covered[e] += w * trust
-                entry_dots[e] += w * entry_weight * trust
-                rarest[e] = max(rarest[e], w * trust)
-        if not covered:
+            bounds = self._postings.get(s)
+            if bounds is None:
+                continue
+            p_begin, p_end, e_begin, e_end = bounds
+            w = w * (tuning.typo_trust if query[s] else 1.0)
+            # Indices are unique within one postings list, so += is exact.
+            dots[self._p_ids[p_begin:p_end]] += w * self._p_weights[p_begin:p_end]
+            entries = self._e_ids[e_begin:e_end]
+            covered[entries] += w
+            entry_dots[entries] += w * self._e_weights[e_begin:e_end]
+            rarest[entries] = np.maximum(rarest[entries], w)
+        if not covered.any():
             return []
 
-        best: dict[int, tuple[float, int]] = {}
-        phrasings = self._phrasings
-        for p, dot in dots.items():
-            phrasing = phrasings[p]
-            cosine = dot / (query_norm * phrasing.norm)
-            current = best.get(phrasing.entry_index)
-            if current is None or cosine > current[0]:
-                best[phrasing.entry_index] = (cosine, p)
+        similarity = np.zeros(count)
+        if len(dots):
+            similarity[self._slice_entries] = (
+                np.maximum.reduceat(dots, self._slice_starts) / query_norm
+            )
+        coverage = covered / total
+        partial = (
+            tuning.similarity_weight * similarity
+            + tuning.coverage_weight * coverage
+            + tuning.entry_weight * entry_dots / query_norm
+        )
+        partial[~(covered > 0) | ~self._entry_has_phrasing] = -1.0
+        top = min(tuning.candidates, int((partial > 0).sum()))
+        if top == 0:
+            return []
+        chosen = np.argpartition(-partial, top - 1)[:top]
 
-        tuning = self.tuning
-        partial = sorted(
-            (
-                (
-                    tuning.similarity_weight * best[e][0]
-                    + tuning.coverage_weight * (covered[e] / total)
-                    + tuning.entry_weight * entry_dots[e] / (query_norm * self._entry_norms[e]),
-                    e,
-                )
-                for e in best
-            ),
-            reverse=True,
-        )[: tuning.candidates]
         shape = " ".join(stems)
         scored = []
-        for partial_score, e in partial:
-            similarity, p = best[e]
-            closeness = fuzz.token_sort_ratio(shape, phrasings[p].shape) / 100.0
-            raw = partial_score + tuning.closeness_weight * closeness
-            specificity = rarest[e] / self._max_weight
+        for e in chosen.tolist():
+            begin, end = self._entry_slice(e)
+            p = begin + int(np.argmax(dots[begin:end]))
+            closeness = fuzz.token_sort_ratio(shape, self._phrasings[p].shape) / 100.0
+            raw = float(partial[e]) + tuning.closeness_weight * closeness
             scored.append(
-                Candidate(e, p, similarity, covered[e] / total, closeness, raw, specificity)
+                Candidate(
+                    e,
+                    p,
+                    float(similarity[e]),
+                    float(coverage[e]),
+                    closeness,
+                    raw,
+                    float(rarest[e]) / self._max_weight,
+                )
             )
         scored.sort(key=lambda c: c.raw, reverse=True)
         return scored
+
+    def _entry_slice(self, entry_index: int) -> tuple[int, int]:
+        position = int(np.searchsorted(self._slice_entries, entry_index))
+        return int(self._slice_starts[position]), int(self._slice_ends[position])
 
 
 @dataclass(frozen=True)
@@ -341,7 +387,8 @@ def confusable_phrasings(matcher: Matcher, min_similarity: float = 0.85) -> list
         dots: dict[int, float] = defaultdict(float)
         for s in phrasing.stems:
             weight = matcher._idf[s] ** 2
-            for other in matcher._postings[s]:
+            begin, end, _, _ = matcher._postings[s]
+            for other in matcher._p_ids[begin:end].tolist():
                 if other > index:
                     dots[other] += weight
         for other, dot in dots.items():

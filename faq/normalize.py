@@ -13,26 +13,46 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import snowballstemmer
+import Stemmer
 
 # Questions are short; anything longer is pasted text. Cutting it keeps matching time bounded
 # and the beginning of a message is where people state their problem.
 MAX_QUESTION_CHARS = 1000
 
-_APOSTROPHES = str.maketrans({c: "'" for c in "’‘`´ʼʹ′"})
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l"})
+
+def _latin_table() -> dict[int, str]:
+    """One translation table for apostrophes, ligatures and accented Latin letters."""
+    table = {ord(c): "'" for c in "’‘`´ʼʹ′"}
+    table.update({ord(k): v for k, v in {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o"}.items()})
+    table.update({ord(k): v for k, v in {"đ": "d", "ł": "l"}.items()})
+    for code in range(0xC0, 0x250):
+        if code in table:
+            continue
+        bare = "".join(
+            c for c in unicodedata.normalize("NFKD", chr(code)) if not unicodedata.combining(c)
+        )
+        if bare.isascii() and bare:
+            table[code] = bare
+    return table
+
+
+# Most text is Latin: one C-level translate handles it; NFKD is only for what remains.
+_LATIN = _latin_table()
+_COMBINING = re.compile(r"[\u0300-\u036f]")
 _ELISION = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjnsctm])'")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _VOWELS = "aeiouy"
 
-_stemmer = snowballstemmer.stemmer("french")
+_stemmer = Stemmer.Stemmer("french")
 
 
 def fold(text: str) -> str:
     """Lower case, no accents, no elisions, words separated by single spaces (ASCII only)."""
-    text = text[:MAX_QUESTION_CHARS].casefold().translate(_APOSTROPHES).translate(_LIGATURES)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text[:MAX_QUESTION_CHARS].casefold().translate(_LATIN)
+    if not text.isascii():
+        # Accents off; any other non-ASCII character becomes "?" and then a word break.
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+        text = text.encode("ascii", "replace").decode("ascii")
     text = _ELISION.sub(" ", text)
     return _NON_WORD.sub(" ", text).strip()
 
@@ -41,8 +61,8 @@ def fold(text: str) -> str:
 def stem(word: str) -> str:
     """Light stem of a folded word.
 
-    Snowball is written for accented French; on folded words it leaves trailing vowels that
-    vary with the inflection (oubli/oublie/oubl), so they are trimmed after it.
+    Snowball (PyStemmer) is written for accented French; on folded words it leaves trailing
+    vowels that vary with the inflection (oubli/oublie/oubl), so they are trimmed after it.
     """
     if len(word) <= 3 or word.isdigit():
         return word

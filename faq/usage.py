@@ -5,7 +5,9 @@ independent of the access module; migration ``0003_faq_usage`` creates it.
 
 Every function takes a SQLAlchemy ``Session`` or an ``Engine``. With a session nothing is
 committed: the caller owns the unit of work (``with database.transaction() as session: ...``).
-With an engine, each call runs in its own transaction and commits.
+With an engine, each call runs in its own transaction and commits; on SQLite, do not pass the
+engine while your own transaction is open (the second connection would wait for the write
+lock): pass that transaction's session.
 
 Privacy: the question text is kept (the helpdesk needs it to see what people ask) but e-mail
 addresses and phone numbers typed into it are masked, and ``user_ref`` must be an opaque

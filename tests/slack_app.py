@@ -87,3 +87,39 @@ def serve_slack(
             yield client
         finally:
             client.close()
+
+
+@contextmanager
+def serve_process(env: dict[str, str]) -> Iterator[str]:
+    """`extranet-bot serve` in its own process on a free port; yields its base URL."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    from tests.conftest import REPO_ROOT
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("extranet-bot serve did not start")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(20)

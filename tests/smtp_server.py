@@ -203,3 +203,24 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield server
     finally:
         server.stop()
+
+
+# --- a relay in its own process (benchmarks) ---------------------------------------------
+
+
+def serve_counting(
+    port: int, delay: float, counter: Any, last_arrival: Any, ready: Any, stop: Any
+) -> None:
+    """Run in a child process: count arrivals in shared values until `stop` is set."""
+
+    class Counting(SmtpServer):
+        async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+            with counter.get_lock():
+                counter.value += 1
+                last_arrival.value = time.time()
+            return "250 Message accepted for delivery"
+
+    server = Counting(port, delay=delay).start()
+    ready.set()
+    stop.wait()
+    server.stop()

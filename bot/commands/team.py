@@ -8,6 +8,7 @@ import click
 
 from access import messages
 from access.errors import AccessError
+from access.invitations import delivery_errors_for
 from access.team import Team, TeamStatus, team_of
 from bot.commands.context import AppContext, pass_app
 from bot.commands.output import table
@@ -22,13 +23,26 @@ from bot.commands.output import table
     help="Only the people with this status.",
 )
 @click.option("--function", "function", help="Only the people with this function code.")
+@click.option("--name", help="Only the people whose name contains this (any case or accents).")
 @pass_app
 def team(
-    app: AppContext, fase: str, as_json: bool, status: str | None, function: str | None
+    app: AppContext,
+    fase: str,
+    as_json: bool,
+    status: str | None,
+    function: str | None,
+    name: str | None,
 ) -> None:
     try:
         with app.database().session() as session:
-            found = team_of(session, fase, status=status, function=function)
+            found = team_of(
+                session,
+                fase,
+                status=status,
+                function=function,
+                name=name,
+                delivery_errors=delivery_errors_for(session, fase),
+            )
     except AccessError as error:
         raise click.ClickException(str(error)) from None
     click.echo(team_json(found) if as_json else render_team(found))

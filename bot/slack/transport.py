@@ -20,6 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 from slack_sdk.webhook import WebhookClient
+from sqlalchemy.exc import IntegrityError
 
 from access.db import Database
 from bot.conversation import messages
@@ -119,7 +120,7 @@ class SlackTransport:
                     return save_link(
                         session, TRANSPORT, user_id, person_id, method="email"
                     ).person_id
-            except Exception:  # two first messages at once: the other insert won, read again
+            except IntegrityError:  # two first messages at once: the other insert won; again
                 if attempt:
                     raise
         return person_id

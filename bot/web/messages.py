@@ -18,7 +18,6 @@ TITLE_PASSWORD_CHANGED = "Mot de passe modifié"
 TITLE_EMAIL_CONFIRM = "Confirmer votre adresse e-mail"
 TITLE_EMAIL_CONFIRMED = "Adresse e-mail confirmée"
 TITLE_FAQ = "Autres questions fréquentes"
-TITLE_SUPPORT = "Contacter le support"
 TITLE_FORM_EXPIRED = "Formulaire expiré"
 TITLE_NOT_FOUND = "Page introuvable"
 
@@ -28,15 +27,9 @@ FORM_EXPIRED = (
 )
 NOT_FOUND = "Cette page n'existe pas."
 SIGNED_OUT = "Vous êtes déconnecté·e."
-SIGNIN_REQUIRED = "Connectez-vous pour voir cette page."
 EMAIL_REQUIRED = "Indiquez votre adresse e-mail."
 NO_ESTABLISHMENT = "Aucun établissement n'est associé à votre compte pour le moment."
 FAQ_UNAVAILABLE = (
     "La liste des questions fréquentes sera bientôt disponible ici. "
     "En attendant, écrivez au helpdesk : {helpdesk_email}."
-)
-SUPPORT_PLACEHOLDER = (
-    "Le formulaire de support sera bientôt disponible ici. En attendant, écrivez au "
-    "helpdesk : {helpdesk_email}, en précisant vos nom et prénom, le numéro FASE de votre "
-    "établissement et vos coordonnées."
 )

@@ -122,15 +122,12 @@ async def activate_page(request: Request) -> Response:
     if result.link_invalid:
         return _link_invalid(request, account_msg.LINK_INVALID)
     if not result.ok:
-        invitee = await run_in_threadpool(activation.peek_invitation, db, raw)
-        if invitee is None:
-            return _link_invalid(request, account_msg.LINK_INVALID)
         return render(
             request,
             "activate.html",
             status=400,
             title=msg.TITLE_ACTIVATE,
-            invitee=invitee,
+            invitee=result.form,
             problems=result.problems,
             new_email=fields.get("new_email", ""),
         )
@@ -291,18 +288,16 @@ async def reset_page(request: Request) -> Response:
     if result.link_invalid:
         return _link_invalid(request, account_msg.RESET_LINK_INVALID)
     if not result.ok:
-        found = await run_in_threadpool(signin.peek_reset, db, raw)
-        if found is None:
-            return _link_invalid(request, account_msg.RESET_LINK_INVALID)
         return render(
             request,
             "reset.html",
             status=400,
             title=msg.TITLE_RESET,
-            person=found,
+            person=result.form,
             problems=result.problems,
         )
     request.session.pop("pid", None)
+    request.session.pop("ver", None)
     return render(
         request,
         "message.html",
@@ -312,29 +307,22 @@ async def reset_page(request: Request) -> Response:
     )
 
 
-async def faq_page(request: Request) -> Response:
-    entries: list[Any] = []
+def _faq_entries() -> list[Any]:
     try:
-        from faq import load_default  # type: ignore[attr-defined]
-    except ImportError:
-        load_default = None
-    if load_default is not None:
-        entries = list(getattr(load_default(), "entries", []))
+        from faq import load_default
+    except ImportError:  # the FAQ package is not installed: the page says where to ask
+        return []
+    return list(load_default().kb.entries)
+
+
+async def faq_page(request: Request) -> Response:
+    entries = await run_in_threadpool(_faq_entries)
     return render(
         request,
         "faq.html",
         title=msg.TITLE_FAQ,
         entries=entries,
         unavailable=msg.FAQ_UNAVAILABLE.format(helpdesk_email=_settings(request).helpdesk_email),
-    )
-
-
-async def support_placeholder(request: Request) -> Response:
-    return render(
-        request,
-        "message.html",
-        title=msg.TITLE_SUPPORT,
-        message=msg.SUPPORT_PLACEHOLDER.format(helpdesk_email=_settings(request).helpdesk_email),
     )
 
 
@@ -356,6 +344,4 @@ def routes() -> list[Route]:
         Route("/mot-de-passe-oublie", forgot_page, methods=both),
         Route("/reinitialiser/{token}", reset_page, methods=both),
         Route("/faq", faq_page, methods=["GET"]),
-        # Placeholder until the helpdesk's support form takes this path.
-        Route("/support", support_placeholder, methods=["GET"]),
     ]

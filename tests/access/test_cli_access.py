@@ -105,6 +105,9 @@ def test_team_shows_status_name_role_and_email(cli_env: dict[str, str], tmp_path
     )
     assert [row["last_name"] for row in teachers["rows"]] == ["Lambert"]
 
+    named = json.loads(_run(cli_env, "team", "01234", "--json", "--name", "ANNE").stdout)
+    assert [row["last_name"] for row in named["rows"]] == ["Dubois"]
+
     unknown = _run(cli_env, "team", "99999")
     assert unknown.returncode != 0
     assert "no establishment with FASE 99999" in unknown.stderr

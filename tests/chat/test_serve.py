@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
-import httpx
-
-from tests.conftest import REPO_ROOT, free_port
-from tests.slack_app import SIGNING_SECRET
+from tests.conftest import REPO_ROOT
+from tests.slack_app import SIGNING_SECRET, serve_process
 from tests.slack_client import SlackClient
 from tests.slack_fake import FakeSlack
 
@@ -17,7 +14,6 @@ from tests.slack_fake import FakeSlack
 def test_serve_mounts_the_slack_endpoint(cli_env: dict[str, str], db_url: str) -> None:
     if not db_url.startswith("sqlite"):
         return  # the process wiring is what is tested; once is enough
-    port = free_port()
     with FakeSlack() as fake:
         env = {
             **cli_env,
@@ -28,31 +24,10 @@ def test_serve_mounts_the_slack_endpoint(cli_env: dict[str, str], db_url: str) -
         subprocess.run(
             [sys.executable, "-m", "bot", "db", "upgrade"], cwd=REPO_ROOT, env=env, check=True
         )
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "serve did not start"
-                time.sleep(0.1)
+        with serve_process(env) as base:
             client = SlackClient(base, SIGNING_SECRET, fake)
             assert client.command("U1", "/helpdesk").status_code == 200
             [post] = fake.wait_for("chat.postMessage")
             assert "help.extranet@segec.be" in str(post.params["blocks"])
-            forged = client.command("U1", "/helpdesk", secret="wrong")
-            assert forged.status_code == 401
+            assert client.command("U1", "/helpdesk", secret="wrong").status_code == 401
             client.close()
-        finally:
-            process.terminate()
-            process.wait(20)

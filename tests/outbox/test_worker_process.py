@@ -114,3 +114,29 @@ def test_a_worker_stops_cleanly_on_sigterm(
         _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
     assert statuses(db) == {"sent": 3}
+
+
+def test_two_worker_processes_never_send_a_message_twice(
+    db: Database, settings: Settings, smtp_server: SmtpServer, cli_env: dict[str, str]
+) -> None:
+    queue(db, settings, 200)
+    smtp_server.delay = 0.01  # slow enough for both processes to be sending at once
+    env = worker_env(cli_env, smtp_server)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "worker", "--once"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [worker.communicate(timeout=120) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], outputs
+    sent = [int(out.split()[0]) for out, _ in outputs]
+    assert sum(sent) == 200
+    ids = [r.message_id for r in smtp_server.wait_for(200)]
+    assert len(ids) == len(set(ids)) == 200
+    assert statuses(db) == {"sent": 200}

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from access import account_messages as msg
 from access import tokens
-from access.models import AccountStatus
+from access.models import AccountStatus, AuditEntry
 from tests.web.conftest import (
     GOOD_PASSWORD,
     Site,
@@ -226,3 +228,35 @@ def test_an_invalid_new_address_is_refused(site: Site) -> None:
     page = activate(site, token, new_email="pas une adresse")
     assert page.status_code == 400
     assert "n'est pas valide" in text_of(page)
+
+
+def test_two_simultaneous_submissions_of_one_link_activate_once(site: Site) -> None:
+    person_id = invited_person(site.db)
+    token = invitation_token(site.db, person_id)
+    path = f"/activer/{token}"
+    passwords = ["premier mot de passe solide", "second mot de passe solide"]
+    browsers = [site.client(), site.client()]
+    pages = [browser.get(path) for browser in browsers]
+    answers: dict[int, int] = {}
+
+    def post(index: int) -> None:
+        fields = {"password": passwords[index], "password_confirmation": passwords[index]}
+        answers[index] = submit(browsers[index], path, fields, page=pages[index]).status_code
+
+    threads = [threading.Thread(target=post, args=(index,)) for index in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for browser in browsers:
+        browser.close()
+
+    assert sorted(answers.values()) == [200, 404]
+    winner = next(passwords[index] for index, status in answers.items() if status == 200)
+    with site.client() as browser:
+        assert sign_in(browser, "marie.curie@example.org", winner).status_code == 303
+    with site.db.transaction() as session:
+        actions = session.scalars(
+            select(AuditEntry.action).where(AuditEntry.action == "account.activated")
+        ).all()
+    assert actions == ["account.activated"]

@@ -3,6 +3,7 @@ mode, `extranet-bot serve`."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -19,6 +20,8 @@ from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.security import COOKIE_NAME, stored_secret
 from tests.conftest import REPO_ROOT, free_port
+from tests.slack_client import signature
+from tests.slack_fake import FakeSlack
 from tests.smtp_server import SmtpServer
 from tests.web.conftest import (
     GOOD_PASSWORD,
@@ -126,29 +129,68 @@ def test_single_process_mode_delivers_mail_without_a_separate_worker(
         assert mail.rcpt_tos == ["marie.curie@example.org"]
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_serve_command_serves_http_on_the_given_port(cli_env: dict[str, str], db: Database) -> None:
+def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=REPO_ROOT,
-        env=cli_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{url}/healthz", timeout=2)
+            return process, url
+        except httpx.TransportError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise
+            time.sleep(0.2)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_serve_command_serves_http_on_the_given_port(cli_env: dict[str, str], db: Database) -> None:
+    process, url = _serve(cli_env)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.2)
-        assert answer.status_code == 200
-        page = httpx.get(f"http://127.0.0.1:{port}/connexion", timeout=5)
+        assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200
+        page = httpx.get(f"{url}/connexion", timeout=5)
         assert page.status_code == 200 and "Se souvenir de moi" in page.text
+        assert httpx.post(f"{url}/slack/events", content=b"{}", timeout=5).status_code == 404
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_serve_command_mounts_slack_events_when_slack_is_configured(
+    cli_env: dict[str, str], db: Database
+) -> None:
+    with FakeSlack() as fake:
+        env = {
+            **cli_env,
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": "test-signing-secret",
+            "SLACK_API_URL": fake.api_url,
+        }
+        process, url = _serve(env)
+        try:
+            body = json.dumps({"type": "url_verification", "challenge": "c-123"}).encode()
+            stamp = str(int(time.time()))
+            answer = httpx.post(
+                f"{url}/slack/events",
+                content=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Slack-Request-Timestamp": stamp,
+                    "X-Slack-Signature": signature("test-signing-secret", stamp, body),
+                },
+                timeout=10,
+            )
+            assert answer.status_code == 200
+            assert answer.json() == {"challenge": "c-123"}
+        finally:
+            process.terminate()
+            process.wait(timeout=15)

@@ -1,0 +1,678 @@
+"""Invitations: the director sends each member of the team an e-mail to activate the account.
+
+Rules (procedure sheet and issue 3):
+- only a director of the establishment may send (access.authz);
+- "new" sends to everyone « Recevra un email d'invitation », "resend" to everyone invited who
+  has not activated, `resend_one` to one person; never to a missing or invalid e-mail (listed
+  as to fix in ProECO), never to someone who left or whose account is active;
+- each invitation carries a fresh token and revokes the earlier ones;
+- the same request twice (double click, retried HTTP call: same idempotency key) sends once,
+  and a person invited less than `invitation_cooldown_seconds` ago is not invited again,
+  which also covers two directors pressing the button together.
+
+The team is prepared in chunks, each its own transaction (token, account status, audit entry
+and the e-mail in the outbox commit together per person), so the worker starts delivering
+the first e-mails while the rest are being written, and progress is real. Each chunk locks
+its people (PostgreSQL: SELECT ... FOR UPDATE in id order; SQLite: BEGIN IMMEDIATE) and
+checks status and cooldown again under the lock: that is what makes concurrent requests
+send each person once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from access import audit, mail, outbox, tokens
+from access.authz import require_manager
+from access.clock import as_utc, utcnow
+from access.config import AccessSettings
+from access.db import Database
+from access.emails import normalize_email
+from access.errors import InvalidInput, NotFound
+from access.invitation_messages import (
+    IDEMPOTENCY_KEY_REUSED,
+    INVITATION_SENT,
+    NO_ESTABLISHMENT,
+    UNKNOWN_MODE,
+    skip_label,
+)
+from access.models import Account, AccountStatus, Assignment, Establishment, Person
+from access.models_auth import InvitationRequest, SecretToken
+from access.team import TeamStatus, status_of
+
+NEW = "new"
+RESEND = "resend"
+ONE = "one"
+MODES = (NEW, RESEND)
+
+CHUNK_SIZE = 50
+# A "running" request untouched for this long was abandoned (process killed): its key may
+# then be taken over by a retry.
+STALE_REQUEST = timedelta(minutes=10)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class PersonOutcome:
+    person_id: int
+    name: str
+    email: str | None
+    # None when the invitation was sent; otherwise a key of SKIP_REASONS.
+    reason: str | None
+    label: str
+
+
+@dataclass
+class InvitationReport:
+    fase: str
+    establishment_name: str
+    mode: str
+    sent: list[PersonOutcome] = field(default_factory=list)
+    skipped: list[PersonOutcome] = field(default_factory=list)
+    to_fix: list[PersonOutcome] = field(default_factory=list)
+    # True when this answers a request already made with the same idempotency key.
+    replayed: bool = False
+    # True when that earlier request is still being carried out.
+    in_progress: bool = False
+
+    def add(self, outcome: PersonOutcome) -> None:
+        if outcome.reason is None:
+            self.sent.append(outcome)
+        elif outcome.reason == "email_to_fix":
+            self.to_fix.append(outcome)
+        else:
+            self.skipped.append(outcome)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> InvitationReport:
+        values = dict(data)
+        for key in ("sent", "skipped", "to_fix"):
+            values[key] = [PersonOutcome(**item) for item in data.get(key, [])]
+        return cls(**values)
+
+
+# --- the director's requests -------------------------------------------------------------
+
+
+def send_invitations(
+    db: Database,
+    settings: AccessSettings,
+    *,
+    actor_person_id: int | None,
+    fase: str,
+    mode: str,
+    idempotency_key: str,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> InvitationReport:
+    """Invite the team of `fase` ("new") or invite again who has not activated ("resend")."""
+    if mode not in MODES:
+        raise InvalidInput("unknown_mode", UNKNOWN_MODE, detail=f"unknown mode {mode!r}")
+    return _run_request(
+        db,
+        settings,
+        actor_person_id=actor_person_id,
+        fase=fase,
+        mode=mode,
+        idempotency_key=idempotency_key,
+        only_person_id=None,
+        progress=progress,
+        now=now,
+    )
+
+
+def resend_one(
+    db: Database,
+    settings: AccessSettings,
+    *,
+    actor_person_id: int | None,
+    fase: str,
+    person_id: int,
+    idempotency_key: str,
+    now: datetime | None = None,
+) -> InvitationReport:
+    """(Re)send the invitation of one member of the team."""
+    return _run_request(
+        db,
+        settings,
+        actor_person_id=actor_person_id,
+        fase=fase,
+        mode=ONE,
+        idempotency_key=idempotency_key,
+        only_person_id=person_id,
+        progress=None,
+        now=now,
+    )
+
+
+def _run_request(
+    db: Database,
+    settings: AccessSettings,
+    *,
+    actor_person_id: int | None,
+    fase: str,
+    mode: str,
+    idempotency_key: str,
+    only_person_id: int | None,
+    progress: Progress | None,
+    now: datetime | None,
+) -> InvitationReport:
+    fase = fase.strip()
+    started = now or utcnow()
+    actor = f"person:{actor_person_id}"
+    try:
+        with db.transaction() as session:
+            establishment = require_manager(session, actor_person_id, fase)
+            request = session.scalars(
+                sa.select(InvitationRequest).where(
+                    InvitationRequest.idempotency_key == idempotency_key
+                )
+            ).one_or_none()
+            if request is not None:
+                replay = _replay_or_take_over(request, actor, fase, mode, started)
+                if replay is not None:
+                    return replay
+            else:
+                request = InvitationRequest(
+                    idempotency_key=idempotency_key,
+                    actor=actor,
+                    fase=fase,
+                    mode=mode,
+                    status="running",
+                    created_at=started,
+                    updated_at=started,
+                )
+                session.add(request)
+                # PostgreSQL: a concurrent request with the same key waits here for this
+                # transaction, then fails on the unique key and replays (below).
+                session.flush()
+            request_id = request.id
+            report = InvitationReport(
+                fase=establishment.fase, establishment_name=establishment.name, mode=mode
+            )
+            candidates = _candidates(session, settings, establishment, mode, only_person_id, report)
+    except sa.exc.IntegrityError:
+        with db.session() as session:
+            request = session.scalars(
+                sa.select(InvitationRequest).where(
+                    InvitationRequest.idempotency_key == idempotency_key
+                )
+            ).one()
+            replay = _replay_or_take_over(request, actor, fase, mode, started, take_over=False)
+            assert replay is not None
+            return replay
+
+    total = len(candidates)
+    done = 0
+    if progress is not None:
+        progress(0, total)
+    for start in range(0, total, CHUNK_SIZE):
+        chunk = candidates[start : start + CHUNK_SIZE]
+        moment = now or utcnow()
+        # Writing the e-mails is the slow part: done before the write transaction, so the
+        # database (SQLite: the whole file) is locked only while the rows are inserted.
+        prepared = _prepare_chunk(db, settings, chunk, establishment.id, actor_person_id, moment)
+        with db.transaction() as session:
+            school = session.get_one(Establishment, establishment.id)
+            director = session.get(Person, actor_person_id) if actor_person_id else None
+            outcomes = _invite_chunk(
+                session,
+                settings,
+                person_ids=chunk,
+                prepared=prepared,
+                establishment=school,
+                director=director,
+                mode=mode,
+                ref=f"invitation-request:{request_id}",
+                now=moment,
+            )
+            # Only a heartbeat while running: the report is written once, at the end.
+            _save(session, request_id, None, status="running", now=moment)
+        # After the commit: the caller may be slow (a chat message to update), and what it
+        # reports is then really on its way.
+        for outcome in outcomes:
+            report.add(outcome)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    with db.transaction() as session:
+        _save(session, request_id, report, status="done", now=now or utcnow())
+        audit.record(
+            session,
+            actor=actor,
+            action="invitations.requested",
+            target_type="establishment",
+            target_id=establishment.fase,
+            after={
+                "mode": mode,
+                "sent": len(report.sent),
+                "skipped": len(report.skipped),
+                "to_fix": len(report.to_fix),
+            },
+        )
+    return report
+
+
+def _replay_or_take_over(
+    request: InvitationRequest,
+    actor: str,
+    fase: str,
+    mode: str,
+    now: datetime,
+    *,
+    take_over: bool = True,
+) -> InvitationReport | None:
+    """The answer to a repeated request, or None when this call takes an abandoned one over."""
+    if (request.actor, request.fase, request.mode) != (actor, fase, mode):
+        raise InvalidInput(
+            "idempotency_key_reused",
+            IDEMPOTENCY_KEY_REUSED,
+            detail="idempotency key already used for another request",
+        )
+    running = request.status == "running"
+    updated = as_utc(request.updated_at) or now
+    if take_over and running and now - updated > STALE_REQUEST:
+        request.updated_at = now
+        return None
+    if request.report:
+        report = InvitationReport.from_json(request.report)
+    else:
+        report = InvitationReport(fase=fase, establishment_name="", mode=mode)
+    report.replayed = True
+    report.in_progress = running
+    return report
+
+
+def _save(
+    session: Session,
+    request_id: int,
+    report: InvitationReport | None,
+    *,
+    status: str,
+    now: datetime,
+) -> None:
+    values: dict[str, Any] = {"status": status, "updated_at": now}
+    if report is not None:
+        values["report"] = report.to_json()
+    session.execute(
+        sa.update(InvitationRequest).where(InvitationRequest.id == request_id).values(**values)
+    )
+
+
+def _target_statuses(mode: str) -> frozenset[TeamStatus]:
+    if mode == NEW:
+        return frozenset({TeamStatus.WILL_BE_INVITED})
+    if mode == RESEND:
+        return frozenset({TeamStatus.INVITED})
+    return frozenset({TeamStatus.WILL_BE_INVITED, TeamStatus.INVITED})
+
+
+@dataclass
+class _Member:
+    person: Person
+    account: Account | None
+    assignment: Assignment
+
+    @property
+    def status(self) -> TeamStatus:
+        account = self.account
+        return status_of(
+            assignment_ended=self.assignment.ended_at is not None,
+            person_left=self.person.left_at is not None,
+            account_status=account.status if account else None,
+            status_before_disable=account.status_before_disable if account else None,
+            email_valid=bool(self.person.proeco_email_valid),
+        )
+
+    @cached_property
+    def email(self) -> str | None:
+        return normalize_email(self.person.proeco_email)
+
+
+def _members(
+    session: Session, establishment_id: int, person_ids: Sequence[int] | None = None
+) -> list[_Member]:
+    query = (
+        sa.select(Person, Account, Assignment)
+        .join(Assignment, Assignment.person_id == Person.id)
+        .outerjoin(Account, Account.person_id == Person.id)
+        .where(Assignment.establishment_id == establishment_id)
+        .order_by(Person.last_name, Person.first_name, Person.id)
+        .execution_options(populate_existing=True)
+    )
+    if person_ids is not None:
+        query = query.where(Person.id.in_(list(person_ids)))
+    return [_Member(p, a, s) for p, a, s in session.execute(query)]
+
+
+def _skip_reason(member: _Member, mode: str) -> str | None:
+    """Why this member is not to be invited in this mode (None: invite)."""
+    status = member.status
+    if status == TeamStatus.LEFT:
+        return "left"
+    if status == TeamStatus.ACTIVE:
+        return "active"
+    if member.account is not None and member.account.status == AccountStatus.DISABLED.value:
+        return "disabled"
+    if status == TeamStatus.EMAIL_TO_FIX or member.email is None:
+        return "email_to_fix"
+    if status not in _target_statuses(mode):
+        return "already_invited" if status == TeamStatus.INVITED else "not_invited"
+    return None
+
+
+def _outcome(
+    member: _Member, reason: str | None, settings: AccessSettings, email: str | None = None
+) -> PersonOutcome:
+    label = (
+        INVITATION_SENT
+        if reason is None
+        else skip_label(reason, cooldown_seconds=settings.invitation_cooldown_seconds)
+    )
+    return PersonOutcome(
+        person_id=member.person.id,
+        name=member.person.full_name,
+        email=email if email is not None else member.person.proeco_email,
+        reason=reason,
+        label=label,
+    )
+
+
+def _candidates(
+    session: Session,
+    settings: AccessSettings,
+    establishment: Establishment,
+    mode: str,
+    only_person_id: int | None,
+    report: InvitationReport,
+) -> list[int]:
+    """People to try (in name order); everyone else goes straight into the report."""
+    members = _members(
+        session, establishment.id, None if only_person_id is None else [only_person_id]
+    )
+    if only_person_id is not None and not members:
+        raise NotFound(
+            "not_in_establishment",
+            skip_label("not_in_establishment"),
+            detail=f"person {only_person_id} has no assignment in FASE {establishment.fase}",
+        )
+    chosen = []
+    for member in members:
+        reason = _skip_reason(member, mode)
+        if reason is None:
+            chosen.append(member.person.id)
+        elif not (mode == NEW and reason == "left"):
+            # People who left long ago are not news to the director in a "new" send.
+            report.add(_outcome(member, reason, settings))
+    return chosen
+
+
+def _lock_people(session: Session, person_ids: Sequence[int]) -> None:
+    """PostgreSQL row locks in id order (no deadlock between two directors); SQLite's
+    BEGIN IMMEDIATE already gives this transaction the whole database."""
+    session.execute(
+        sa.select(Person.id)
+        .where(Person.id.in_(list(person_ids)))
+        .order_by(Person.id)
+        .with_for_update()
+    ).all()
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """An invitation written ahead of its transaction: the token and the sealed e-mail."""
+
+    email: str
+    raw_token: str
+    sealed: outbox.Sealed
+
+
+def _prepare(
+    settings: AccessSettings,
+    member: _Member,
+    establishment: Establishment,
+    director: Person | None,
+    now: datetime,
+) -> _Prepared:
+    person, email = member.person, member.email
+    assert email is not None
+    raw = tokens.new_raw()
+    message = mail.render(
+        settings,
+        "invitation",
+        to=(person.display_name, email),
+        context={
+            "person_name": person.display_name,
+            "school_name": establishment.name,
+            "fase": establishment.fase,
+            "director_name": director.display_name if director is not None else None,
+            "link": mail.activation_link(settings, raw),
+            "valid_days": settings.invitation_ttl_days,
+            "expires_at": now + timedelta(days=settings.invitation_ttl_days),
+        },
+    )
+    return _Prepared(email=email, raw_token=raw, sealed=outbox.seal(message, now=now))
+
+
+def _prepare_chunk(
+    db: Database,
+    settings: AccessSettings,
+    person_ids: Sequence[int],
+    establishment_id: int,
+    director_id: int | None,
+    now: datetime,
+) -> dict[int, _Prepared]:
+    with db.session() as session:
+        establishment = session.get_one(Establishment, establishment_id)
+        director = session.get(Person, director_id) if director_id else None
+        members = _members(session, establishment_id, person_ids)
+        session.commit()  # reading is done: release the database before writing e-mails
+    return {
+        m.person.id: _prepare(settings, m, establishment, director, now)
+        for m in members
+        if _skip_reason(m, ONE) is None and not _in_cooldown(m, settings, now)
+    }
+
+
+def _invite_chunk(
+    session: Session,
+    settings: AccessSettings,
+    *,
+    person_ids: Sequence[int],
+    prepared: dict[int, _Prepared],
+    establishment: Establishment,
+    director: Person | None,
+    mode: str,
+    ref: str,
+    now: datetime,
+) -> list[PersonOutcome]:
+    """Under the people's locks, check again and record who is invited."""
+    _lock_people(session, person_ids)
+    members = {m.person.id: m for m in _members(session, establishment.id, person_ids)}
+    chosen: list[tuple[_Member, _Prepared]] = []
+    outcomes: dict[int, PersonOutcome] = {}
+    for person_id in person_ids:
+        member = members[person_id]
+        reason = _skip_reason(member, mode)
+        if reason is None and _in_cooldown(member, settings, now):
+            reason = "cooldown"
+        if reason is not None:
+            outcomes[person_id] = _outcome(member, reason, settings)
+            continue
+        ready = prepared.get(person_id)
+        if ready is None or ready.email != member.email:
+            # Changed since it was prepared (a ProECO sync in between): write it again.
+            ready = _prepare(settings, member, establishment, director, now)
+        chosen.append((member, ready))
+    revoked = set(
+        session.scalars(
+            sa.select(SecretToken.person_id).where(
+                SecretToken.person_id.in_([m.person.id for m, _ in chosen]),
+                SecretToken.purpose == tokens.INVITATION,
+                SecretToken.consumed_at.is_(None),
+                SecretToken.revoked_at.is_(None),
+            )
+        )
+    )
+    tokens.revoke_for_person(
+        session, list(revoked), purposes=[tokens.INVITATION], reason="resent", now=now
+    )
+    actor = audit.actor_of(director)
+    for member, ready in chosen:
+        _record(
+            session,
+            settings,
+            member=member,
+            prepared=ready,
+            establishment=establishment,
+            actor=actor,
+            ref=ref,
+            resent=member.person.id in revoked,
+            now=now,
+        )
+        outcomes[member.person.id] = _outcome(member, None, settings, ready.email)
+    return [outcomes[person_id] for person_id in person_ids]
+
+
+def _in_cooldown(member: _Member, settings: AccessSettings, now: datetime) -> bool:
+    invited_at = as_utc(member.account.invited_at) if member.account else None
+    cooldown = timedelta(seconds=settings.invitation_cooldown_seconds)
+    return invited_at is not None and now - invited_at < cooldown
+
+
+def _record(
+    session: Session,
+    settings: AccessSettings,
+    *,
+    member: _Member,
+    prepared: _Prepared,
+    establishment: Establishment,
+    actor: str,
+    ref: str,
+    resent: bool,
+    now: datetime,
+) -> None:
+    """Token, e-mail in the outbox, account invited, audit entry: one person, one transaction.
+
+    Earlier invitation tokens of the person must already be revoked.
+    """
+    person = member.person
+    email = prepared.email
+    tokens.issue(
+        session,
+        purpose=tokens.INVITATION,
+        person_id=person.id,
+        email=email,
+        ttl=timedelta(days=settings.invitation_ttl_days),
+        payload={"fase": establishment.fase},
+        now=now,
+        raw=prepared.raw_token,
+    )
+    outbox.enqueue(
+        session, prepared.sealed, kind="invitation", person_id=person.id, ref=ref, now=now
+    )
+    account = member.account
+    before = {"status": account.status if account else None}
+    if account is None:
+        account = Account(
+            person_id=person.id,
+            reference_email=email,
+            reference_email_chosen=False,
+            status=AccountStatus.INVITED.value,
+            invited_at=now,
+        )
+        session.add(account)
+        member.account = account
+    else:
+        if account.reference_email is None or not account.reference_email_chosen:
+            account.reference_email = email
+        account.status = AccountStatus.INVITED.value
+        account.invited_at = now
+    audit.record(
+        session,
+        actor=actor,
+        action="invitation.sent",
+        target_type="person",
+        target_id=person.id,
+        before=before,
+        after={"status": AccountStatus.INVITED.value, "fase": establishment.fase},
+        reason="resent" if resent else None,
+    )
+
+
+# --- self-service ------------------------------------------------------------------------
+
+
+def resend_own_invitation(
+    db: Database, settings: AccessSettings, *, person_id: int, now: datetime | None = None
+) -> PersonOutcome:
+    """A person asks (in chat) for the invitation again; same rules, same cooldown."""
+    with db.transaction() as session:
+        moment = now or utcnow()
+        _lock_people(session, [person_id])
+        person = session.get(Person, person_id)
+        if person is None:
+            raise NotFound("unknown_person", NO_ESTABLISHMENT, detail=f"no person {person_id}")
+        current = session.scalars(
+            sa.select(Assignment)
+            .join(Establishment, Establishment.id == Assignment.establishment_id)
+            .where(Assignment.person_id == person_id, Assignment.ended_at.is_(None))
+            .order_by(Establishment.fase)
+        ).first()
+        if current is None:
+            any_assignment = session.scalars(
+                sa.select(Assignment).where(Assignment.person_id == person_id).limit(1)
+            ).first()
+            if any_assignment is None:
+                raise NotFound(
+                    "no_establishment", NO_ESTABLISHMENT, detail=f"person {person_id} has none"
+                )
+            current = any_assignment
+        (member,) = _members(session, current.establishment_id, [person_id])
+        reason = _skip_reason(member, ONE)
+        if reason is None and _in_cooldown(member, settings, moment):
+            reason = "cooldown"
+        if reason is not None:
+            return _outcome(member, reason, settings)
+        establishment = session.get_one(Establishment, current.establishment_id)
+        ready = _prepare(settings, member, establishment, None, moment)
+        revoked = tokens.revoke_for_person(
+            session, person_id, purposes=[tokens.INVITATION], reason="resent", now=moment
+        )
+        _record(
+            session,
+            settings,
+            member=member,
+            prepared=ready,
+            establishment=establishment,
+            actor=f"person:{person_id}",
+            ref="self-service",
+            resent=revoked > 0,
+            now=moment,
+        )
+        email = ready.email
+        return _outcome(member, None, settings, email)
+
+
+# --- what the team list shows ------------------------------------------------------------
+
+
+def delivery_errors_for(session: Session, fase: str) -> dict[int, str]:
+    """For `team_of(..., delivery_errors=...)`: people of `fase` whose invitation bounced."""
+    person_ids = session.scalars(
+        sa.select(Assignment.person_id)
+        .join(Establishment, Establishment.id == Assignment.establishment_id)
+        .where(Establishment.fase == fase.strip())
+    ).all()
+    return outbox.last_failure_for(session, person_ids)

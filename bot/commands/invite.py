@@ -1,0 +1,56 @@
+"""`extranet-bot invite FASE --as DIRECTOR_EMAIL [--resend] [--json]`: the director's button,
+for scripts. Same service, same checks as in chat."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import click
+
+from access.errors import AccessError
+from access.invitations import InvitationReport, send_invitations
+from access.people import find_person_by_email
+from bot.commands.context import AppContext, pass_app
+from bot.commands.output import table
+
+
+@click.command(help="Send the invitation e-mails of establishment FASE, as its director.")
+@click.argument("fase")
+@click.option("--as", "as_email", required=True, help="E-mail of the director sending.")
+@click.option("--resend", is_flag=True, help="Invite again who was invited but has not activated.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_app
+def invite(app: AppContext, fase: str, as_email: str, resend: bool, as_json: bool) -> None:
+    database = app.database()
+    with database.session() as session:
+        director = find_person_by_email(session, as_email)
+    if director is None:
+        raise click.ClickException("no person has the e-mail given to --as")
+    try:
+        report = send_invitations(
+            database,
+            app.settings,
+            actor_person_id=director.id,
+            fase=fase,
+            mode="resend" if resend else "new",
+            # One run of the command is one request.
+            idempotency_key=f"cli:{uuid.uuid4().hex}",
+        )
+    except AccessError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        json.dumps(report.to_json(), ensure_ascii=False, indent=2) if as_json else render(report)
+    )
+
+
+def render(report: InvitationReport) -> str:
+    lines = [
+        f"{report.establishment_name} (FASE {report.fase}) : "
+        f"{len(report.sent)} invitation(s) envoyée(s), {len(report.skipped)} ignorée(s), "
+        f"{len(report.to_fix)} adresse(s) à corriger dans ProECO."
+    ]
+    rows = [(o.name, o.email or "", o.label) for o in report.sent + report.to_fix + report.skipped]
+    if rows:
+        lines += ["", table(("Nom", "E-mail", "Résultat"), rows)]
+    return "\n".join(lines)

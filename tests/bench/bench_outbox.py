@@ -1,0 +1,206 @@
+"""Benchmark: 1,000 invitations from the send call to the SMTP server's inbox, through the
+outbox and a worker process, against the raw ceiling (the same 1,000 messages sent straight
+with aiosmtplib over 4 reused connections); then again with the server adding 20 ms to
+every answer, as a distant relay does.
+
+The SMTP server runs in its own process (like a relay), the worker is `python -m bot worker`
+(as the Procfile runs it), started and idle before the clock starts.
+
+    TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        pytest tests/bench/bench_outbox.py -s
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiosmtplib
+import pytest
+import sqlalchemy as sa
+
+from access import invitations
+from access.db import Database
+from access.models import Account, AccountStatus, Assignment, Establishment, Function, Person
+from access.outbox import OutboxMessage
+from bot.settings import Settings
+from tests.conftest import REPO_ROOT, free_port
+from tests.smtp_server import serve_counting
+
+COUNT = 1000
+CONNECTIONS = 4
+FASE = "4242"
+
+
+class Relay:
+    """The SMTP server in a child process; counts arrivals and the time of the last one."""
+
+    def __init__(self, delay: float) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.port = free_port()
+        self.counter: Any = context.Value("i", 0)
+        self.last: Any = context.Value("d", 0.0)
+        ready, self.stop = context.Event(), context.Event()
+        self.process = context.Process(
+            target=serve_counting,
+            args=(self.port, delay, self.counter, self.last, ready, self.stop),
+            daemon=True,
+        )
+        self.process.start()
+        assert ready.wait(30), "SMTP server did not start"
+
+    def reset(self) -> None:
+        with self.counter.get_lock():
+            self.counter.value = 0
+            self.last.value = 0.0
+
+    def wait_for(self, count: int, timeout: float = 600) -> float:
+        deadline = time.monotonic() + timeout
+        while self.counter.value < count:
+            assert time.monotonic() < deadline, f"only {self.counter.value} of {count} arrived"
+            time.sleep(0.005)
+        return float(self.last.value)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.process.join(10)
+
+
+def populate(db: Database) -> int:
+    """One school, its director (active) and COUNT teachers to invite; the director's id."""
+    with db.transaction() as session:
+        school = Establishment(fase=FASE, name="Collège Saint-Benoît")
+        session.add(school)
+        session.add_all(
+            [
+                Function(code="DIR", label="Direction", is_direction=True, known=True),
+                Function(code="ENS", label="Enseignant·e", is_direction=False, known=True),
+            ]
+        )
+        session.flush()
+        rows = [
+            {
+                "matricule": f"B{n:05d}",
+                "last_name": f"Nom{n:04d}",
+                "first_name": "Prénom",
+                "proeco_email": f"personne{n}@ecole.example.org",
+                "proeco_email_valid": True,
+            }
+            for n in range(COUNT + 1)
+        ]
+        ids = session.scalars(
+            sa.insert(Person).returning(Person.id, sort_by_parameter_order=True), rows
+        ).all()
+        session.execute(
+            sa.insert(Assignment),
+            [
+                {
+                    "person_id": pid,
+                    "establishment_id": school.id,
+                    "function_code": "DIR" if n == 0 else "ENS",
+                }
+                for n, pid in enumerate(ids)
+            ],
+        )
+        session.add(
+            Account(
+                person_id=ids[0],
+                reference_email=rows[0]["proeco_email"],
+                status=AccountStatus.ACTIVE.value,
+            )
+        )
+        return ids[0]
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as stderr:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "bot", "worker"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    deadline = time.monotonic() + 60
+    while b"started" not in log.read_bytes():
+        assert worker.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, "worker did not start"
+        time.sleep(0.05)
+    return worker
+
+
+async def send_raw(port: int, messages: list[tuple[str, list[str], bytes]]) -> None:
+    pending = list(reversed(messages))
+
+    async def connection() -> None:
+        client = aiosmtplib.SMTP(
+            hostname="127.0.0.1", port=port, start_tls=False, local_hostname="localhost"
+        )
+        await client.connect()
+        while pending:
+            mail_from, recipients, raw = pending.pop()
+            await client.sendmail(mail_from, recipients, raw)
+        await client.quit()
+
+    await asyncio.gather(*(connection() for _ in range(CONNECTIONS)))
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.020], ids=["local", "relay-20ms"])
+def test_invitations_through_outbox_vs_raw_smtp(
+    db: Database, settings: Settings, cli_env: dict[str, str], tmp_path: Path, delay: float
+) -> None:
+    director = populate(db)
+    relay = Relay(delay)
+    env = {
+        **cli_env,
+        "MAIL_BACKEND": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(relay.port),
+        "OUTBOX_CONCURRENCY": str(CONNECTIONS),
+        "OUTBOX_POLL_SECONDS": "0.02",
+    }
+    worker = start_worker(env, tmp_path / "worker.log")
+    try:
+        relay.reset()
+        started = time.time()
+        report = invitations.send_invitations(
+            db,
+            settings,
+            actor_person_id=director,
+            fase=FASE,
+            mode="new",
+            idempotency_key=uuid.uuid4().hex,
+        )
+        enqueued = time.time() - started
+        assert len(report.sent) == COUNT
+        through_outbox = relay.wait_for(COUNT) - started
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+    with db.session() as session:
+        rows = session.execute(
+            sa.select(OutboxMessage.mail_from, OutboxMessage.recipients, OutboxMessage.raw)
+        ).all()
+        assert {s for (s,) in session.execute(sa.select(OutboxMessage.status))} == {"sent"}
+    messages = [(r.mail_from, list(r.recipients), bytes(r.raw)) for r in rows]
+
+    relay.reset()
+    started = time.time()
+    asyncio.run(send_raw(relay.port, messages))
+    raw = relay.wait_for(COUNT) - started
+    relay.close()
+
+    backend = db.engine.dialect.name
+    print(
+        f"\n[bench_outbox] {backend:10s} server delay {delay * 1000:4.0f} ms: "
+        f"outbox+worker {through_outbox:6.2f} s ({COUNT / through_outbox:6.0f} msg/s; "
+        f"send call returned after {enqueued:5.2f} s) | raw aiosmtplib x{CONNECTIONS} "
+        f"{raw:6.2f} s ({COUNT / raw:6.0f} msg/s) | ratio {raw / through_outbox:4.2f}"
+    )
