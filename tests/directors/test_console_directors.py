@@ -1,0 +1,115 @@
+"""The terminal console runs the director's walk-through: list, send, progress, summary; the
+worker writes the e-mails; a link is followed over HTTP; the list then says « Compte activé »."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from email import policy
+from email.parser import BytesParser
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from access.db import Database
+from access.models import Account, AccountStatus
+from access.outbox import OutboxMessage
+from bot.settings import Settings
+from bot.web.app import create_app
+from tests.conftest import REPO_ROOT
+from tests.directors import factories
+
+pytest.importorskip(
+    "access.invitations", reason="the invitations service is not on this branch yet"
+)
+from tests.slack_app import serve_app
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+PASSWORD = "cheval agrafe batterie correcte"
+DIRECTOR = "claire.dupont@ecole04321.be"
+
+
+def console(cli_env: dict[str, str], *lines: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--as", DIRECTOR],
+        input="\n".join([*lines, "/quitter", ""]),
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=cli_env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def activation_link_for(settings: Settings, address: str) -> str:
+    for path in sorted(settings.mail_dir.glob("*.eml")):
+        mail = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        if address in str(mail["To"]):
+            body = mail.get_body(preferencelist=("plain",))
+            assert body is not None
+            links = re.findall(r"https?://\S+/activer/\S+", str(body.get_content()))
+            if links:
+                return links[0]
+    raise AssertionError(f"no invitation e-mail to {address}")
+
+
+def test_console_walk_through_from_the_list_to_an_activated_account(
+    db: Database, settings: Settings, cli_env: dict[str, str]
+) -> None:
+    with db.transaction() as session:
+        school = factories.school(session, "04321", staff=4)
+        factories.person(session, "04321", last_name="Sansadresse", email=None)
+
+    out = console(cli_env, "/invite-team", "1", "o", "/invite-team")
+    first, _, after_send = out.partition("Envoi des invitations en cours")
+    assert "Accès de mon équipe à l'Extranet" in first
+    assert "[1] Envoyer les emails d'invitation destinés à mon équipe (4)" in first
+    assert "Sansadresse Alex — (aucune adresse)" in first
+    assert "Envoi : 4 / 4" in after_send
+    assert "Emails d'invitation envoyés" in after_send
+    assert "Invitation envoyée le" in after_send
+    assert "Renvoyer aux personnes qui n'ont pas encore activé leur compte (4)" in after_send
+    with db.session() as session:
+        queued = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.kind == "invitation")
+        )
+    assert queued == 4
+
+    worker = subprocess.run(
+        [sys.executable, "-m", "bot", "worker", "--once"],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=cli_env,
+        timeout=120,
+    )
+    assert worker.returncode == 0, worker.stderr
+    link = activation_link_for(settings, "sam.prof04321x000@ecole04321.be")
+
+    with serve_app(create_app(settings, db)) as url, httpx.Client(base_url=url) as browser:
+        path = httpx.URL(link).raw_path.decode()
+        page = browser.get(path)
+        token = CSRF.search(page.text)
+        assert token is not None
+        browser.post(
+            path,
+            data={
+                "csrf_token": token.group(1),
+                "password": PASSWORD,
+                "password_confirmation": PASSWORD,
+            },
+        )
+    with db.session() as session:
+        status = session.scalar(
+            sa.select(Account.status).where(Account.person_id == school.staff_ids[0])
+        )
+    assert status == AccountStatus.ACTIVE.value
+
+    listed = console(cli_env, "/team activé")
+    assert "Prof04321x000 Sam" in listed and "Compte activé" in listed
