@@ -70,9 +70,9 @@ def render_blocks(blocks: Sequence[Block], numbering: Callable[[Button], int] | 
         if isinstance(block, Heading):
             parts.append(f"== {block.text} ==")
         elif isinstance(block, Text):
-            parts.append(block.text)
+            parts.append(plain(block.text))
         elif isinstance(block, Note):
-            parts.append(textwrap.indent(block.text, "  "))
+            parts.append(textwrap.indent(plain(block.text), "  "))
         elif isinstance(block, Fields):
             width = max((len(label) for label, _ in block.pairs), default=0)
             parts.append("\n".join(f"{label.ljust(width)} : {v}" for label, v in block.pairs))
@@ -87,6 +87,14 @@ def render_blocks(blocks: Sequence[Block], numbering: Callable[[Button], int] | 
                 lines.append(f"  {prefix}{button.label}{suffix}")
             parts.append("\n".join(lines))
     return "\n".join(parts)
+
+
+_EMPHASIS = re.compile(r"(?<![\w*`])([*`])(?=\S)([^*`\n]*?\S)\1(?![\w*`])")
+
+
+def plain(text: str) -> str:
+    """FAQ answers are written for Slack: show *bold* and `code` without their markers."""
+    return _EMPHASIS.sub(r"\2", text)
 
 
 def render_table(table: Table) -> str:

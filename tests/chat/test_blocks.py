@@ -61,3 +61,12 @@ def test_a_form_round_trips_through_a_modal() -> None:
     assert (form_id, context, origin) == ("demo", {"q": "question"}, {"channel": "D1"})
     assert values["who"] == "Dupont" and values["kind"] == "a"
     assert errors == {"tags": "Ce champ est obligatoire."}
+
+
+def test_the_console_shows_slack_emphasis_without_its_markers() -> None:
+    from bot.console import plain
+
+    assert plain("« *Mot de passe oublié ?* » puis `/extranet`") == (
+        "« Mot de passe oublié ? » puis /extranet"
+    )
+    assert plain("3*4=12 et a*b") == "3*4=12 et a*b"
