@@ -77,7 +77,20 @@ def _invited_person(session: Session, raw: str) -> tuple[Person, str] | None:
         return None
     if person.account.status != AccountStatus.INVITED.value:
         return None
+    if not _still_the_persons_address(person, token.email):
+        return None
     return person, token.email
+
+
+def _still_the_persons_address(person: Person, sent_to: str | None) -> bool:
+    """A link sent to an address that is no longer the person's must not activate the account.
+
+    A ProECO correction revokes pending links already; this second check means a missed
+    revocation can never turn a wrong address into the reference e-mail.
+    """
+    account = person.account
+    current = (account.reference_email if account is not None else None, person.proeco_email)
+    return any(same_address(sent_to, address) for address in current)
 
 
 def peek_invitation(db: Database, raw: str) -> ActivationForm | None:
@@ -150,6 +163,8 @@ def activate(
         account = person.account if person is not None else None
         if token is None or account is None or account.status != AccountStatus.INVITED.value:
             return invalid
+        if person is None or not _still_the_persons_address(person, token.email):
+            return invalid  # the stale link is spent with it, which is what we want
         before = {"status": account.status, "reference_email": account.reference_email}
         account.password_hash = new_hash
         account.status = AccountStatus.ACTIVE.value

@@ -8,6 +8,7 @@ import sys
 
 import click
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.commands.context import AppContext
 from bot.settings import Settings
@@ -38,6 +39,9 @@ def cli(ctx: click.Context, verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not verbose:
+        # Alembic narrates every migration step; operators need that only when debugging.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     if ctx.obj is None:
         try:
             ctx.obj = AppContext(settings=Settings())
@@ -52,4 +56,25 @@ for module_name, attribute in COMMANDS:
 
 
 def main() -> None:
-    cli(prog_name="extranet-bot")
+    """Run the CLI; anything unexpected ends with one line on stderr and a non-zero exit."""
+    verbose = any(arg in ("-v", "--verbose") for arg in sys.argv[1:2])
+    try:
+        cli(prog_name="extranet-bot")
+    except (OperationalError, ProgrammingError) as error:
+        if verbose:
+            raise
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        click.echo(
+            f"Error: database unavailable or not migrated ({reason}); "
+            "run `extranet-bot db upgrade` and check DATABASE_URL.",
+            err=True,
+        )
+        sys.exit(1)
+    except Exception as error:
+        if verbose:
+            raise
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        click.echo(
+            f"Error: {type(error).__name__}: {first_line} (run with -v for details)", err=True
+        )
+        sys.exit(1)

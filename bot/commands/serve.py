@@ -18,6 +18,7 @@ def serve_app(
     """Run the ASGI app with uvicorn. The chat transport passes its `slack_handler` here."""
     import uvicorn
 
+    from bot.web.access_log import uvicorn_log_config
     from bot.web.app import create_app
 
     settings = app_context.settings
@@ -26,7 +27,14 @@ def serve_app(
     )
     # proxy_headers: behind the platform's router the client address comes from
     # X-Forwarded-For (uvicorn trusts it only from FORWARDED_ALLOW_IPS, 127.0.0.1 by default).
-    uvicorn.run(app, host=host, port=port or settings.port, proxy_headers=True, log_level="info")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port or settings.port,
+        proxy_headers=True,
+        log_level="info",
+        log_config=uvicorn_log_config(),
+    )
 
 
 @click.command(help="Serve HTTP: Slack events, activation, sign-in and password pages, /healthz.")

@@ -55,3 +55,18 @@ def test_db_upgrade_command_creates_the_schema(tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     with Database(url).engine.connect() as conn:
         assert "accounts" in sa.inspect(conn).get_table_names()
+
+
+def test_a_command_on_an_unmigrated_database_fails_with_one_line(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "team", "00931"],
+        cwd=REPO_ROOT,
+        env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "db upgrade" in lines[0]

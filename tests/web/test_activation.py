@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from access import account_messages as msg
 from access import tokens
-from access.models import AccountStatus, AuditEntry
+from access.models import AccountStatus, AuditEntry, Person
 from tests.web.conftest import (
     GOOD_PASSWORD,
     Site,
@@ -260,3 +260,25 @@ def test_two_simultaneous_submissions_of_one_link_activate_once(site: Site) -> N
             select(AuditEntry.action).where(AuditEntry.action == "account.activated")
         ).all()
     assert actions == ["account.activated"]
+
+
+def test_a_link_sent_to_an_address_no_longer_the_persons_does_not_activate(site: Site) -> None:
+    person_id = invited_person(site.db)
+    token = invitation_token(site.db, person_id)
+    # ProECO corrected the address behind the link's back (no revocation ran).
+    with site.db.transaction() as session:
+        person = session.get(Person, person_id)
+        assert person is not None and person.account is not None
+        person.proeco_email = "marie.curie@ecole.example.org"
+        person.account.reference_email = "marie.curie@ecole.example.org"
+
+    fields = {"password": GOOD_PASSWORD, "password_confirmation": GOOD_PASSWORD}
+    with site.client() as browser:
+        assert browser.get(f"/activer/{token}").status_code == 404
+        # A valid form token from another page: only the link itself is refused.
+        posted = submit(browser, f"/activer/{token}", fields, page=browser.get("/connexion"))
+    assert posted.status_code == 404
+    assert account_status(site.db, person_id) == (
+        AccountStatus.INVITED.value,
+        "marie.curie@ecole.example.org",
+    )

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -129,14 +130,16 @@ def test_single_process_mode_delivers_mail_without_a_separate_worker(
         assert mail.rcpt_tos == ["marie.curie@example.org"]
 
 
-def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+def _serve(
+    env: dict[str, str], log: Any = subprocess.DEVNULL
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=REPO_ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -194,3 +197,24 @@ def test_serve_command_mounts_slack_events_when_slack_is_configured(
         finally:
             process.terminate()
             process.wait(timeout=15)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_access_log_never_shows_a_secret_link(
+    cli_env: dict[str, str], db: Database, tmp_path: Path
+) -> None:
+    secret = "s3cr3t-link-token-that-must-not-leak"
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log:
+        process, url = _serve(cli_env, log=log)
+        try:
+            for path in (f"/activer/{secret}", f"/reinitialiser/{secret}?x=1"):
+                assert httpx.get(f"{url}{path}", timeout=5).status_code == 404
+            assert httpx.get(f"{url}/connexion", timeout=5).status_code == 200
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+    written = log_path.read_text(encoding="utf-8", errors="replace")
+    assert "GET /connexion" in written  # the access log is on...
+    assert "GET /activer/…" in written
+    assert secret not in written  # ...but the secret never reaches it
