@@ -21,7 +21,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -32,6 +32,7 @@ from access.authz import managed_establishments, require_manager
 from access.db import Database
 from access.errors import AccessError, InvalidInput, NotAllowed, NotFound
 from access.grants import add_grant, live_grants, remove_grant
+from access.invitations import InvitationReport, resend_one, send_invitations
 from access.models import Assignment, Establishment, Function, Person
 from access.outbox import last_failure_for
 from access.people import effective_access
@@ -44,9 +45,6 @@ from bot.conversation import directors_messages as msg
 from bot.conversation import directors_views as views
 from bot.conversation.replies import File, FormErrors, Job, Message, Progress, Replies
 from bot.conversation.turn import Turn
-
-if TYPE_CHECKING:
-    from access.invitations import InvitationReport
 
 log = logging.getLogger(__name__)
 
@@ -348,9 +346,6 @@ def _run_send(
         writer.seen = (done, total)
         progress.report(done, total)
 
-    # Imported here: the invitations service is its own helper's module (access.invitations).
-    from access.invitations import send_invitations
-
     writer.start()
     try:
         with _slots(turn.db):
@@ -540,8 +535,6 @@ def resend_invitation(turn: Turn) -> Replies:
         target = session.get(Person, target_id)
         assert target is not None
         name, email = target.display_name, target.proeco_email or msg.NO_EMAIL
-    from access.invitations import resend_one
-
     resend_one(
         turn.db,
         turn.settings,

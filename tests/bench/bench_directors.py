@@ -24,10 +24,6 @@ from access.db import Database
 from access.outbox import run_worker
 from bot.settings import Settings
 from tests.directors import factories
-
-pytest.importorskip(
-    "access.invitations", reason="the invitations service is not on this branch yet"
-)
 from tests.slack_app import serve_slack
 from tests.slack_client import SlackClient
 from tests.slack_fake import FakeSlack, Sent

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import threading
 from datetime import UTC, datetime
@@ -23,10 +22,6 @@ from tests.directors import factories
 from tests.directors.chat import DirectorChat
 
 FASE = "01234"
-needs_invitations = pytest.mark.skipif(
-    importlib.util.find_spec("access.invitations") is None,
-    reason="the invitations service (access.invitations) is not on this branch yet",
-)
 OTHER = "05678"
 
 
@@ -111,7 +106,6 @@ def test_large_team_is_paginated_and_the_csv_holds_everyone(
     assert all(row[2] == "'=Eve" for row in rows if row[1].startswith("Zz"))
 
 
-@needs_invitations
 def test_send_is_acknowledged_then_shows_progress_and_a_summary(
     db: Database, chat: DirectorChat
 ) -> None:
@@ -134,7 +128,6 @@ def test_send_is_acknowledged_then_shows_progress_and_a_summary(
     )
 
 
-@needs_invitations
 def test_pressing_send_twice_on_the_same_list_sends_each_person_once(
     db: Database, chat: DirectorChat
 ) -> None:
@@ -148,7 +141,6 @@ def test_pressing_send_twice_on_the_same_list_sends_each_person_once(
     assert sorted(invitations_per_person(db).values()) == [1] * 6
 
 
-@needs_invitations
 def test_twenty_simultaneous_presses_by_two_directors_send_one_email_each(
     db: Database, settings: Settings, school: factories.School
 ) -> None:
@@ -186,7 +178,6 @@ def test_twenty_simultaneous_presses_by_two_directors_send_one_email_each(
     assert sorted(invitations_per_person(db).values()) == [1] * 6
 
 
-@needs_invitations
 def test_resend_reaches_only_those_who_have_not_activated(
     db: Database, settings: Settings, school: factories.School
 ) -> None:
@@ -207,7 +198,6 @@ def test_resend_reaches_only_those_who_have_not_activated(
     assert sorted(counts[pid] for pid in school.staff_ids[2:]) == [2, 2, 2, 2]
 
 
-@needs_invitations
 def test_delivery_failure_from_the_outbox_appears_on_the_list(
     db: Database, chat: DirectorChat, school: factories.School
 ) -> None:
@@ -345,7 +335,6 @@ def test_director_of_several_schools_chooses_one(
     assert "Aucun membre du personnel" not in chosen.text
 
 
-@needs_invitations
 def test_team_filters_by_status_function_and_name(
     db: Database, chat: DirectorChat, school: factories.School
 ) -> None:

@@ -10,7 +10,6 @@ from email import policy
 from email.parser import BytesParser
 
 import httpx
-import pytest
 import sqlalchemy as sa
 
 from access.db import Database
@@ -20,10 +19,6 @@ from bot.settings import Settings
 from bot.web.app import create_app
 from tests.conftest import REPO_ROOT
 from tests.directors import factories
-
-pytest.importorskip(
-    "access.invitations", reason="the invitations service is not on this branch yet"
-)
 from tests.slack_app import serve_app
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

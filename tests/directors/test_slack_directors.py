@@ -24,10 +24,6 @@ from bot.settings import Settings
 from bot.slack.app import build_slack_handler
 from bot.web.app import create_app
 from tests.directors import factories
-
-pytest.importorskip(
-    "access.invitations", reason="the invitations service is not on this branch yet"
-)
 from tests.slack_app import serve_app, slack_settings
 from tests.slack_client import SlackClient
 from tests.slack_fake import FakeSlack, Sent
