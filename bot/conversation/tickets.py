@@ -111,6 +111,17 @@ def _agent(turn: Turn) -> Actor:
     return Actor(f"{turn.speaker.transport}:{turn.speaker.user_id}"[:64], name)
 
 
+def _is_requester(turn: Turn, ticket: Ticket) -> bool:
+    speaker = turn.speaker
+    if speaker.person_id is not None and speaker.person_id == ticket.requester_person_id:
+        return True
+    return (
+        speaker.transport == "slack"
+        and ticket.requester_slack_user_id is not None
+        and speaker.user_id == ticket.requester_slack_user_id
+    )
+
+
 def _requester_actor(turn: Turn, ticket: Ticket) -> Actor:
     if turn.speaker.person_id is not None:
         return Actor.person(turn.speaker.person_id, ticket.requester_name)
@@ -491,6 +502,10 @@ def _confirm(turn: Turn, *, resolved: bool) -> Replies:
     number = turn.action.value
     with turn.db.transaction() as session:
         ticket = tickets.get_ticket(session, number)
+        if not _is_requester(turn, ticket):
+            # The buttons travel in a message; a forwarded or forged press must not close or
+            # reopen someone else's ticket.
+            return Message(messages.RESOLUTION_NOT_YOURS, private=True)
         outcome = tickets.confirm_resolution(
             session, number, _requester_actor(turn, ticket), resolved=resolved
         )

@@ -216,6 +216,7 @@ REQUESTER_RELAYED = "Message transmis au helpdesk (ticket {number})."
 NOTICE_REPLY = "Réponse du helpdesk au sujet de votre demande {number} :"
 NOTICE_RESOLVED = "Le helpdesk a marqué votre demande {number} comme résolue."
 
+RESOLUTION_NOT_YOURS = "Seule la personne qui a ouvert ce ticket peut répondre à cette question."
 AGENTS_ONLY = "Cette commande est réservée aux agents du helpdesk (membres du canal de triage)."
 LIST_TITLE = "Tickets — {what} ({count})"
 LIST_WHAT_OPEN = "ouverts"

@@ -276,6 +276,23 @@ def test_resolution_asks_the_requester_and_non_reopens(
     assert "En cours" in _latest_card(fake).all_text()
 
 
+def test_only_the_requester_can_answer_the_resolution_question(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    _submit_ticket(slack, fake)
+    fake.wait_for("chat.postMessage", 2)
+    slack.press(AGENT, _triage_card(fake), "Résolu")
+    fake.wait_for(
+        "chat.postMessage", where=lambda c: "est-il résolu" in str(c.params.get("blocks"))
+    )
+    question = [s for s in fake.sent() if "est-il résolu" in s.all_text()][-1]
+    slack.press(AGENT, question, "Non")  # a forwarded message, pressed by someone else
+    fake.wait_quiet()
+    with db.session() as session:
+        assert session.scalars(sa.select(Ticket.status)).one() == "resolu"
+    assert any("Seule la personne qui a ouvert" in s.all_text() for s in fake.sent())
+
+
 def test_when_slack_refuses_the_triage_post_the_help_address_gets_the_ticket(
     slack: SlackClient,
     fake: FakeSlack,
