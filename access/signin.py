@@ -21,7 +21,7 @@ from access import audit, mail, outbox, tokens
 from access.clock import as_utc, utcnow
 from access.config import AccessSettings
 from access.db import Database
-from access.emails import normalize_email
+from access.emails import normalize_email, same_address
 from access.models import Account, AccountStatus, Person
 from access.models_auth import LoginAttempt, email_key
 from access.passwords import hash_password, needs_rehash, new_password_problems, verify_password
@@ -321,6 +321,8 @@ def _reset_person(session: Session, raw: str) -> Person | None:
     person = session.get(Person, token.person_id) if token is not None else None
     if person is None or person.account is None:
         return None
+    if not same_address(token.email if token else None, person.account.reference_email):
+        return None  # the reference address changed since: the link went elsewhere
     return person if person.account.status == AccountStatus.ACTIVE.value else None
 
 
@@ -358,6 +360,8 @@ def reset_password(
                 select(Account).where(Account.person_id == token.person_id)
             ).first()
         if account is None or account.status != AccountStatus.ACTIVE.value:
+            return invalid
+        if token is None or not same_address(token.email, account.reference_email):
             return invalid
         account.password_hash = new_hash
         if account.reference_email:

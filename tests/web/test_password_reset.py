@@ -9,6 +9,7 @@ from datetime import timedelta
 from access import account_messages as msg
 from access import outbox, signin, tokens
 from access.clock import utcnow
+from access.models import Person
 from tests.web.conftest import (
     GOOD_PASSWORD,
     Site,
@@ -179,3 +180,23 @@ def test_chat_self_service_refuses_an_account_not_yet_active(site: Site) -> None
     person_id = invited_person(site.db)
     start = signin.start_password_reset_for(site.db, site.settings, person_id)
     assert not start.sent and start.message == msg.RESET_NOT_POSSIBLE
+
+
+def test_a_reset_link_to_a_former_reference_address_no_longer_works(site: Site) -> None:
+    person_id = active_person(site)
+    ask_reset(site, "marie.curie@example.org")
+    (mail,) = site.deliver(1)
+    path = path_of(link_in(mail, "/reinitialiser/"))
+    # The person confirmed another reference address after the link was sent.
+    with site.db.transaction() as session:
+        person = session.get(Person, person_id)
+        assert person is not None and person.account is not None
+        person.account.reference_email = "marie@ailleurs.example.org"
+
+    fields = {"password": NEW_PASSWORD, "password_confirmation": NEW_PASSWORD}
+    with site.client() as browser:
+        assert browser.get(path).status_code == 404
+        posted = submit(browser, path, fields, page=browser.get("/connexion"))
+    assert posted.status_code == 404
+    with site.client() as browser:
+        assert sign_in(browser, "marie@ailleurs.example.org", GOOD_PASSWORD).status_code == 303
