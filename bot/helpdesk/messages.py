@@ -246,6 +246,10 @@ WEB_INTRO = (
     "l'école et coordonnées de contact."
 )
 WEB_PROBLEMS = "Le formulaire n'a pas pu être envoyé ; corrigez les champs signalés :"
+WEB_TOO_MANY = (
+    "Trop de demandes ont été envoyées depuis cette adresse ou pour ce contact dans l'heure. "
+    "Réessayez plus tard, ou écrivez directement au helpdesk."
+)
 WEB_EXPIRED = (
     "Le formulaire a expiré (ou les cookies sont désactivés). Vos informations sont "
     "conservées : renvoyez simplement le formulaire."

@@ -8,6 +8,7 @@ submit open one ticket; the answer is a redirect (Post/Redirect/Get) to the tick
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -15,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from access import throttle
 from access.db import Database
 from bot.helpdesk import messages
 from bot.helpdesk.actors import Requester
@@ -29,6 +31,11 @@ from bot.web.security import CSRF_FIELD, csrf_valid
 PATH = "/support"
 DONE_PATH = "/support/envoye"
 SUBMISSION_FIELD = "submission_id"
+# A whole school may sit behind one address: the client limit is generous, the per-address
+# one is what stops the form from mailing a stranger over and over.
+SUPPORT_PER_CLIENT = 30
+SUPPORT_PER_ADDRESS = 5
+SUPPORT_WINDOW = timedelta(hours=1)
 
 
 def _state(request: Request) -> tuple[Settings, Database]:
@@ -92,11 +99,27 @@ async def support_page(request: Request) -> Response:
     person_id = request.session.get("pid")
     requester = Requester(person_id=person_id if isinstance(person_id, int) else None)
 
+    client = request.client.host if request.client is not None else "unknown"
+
     def submit() -> tuple[str | None, bool, dict[str, str], bool]:
         with db.transaction() as session:
             check = check_ticket_form(values, session)
             if check.form is None:
                 return None, False, check.errors, check.fase_needs_confirmation
+        # A public form that sends an acknowledgement to the address typed could be used to
+        # spam third parties: a few tickets per client and per contact address per hour.
+        with db.transaction() as session:
+            if not throttle.allow(
+                session,
+                "support",
+                client=client,
+                address=check.form.email,
+                per_client=SUPPORT_PER_CLIENT,
+                per_address=SUPPORT_PER_ADDRESS,
+                window=SUPPORT_WINDOW,
+            ):
+                return None, False, {}, False
+        with db.transaction() as session:
             opened = open_ticket(
                 session,
                 settings,
@@ -109,6 +132,8 @@ async def support_page(request: Request) -> Response:
             return opened.ticket.number, opened.created, {}, False
 
     number, created, errors, needs_confirmation = await run_in_threadpool(submit)
+    if number is None and not errors and not needs_confirmation:
+        return _page(request, values=values, notice=messages.WEB_TOO_MANY, status=429)
     if number is None:
         # The summary lists the problems in the order of the fields on the page.
         errors = {

@@ -102,6 +102,25 @@ def test_a_valid_form_tells_the_number_once_even_when_sent_twice(
     ]
 
 
+def test_the_form_cannot_be_used_to_mail_one_address_over_and_over(
+    site: Site,  # noqa: F811
+    directory: Directory,
+) -> None:
+    from bot.web.support import SUPPORT_PER_ADDRESS
+
+    with site.client() as client:
+        answers = []
+        for _ in range(SUPPORT_PER_ADDRESS + 1):
+            page = client.get("/support")  # a fresh submission each time
+            answers.append(client.post("/support", data={**_form_fields(page), **GOOD}))
+    assert [a.status_code for a in answers[:-1]] == [303] * SUPPORT_PER_ADDRESS
+    refused = answers[-1]
+    assert refused.status_code == 429
+    assert "Trop de demandes" in text_of(refused)
+    assert 'value="Lemaître"' in text_of(refused)  # what was typed is kept
+    assert _count(site.db) == SUPPORT_PER_ADDRESS
+
+
 def test_a_form_without_its_csrf_token_is_refused_but_kept(
     site: Site,  # noqa: F811
     directory: Directory,
