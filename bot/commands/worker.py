@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import signal
 
 import click
 
 from access import outbox
 from bot.commands.context import AppContext, pass_app
+from bot.helpdesk_sweep import announce_forgotten_tickets
+
+log = logging.getLogger(__name__)
+
+
+SWEEP_EVERY_SECONDS = 60
+
+
+async def _sweep_tickets(app: AppContext, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(announce_forgotten_tickets, app.settings, app.database())
+        except Exception:
+            log.exception("ticket sweep failed; retrying later")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=SWEEP_EVERY_SECONDS)
 
 
 async def _run_until_signalled(app: AppContext) -> None:
@@ -16,7 +34,10 @@ async def _run_until_signalled(app: AppContext) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    sweep = asyncio.create_task(_sweep_tickets(app, stop))
     await outbox.run_worker(app.settings, app.database(), stop)
+    stop.set()
+    await sweep
 
 
 @click.command(help="Deliver the mail outbox (several workers may run at once).")
@@ -24,6 +45,7 @@ async def _run_until_signalled(app: AppContext) -> None:
 @pass_app
 def worker(app: AppContext, once: bool) -> None:
     if once:
+        announce_forgotten_tickets(app.settings, app.database())
         report = outbox.deliver_due(app.settings, app.database())
         click.echo(f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed.")
         return

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -278,6 +278,27 @@ def fall_back_to_email(
     return email_helpdesk(
         session, settings, get_ticket(session, number, for_update=True), reason=reason
     )
+
+
+def unannounced(
+    session: Session, *, older_than: timedelta, now: datetime | None = None
+) -> list[str]:
+    """Tickets neither in the triage channel nor at the help address after `older_than`.
+
+    It happens when the process died between saving a ticket and posting it: the sweep in the
+    worker announces them again, so no ticket stays unseen by the helpdesk.
+    """
+    cutoff = (now or utcnow()) - older_than
+    query = (
+        sa.select(Ticket.number)
+        .where(
+            Ticket.triage_ts.is_(None),
+            Ticket.helpdesk_emailed_at.is_(None),
+            Ticket.created_at < cutoff,
+        )
+        .order_by(Ticket.id)
+    )
+    return list(session.scalars(query))
 
 
 def record_triage_post(session: Session, number: str, *, channel: str, ts: str) -> Ticket:

@@ -127,3 +127,45 @@ def test_a_dm_that_cannot_be_delivered_goes_by_email(
     deliver_due(mail_settings, db)
     (mail,) = smtp_server.messages
     assert "Bonjour !" in mail.text()
+
+
+def test_a_ticket_left_unannounced_by_a_crash_reaches_the_helpdesk_with_the_worker(
+    db: Database, mail_settings: Settings, smtp_server: SmtpServer, directory: Directory
+) -> None:
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from access.clock import utcnow
+    from bot.helpdesk.models import Ticket
+    from tests.conftest import REPO_ROOT
+
+    with db.transaction() as session:
+        # Saved for the triage channel, then the process died before posting it.
+        number = tickets.open_ticket(
+            session, mail_settings, make_form(), source="slack", triage_enabled=True
+        ).ticket.number
+        session.execute(sa.update(Ticket).values(created_at=utcnow() - timedelta(minutes=10)))
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(REPO_ROOT),
+        "DATABASE_URL": mail_settings.database_url,
+        "MAIL_BACKEND": "smtp",
+        "SMTP_HOST": mail_settings.smtp_host,
+        "SMTP_PORT": str(mail_settings.smtp_port),
+        "TRIAGE_CHANNEL": "CTRIAGE",  # set, but no Slack token: the help address is the net
+    }
+    for _ in range(2):  # a second run announces nothing more
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "worker", "--once"],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+    (mail,) = smtp_server.wait_for(1)
+    assert mail.rcpt_tos == ["help.extranet@segec.be"]
+    assert number in str(mail.message["Subject"])
