@@ -25,6 +25,7 @@ from access.emails import normalize_email, same_address
 from access.models import Account, AccountStatus, Person
 from access.models_auth import LoginAttempt, email_key
 from access.passwords import hash_password, needs_rehash, new_password_problems, verify_password
+from access.throttle import client_key, count
 
 MAX_FAILURES = 10
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -108,11 +109,6 @@ def signed_in_person(db: Database, person_id: int, version: str) -> Person | Non
         return person
 
 
-def _client_key(client: str) -> str:
-    # The client's address is personal data: kept only as a key for counting.
-    return email_key(f"client:{client}")
-
-
 def _failures_since_success(session: Session, key: str, limit: int) -> list[datetime]:
     """Times of the latest failed sign-ins for `key` after its last success, newest first."""
     last_success = (
@@ -140,24 +136,6 @@ def _blocked_until(session: Session, key: str, now: datetime) -> datetime | None
         return None
     until = latest[0] + BLOCK_DURATION
     return until if until > now else None
-
-
-def _count(
-    session: Session,
-    kind: str,
-    *,
-    since: datetime,
-    key: str | None = None,
-    client: str | None = None,
-) -> int:
-    query = select(func.count(LoginAttempt.id)).where(
-        LoginAttempt.kind == kind, LoginAttempt.at >= since
-    )
-    if key is not None:
-        query = query.where(LoginAttempt.email_key == key)
-    if client is not None:
-        query = query.where(LoginAttempt.client == client)
-    return int(session.scalar(query) or 0)
 
 
 def _prune(session: Session, now: datetime) -> None:
@@ -201,7 +179,7 @@ def authenticate(
     with db.transaction() as session:
         session.add(
             LoginAttempt(
-                kind=SIGNIN, email_key=key, client=_client_key(client), at=now, success=matches
+                kind=SIGNIN, email_key=key, client=client_key(client), at=now, success=matches
             )
         )
         if not matches:
@@ -280,13 +258,13 @@ def request_password_reset(
         ResetOutcome.ACCEPTED, msg.RESET_REQUESTED.format(minutes=settings.reset_ttl_minutes)
     )
     address = normalize_email(email) or email.strip()
-    key, client_key = email_key(address), _client_key(client)
+    key, by_client = email_key(address), client_key(client)
     since = now - RESET_WINDOW
     with db.transaction() as session:
-        if _count(session, RESET, since=since, client=client_key) >= RESET_PER_CLIENT:
+        if count(session, RESET, since=since, client=by_client) >= RESET_PER_CLIENT:
             return ResetRequestResult(ResetOutcome.TOO_MANY, msg.RESET_TOO_MANY)
-        over_address_limit = _count(session, RESET, since=since, key=key) >= RESET_PER_ADDRESS
-        session.add(LoginAttempt(kind=RESET, email_key=key, client=client_key, at=now))
+        over_address_limit = count(session, RESET, since=since, key=key) >= RESET_PER_ADDRESS
+        session.add(LoginAttempt(kind=RESET, email_key=key, client=by_client, at=now))
         # Over the per-address limit the answer stays the same: only the mail is held back.
         if over_address_limit:
             return accepted
@@ -309,7 +287,7 @@ def start_password_reset_for(
         address = account.reference_email
         assert address is not None
         key = email_key(address)
-        if _count(session, RESET, since=now - RESET_WINDOW, key=key) >= RESET_PER_ADDRESS:
+        if count(session, RESET, since=now - RESET_WINDOW, key=key) >= RESET_PER_ADDRESS:
             return ResetStart(False, msg.RESET_TOO_MANY)
         session.add(LoginAttempt(kind=RESET, email_key=key, client=None, at=now))
         _send_reset(session, settings, account, now)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,20 @@ from bot.settings import Settings
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(
+    env: dict[str, str], *args: str, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """`python -m bot ARGS` as an operator runs it, from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 def free_port() -> int:

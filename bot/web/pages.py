@@ -90,7 +90,7 @@ def _link_invalid(request: Request, message: str) -> Response:
     )
 
 
-def _client(request: Request) -> str:
+def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
@@ -181,7 +181,11 @@ async def signin_page(request: Request) -> Response:
     email = fields.get("username", "").strip()
     result = await run_in_threadpool(
         lambda: signin.authenticate(
-            db, settings, email=email, password=fields.get("password", ""), client=_client(request)
+            db,
+            settings,
+            email=email,
+            password=fields.get("password", ""),
+            client=client_address(request),
         )
     )
     if result.outcome is signin.SignInOutcome.OK:
@@ -251,7 +255,7 @@ async def forgot_page(request: Request) -> Response:
             request, "forgot.html", status=400, title=msg.TITLE_FORGOT, error=msg.EMAIL_REQUIRED
         )
     result = await run_in_threadpool(
-        signin.request_password_reset, db, settings, email, _client(request)
+        signin.request_password_reset, db, settings, email, client_address(request)
     )
     if result.outcome is signin.ResetOutcome.TOO_MANY:
         return render(

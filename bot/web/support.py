@@ -25,7 +25,7 @@ from bot.helpdesk.prefill import prefill_for_person
 from bot.helpdesk.tickets import get_ticket, open_ticket
 from bot.helpdesk.validation import FIELDS, MAX_LENGTHS, check_ticket_form
 from bot.settings import Settings
-from bot.web.pages import render
+from bot.web.pages import client_address, render
 from bot.web.security import CSRF_FIELD, csrf_valid
 
 PATH = "/support"
@@ -99,7 +99,7 @@ async def support_page(request: Request) -> Response:
     person_id = request.session.get("pid")
     requester = Requester(person_id=person_id if isinstance(person_id, int) else None)
 
-    client = request.client.host if request.client is not None else "unknown"
+    client = client_address(request)
 
     def submit() -> tuple[str | None, bool, dict[str, str], bool]:
         with db.transaction() as session:

@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import sqlalchemy as sa
 
 from access.db import Database
 from access.models import Establishment
-from tests.conftest import REPO_ROOT
+from tests.conftest import run_cli
 
 
 def test_fase_keeps_its_leading_zeros(db: Database) -> None:
@@ -45,28 +42,16 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path) -> None:
 
 def test_db_upgrade_command_creates_the_schema(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "db", "upgrade"],
-        cwd=REPO_ROOT,
-        env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_cli({"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}, "db", "upgrade")
+    assert result.returncode == 0, result.stderr.decode()
     with Database(url).engine.connect() as conn:
         assert "accounts" in sa.inspect(conn).get_table_names()
 
 
 def test_a_command_on_an_unmigrated_database_fails_with_one_line(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "team", "00931"],
-        cwd=REPO_ROOT,
-        env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-    )
+    result = run_cli({"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}, "team", "00931")
     assert result.returncode != 0
-    lines = result.stderr.strip().splitlines()
+    lines = result.stderr.decode().strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "db upgrade" in lines[0]

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from access.clock import utcnow
 from access.db import Database
 from access.outbox import deliver_due
 from bot.helpdesk import tickets
 from bot.helpdesk.actors import Actor, Requester
+from bot.helpdesk.models import Ticket
 from bot.settings import Settings
+from tests.conftest import run_cli
 from tests.smtp_server import SmtpServer
 from tests.tickets.conftest import Directory, make_form
 
@@ -130,18 +137,12 @@ def test_a_dm_that_cannot_be_delivered_goes_by_email(
 
 
 def test_a_ticket_left_unannounced_by_a_crash_reaches_the_helpdesk_with_the_worker(
-    db: Database, mail_settings: Settings, smtp_server: SmtpServer, directory: Directory
+    db: Database,
+    mail_settings: Settings,
+    smtp_server: SmtpServer,
+    directory: Directory,
+    cli_env: dict[str, str],
 ) -> None:
-    import subprocess
-    import sys
-    from datetime import timedelta
-
-    import sqlalchemy as sa
-
-    from access.clock import utcnow
-    from bot.helpdesk.models import Ticket
-    from tests.conftest import REPO_ROOT
-
     with db.transaction() as session:
         # Saved for the triage channel, then the process died before posting it.
         number = tickets.open_ticket(
@@ -149,23 +150,15 @@ def test_a_ticket_left_unannounced_by_a_crash_reaches_the_helpdesk_with_the_work
         ).ticket.number
         session.execute(sa.update(Ticket).values(created_at=utcnow() - timedelta(minutes=10)))
     env = {
-        "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": str(REPO_ROOT),
-        "DATABASE_URL": mail_settings.database_url,
+        **cli_env,
         "MAIL_BACKEND": "smtp",
         "SMTP_HOST": mail_settings.smtp_host,
         "SMTP_PORT": str(mail_settings.smtp_port),
         "TRIAGE_CHANNEL": "CTRIAGE",  # set, but no Slack token: the help address is the net
     }
     for _ in range(2):  # a second run announces nothing more
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "worker", "--once"],
-            cwd=REPO_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        assert result.returncode == 0, result.stderr
+        result = run_cli(env, "worker", "--once")
+        assert result.returncode == 0, result.stderr.decode()
     (mail,) = smtp_server.wait_for(1)
     assert mail.rcpt_tos == ["help.extranet@segec.be"]
     assert number in str(mail.message["Subject"])

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import mailbox
-import subprocess
-import sys
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -17,7 +15,7 @@ from bot.helpdesk.inbound import ingest, parse_mail
 from bot.helpdesk.models import Ticket, TicketEvent
 from bot.helpdesk.queries import ticket_with_history
 from bot.settings import Settings
-from tests.conftest import REPO_ROOT
+from tests.conftest import run_cli
 from tests.smtp_server import SmtpServer
 from tests.tickets.conftest import Directory, make_form
 
@@ -166,26 +164,13 @@ def test_a_number_in_the_subject_from_a_stranger_opens_a_new_ticket(
     assert result.outcome == "created" and result.number != number
 
 
-def _cli(
-    env: dict[str, str], *args: str, stdin: bytes | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        timeout=60,
-    )
-
-
 def test_the_cli_reads_one_message_on_stdin(
     db: Database, cli_env: dict[str, str], directory: Directory
 ) -> None:
-    done = _cli(cli_env, "mail", "ingest", stdin=raw("outlook_multipart_qp.eml"))
+    done = run_cli(cli_env, "mail", "ingest", stdin=raw("outlook_multipart_qp.eml"))
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout.decode().startswith("created T-")
-    empty = _cli(cli_env, "mail", "ingest", stdin=b"")
+    empty = run_cli(cli_env, "mail", "ingest", stdin=b"")
     assert empty.returncode != 0
     assert "no message on standard input" in empty.stderr.decode()
 
@@ -196,12 +181,12 @@ def test_the_cli_processes_a_maildir_once(
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)
     for name in ("outlook_multipart_qp.eml", "gmail_html_only.eml", "auto_reply.eml"):
         box.add(mailbox.MaildirMessage(raw(name)))
-    done = _cli(cli_env, "mail", "ingest", "--maildir", str(tmp_path / "Maildir"))
+    done = run_cli(cli_env, "mail", "ingest", "--maildir", str(tmp_path / "Maildir"))
     assert done.returncode == 0, done.stderr.decode()
     out = done.stdout.decode()
     assert out.count("created T-") == 2 and "ignored: automatic message" in out
     assert "Maildir processed: 2 created, 1 ignored" in out
-    again = _cli(cli_env, "mail", "ingest", "--maildir", str(tmp_path / "Maildir"))
+    again = run_cli(cli_env, "mail", "ingest", "--maildir", str(tmp_path / "Maildir"))
     assert "nothing new" in again.stdout.decode()
     with db.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 2
@@ -212,11 +197,11 @@ def test_tickets_stats_cli_prints_the_measures(
 ) -> None:
     import json
 
-    _cli(cli_env, "mail", "ingest", stdin=raw("outlook_multipart_qp.eml"))
-    text = _cli(cli_env, "tickets", "stats")
+    run_cli(cli_env, "mail", "ingest", stdin=raw("outlook_multipart_qp.eml"))
+    text = run_cli(cli_env, "tickets", "stats")
     assert text.returncode == 0
     assert "Tickets ouverts" in text.stdout.decode() and "Délai médian" in text.stdout.decode()
-    as_json = _cli(cli_env, "tickets", "stats", "--json")
+    as_json = run_cli(cli_env, "tickets", "stats", "--json")
     data = json.loads(as_json.stdout)
     assert data["open_total"] == 1
     assert data["open_by_status"]["nouveau"] == 1
@@ -236,14 +221,14 @@ def test_with_a_triage_channel_an_ingested_mail_is_posted_to_slack(
             "SLACK_BOT_TOKEN": "xoxb-test",
             "SLACK_API_URL": fake.api_url,
         }
-        done = _cli(env, "mail", "ingest", stdin=raw("applemail_attachment.eml"))
+        done = run_cli(env, "mail", "ingest", stdin=raw("applemail_attachment.eml"))
         assert done.returncode == 0, done.stderr.decode()
         (post,) = fake.calls_to("chat.postMessage")
         assert post.params["channel"] == "CTRIAGE"
         assert "Marc Janssens" in str(post.params["blocks"])
 
         fake.fail("chat.postMessage", "channel_not_found")
-        done = _cli(env, "mail", "ingest", stdin=raw("gmail_html_only.eml"))
+        done = run_cli(env, "mail", "ingest", stdin=raw("gmail_html_only.eml"))
         assert done.returncode == 0, done.stderr.decode()
     with db.session() as session:
         posted, emailed = session.execute(
