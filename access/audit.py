@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access.models import AuditEntry, Person
@@ -28,13 +30,43 @@ def record(
     reason: str | None = None,
 ) -> AuditEntry:
     entry = AuditEntry(
-        actor=actor,
-        action=action,
-        target_type=target_type,
-        target_id=None if target_id is None else str(target_id),
-        before=before,
-        after=after,
-        reason=reason,
+        **entry_values(
+            actor=actor,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            before=before,
+            after=after,
+            reason=reason,
+        )
     )
     session.add(entry)
     return entry
+
+
+def entry_values(
+    *,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: object | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """One entry's columns, for `record_all`."""
+    return {
+        "actor": actor,
+        "action": action,
+        "target_type": target_type,
+        "target_id": None if target_id is None else str(target_id),
+        "before": before,
+        "after": after,
+        "reason": reason,
+    }
+
+
+def record_all(session: Session, entries: Sequence[dict[str, Any]]) -> None:
+    """Many entries (from `entry_values`) in one INSERT."""
+    if entries:
+        session.execute(sa.insert(AuditEntry), list(entries))

@@ -528,19 +528,17 @@ def _invite_chunk(
     tokens.revoke_for_person(
         session, list(revoked), purposes=[tokens.INVITATION], reason="resent", now=now
     )
-    actor = audit.actor_of(director)
+    _record_all(
+        session,
+        settings,
+        chosen=chosen,
+        establishment=establishment,
+        actor=audit.actor_of(director),
+        ref=ref,
+        resent=revoked,
+        now=now,
+    )
     for member, ready in chosen:
-        _record(
-            session,
-            settings,
-            member=member,
-            prepared=ready,
-            establishment=establishment,
-            actor=actor,
-            ref=ref,
-            resent=member.person.id in revoked,
-            now=now,
-        )
         outcomes[member.person.id] = _outcome(member, None, settings, ready.email)
     return [outcomes[person_id] for person_id in person_ids]
 
@@ -551,64 +549,83 @@ def _in_cooldown(member: _Member, settings: AccessSettings, now: datetime) -> bo
     return invited_at is not None and now - invited_at < cooldown
 
 
-def _record(
+def _record_all(
     session: Session,
     settings: AccessSettings,
     *,
-    member: _Member,
-    prepared: _Prepared,
+    chosen: Sequence[tuple[_Member, _Prepared]],
     establishment: Establishment,
     actor: str,
     ref: str,
-    resent: bool,
+    resent: set[int],
     now: datetime,
 ) -> None:
-    """Token, e-mail in the outbox, account invited, audit entry: one person, one transaction.
+    """Tokens, e-mails in the outbox, accounts invited, audit entries, in the caller's
+    transaction: a few INSERTs and UPDATEs for the whole chunk, not a few per person.
 
-    Earlier invitation tokens of the person must already be revoked.
+    Earlier invitation tokens of these people must already be revoked; `resent` names who
+    had one.
     """
-    person = member.person
-    email = prepared.email
-    tokens.issue(
+    if not chosen:
+        return
+    tokens.issue_many(
         session,
         purpose=tokens.INVITATION,
-        person_id=person.id,
-        email=email,
+        grants=[(m.person.id, ready.email, ready.raw_token) for m, ready in chosen],
         ttl=timedelta(days=settings.invitation_ttl_days),
         payload={"fase": establishment.fase},
         now=now,
-        raw=prepared.raw_token,
     )
-    outbox.enqueue(
-        session, prepared.sealed, kind="invitation", person_id=person.id, ref=ref, now=now
-    )
-    account = member.account
-    before = {"status": account.status if account else None}
-    if account is None:
-        account = Account(
-            person_id=person.id,
-            reference_email=email,
-            reference_email_chosen=False,
-            status=AccountStatus.INVITED.value,
-            invited_at=now,
-        )
-        session.add(account)
-        member.account = account
-    else:
-        if account.reference_email is None or not account.reference_email_chosen:
-            account.reference_email = email
-        account.status = AccountStatus.INVITED.value
-        account.invited_at = now
-    audit.record(
+    outbox.enqueue_many(
         session,
-        actor=actor,
-        action="invitation.sent",
-        target_type="person",
-        target_id=person.id,
-        before=before,
-        after={"status": AccountStatus.INVITED.value, "fase": establishment.fase},
-        reason="resent" if resent else None,
+        [(ready.sealed, m.person.id) for m, ready in chosen],
+        kind="invitation",
+        ref=ref,
+        now=now,
     )
+    invited = AccountStatus.INVITED.value
+    new_accounts: list[dict[str, Any]] = []
+    updated_accounts: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    for member, ready in chosen:
+        account = member.account
+        if account is None:
+            new_accounts.append(
+                {
+                    "person_id": member.person.id,
+                    "reference_email": ready.email,
+                    "reference_email_chosen": False,
+                    "status": invited,
+                    "invited_at": now,
+                }
+            )
+        else:
+            # An address the person chose at activation stays; the ProECO one follows ProECO.
+            keep = account.reference_email is not None and account.reference_email_chosen
+            updated_accounts.append(
+                {
+                    "id": account.id,
+                    "reference_email": account.reference_email if keep else ready.email,
+                    "status": invited,
+                    "invited_at": now,
+                }
+            )
+        entries.append(
+            audit.entry_values(
+                actor=actor,
+                action="invitation.sent",
+                target_type="person",
+                target_id=member.person.id,
+                before={"status": account.status if account else None},
+                after={"status": invited, "fase": establishment.fase},
+                reason="resent" if member.person.id in resent else None,
+            )
+        )
+    if new_accounts:
+        session.execute(sa.insert(Account), new_accounts)
+    if updated_accounts:
+        session.execute(sa.update(Account), updated_accounts)
+    audit.record_all(session, entries)
 
 
 # --- self-service ------------------------------------------------------------------------
@@ -650,15 +667,14 @@ def resend_own_invitation(
         revoked = tokens.revoke_for_person(
             session, person_id, purposes=[tokens.INVITATION], reason="resent", now=moment
         )
-        _record(
+        _record_all(
             session,
             settings,
-            member=member,
-            prepared=ready,
+            chosen=[(member, ready)],
             establishment=establishment,
             actor=f"person:{person_id}",
             ref="self-service",
-            resent=revoked > 0,
+            resent={person_id} if revoked > 0 else set(),
             now=moment,
         )
         email = ready.email

@@ -9,8 +9,8 @@ email package decodes encoded words found in header values it is given (a name s
 `=?utf-8?q?=0D=0ABcc:...?=` would otherwise become a new header line). Addresses go in
 only as `email.headerregistry.Address`, which refuses CR/LF.
 
-Every message is then put in the outbox (`access.outbox.enqueue`), which gives it its stable
-Message-ID and Date; nothing here sends anything.
+`render` gives a `Letter`; the outbox (`access.outbox.enqueue`) gives it its stable Message-ID
+and Date and stores its bytes (`access.letter`); nothing here sends anything.
 """
 
 from __future__ import annotations
@@ -18,10 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
-from email import policy
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import EmailPolicy
 from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
@@ -33,12 +30,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from access.clock import as_utc
 from access.config import AccessSettings
+from access.letter import Letter
 
 MAIL_TEMPLATES = "mail"
 
 Recipient = str | Address | tuple[str | None, str]
 
 _SPACES = re.compile(r"\s+")
+MAX_NAME_LENGTH = 100
 
 
 def header_text(value: str | None) -> str:
@@ -69,11 +68,19 @@ def address(recipient: Recipient) -> Address:
         name, addr_spec = "", recipient
     if any(ch in addr_spec for ch in "\r\n\0") or not addr_spec.strip():
         raise ValueError("invalid e-mail address")
-    return Address(display_name=header_text(name), addr_spec=addr_spec.strip())
+    # No real name is this long; a longer one, encoded in one piece, would make a header
+    # line longer than SMTP allows (see access.letter).
+    display_name = header_text(name)[:MAX_NAME_LENGTH]
+    return Address(display_name=display_name, addr_spec=addr_spec.strip())
 
 
 def sender(settings: AccessSettings) -> Address:
-    name, addr_spec = parseaddr(settings.mail_from)
+    return _sender(settings.mail_from)
+
+
+@lru_cache(maxsize=8)
+def _sender(mail_from: str) -> Address:
+    name, addr_spec = parseaddr(mail_from)
     if not addr_spec:
         raise ValueError("MAIL_FROM has no address")
     return address((name, addr_spec))
@@ -121,44 +128,6 @@ def date_fr(moment: datetime) -> str:
     return f"{day} {_MONTHS[local.month - 1]} {local.year} à {local.hour} h {local.minute:02d}"
 
 
-class _RecurringHeadersPolicy(EmailPolicy):
-    """`policy.SMTP` that parses and folds a header value it has seen once only once.
-
-    Serializing headers is most of the cost of a message, and in a batch of invitations most
-    headers recur (From, Subject, MIME headers); the result for a given name and text is
-    always the same, so it is kept. Values that are not plain text (e.g. an `Address`) and
-    text holding an encoded-word opener go the normal way.
-    """
-
-    def header_store_parse(self, name: str, value: Any) -> tuple[str, Any]:
-        if isinstance(value, str) and "=?" not in value:
-            return name, _parsed(name, value)
-        return super().header_store_parse(name, value)  # type: ignore[no-any-return]
-
-    def fold_binary(self, name: str, value: Any) -> bytes:
-        text = str(value)
-        if "=?" in text:
-            return super().fold_binary(name, value)  # type: ignore[no-any-return]
-        key = (name.lower(), text)
-        folded = _FOLDED.get(key)
-        if folded is None:
-            folded = super().fold_binary(name, value)
-            if len(_FOLDED) >= _FOLDED_MAX:
-                _FOLDED.clear()
-            _FOLDED[key] = folded
-        return folded
-
-
-SMTP_POLICY = _RecurringHeadersPolicy(linesep="\r\n")
-_FOLDED: dict[tuple[str, str], bytes] = {}
-_FOLDED_MAX = 4096
-
-
-@lru_cache(maxsize=4096)
-def _parsed(name: str, text: str) -> Any:
-    return EmailPolicy.header_store_parse(SMTP_POLICY, name, text)[1]
-
-
 @lru_cache(maxsize=8)
 def _environments(templates_dir: Path) -> tuple[Environment, Environment]:
     loader = FileSystemLoader(str(templates_dir / MAIL_TEMPLATES))
@@ -171,10 +140,6 @@ def _environments(templates_dir: Path) -> tuple[Environment, Environment]:
     return text, html
 
 
-def _needs_utf8(*addresses: Address) -> bool:
-    return any(not a.addr_spec.isascii() for a in addresses)
-
-
 def render(
     settings: AccessSettings,
     template: str,
@@ -182,8 +147,8 @@ def render(
     to: Recipient,
     context: dict[str, Any],
     reply_to: Recipient | None = None,
-) -> EmailMessage:
-    """Build the message for `template` (e.g. "invitation") addressed to `to`."""
+) -> Letter:
+    """Write the message for `template` (e.g. "invitation") addressed to `to`."""
     text_env, html_env = _environments(Path(settings.templates_dir))
     values = {
         "helpdesk_email": settings.helpdesk_email,
@@ -191,24 +156,11 @@ def render(
         "public_base_url": settings.public_base_url.rstrip("/"),
         **context,
     }
-    subject = text_env.get_template(f"{template}.subject.txt").render(values)
-    text_body = text_env.get_template(f"{template}.txt").render(values)
-    html_body = html_env.get_template(f"{template}.html").render(values)
-
-    recipient = address(to)
-    from_address = sender(settings)
-    reply_address = address(reply_to) if reply_to is not None else None
-    addresses = [recipient, from_address] + ([reply_address] if reply_address else [])
-    if _needs_utf8(*addresses):
-        message = EmailMessage(policy=policy.SMTPUTF8)
-    else:
-        message = EmailMessage(policy=SMTP_POLICY)
-    message["Subject"] = header_text(subject)
-    message["From"] = from_address
-    message["To"] = recipient
-    if reply_address is not None:
-        message["Reply-To"] = reply_address
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(text_body)
-    message.add_alternative(html_body, subtype="html")
-    return message
+    return Letter(
+        subject=header_text(text_env.get_template(f"{template}.subject.txt").render(values)),
+        sender=sender(settings),
+        to=address(to),
+        reply_to=address(reply_to) if reply_to is not None else None,
+        text=text_env.get_template(f"{template}.txt").render(values),
+        html=html_env.get_template(f"{template}.html").render(values),
+    )

@@ -43,8 +43,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import make_msgid
 from pathlib import Path
 
 import aiosmtplib
@@ -56,6 +55,7 @@ from access.clock import utcnow
 from access.config import AccessSettings
 from access.db import Base, Database
 from access.invitation_messages import DELIVERY_UNREACHABLE
+from access.letter import Letter
 from access.models import BigId
 
 log = logging.getLogger(__name__)
@@ -106,39 +106,24 @@ class Sealed:
     raw: bytes
 
 
-def seal(message: EmailMessage, *, now: datetime | None = None) -> Sealed:
-    """Fix the Message-ID and Date, once, so every delivery attempt sends the same bytes.
-
-    Bcc recipients travel in the envelope only. Callers preparing many messages may seal
-    them before opening the transaction that enqueues them (serializing is the slow part).
-    """
-    senders = message["From"].addresses if message["From"] is not None else ()
-    if len(senders) != 1:
-        raise ValueError("a message needs exactly one From address")
-    mail_from = senders[0].addr_spec
-    recipients: list[str] = []
-    for header in ("To", "Cc", "Bcc"):
-        if message[header] is not None:
-            recipients.extend(a.addr_spec for a in message[header].addresses)
-    if not recipients:
-        raise ValueError("a message needs at least one recipient")
-    del message["Bcc"]
-    if message["Message-ID"] is None:
-        domain = mail_from.rpartition("@")[2] or "localhost"
-        message["Message-ID"] = make_msgid(idstring=uuid.uuid4().hex[:12], domain=domain)
-    if message["Date"] is None:
-        message["Date"] = format_datetime(now or utcnow())
+def seal(letter: Letter, *, now: datetime | None = None) -> Sealed:
+    """Give the letter its Message-ID and Date, once, so every delivery attempt sends the
+    same bytes. Callers preparing many messages may seal them before opening the
+    transaction that enqueues them."""
+    mail_from = letter.sender.addr_spec
+    domain = mail_from.rpartition("@")[2] or "localhost"
+    message_id = make_msgid(idstring=uuid.uuid4().hex[:12], domain=domain)
     return Sealed(
-        message_id=str(message["Message-ID"]).strip(),
+        message_id=message_id,
         mail_from=mail_from,
-        recipients=recipients,
-        raw=message.as_bytes(),
+        recipients=letter.recipients,
+        raw=letter.to_bytes(message_id=message_id, date=now or utcnow()),
     )
 
 
 def enqueue(
     session: Session,
-    message: EmailMessage | Sealed,
+    message: Letter | Sealed,
     *,
     kind: str,
     person_id: int | None = None,
@@ -148,21 +133,48 @@ def enqueue(
     """Store `message` for delivery, in the caller's transaction; return the outbox row."""
     now = now or utcnow()
     sealed = message if isinstance(message, Sealed) else seal(message, now=now)
-    row = OutboxMessage(
-        message_id=sealed.message_id,
-        kind=kind,
-        person_id=person_id,
-        ref=ref,
-        mail_from=sealed.mail_from,
-        recipients=sealed.recipients,
-        raw=sealed.raw,
-        status=OutboxStatus.PENDING.value,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
+    row = OutboxMessage(**_values(sealed, kind=kind, person_id=person_id, ref=ref, now=now))
     session.add(row)
     return row
+
+
+def enqueue_many(
+    session: Session,
+    messages: Sequence[tuple[Sealed, int | None]],
+    *,
+    kind: str,
+    ref: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """`enqueue` for many sealed messages, each with its person: one INSERT."""
+    if not messages:
+        return
+    now = now or utcnow()
+    session.execute(
+        sa.insert(OutboxMessage),
+        [
+            _values(sealed, kind=kind, person_id=person_id, ref=ref, now=now)
+            for sealed, person_id in messages
+        ],
+    )
+
+
+def _values(
+    sealed: Sealed, *, kind: str, person_id: int | None, ref: str | None, now: datetime
+) -> dict[str, object]:
+    return {
+        "message_id": sealed.message_id,
+        "kind": kind,
+        "person_id": person_id,
+        "ref": ref,
+        "mail_from": sealed.mail_from,
+        "recipients": sealed.recipients,
+        "raw": sealed.raw,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 # --- claims and results ------------------------------------------------------------------

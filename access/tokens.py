@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,23 +62,52 @@ def issue(
     `raw` (from `new_raw()`) lets a caller write the e-mail carrying the token before the
     transaction that stores it.
     """
-    _check_purpose(purpose)
-    now = now or utcnow()
     raw = raw or new_raw()
-    session.add(
-        SecretToken(
-            purpose=purpose,
-            token_hash=hash_token(raw),
-            person_id=person_id,
-            email=email,
-            subject=subject,
-            payload=payload,
-            created_at=now,
-            expires_at=now + ttl,
-            attempts=0,
-        )
+    issue_many(
+        session,
+        purpose=purpose,
+        grants=[(person_id, email, raw)],
+        ttl=ttl,
+        subject=subject,
+        payload=payload,
+        now=now,
     )
     return raw
+
+
+def issue_many(
+    session: Session,
+    *,
+    purpose: str,
+    grants: Sequence[tuple[int, str, str]],
+    ttl: timedelta,
+    subject: str | None = None,
+    payload: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> None:
+    """`issue` for many at once, each grant being (person_id, email, raw): one INSERT, as a
+    school's invitations need."""
+    _check_purpose(purpose)
+    if not grants:
+        return
+    now = now or utcnow()
+    session.execute(
+        sa.insert(SecretToken),
+        [
+            {
+                "purpose": purpose,
+                "token_hash": hash_token(raw),
+                "person_id": person_id,
+                "email": email,
+                "subject": subject,
+                "payload": payload,
+                "created_at": now,
+                "expires_at": now + ttl,
+                "attempts": 0,
+            }
+            for person_id, email, raw in grants
+        ],
+    )
 
 
 def new_raw() -> str:

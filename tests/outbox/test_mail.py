@@ -6,10 +6,14 @@ from email.parser import BytesParser
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 
 from access import mail, outbox
 from access.clock import utcnow
 from access.db import Database
+from access.letter import Letter
 from bot.settings import Settings
 
 INJECTIONS = [
@@ -143,3 +147,46 @@ def test_every_template_renders_text_and_html_in_french(
     assert text.startswith("Bonjour Jean")
     assert '<html lang="fr">' in html
     assert parsed["Message-ID"] is not None  # type: ignore[index]
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
+
+
+@settings_(max_examples=300, deadline=None)
+@given(name=_TEXT, subject=_TEXT, text=_TEXT, html=_TEXT, reply=st.booleans())
+def test_any_letter_reads_back_the_same_with_the_standard_parser(
+    name: str, subject: str, text: str, html: str, reply: bool
+) -> None:
+    """Whatever ProECO or a user typed, the bytes parse back to the same message, with no
+    header added and every line within SMTP's limit."""
+    letter = Letter(
+        subject=mail.header_text(subject),
+        sender=mail.address(("Extranet – Écoles", "extranet@segec.be")),
+        to=mail.address((name, "marie.dupont@ecole.example.org")),
+        reply_to=mail.address((name, "reply@example.org")) if reply else None,
+        text=text,
+        html=html,
+    )
+    raw = letter.to_bytes(message_id="<id-1@segec.be>", date=utcnow())
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    parsed = BytesParser(policy=policy.default).parsebytes(raw)
+    assert not parsed.defects
+    expected_headers = {"subject", "from", "to", "auto-submitted", "message-id", "date"}
+    expected_headers |= {"mime-version", "content-type"} | ({"reply-to"} if reply else set())
+    assert {key.lower() for key in parsed} == expected_headers
+    assert len(parsed.keys()) == len(expected_headers)
+    (to,) = parsed["To"].addresses
+    assert (to.display_name, to.addr_spec) == (letter.to.display_name, letter.to.addr_spec)
+    assert str(parsed["Subject"]) == letter.subject
+    assert parsed["From"].addresses[0].display_name == "Extranet – Écoles"
+
+    def body(subtype: str) -> str:
+        part = parsed.get_body(preferencelist=(subtype,))
+        assert part is not None
+        return str(part.get_content()).replace("\r\n", "\n")
+
+    def lines(value: str) -> str:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+
+    assert body("plain") == lines(text)
+    assert body("html") == lines(html)

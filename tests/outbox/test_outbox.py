@@ -16,7 +16,7 @@ from tests import people
 from tests.smtp_server import SmtpServer
 
 
-def _code_mail(settings: Settings, to: str, code: str = "123456") -> mail.EmailMessage:
+def _code_mail(settings: Settings, to: str, code: str = "123456") -> mail.Letter:
     return mail.render(
         settings,
         "link_code",
