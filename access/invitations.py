@@ -21,7 +21,7 @@ send each person once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -92,7 +92,12 @@ class InvitationReport:
             self.skipped.append(outcome)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Not dataclasses.asdict: it deep-copies every field, which a school's 1,000
+        # outcomes made a noticeable part of sending.
+        values = dict(vars(self))
+        for key in ("sent", "skipped", "to_fix"):
+            values[key] = [dict(vars(outcome)) for outcome in values[key]]
+        return values
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> InvitationReport:
@@ -202,6 +207,7 @@ def _run_request(
                 fase=establishment.fase, establishment_name=establishment.name, mode=mode
             )
             candidates = _candidates(session, settings, establishment, mode, only_person_id, report)
+            director = session.get(Person, actor_person_id) if actor_person_id else None
     except sa.exc.IntegrityError:
         with db.session() as session:
             request = session.scalars(
@@ -221,17 +227,18 @@ def _run_request(
         chunk = candidates[start : start + CHUNK_SIZE]
         moment = now or utcnow()
         # Writing the e-mails is the slow part: done before the write transaction, so the
-        # database (SQLite: the whole file) is locked only while the rows are inserted.
-        prepared = _prepare_chunk(db, settings, chunk, establishment.id, actor_person_id, moment)
+        # database (SQLite: the whole file) is locked only while the rows are inserted. What
+        # changed since the team was read is seen under the lock, and written again there.
+        prepared = {
+            m.person.id: _prepare(settings, m, establishment, director, moment) for m in chunk
+        }
         with db.transaction() as session:
-            school = session.get_one(Establishment, establishment.id)
-            director = session.get(Person, actor_person_id) if actor_person_id else None
             outcomes = _invite_chunk(
                 session,
                 settings,
-                person_ids=chunk,
+                person_ids=[m.person.id for m in chunk],
                 prepared=prepared,
-                establishment=school,
+                establishment=establishment,
                 director=director,
                 mode=mode,
                 ref=f"invitation-request:{request_id}",
@@ -396,7 +403,7 @@ def _candidates(
     mode: str,
     only_person_id: int | None,
     report: InvitationReport,
-) -> list[int]:
+) -> list[_Member]:
     """People to try (in name order); everyone else goes straight into the report."""
     members = _members(
         session, establishment.id, None if only_person_id is None else [only_person_id]
@@ -411,7 +418,7 @@ def _candidates(
     for member in members:
         reason = _skip_reason(member, mode)
         if reason is None:
-            chosen.append(member.person.id)
+            chosen.append(member)
         elif not (mode == NEW and reason == "left"):
             # People who left long ago are not news to the director in a "new" send.
             report.add(_outcome(member, reason, settings))
@@ -463,26 +470,6 @@ def _prepare(
         },
     )
     return _Prepared(email=email, raw_token=raw, sealed=outbox.seal(message, now=now))
-
-
-def _prepare_chunk(
-    db: Database,
-    settings: AccessSettings,
-    person_ids: Sequence[int],
-    establishment_id: int,
-    director_id: int | None,
-    now: datetime,
-) -> dict[int, _Prepared]:
-    with db.session() as session:
-        establishment = session.get_one(Establishment, establishment_id)
-        director = session.get(Person, director_id) if director_id else None
-        members = _members(session, establishment_id, person_ids)
-        session.commit()  # reading is done: release the database before writing e-mails
-    return {
-        m.person.id: _prepare(settings, m, establishment, director, now)
-        for m in members
-        if _skip_reason(m, ONE) is None and not _in_cooldown(m, settings, now)
-    }
 
 
 def _invite_chunk(

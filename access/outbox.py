@@ -14,16 +14,16 @@ Delivery (`deliver_due`, `run_worker`):
 - A 4xx answer or a connection problem is temporary: the message goes back to `pending`
   with exponential backoff and jitter, until `outbox_max_attempts`; a 5xx answer is
   permanent. Either way the reason is kept (`last_error`) and shown to the director.
-- Results are written back as soon as possible (one transaction for whatever finished while
-  the previous one was being written).
+- Results are written back in one transaction every `RECORD_EVERY_SECONDS` at most.
 
 Delivery is at-least-once. A worker killed between the SMTP server's "250 OK" and the write
 of `sent` leaves its claim behind; after `outbox_claim_timeout_seconds` another worker takes
 the message again and sends it a second time. Those are the only duplicates possible: at
-most the messages in flight at the moment of the crash (about `outbox_concurrency`), and
-they carry the same Message-ID, so receiving systems can recognise them. The other choice,
-at-most-once (mark `sent` before sending), would silently lose those messages instead; an
-invitation that never arrives is worse than one that arrives twice.
+most the messages in flight at the moment of the crash and those accepted in the last
+`RECORD_EVERY_SECONDS` (a few dozen on a fast relay), and they carry the same Message-ID,
+so receiving systems can recognise them. The other choice, at-most-once (mark `sent` before
+sending), would silently lose those messages instead; an invitation that never arrives is
+worse than one that arrives twice.
 
 `MAIL_BACKEND=file` writes each message as `<Message-ID>.eml` into MAIL_DIR instead (a
 redelivery rewrites the same file).
@@ -59,6 +59,8 @@ from access.letter import Letter
 from access.models import BigId
 
 log = logging.getLogger(__name__)
+
+RECORD_EVERY_SECONDS = 0.05
 
 
 class OutboxStatus(enum.StrEnum):
@@ -475,6 +477,9 @@ class _Run:
     results_ready: asyncio.Event = field(default_factory=asyncio.Event)
     report: DeliveryReport = field(default_factory=DeliveryReport)
     keep_connections: bool = False
+    # Claims and results take turns: on SQLite two writers of one process would otherwise
+    # wait for each other in SQLite's busy handler, which sleeps in steps of milliseconds.
+    database: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def stopping(self) -> bool:
         return self.stop is not None and self.stop.is_set()
@@ -490,11 +495,14 @@ async def _produce(run: _Run, connections: int) -> None:
     started = utcnow()
     try:
         while not run.stopping():
-            while run.queue.qsize() > connections * 2 and not run.stopping():
+            # Claim the next chunk while half of this one is still queued: the senders must
+            # not run dry during the claim (a few ms, as long as sending dozens of messages).
+            while run.queue.qsize() > chunk // 2 and not run.stopping():
                 await asyncio.sleep(0.005)
-            items = await asyncio.to_thread(
-                claim, run.db, settings, worker_id=run.worker_id, limit=chunk, due_by=started
-            )
+            async with run.database:
+                items = await asyncio.to_thread(
+                    claim, run.db, settings, worker_id=run.worker_id, limit=chunk, due_by=started
+                )
             run.report.claimed += len(items)
             if not items:
                 break
@@ -544,10 +552,16 @@ async def _record(run: _Run, senders_done: asyncio.Event) -> None:
             waiter.cancel()
             done_waiter.cancel()
             continue
+        if not senders_done.is_set():
+            # Gather what else finishes meanwhile: a transaction per message would cost
+            # more than sending it.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(senders_done.wait(), RECORD_EVERY_SECONDS)
         batch, run.results = run.results, []
-        partial = await asyncio.to_thread(
-            record, run.db, run.settings, worker_id=run.worker_id, outcomes=batch
-        )
+        async with run.database:
+            partial = await asyncio.to_thread(
+                record, run.db, run.settings, worker_id=run.worker_id, outcomes=batch
+            )
         run.report.add(partial)
 
 
