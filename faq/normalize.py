@@ -172,6 +172,14 @@ class Normalizer:
         self._phrases = _alternation(v for v in lexicon.synonyms if " " in v)
         self._contrast = _alternation(lexicon.contrast)
         self._words = {v: c for v, c in lexicon.synonyms.items() if " " not in v}
+        # Second pass: a phrase whose words were themselves variants (« nouveau dirlo » is
+        # « nouveau directeur » once « dirlo » is read), so synonyms compose.
+        multi = {v: c for v, c in lexicon.synonyms.items() if " " in v}
+        self._late: dict[str, str] = dict(multi)
+        for variant, canonical in multi.items():
+            late = " ".join(self._canonical(w) for w in variant.split())
+            self._late.setdefault(late, canonical)
+        self._late_phrases = _alternation(self._late)
 
     def words(self, text: str) -> list[str]:
         """Folded topic words: synonyms applied, denied words marked, stop words removed."""
@@ -182,6 +190,9 @@ class Normalizer:
         if self._phrases is not None:
             folded = self._phrases.sub(lambda m: self.lexicon.synonyms[m.group(0)], folded)
         tokens = [part for word in folded.split() for part in self._canonical(word).split()]
+        if self._late_phrases is not None:
+            joined = self._late_phrases.sub(lambda m: self._late[m.group(0)], " ".join(tokens))
+            tokens = joined.split()
         if self.lexicon.negatable:
             tokens = self._mark_negations(tokens, contrasted)
         stopwords = self.lexicon.stopwords
@@ -200,6 +211,10 @@ class Normalizer:
             )
             if contrasted or any(w in cues for w in window):
                 marked[index] = denied
+        if contrasted and marked == tokens:
+            # « tout le monde a son invitation sauf moi »: the contrast alone says what is
+            # missing, even without a negatable verb.
+            marked.append(next(iter(negatable.values())))
         return marked
 
     def _canonical(self, word: str) -> str:
