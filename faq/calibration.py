@@ -57,7 +57,8 @@ def out_of_scope(kb: KnowledgeBase, tuning: Tuning, data_dir: Path) -> list[Samp
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    return [_sample(matcher, q, None) for q in questions]
+    # The scope gate already refuses the others whatever their score; the curve is for the rest.
+    return [_sample(matcher, q, None) for q in questions if matcher.in_scope(q)]
 
 
 def ambiguous_words(kb: KnowledgeBase, tuning: Tuning, min_entries: int = 3) -> list[Sample]:
@@ -71,7 +72,7 @@ def ambiguous_words(kb: KnowledgeBase, tuning: Tuning, min_entries: int = 3) -> 
     return [
         Sample(_sample(matcher, word, None).features, False)
         for word, ids in sorted(counts.items())
-        if len(ids) >= min_entries
+        if len(ids) >= min_entries and matcher.in_scope(word)
     ]
 
 

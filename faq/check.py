@@ -69,6 +69,12 @@ def check(kb: KnowledgeBase, matcher: Matcher | None = None) -> CheckReport:
                 )
             else:
                 seen[stems] = text
+    for entry in kb.entries:
+        for text in entry.all_phrasings:
+            if not matcher.in_scope(text):
+                # The base's own phrasings are in scope by definition: the gate must let them
+                # through, or the lexicon's anchors miss a way people ask.
+                report.warnings.append(f"entry {entry.id!r}: {text!r} is outside the scope gate")
     for confusion in confusable_phrasings(matcher):
         report.warnings.append(
             f"{confusion.first_id!r} {confusion.first!r} and {confusion.second_id!r} "

@@ -106,19 +106,36 @@ def parse_entries(raw: Any, source: str) -> list[Entry]:
     return entries
 
 
+LEXICON_KEYS = frozenset({"synonyms", "stopwords", "negation", "scope"})
+
+
 def parse_lexicon(raw: Any, source: str) -> Lexicon:
     if raw is None:
         return Lexicon()
-    if not isinstance(raw, dict) or set(raw) - {"synonyms", "stopwords"}:
-        raise KnowledgeBaseError(f"{source}: expected the keys 'synonyms' and 'stopwords'")
+    if not isinstance(raw, dict) or set(raw) - LEXICON_KEYS:
+        raise KnowledgeBaseError(
+            f"{source}: expected the keys 'synonyms', 'stopwords', 'negation' and 'scope'"
+        )
     synonyms = raw.get("synonyms") or {}
     stopwords = raw.get("stopwords") or []
+    negation = raw.get("negation") or {}
+    scope = raw.get("scope") or {}
     if not isinstance(synonyms, dict) or not all(isinstance(v, list) for v in synonyms.values()):
         raise KnowledgeBaseError(f"{source}: 'synonyms' maps a word to a list of variants")
     if not isinstance(stopwords, list):
         raise KnowledgeBaseError(f"{source}: 'stopwords' is a list")
+    if not isinstance(negation, dict) or set(negation) - {"cues", "contrast", "words"}:
+        raise KnowledgeBaseError(f"{source}: 'negation' has the keys 'cues', 'contrast', 'words'")
+    if (
+        not isinstance(scope, dict)
+        or set(scope) - {"anchors", "off_topic", "names"}
+        or not all(isinstance(v, list) for v in scope.values())
+    ):
+        raise KnowledgeBaseError(
+            f"{source}: 'scope' maps 'anchors', 'off_topic' and 'names' to lists"
+        )
     try:
-        return Lexicon.build(synonyms, stopwords)
+        return Lexicon.build(synonyms, stopwords, negation, scope)
     except ValueError as exc:
         raise KnowledgeBaseError(f"{source}: {exc}") from exc
 

@@ -16,6 +16,12 @@ Scoring, per entry:
 
 The weighted sum is mapped to a 0..1 confidence by a logistic curve, and the matcher answers
 only above ``threshold``.
+
+Before that, a scope gate: shared words are not enough when they are everyday words
+(« le mail de la secrétaire », « le menu de la cantine »). A question must contain one of the
+lexicon's anchors (« extranet », « mot de passe », « invitation », « nouveau » with
+« directeur »…) and no off-topic word (« wifi », « bulletin ») unless it names the product.
+Otherwise its confidence is scaled down so that it never answers, yet still suggests.
 """
 
 from __future__ import annotations
@@ -53,6 +59,9 @@ class Tuning:
     calibration: tuple[float, ...] = (-6.041, 3.035, 9.874, 2.806)
     threshold: float = 0.6
     suggestion_floor: float = 0.25
+    # Confidence factor for a question outside the scope gate: below any threshold, while the
+    # entries it resembles may still be offered as suggestions.
+    out_of_scope_factor: float = 0.5
     # A typo is one edit (two from 8 letters on), a swap of neighbours counting as one.
     typo_min_length: int = 5
     typo_long_word: int = 8
@@ -103,6 +112,12 @@ class Candidate:
         alone.
         """
         return (self.raw, min(lead, LEAD_CAP), self.specificity)
+
+
+@dataclass(frozen=True)
+class _Query:
+    stems: dict[str, bool]  # stem -> found only through typo correction
+    off_topic: bool  # an off-topic word is present
 
 
 @dataclass(frozen=True)
@@ -213,6 +228,16 @@ class Matcher:
         self._surface_by_initial = {k: tuple(v) for k, v in by_initial.items()}
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
 
+        lexicon = kb.lexicon
+        anchors = {frozenset(self.normalizer.stems(a)) for a in lexicon.anchors}
+        self._anchors = tuple(a for a in anchors if a)
+        self._single_anchors = frozenset(next(iter(a)) for a in self._anchors if len(a) == 1)
+        self._multi_anchors = tuple(a for a in self._anchors if len(a) > 1)
+        # Off-topic words are compared as words, not stems: short stems collide (« météo » and
+        # « mettre » both give « met »).
+        self._off_topic = frozenset(w for t in lexicon.off_topic for w in self.normalizer.words(t))
+        self._names = frozenset(s for w in lexicon.names for s in self.normalizer.stems(w))
+
     # -- public API -------------------------------------------------------------------------
 
     def get(self, entry_id: str) -> Entry | None:
@@ -224,13 +249,16 @@ class Matcher:
 
     def match(self, question: str) -> MatchResult:
         """Best entry for the question, or an abstention, with up to three suggestions."""
-        ranked = self._rank(question)
+        query = self._query(question)
+        ranked = self._rank(query.stems)
         if not ranked:
             return MatchResult(entry=None, score=0.0)
         tuning = self.tuning
         best = ranked[0]
         lead = best.raw - (ranked[1].raw if len(ranked) > 1 else 0.0)
         best_score = self.confidence(best, lead)
+        if not self._in_scope(query):
+            best_score *= tuning.out_of_scope_factor
         answered = best_score >= tuning.threshold
         rest = ranked[1:] if answered else ranked
         suggestions = []
@@ -254,7 +282,21 @@ class Matcher:
 
     def candidates(self, question: str) -> list[Candidate]:
         """Every entry sharing a word with the question, best first (for tuning and tests)."""
-        return self._rank(question)
+        return self._rank(self._query(question).stems)
+
+    def in_scope(self, question: str) -> bool:
+        """Whether the scope gate lets the question be answered at all."""
+        return self._in_scope(self._query(question))
+
+    def _in_scope(self, query: _Query) -> bool:
+        stems = query.stems
+        if query.off_topic and self._names.isdisjoint(stems):
+            return False
+        if not self._anchors:
+            return True
+        return not self._single_anchors.isdisjoint(stems) or any(
+            anchor.issubset(stems) for anchor in self._multi_anchors
+        )
 
     def confidence(self, candidate: Candidate, lead: float) -> float:
         """Probability that the candidate is right (the fitted logistic curve)."""
@@ -266,20 +308,25 @@ class Matcher:
 
     def query_stems(self, question: str) -> list[str]:
         """The stems the matcher compares for this question, after typo correction."""
-        return list(self._query(question))
+        return list(self._query(question).stems)
 
-    def _query(self, question: str) -> dict[str, bool]:
+    def _query(self, question: str) -> _Query:
         """Stems of the question, each with whether it was found through typo correction."""
-        result: dict[str, bool] = {}
+        stems: dict[str, bool] = {}
+        off_topic = False
         for word in self.normalizer.words(question):
+            if not off_topic and self._off_topic:
+                off_topic = word in self._off_topic or (
+                    len(word) > 3 and word[-1] in "sx" and word[:-1] in self._off_topic
+                )
             s = stem(word)
             corrected = False
             if s not in self._idf:
                 fixed = self._correct(word)
                 if fixed is not None:
                     s, corrected = fixed, True
-            result[s] = result.get(s, True) and corrected
-        return result
+            stems[s] = stems.get(s, True) and corrected
+        return _Query(stems, off_topic)
 
     # -- scoring ----------------------------------------------------------------------------
 
@@ -295,8 +342,7 @@ class Matcher:
         )
         return self._surface[found[0]] if found else None
 
-    def _rank(self, question: str) -> list[Candidate]:
-        query = self._query(question)
+    def _rank(self, query: dict[str, bool]) -> list[Candidate]:
         if not query:
             return []
         stems = list(query)

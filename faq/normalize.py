@@ -73,27 +73,95 @@ def stem(word: str) -> str:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Synonyms (variant -> canonical word) and stop words, both already folded."""
+    """Synonyms (variant -> canonical word), stop words, polarity and scope, all folded.
+
+    - ``negation_cues``: words (after synonyms) that deny a nearby word (« pas », « rien »…);
+    - ``negatable``: word (after synonyms) -> the word it becomes when denied, so that
+      « je n'ai pas reçu » and « j'ai reçu » stop looking alike;
+    - ``contrast``: phrases that deny every negatable word of the message
+      (« les autres l'ont reçu, moi non »);
+    - ``anchors``: terms (one word, or several that must all appear, synonyms applied) without
+      which a question is not about this FAQ at all; none means every question may be answered;
+    - ``off_topic``: words that put a question on another subject (wifi, bulletins…), unless it
+      also names the product (``names``).
+    """
 
     synonyms: Mapping[str, str] = field(default_factory=dict)
     stopwords: frozenset[str] = frozenset()
+    negation_cues: frozenset[str] = frozenset()
+    negatable: Mapping[str, str] = field(default_factory=dict)
+    contrast: tuple[str, ...] = ()
+    anchors: tuple[str, ...] = ()
+    off_topic: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
 
     @classmethod
-    def build(cls, synonyms: Mapping[str, Iterable[str]], stopwords: Iterable[str]) -> Lexicon:
+    def build(
+        cls,
+        synonyms: Mapping[str, Iterable[str]],
+        stopwords: Iterable[str],
+        negation: Mapping[str, object] | None = None,
+        scope: Mapping[str, Iterable[str]] | None = None,
+    ) -> Lexicon:
         """Fold a raw lexicon; raises ValueError when a variant maps to two canonical words."""
-        table: dict[str, str] = {}
-        for canonical, variants in synonyms.items():
-            target = fold(canonical)
-            for variant in variants:
-                key = fold(str(variant))
-                if not key or key == target:
-                    continue
-                if table.get(key, target) != target:
-                    raise ValueError(
-                        f"synonym variant {variant!r} maps to both {table[key]!r} and {target!r}"
-                    )
-                table[key] = target
-        return cls(synonyms=table, stopwords=frozenset(fold(str(w)) for w in stopwords))
+        table = _variant_table(synonyms, "synonym variant")
+        negation = negation or {}
+        scope = scope or {}
+        words = negation.get("words") or {}
+        if not isinstance(words, Mapping):
+            raise ValueError("negation words map a denied form to a list of words")
+        negatable = _variant_table(words, "negatable word", keep_canonical=True)
+        return cls(
+            synonyms=table,
+            stopwords=_folded(stopwords),
+            negation_cues=_folded(_strings(negation.get("cues"))),
+            negatable=negatable,
+            contrast=tuple(sorted(_folded(_strings(negation.get("contrast"))), key=len)),
+            anchors=tuple(sorted(_folded(scope.get("anchors", ())))),
+            off_topic=_folded(scope.get("off_topic", ())),
+            names=_folded(scope.get("names", ())),
+        )
+
+
+def _strings(value: object) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list, got {value!r}")
+    return [str(v) for v in value]
+
+
+def _folded(values: Iterable[object]) -> frozenset[str]:
+    return frozenset(f for f in (fold(str(v)) for v in values) if f)
+
+
+def _variant_table(
+    groups: Mapping[str, Iterable[object]], what: str, keep_canonical: bool = False
+) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for canonical, variants in groups.items():
+        target = fold(str(canonical))
+        for variant in variants:
+            key = fold(str(variant))
+            if not key or (key == target and not keep_canonical):
+                continue
+            if table.get(key, target) != target:
+                raise ValueError(f"{what} {variant!r} maps to both {table[key]!r} and {target!r}")
+            table[key] = target
+    return table
+
+
+# How far a negation reaches, in words (stop words included): « pas encore reçu »,
+# « aucun e-mail d'activation reçu » before the verb; « n'arrive pas » after it.
+NEGATION_BEFORE = 3
+NEGATION_AFTER = 2
+
+
+def _alternation(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    ordered = sorted(phrases, key=len, reverse=True)
+    if not ordered:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in ordered) + r")\b")
 
 
 class Normalizer:
@@ -101,24 +169,53 @@ class Normalizer:
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
-        multi = sorted((v for v in lexicon.synonyms if " " in v), key=len, reverse=True)
-        self._phrases = (
-            re.compile(r"\b(?:" + "|".join(re.escape(v) for v in multi) + r")\b") if multi else None
-        )
+        self._phrases = _alternation(v for v in lexicon.synonyms if " " in v)
+        self._contrast = _alternation(lexicon.contrast)
         self._words = {v: c for v, c in lexicon.synonyms.items() if " " not in v}
+        # Second pass: a phrase whose words were themselves variants (« nouveau dirlo » is
+        # « nouveau directeur » once « dirlo » is read), so synonyms compose.
+        multi = {v: c for v, c in lexicon.synonyms.items() if " " in v}
+        self._late: dict[str, str] = dict(multi)
+        for variant, canonical in multi.items():
+            late = " ".join(self._canonical(w) for w in variant.split())
+            self._late.setdefault(late, canonical)
+        self._late_phrases = _alternation(self._late)
 
     def words(self, text: str) -> list[str]:
-        """Folded topic words: synonyms applied, stop words and single letters removed."""
+        """Folded topic words: synonyms applied, denied words marked, stop words removed."""
         folded = fold(text)
+        # A contrast (« ... mais pas moi ») denies the whole message; read it before synonyms
+        # turn « moi non » into « moi pas ».
+        contrasted = self._contrast is not None and self._contrast.search(folded) is not None
         if self._phrases is not None:
             folded = self._phrases.sub(lambda m: self.lexicon.synonyms[m.group(0)], folded)
-        result: list[str] = []
-        for word in folded.split():
-            word = self._canonical(word)
-            if word in self.lexicon.stopwords or (len(word) < 2 and not word.isdigit()):
+        tokens = [part for word in folded.split() for part in self._canonical(word).split()]
+        if self._late_phrases is not None:
+            joined = self._late_phrases.sub(lambda m: self._late[m.group(0)], " ".join(tokens))
+            tokens = joined.split()
+        if self.lexicon.negatable:
+            tokens = self._mark_negations(tokens, contrasted)
+        stopwords = self.lexicon.stopwords
+        return [w for w in tokens if w not in stopwords and (len(w) >= 2 or w.isdigit())]
+
+    def _mark_negations(self, tokens: list[str], contrasted: bool) -> list[str]:
+        negatable, cues = self.lexicon.negatable, self.lexicon.negation_cues
+        marked = list(tokens)
+        for index, word in enumerate(tokens):
+            denied = negatable.get(word)
+            if denied is None:
                 continue
-            result.append(word)
-        return result
+            window = (
+                tokens[max(0, index - NEGATION_BEFORE) : index]
+                + tokens[index + 1 : index + 1 + NEGATION_AFTER]
+            )
+            if contrasted or any(w in cues for w in window):
+                marked[index] = denied
+        if contrasted and marked == tokens:
+            # « tout le monde a son invitation sauf moi »: the contrast alone says what is
+            # missing, even without a negatable verb.
+            marked.append(next(iter(negatable.values())))
+        return marked
 
     def _canonical(self, word: str) -> str:
         found = self._words.get(word)

@@ -144,3 +144,17 @@ def test_load_rejects_a_synonym_mapped_twice(tmp_path: Path) -> None:
     )
     with pytest.raises(KnowledgeBaseError, match=r"synonyms\.yaml: synonym variant 'mail'"):
         load(base)
+
+
+def test_load_rejects_an_unknown_scope_key(tmp_path: Path) -> None:
+    base = _write_base(tmp_path, _entry("a"))
+    (base / "synonyms.yaml").write_text(
+        "synonyms: {}\nstopwords: []\nscope:\n  anchor: [extranet]\n", encoding="utf-8"
+    )
+    with pytest.raises(KnowledgeBaseError, match=r"synonyms\.yaml: 'scope'"):
+        load(base)
+
+
+def test_every_phrasing_of_the_shipped_base_passes_the_scope_gate(kb) -> None:
+    report = check(kb)
+    assert not [w for w in report.warnings if "scope gate" in w]

@@ -68,6 +68,41 @@ def test_abstains_on_small_talk_and_other_topics(matcher, question: str) -> None
     assert result.score < matcher.tuning.threshold
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("l'invitation vient d'arriver dans ma boîte, et maintenant ?", "acces-activer-compte"),
+        ("l'invitation est bien arrivée, et ensuite ?", "acces-activer-compte"),
+        ("les autres ont leur invitation, moi rien", "acces-invitation-non-recue"),
+        ("je n'ai rien eu dans ma boîte", "acces-invitation-non-recue"),
+    ],
+)
+def test_having_the_invitation_and_not_having_it_get_different_answers(
+    matcher, question: str, expected: str
+) -> None:
+    result = matcher.match(question)
+    assert result.entry is not None and result.entry.id == expected, result
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "le menu du self",  # « menu » is also the Extranet's menu
+        "mail du concierge",  # a staff member and « mail »: everyday words
+        "numéro de la comptable",
+        "mot de passe de smartschool oublié",  # another system
+        "mon compte office est bloqué",
+    ],
+)
+def test_everyday_words_or_another_system_get_no_answer(matcher, question: str) -> None:
+    assert matcher.match(question).entry is None
+
+
+def test_naming_the_extranet_outweighs_an_off_topic_word(matcher) -> None:
+    assert not matcher.in_scope("mot de passe de smartschool oublié")
+    assert matcher.in_scope("mot de passe de l'extranet oublié sur l'ordinateur")
+
+
 def test_result_says_why_and_offers_at_most_three_other_entries(matcher) -> None:
     result = matcher.match("je n'ai pas reçu le mail d'invitation")
     assert result.entry is not None and result.entry.id == "acces-invitation-non-recue"

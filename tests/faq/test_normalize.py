@@ -30,6 +30,27 @@ def test_abbreviations_and_synonyms_become_one_word() -> None:
     assert words("je ne me souviens plus de mon mot de passe") == ["oublie", "mdp"]
 
 
+def test_a_denied_reception_is_another_word_than_a_reception() -> None:
+    words = _normalizer().words
+    received = set(words("j'ai reçu l'invitation"))
+    for denied in (
+        "je n'ai pas reçu l'invitation",
+        "invitation jamais arrivée",
+        "aucune invitation reçue",
+        "les autres ont reçu l'invitation, pas moi",
+    ):
+        assert "invitation" in words(denied)
+        assert not received - {"invitation"} & set(words(denied)), denied
+    assert words("je viens d'arriver dans l'école") != words("l'invitation vient d'arriver")
+
+
+def test_synonyms_compose_across_phrases_and_words() -> None:
+    words = _normalizer().words
+    assert (
+        words("nouveau dirlo") == words("nouvelle directrice") == words("changement de direction")
+    )
+
+
 def test_stop_words_and_greetings_leave_nothing() -> None:
     assert _normalizer().words("Bonjour, merci beaucoup !") == []
 
