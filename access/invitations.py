@@ -52,7 +52,9 @@ RESEND = "resend"
 ONE = "one"
 MODES = (NEW, RESEND)
 
-CHUNK_SIZE = 50
+# People per transaction: big enough that the statements of a chunk cost little per person,
+# small enough that the worker starts delivering at once and progress moves often.
+CHUNK_SIZE = 100
 # A "running" request untouched for this long was abandoned (process killed): its key may
 # then be taken over by a retry.
 STALE_REQUEST = timedelta(minutes=10)
@@ -229,9 +231,7 @@ def _run_request(
         # Writing the e-mails is the slow part: done before the write transaction, so the
         # database (SQLite: the whole file) is locked only while the rows are inserted. What
         # changed since the team was read is seen under the lock, and written again there.
-        prepared = {
-            m.person.id: _prepare(settings, m, establishment, director, moment) for m in chunk
-        }
+        prepared = _prepare(settings, chunk, establishment, director, moment)
         with db.transaction() as session:
             outcomes = _invite_chunk(
                 session,
@@ -428,6 +428,8 @@ def _candidates(
 def _lock_people(session: Session, person_ids: Sequence[int]) -> None:
     """PostgreSQL row locks in id order (no deadlock between two directors); SQLite's
     BEGIN IMMEDIATE already gives this transaction the whole database."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
     session.execute(
         sa.select(Person.id)
         .where(Person.id.in_(list(person_ids)))
@@ -447,29 +449,46 @@ class _Prepared:
 
 def _prepare(
     settings: AccessSettings,
-    member: _Member,
+    members: Sequence[_Member],
     establishment: Establishment,
     director: Person | None,
     now: datetime,
-) -> _Prepared:
-    person, email = member.person, member.email
-    assert email is not None
-    raw = tokens.new_raw()
-    message = mail.render(
+) -> dict[int, _Prepared]:
+    """Each member's token and sealed invitation, by person id."""
+    raws = [tokens.new_raw() for _ in members]
+    letters = mail.render_many(
         settings,
         "invitation",
-        to=(person.display_name, email),
         context={
-            "person_name": person.display_name,
             "school_name": establishment.name,
             "fase": establishment.fase,
             "director_name": director.display_name if director is not None else None,
-            "link": mail.activation_link(settings, raw),
             "valid_days": settings.invitation_ttl_days,
             "expires_at": now + timedelta(days=settings.invitation_ttl_days),
         },
+        personal=[
+            (
+                (member.person.display_name, _email_of(member)),
+                {
+                    "person_name": member.person.display_name,
+                    "link": mail.activation_link(settings, raw),
+                },
+            )
+            for member, raw in zip(members, raws, strict=True)
+        ],
     )
-    return _Prepared(email=email, raw_token=raw, sealed=outbox.seal(message, now=now))
+    return {
+        member.person.id: _Prepared(
+            email=_email_of(member), raw_token=raw, sealed=outbox.seal(letter, now=now)
+        )
+        for member, raw, letter in zip(members, raws, letters, strict=True)
+    }
+
+
+def _email_of(member: _Member) -> str:
+    email = member.email
+    assert email is not None, "only members with a valid e-mail are invited"
+    return email
 
 
 def _invite_chunk(
@@ -500,7 +519,7 @@ def _invite_chunk(
         ready = prepared.get(person_id)
         if ready is None or ready.email != member.email:
             # Changed since it was prepared (a ProECO sync in between): write it again.
-            ready = _prepare(settings, member, establishment, director, now)
+            ready = _prepare(settings, [member], establishment, director, now)[person_id]
         chosen.append((member, ready))
     revoked = set(
         session.scalars(
@@ -650,7 +669,7 @@ def resend_own_invitation(
         if reason is not None:
             return _outcome(member, reason, settings)
         establishment = session.get_one(Establishment, current.establishment_id)
-        ready = _prepare(settings, member, establishment, None, moment)
+        ready = _prepare(settings, [member], establishment, None, moment)[person_id]
         revoked = tokens.revoke_for_person(
             session, person_id, purposes=[tokens.INVITATION], reason="resent", now=moment
         )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -190,3 +191,56 @@ def test_any_letter_reads_back_the_same_with_the_standard_parser(
 
     assert body("plain") == lines(text)
     assert body("html") == lines(html)
+
+
+_PEOPLE = [
+    ("Marie <b>Martin</b> & Cie", "marie@example.org"),
+    ("Éloïse D'Hondt", "eloise@example.org"),
+    ('Jean "Jo" =?utf-8?q?x?= Dupont', "jean@example.org"),
+]
+
+
+def _invitation_context() -> dict[str, object]:
+    return {
+        "school_name": "École Saint-Joseph",
+        "fase": "1234",
+        "director_name": "Anne Lambert",
+        "valid_days": 7,
+        "expires_at": utcnow() + timedelta(days=7),
+    }
+
+
+def test_a_mail_merge_gives_each_person_the_letter_rendered_for_them(settings: Settings) -> None:
+    context = _invitation_context()
+    personal = [
+        ((name, addr), {"person_name": name, "link": f"http://x/activer/{n}<&>"})
+        for n, (name, addr) in enumerate(_PEOPLE)
+    ]
+    merged = mail.render_many(settings, "invitation", context=context, personal=personal)
+    one_by_one = [
+        mail.render(settings, "invitation", to=to, context={**context, **values})
+        for to, values in personal
+    ]
+    assert merged == one_by_one
+    assert "Marie &lt;b&gt;Martin&lt;/b&gt; &amp; Cie" in merged[0].html
+    assert "Marie <b>Martin</b> & Cie" in merged[0].text
+
+
+def test_a_template_that_tests_a_personal_value_is_rendered_person_by_person(
+    settings: Settings, tmp_path: Path
+) -> None:
+    folder = tmp_path / "templates" / "mail"
+    folder.mkdir(parents=True)
+    (folder / "greeting.subject.txt").write_text("Bonjour")
+    (folder / "greeting.txt").write_text(
+        "{% if person_name|length > 10 %}Madame, Monsieur"
+        "{% else %}Bonjour {{ person_name }}{% endif %}"
+    )
+    (folder / "greeting.html").write_text("<p>{{ person_name }}</p>")
+    custom = settings.model_copy(update={"data_dir": tmp_path})
+    personal = [
+        (("Al", "al@example.org"), {"person_name": "Al"}),
+        (("Bartholomew Long", "b@example.org"), {"person_name": "Bartholomew Long"}),
+    ]
+    letters = mail.render_many(custom, "greeting", context={}, personal=personal)
+    assert [letter.text for letter in letters] == ["Bonjour Al", "Madame, Monsieur"]
