@@ -49,7 +49,7 @@ from pathlib import Path
 import aiosmtplib
 import sqlalchemy as sa
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from access.clock import utcnow
 from access.config import AccessSettings
@@ -61,6 +61,7 @@ from access.models import BigId
 log = logging.getLogger(__name__)
 
 RECORD_EVERY_SECONDS = 0.05
+IDLE_CLOSE_SECONDS = 10.0
 
 
 class OutboxStatus(enum.StrEnum):
@@ -82,7 +83,6 @@ class OutboxMessage(Base):
     ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
     mail_from: Mapped[str] = mapped_column(String(320))
     recipients: Mapped[list[str]] = mapped_column(JSON)
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -92,8 +92,27 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
+    body: Mapped[OutboxBody] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def raw(self) -> bytes:
+        return self.body.raw
+
+
+class OutboxBody(Base):
+    """The bytes of a message, apart: they never change while its status does several times
+    (a status update then rewrites a small row, not the whole message)."""
+
+    __tablename__ = "outbox_bodies"
+
+    outbox_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox_messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+
 
 _table = OutboxMessage.__table__
+_bodies = OutboxBody.__table__
 
 # --- enqueue -----------------------------------------------------------------------------
 
@@ -136,6 +155,7 @@ def enqueue(
     now = now or utcnow()
     sealed = message if isinstance(message, Sealed) else seal(message, now=now)
     row = OutboxMessage(**_values(sealed, kind=kind, person_id=person_id, ref=ref, now=now))
+    row.body = OutboxBody(raw=sealed.raw)
     session.add(row)
     return row
 
@@ -152,11 +172,18 @@ def enqueue_many(
     if not messages:
         return
     now = now or utcnow()
-    session.execute(
-        sa.insert(OutboxMessage),
+    ids = session.scalars(
+        sa.insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
         [
             _values(sealed, kind=kind, person_id=person_id, ref=ref, now=now)
             for sealed, person_id in messages
+        ],
+    ).all()
+    session.execute(
+        sa.insert(OutboxBody),
+        [
+            {"outbox_id": outbox_id, "raw": sealed.raw}
+            for outbox_id, (sealed, _) in zip(ids, messages, strict=True)
         ],
     )
 
@@ -171,7 +198,6 @@ def _values(
         "ref": ref,
         "mail_from": sealed.mail_from,
         "recipients": sealed.recipients,
-        "raw": sealed.raw,
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,
         "next_attempt_at": now,
@@ -232,7 +258,8 @@ def claim(
     now: datetime | None = None,
     due_by: datetime | None = None,
 ) -> list[Claimed]:
-    """Atomically take up to `limit` messages due by `due_by` (default: now) for `worker_id`."""
+    """Atomically take up to `limit` messages for `worker_id`: those never tried yet, and
+    those due for another attempt by `due_by` (default: now)."""
     now = now or utcnow()
     due_by = due_by or now
     stale = now - _claim_timeout(settings)
@@ -250,7 +277,11 @@ def claim(
         )
         due = sa.or_(
             sa.and_(
-                _table.c.status == OutboxStatus.PENDING.value, _table.c.next_attempt_at <= due_by
+                _table.c.status == OutboxStatus.PENDING.value,
+                sa.or_(
+                    _table.c.next_attempt_at <= due_by,
+                    sa.and_(_table.c.attempts == 0, _table.c.next_attempt_at <= now),
+                ),
             ),
             abandoned,
         )
@@ -275,17 +306,22 @@ def claim(
                 _table.c.message_id,
                 _table.c.mail_from,
                 _table.c.recipients,
-                _table.c.raw,
                 _table.c.attempts,
             )
         ).all()
+        bodies = session.execute(
+            sa.select(_bodies.c.outbox_id, _bodies.c.raw).where(
+                _bodies.c.outbox_id.in_([row.id for row in rows])
+            )
+        )
+        raws = {body.outbox_id: body.raw for body in bodies}
     claimed = [
         Claimed(
             id=row.id,
             message_id=row.message_id,
             mail_from=row.mail_from,
             recipients=list(row.recipients),
-            raw=bytes(row.raw),
+            raw=bytes(raws[row.id]),
             attempts=row.attempts,
             claimed_at=now,
         )
@@ -490,8 +526,9 @@ async def _produce(run: _Run, connections: int) -> None:
     # Claim little ahead of the senders, so claimed messages are sent long before the claim
     # could be taken for a dead worker's.
     chunk = max(1, min(settings.outbox_batch_size, connections * 25))
-    # One run delivers what was due when it started: a message put back for a retry during
-    # the run waits for a later run, even when its backoff is shorter than this one.
+    # One run delivers what was due when it started and what arrives while it runs: a
+    # message put back for a retry during the run waits for a later run, even when its
+    # backoff is shorter than this one.
     started = utcnow()
     try:
         while not run.stopping():
@@ -505,7 +542,11 @@ async def _produce(run: _Run, connections: int) -> None:
                 )
             run.report.claimed += len(items)
             if not items:
-                break
+                if run.queue.qsize() == 0:
+                    break
+                # Still sending: a team's next chunk is probably being written right now.
+                await asyncio.sleep(0.005)
+                continue
             for item in items:
                 await run.queue.put(item)
     finally:
@@ -616,8 +657,12 @@ async def run_worker(
     stop_event = stop_event or asyncio.Event()
     worker_id = new_worker_id()
     log.info("outbox worker %s started (backend %s)", worker_id, settings.mail_backend)
-    # Connections outlive one run while there is work, and are closed when idle.
+    # Connections outlive one run, and are closed after IDLE_CLOSE_SECONDS without work: a
+    # team's invitations arrive chunk after chunk, and reconnecting between two would cost
+    # more than the wait.
     senders = new_senders(settings)
+    idle_since: float | None = None
+    loop = asyncio.get_running_loop()
     try:
         while not stop_event.is_set():
             try:
@@ -634,9 +679,12 @@ async def run_worker(
                     report.retried,
                     report.failed,
                 )
+                idle_since = None
                 continue
-            for sender in senders:
-                await sender.close()
+            idle_since = idle_since if idle_since is not None else loop.time()
+            if loop.time() - idle_since >= IDLE_CLOSE_SECONDS:
+                for sender in senders:
+                    await sender.close()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop_event.wait(), timeout=settings.outbox_poll_seconds)
     finally:

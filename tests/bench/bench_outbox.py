@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import signal
 import subprocess
 import sys
@@ -29,7 +30,7 @@ import sqlalchemy as sa
 from access import invitations
 from access.db import Database
 from access.models import Account, AccountStatus, Assignment, Establishment, Function, Person
-from access.outbox import OutboxMessage
+from access.outbox import OutboxBody, OutboxMessage
 from bot.settings import Settings
 from tests.conftest import REPO_ROOT, free_port
 from tests.smtp_server import serve_counting
@@ -152,6 +153,12 @@ async def send_raw(port: int, messages: list[tuple[str, list[str], bytes]]) -> N
     await asyncio.gather(*(connection() for _ in range(CONNECTIONS)))
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @pytest.mark.parametrize("delay", [0.0, 0.020], ids=["local", "relay-20ms"])
 def test_invitations_through_outbox_vs_raw_smtp(
     db: Database, settings: Settings, cli_env: dict[str, str], tmp_path: Path, delay: float
@@ -169,6 +176,7 @@ def test_invitations_through_outbox_vs_raw_smtp(
     worker = start_worker(env, tmp_path / "worker.log")
     try:
         relay.reset()
+        cpu_before = (time.process_time(), cpu_seconds(worker.pid), cpu_seconds(relay.process.pid))
         started = time.time()
         report = invitations.send_invitations(
             db,
@@ -179,28 +187,43 @@ def test_invitations_through_outbox_vs_raw_smtp(
             idempotency_key=uuid.uuid4().hex,
         )
         enqueued = time.time() - started
+        delivered_meanwhile = relay.counter.value
         assert len(report.sent) == COUNT
         through_outbox = relay.wait_for(COUNT) - started
+        cpu_after = (time.process_time(), cpu_seconds(worker.pid), cpu_seconds(relay.process.pid))
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(30)
     with db.session() as session:
         rows = session.execute(
-            sa.select(OutboxMessage.mail_from, OutboxMessage.recipients, OutboxMessage.raw)
+            sa.select(OutboxMessage.mail_from, OutboxMessage.recipients, OutboxBody.raw).join(
+                OutboxBody, OutboxBody.outbox_id == OutboxMessage.id
+            )
         ).all()
         assert {s for (s,) in session.execute(sa.select(OutboxMessage.status))} == {"sent"}
     messages = [(r.mail_from, list(r.recipients), bytes(r.raw)) for r in rows]
 
     relay.reset()
+    raw_cpu_before = (time.process_time(), cpu_seconds(relay.process.pid))
     started = time.time()
     asyncio.run(send_raw(relay.port, messages))
     raw = relay.wait_for(COUNT) - started
+    raw_cpu = [
+        b - a
+        for a, b in zip(
+            raw_cpu_before, (time.process_time(), cpu_seconds(relay.process.pid)), strict=True
+        )
+    ]
     relay.close()
+    send_cpu, worker_cpu, server_cpu = (b - a for a, b in zip(cpu_before, cpu_after, strict=True))
 
     backend = db.engine.dialect.name
     print(
         f"\n[bench_outbox] {backend:10s} server delay {delay * 1000:4.0f} ms: "
         f"outbox+worker {through_outbox:6.2f} s ({COUNT / through_outbox:6.0f} msg/s; "
         f"send call returned after {enqueued:5.2f} s) | raw aiosmtplib x{CONNECTIONS} "
-        f"{raw:6.2f} s ({COUNT / raw:6.0f} msg/s) | ratio {raw / through_outbox:4.2f}"
+        f"{raw:6.2f} s ({COUNT / raw:6.0f} msg/s) | ratio {raw / through_outbox:4.2f}\n"
+        f"  {delivered_meanwhile} delivered when the send call returned; CPU s: send call "
+        f"{send_cpu:.2f}, worker {worker_cpu:.2f}, SMTP server {server_cpu:.2f} | raw: client "
+        f"{raw_cpu[0]:.2f}, SMTP server {raw_cpu[1]:.2f}"
     )

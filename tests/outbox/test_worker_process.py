@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import math
 import signal
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import time
 import sqlalchemy as sa
 
 from access.db import Database
-from access.outbox import OutboxMessage
+from access.outbox import RECORD_EVERY_SECONDS, OutboxMessage
 from bot.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.outbox.test_outbox import queue, statuses
@@ -74,8 +75,11 @@ def test_a_worker_killed_mid_batch_loses_nothing_after_restart(
     arrivals = collections.Counter(r.message_id for r in smtp_server.messages)
     assert set(arrivals) == expected, "every message arrived"
     duplicates = sum(count - 1 for count in arrivals.values())
-    # At-least-once: only what was in flight on the killed worker's connections may come twice.
-    assert duplicates <= 4
+    # At-least-once: only what was in flight on the killed worker's 4 connections, and what
+    # the server accepted while the worker gathered results to write (RECORD_EVERY_SECONDS),
+    # may come twice. Each message takes 4 answers of 5 ms here.
+    accepted_meanwhile = 4 * math.ceil(RECORD_EVERY_SECONDS / (4 * 0.005))
+    assert duplicates <= 4 + accepted_meanwhile
 
 
 def test_worker_once_delivers_what_is_due_and_exits(
