@@ -69,4 +69,5 @@ def entry_values(
 def record_all(session: Session, entries: Sequence[dict[str, Any]]) -> None:
     """Many entries (from `entry_values`) in one INSERT."""
     if entries:
-        session.execute(sa.insert(AuditEntry), list(entries))
+        # The table, not the class: the ORM would handle each row again in Python.
+        session.execute(sa.insert(AuditEntry.__table__), list(entries))

@@ -628,7 +628,7 @@ def _record_all(
             )
         )
     if new_accounts:
-        session.execute(sa.insert(Account), new_accounts)
+        session.execute(sa.insert(Account.__table__), new_accounts)
     if updated_accounts:
         session.execute(sa.update(Account), updated_accounts)
     audit.record_all(session, entries)

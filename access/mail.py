@@ -42,6 +42,8 @@ _SPACES = re.compile(r"\s+")
 MAX_NAME_LENGTH = 100
 
 
+# A batch repeats its subject and the sender's name: checking them once is enough.
+@lru_cache(maxsize=4096)
 def header_text(value: str | None) -> str:
     """Text safe for a header: one line, no control or invisible format characters, no
     encoded-word opener. What a person reads stays the same apart from those."""

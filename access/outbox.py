@@ -172,19 +172,20 @@ def enqueue_many(
     if not messages:
         return
     now = now or utcnow()
-    ids = session.scalars(
-        sa.insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
+    session.execute(
+        sa.insert(_table),
         [
             _values(sealed, kind=kind, person_id=person_id, ref=ref, now=now)
             for sealed, person_id in messages
         ],
-    ).all()
+    )
+    # Not INSERT ... RETURNING: on SQLite, returning ids in order means one INSERT per row.
+    raws = {sealed.message_id: sealed.raw for sealed, _ in messages}
+    ids = session.execute(
+        sa.select(_table.c.id, _table.c.message_id).where(_table.c.message_id.in_(list(raws)))
+    )
     session.execute(
-        sa.insert(OutboxBody),
-        [
-            {"outbox_id": outbox_id, "raw": sealed.raw}
-            for outbox_id, (sealed, _) in zip(ids, messages, strict=True)
-        ],
+        sa.insert(_bodies), [{"outbox_id": row.id, "raw": raws[row.message_id]} for row in ids]
     )
 
 
@@ -521,37 +522,47 @@ class _Run:
         return self.stop is not None and self.stop.is_set()
 
 
-async def _produce(run: _Run, connections: int) -> None:
-    settings = run.settings
+def _chunk(settings: AccessSettings, connections: int) -> int:
     # Claim little ahead of the senders, so claimed messages are sent long before the claim
     # could be taken for a dead worker's.
-    chunk = max(1, min(settings.outbox_batch_size, connections * 25))
+    return max(1, min(settings.outbox_batch_size, connections * 25))
+
+
+async def _produce(run: _Run, connections: int) -> None:
+    settings = run.settings
+    chunk = _chunk(settings, connections)
     # One run delivers what was due when it started and what arrives while it runs: a
     # message put back for a retry during the run waits for a later run, even when its
     # backoff is shorter than this one.
     started = utcnow()
     try:
         while not run.stopping():
-            # Claim the next chunk while half of this one is still queued: the senders must
-            # not run dry during the claim (a few ms, as long as sending dozens of messages).
-            while run.queue.qsize() > chunk // 2 and not run.stopping():
-                await asyncio.sleep(0.005)
             async with run.database:
                 items = await asyncio.to_thread(
                     claim, run.db, settings, worker_id=run.worker_id, limit=chunk, due_by=started
                 )
             run.report.claimed += len(items)
             if not items:
-                if run.queue.qsize() == 0:
+                if run.queue.empty():
                     break
-                # Still sending: a team's next chunk is probably being written right now.
-                await asyncio.sleep(0.005)
+                # Still sending: a team's next chunk may be being written right now.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(_stopped(run), timeout=settings.outbox_poll_seconds)
                 continue
+            # The queue holds one chunk: the next claim happens while it is being sent, so
+            # the senders do not run dry during the claim.
             for item in items:
                 await run.queue.put(item)
     finally:
         for _ in range(connections):
             await run.queue.put(None)
+
+
+async def _stopped(run: _Run) -> None:
+    if run.stop is not None:
+        await run.stop.wait()
+    else:
+        await asyncio.Event().wait()
 
 
 async def _consume(run: _Run, sender: SmtpSender | FileSender) -> None:
@@ -618,16 +629,17 @@ async def deliver_due_async(
 
     Connections of `senders` given by the caller stay open for its next run.
     """
+    keep_connections = senders is not None
+    senders = senders if senders is not None else new_senders(settings)
+    connections = len(senders)
     run = _Run(
         settings=settings,
         db=db,
         worker_id=worker_id or new_worker_id(),
         stop=stop_event,
-        queue=asyncio.Queue(),
-        keep_connections=senders is not None,
+        queue=asyncio.Queue(maxsize=_chunk(settings, connections)),
+        keep_connections=keep_connections,
     )
-    senders = senders if senders is not None else new_senders(settings)
-    connections = len(senders)
     senders_done = asyncio.Event()
     recorder = asyncio.create_task(_record(run, senders_done))
     try:

@@ -92,7 +92,8 @@ def issue_many(
         return
     now = now or utcnow()
     session.execute(
-        sa.insert(SecretToken),
+        # The table, not the class: the ORM would handle each row again in Python.
+        sa.insert(SecretToken.__table__),
         [
             {
                 "purpose": purpose,
