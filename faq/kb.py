@@ -131,7 +131,7 @@ def parse_lexicon(raw: Any, source: str) -> Lexicon:
     if booleans:
         # « on » unquoted becomes True, then the word « true »: the real word would be lost.
         raise KnowledgeBaseError(
-            f"{source}: YAML reads a bare word as {booleans[0]}; quote it (\"on\", \"no\")"
+            f'{source}: YAML reads a bare word as {booleans[0]}; quote it ("on", "no")'
         )
     synonyms = raw.get("synonyms") or {}
     stopwords = raw.get("stopwords") or []
