@@ -21,7 +21,9 @@ Before that, a scope gate: shared words are not enough when they are everyday wo
 (« le mail de la secrétaire », « le menu de la cantine »). A question must contain one of the
 lexicon's anchors (« extranet », « mot de passe », « invitation », « nouveau » with
 « directeur »…) and no off-topic word (« wifi », « bulletin ») unless it names the product.
-Otherwise its confidence is scaled down so that it never answers, yet still suggests.
+Otherwise its confidence is scaled down so that it never answers, yet still suggests. So is a
+question whose only known word many entries share (« mon compte », « mot de passe »): it has no
+single right answer.
 """
 
 from __future__ import annotations
