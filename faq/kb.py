@@ -109,12 +109,29 @@ def parse_entries(raw: Any, source: str) -> list[Entry]:
 LEXICON_KEYS = frozenset({"synonyms", "stopwords", "negation", "scope"})
 
 
+def _booleans(value: Any) -> list[str]:
+    """Where YAML read a bare word as a boolean: « on », « off », « yes », « no » unquoted."""
+    if isinstance(value, bool):
+        return [str(value).lower()]
+    if isinstance(value, dict):
+        return [b for k, v in value.items() for b in (*_booleans(k), *_booleans(v))]
+    if isinstance(value, list):
+        return [b for v in value for b in _booleans(v)]
+    return []
+
+
 def parse_lexicon(raw: Any, source: str) -> Lexicon:
     if raw is None:
         return Lexicon()
     if not isinstance(raw, dict) or set(raw) - LEXICON_KEYS:
         raise KnowledgeBaseError(
             f"{source}: expected the keys 'synonyms', 'stopwords', 'negation' and 'scope'"
+        )
+    booleans = _booleans(raw)
+    if booleans:
+        # « on » unquoted becomes True, then the word « true »: the real word would be lost.
+        raise KnowledgeBaseError(
+            f'{source}: YAML reads a bare word as {booleans[0]}; quote it ("on", "no")'
         )
     synonyms = raw.get("synonyms") or {}
     stopwords = raw.get("stopwords") or []

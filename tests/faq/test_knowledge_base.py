@@ -158,3 +158,15 @@ def test_load_rejects_an_unknown_scope_key(tmp_path: Path) -> None:
 def test_every_phrasing_of_the_shipped_base_passes_the_scope_gate(kb) -> None:
     report = check(kb)
     assert not [w for w in report.warnings if "scope gate" in w]
+
+
+def test_load_rejects_a_bare_word_yaml_reads_as_a_boolean(tmp_path: Path) -> None:
+    # Unquoted, the stop word « on » would silently become the word « true ».
+    base = _write_base(tmp_path, _entry("a"))
+    (base / "synonyms.yaml").write_text("synonyms: {}\nstopwords: [le, on]\n", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match=r"synonyms\.yaml: .*quote it"):
+        load(base)
+
+
+def test_on_is_a_stop_word_of_the_shipped_lexicon(kb) -> None:
+    assert "on" in kb.lexicon.stopwords

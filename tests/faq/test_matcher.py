@@ -121,6 +121,48 @@ def test_unsure_question_gets_suggestions_instead_of_an_answer(matcher) -> None:
     assert result.suggestions[0].entry.id == "acces-activer-compte"
 
 
+@pytest.mark.parametrize("question", ["mot de passe", "invitation", "activation"])
+def test_one_word_several_topics_share_gets_suggestions_not_an_answer(matcher, question) -> None:
+    result = matcher.match(question)
+    assert result.entry is None
+    assert len(result.suggestions) >= 2
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # Part-time work in two schools is the several-schools question.
+        (
+            "je suis à mi-temps dans deux écoles, j'ai besoin de deux accès ?",
+            "plusieurs-etablissements",
+        ),
+        # « en tant que direction » says who asks; the question is about inviting the staff.
+        (
+            "en tant que direction, comment ouvrir l'extranet à mes enseignants ?",
+            "direction-envoyer-invitations",
+        ),
+        (
+            "mon compte extranet est verrouillé, je dois attendre combien de temps ?",
+            "compte-bloque",
+        ),
+    ],
+)
+def test_topic_words_outweigh_who_asks_and_asides(matcher, question: str, expected: str) -> None:
+    result = matcher.match(question)
+    assert result.entry is not None and result.entry.id == expected, result
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "invitation au barbecue de fin d'année des profs",
+        "mes mails ne se synchronisent plus sur mon smartphone",
+    ],
+)
+def test_school_events_and_phones_are_another_subject(matcher, question: str) -> None:
+    assert matcher.match(question).entry is None
+
+
 def test_get_returns_an_entry_by_id(matcher) -> None:
     assert matcher.get("fase-numero").category == "support"
     assert matcher.get("inconnu") is None
