@@ -8,11 +8,13 @@ which is what makes claims (outbox, idempotency keys) atomic across processes.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, MetaData, create_engine, event
+from sqlalchemy import JSON, MetaData, create_engine, event, exc
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -53,7 +55,35 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _begin_immediate(connection.connection.dbapi_connection)
+
+
+# SQLite's own busy handler sleeps longer and longer between tries (up to 100 ms) while it
+# waits for the write lock: under steady writes from another process (a school's invitations
+# and the outbox worker) a writer would sleep while the lock is free. BEGIN IMMEDIATE is where
+# a transaction waits (in WAL mode nothing else in it waits for another writer), so it is
+# tried again here every millisecond instead, within the same 30 s.
+LOCK_RETRY_SECONDS = 0.001
+LOCK_TIMEOUT_SECONDS = 30.0
+
+
+def _begin_immediate(dbapi_connection: Any) -> None:
+    deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA busy_timeout=0")
+        while True:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    # As SQLAlchemy reports database errors, which is what callers handle.
+                    raise exc.OperationalError("BEGIN IMMEDIATE", (), error) from error
+                time.sleep(LOCK_RETRY_SECONDS)
+    finally:
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
 
 
 class Database:

@@ -53,8 +53,10 @@ ONE = "one"
 MODES = (NEW, RESEND)
 
 # People per transaction: big enough that the statements of a chunk cost little per person,
-# small enough that the worker starts delivering at once and progress moves often.
+# small enough that progress moves often. The first chunk is small so that the worker starts
+# delivering at once.
 CHUNK_SIZE = 100
+FIRST_CHUNK_SIZE = 20
 # A "running" request untouched for this long was abandoned (process killed): its key may
 # then be taken over by a retry.
 STALE_REQUEST = timedelta(minutes=10)
@@ -225,8 +227,7 @@ def _run_request(
     done = 0
     if progress is not None:
         progress(0, total)
-    for start in range(0, total, CHUNK_SIZE):
-        chunk = candidates[start : start + CHUNK_SIZE]
+    for chunk in _chunks(candidates):
         moment = now or utcnow()
         # Writing the e-mails is the slow part: done before the write transaction, so the
         # database (SQLite: the whole file) is locked only while the rows are inserted. What
@@ -269,6 +270,13 @@ def _run_request(
             },
         )
     return report
+
+
+def _chunks(candidates: list[_Member]) -> list[list[_Member]]:
+    chunks = [candidates[:FIRST_CHUNK_SIZE]] if candidates else []
+    for start in range(FIRST_CHUNK_SIZE, len(candidates), CHUNK_SIZE):
+        chunks.append(candidates[start : start + CHUNK_SIZE])
+    return chunks
 
 
 def _replay_or_take_over(

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
 import sqlalchemy as sa
 
+from access import db as db_module
 from access.db import Database
 from access.models import Establishment
 from tests.conftest import run_cli
@@ -55,3 +61,39 @@ def test_a_command_on_an_unmigrated_database_fails_with_one_line(tmp_path) -> No
     lines = result.stderr.decode().strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "db upgrade" in lines[0]
+
+
+def _holding_the_write_lock(path: Path) -> sqlite3.Connection:
+    """Another process's writer, as SQLite sees it: a connection inside BEGIN IMMEDIATE."""
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def test_a_writer_waits_for_the_lock_and_goes_on_as_soon_as_it_is_free(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'wait.db'}")
+    database.upgrade()
+    holder = _holding_the_write_lock(tmp_path / "wait.db")
+    threading.Timer(0.3, holder.commit).start()
+    with database.transaction() as session:
+        session.add(Establishment(fase="0042", name="École Saint-Luc"))
+    with database.session() as session:
+        assert session.scalar(sa.select(Establishment.name)) == "École Saint-Luc"
+    holder.close()
+    database.dispose()
+
+
+def test_a_writer_gives_up_with_an_error_when_the_lock_never_comes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'stuck.db'}")
+    database.upgrade()
+    monkeypatch.setattr(db_module, "LOCK_TIMEOUT_SECONDS", 0.2)
+    holder = _holding_the_write_lock(tmp_path / "stuck.db")
+    with pytest.raises(sa.exc.OperationalError, match="locked"), database.transaction() as session:
+        session.add(Establishment(fase="0043", name="École Saint-Marc"))
+    holder.rollback()
+    holder.close()
+    with database.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Establishment)) == 0
+    database.dispose()
