@@ -71,11 +71,12 @@ class Tuning:
     # probability that the best candidate is right, from its raw score and its lead over the
     # runner-up (intercept first). Shipped as fitted: the fit only sees questions the scope
     # gate lets through, which is what it is applied to.
-    calibration: tuple[float, ...] = (-5.177, 2.633, 8.131, 1.65)
+    calibration: tuple[float, ...] = (-5.673, 2.518, 11.926, 1.936)
     # Below 0.6: the gate now keeps out the other subjects that a looser threshold used to
     # let in, and at 0.55 the held-out sets lose no right answer to a wrong one.
     threshold: float = 0.55
-    suggestion_floor: float = 0.25
+    # Low enough that a lone word several entries share (« activation ») offers them all.
+    suggestion_floor: float = 0.2
     # Confidence factor for a question outside the scope gate: below any threshold, while the
     # entries it resembles may still be offered as suggestions.
     out_of_scope_factor: float = 0.5
@@ -140,6 +141,7 @@ class Candidate:
 class _Query:
     stems: dict[str, bool]  # stem -> found only through typo correction
     off_topic: bool  # an off-topic word is present
+    context: bool  # a scene-setting word (« congés ») is present
 
 
 @dataclass(frozen=True)
@@ -266,6 +268,7 @@ class Matcher:
         # Off-topic words are compared as words, not stems: short stems collide (« météo » and
         # « mettre » both give « met »).
         self._off_topic = frozenset(w for t in lexicon.off_topic for w in self.normalizer.words(t))
+        self._context = frozenset(w for t in lexicon.context for w in self.normalizer.words(t))
         self._names = frozenset(s for w in lexicon.names for s in self.normalizer.stems(w))
 
     # -- public API -------------------------------------------------------------------------
@@ -320,13 +323,17 @@ class Matcher:
 
     def _in_scope(self, query: _Query) -> bool:
         stems = query.stems
-        if query.off_topic and self._names.isdisjoint(stems):
+        named = not self._names.isdisjoint(stems)
+        if query.off_topic and not named:
             return False
         if not self._anchors:
             return True
-        return not self._single_anchors.isdisjoint(stems) or any(
+        anchors = len(self._single_anchors.intersection(stems)) + sum(
             anchor.issubset(stems) for anchor in self._multi_anchors
         )
+        # A scene-setting word needs a second anchor: « demande de congé » is not ours,
+        # « l'invitation des congés, le lien a expiré » is.
+        return anchors >= (2 if query.context and not named else 1)
 
     def _ambiguous(self, query: _Query) -> bool:
         known = [s for s in query.stems if s in self._document_frequency]
@@ -349,12 +356,12 @@ class Matcher:
     def _query(self, question: str) -> _Query:
         """Stems of the question, each with whether it was found through typo correction."""
         stems: dict[str, bool] = {}
-        off_topic = False
+        off_topic = context = False
         for word in self.normalizer.words(question):
             if not off_topic and self._off_topic:
-                off_topic = word in self._off_topic or (
-                    len(word) > 3 and word[-1] in "sx" and word[:-1] in self._off_topic
-                )
+                off_topic = _listed(word, self._off_topic)
+            if not context and self._context:
+                context = _listed(word, self._context)
             s = stem(word)
             corrected = False
             if s not in self._idf:
@@ -362,7 +369,7 @@ class Matcher:
                 if fixed is not None:
                     s, corrected = fixed, True
             stems[s] = stems.get(s, True) and corrected
-        return _Query(stems, off_topic)
+        return _Query(stems, off_topic, context)
 
     # -- scoring ----------------------------------------------------------------------------
 
@@ -456,6 +463,11 @@ class Matcher:
     def _entry_slice(self, entry_index: int) -> tuple[int, int]:
         position = int(np.searchsorted(self._slice_entries, entry_index))
         return int(self._slice_starts[position]), int(self._slice_ends[position])
+
+
+def _listed(word: str, words: frozenset[str]) -> bool:
+    """Whether the word, or its singular (a plural « s » or « x » dropped), is listed."""
+    return word in words or (len(word) > 3 and word[-1] in "sx" and word[:-1] in words)
 
 
 @dataclass(frozen=True)
