@@ -3,7 +3,8 @@
 Layout of a data directory (``data/faq`` by default):
 
 - ``entries/*.yaml``: lists of entries (schema: :class:`Entry`);
-- ``synonyms.yaml``: ``synonyms`` (canonical word -> variants) and ``stopwords``;
+- ``synonyms.yaml``: ``synonyms`` (canonical word -> variants), ``stopwords``, ``negation``,
+  ``scope`` and ``pairs`` (see the comments at the top of the shipped file);
 - ``required_ids.txt``: ids that must exist (one per line), checked by ``python -m faq check``.
 """
 
@@ -106,7 +107,7 @@ def parse_entries(raw: Any, source: str) -> list[Entry]:
     return entries
 
 
-LEXICON_KEYS = frozenset({"synonyms", "stopwords", "negation", "scope"})
+LEXICON_KEYS = frozenset({"synonyms", "stopwords", "negation", "scope", "pairs"})
 
 
 def _booleans(value: Any) -> list[str]:
@@ -125,7 +126,7 @@ def parse_lexicon(raw: Any, source: str) -> Lexicon:
         return Lexicon()
     if not isinstance(raw, dict) or set(raw) - LEXICON_KEYS:
         raise KnowledgeBaseError(
-            f"{source}: expected the keys 'synonyms', 'stopwords', 'negation' and 'scope'"
+            f"{source}: expected the keys 'synonyms', 'stopwords', 'negation', 'scope' and 'pairs'"
         )
     booleans = _booleans(raw)
     if booleans:
@@ -137,6 +138,7 @@ def parse_lexicon(raw: Any, source: str) -> Lexicon:
     stopwords = raw.get("stopwords") or []
     negation = raw.get("negation") or {}
     scope = raw.get("scope") or {}
+    pairs = raw.get("pairs") or {}
     if not isinstance(synonyms, dict) or not all(isinstance(v, list) for v in synonyms.values()):
         raise KnowledgeBaseError(f"{source}: 'synonyms' maps a word to a list of variants")
     if not isinstance(stopwords, list):
@@ -145,14 +147,16 @@ def parse_lexicon(raw: Any, source: str) -> Lexicon:
         raise KnowledgeBaseError(f"{source}: 'negation' has the keys 'cues', 'contrast', 'words'")
     if (
         not isinstance(scope, dict)
-        or set(scope) - {"anchors", "off_topic", "names"}
+        or set(scope) - {"anchors", "off_topic", "context", "names"}
         or not all(isinstance(v, list) for v in scope.values())
     ):
         raise KnowledgeBaseError(
-            f"{source}: 'scope' maps 'anchors', 'off_topic' and 'names' to lists"
+            f"{source}: 'scope' maps 'anchors', 'off_topic', 'context' and 'names' to lists"
         )
+    if not isinstance(pairs, dict) or not all(isinstance(v, list) for v in pairs.values()):
+        raise KnowledgeBaseError(f"{source}: 'pairs' maps a word to a list of two-word pairs")
     try:
-        return Lexicon.build(synonyms, stopwords, negation, scope)
+        return Lexicon.build(synonyms, stopwords, negation, scope, pairs)
     except ValueError as exc:
         raise KnowledgeBaseError(f"{source}: {exc}") from exc
 

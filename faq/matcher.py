@@ -12,7 +12,12 @@ Scoring, per entry:
   base has never seen (« wifi », « bulletin ») weighs as much as a rare one, so a question about
   something else keeps a low coverage even when it shares a word (« mot de passe du wifi »);
 - *closeness*: rapidfuzz's token-sort ratio against the matched phrasing, which rewards the
-  same words in the same shape.
+  same words in the same shape;
+- *recall*: the share of one phrasing's weight that the question contains (best phrasing of the
+  entry). The three above are shares of the question, so a long, polite message whose context
+  words the base does not know (« ma direction m'a fait parvenir… pendant les congés… ») dilutes
+  them all; recall is a share of the phrasing, and stays high when the question says the
+  phrasing among other things.
 
 The weighted sum is mapped to a 0..1 confidence by a logistic curve, and the matcher answers
 only above ``threshold``.
@@ -51,6 +56,13 @@ class Tuning:
     similarity_weight: float = 0.5
     coverage_weight: float = 0.5
     closeness_weight: float = 0.4
+    # Phrasing recall: the share of one phrasing's weight that the question contains. Unlike
+    # the similarity and the coverage, it does not fall when a long, polite question adds
+    # context words around the phrasing it says.
+    recall_weight: float = 1.0
+    # Added to a phrasing's weight before dividing, so a phrasing of one or two words found
+    # in a long question counts for less than a longer one found whole.
+    recall_smoothing: float = 4.0
     entry_weight: float = 0.6
     unknown_word_factor: float = 0.9
     # A word recognised only through typo correction may be another word altogether.
@@ -59,11 +71,12 @@ class Tuning:
     # probability that the best candidate is right, from its raw score and its lead over the
     # runner-up (intercept first). Shipped as fitted: the fit only sees questions the scope
     # gate lets through, which is what it is applied to.
-    calibration: tuple[float, ...] = (-5.074, 2.623, 11.824, 2.206)
+    calibration: tuple[float, ...] = (-5.673, 2.518, 11.926, 1.936)
     # Below 0.6: the gate now keeps out the other subjects that a looser threshold used to
     # let in, and at 0.55 the held-out sets lose no right answer to a wrong one.
     threshold: float = 0.55
-    suggestion_floor: float = 0.25
+    # Low enough that a lone word several entries share (« activation ») offers them all.
+    suggestion_floor: float = 0.2
     # Confidence factor for a question outside the scope gate: below any threshold, while the
     # entries it resembles may still be offered as suggestions.
     out_of_scope_factor: float = 0.5
@@ -113,6 +126,7 @@ class Candidate:
     closeness: float
     raw: float
     specificity: float = 1.0  # rarest shared word's weight over the largest possible weight
+    recall: float = 0.0  # share of the best-recalled phrasing's weight in the question
 
     def features(self, lead: float) -> tuple[float, float, float]:
         """What the confidence curve reads: the raw score and the (capped) lead.
@@ -127,6 +141,7 @@ class Candidate:
 class _Query:
     stems: dict[str, bool]  # stem -> found only through typo correction
     off_topic: bool  # an off-topic word is present
+    context: bool  # a scene-setting word (« congés ») is present
 
 
 @dataclass(frozen=True)
@@ -136,6 +151,7 @@ class _Phrasing:
     stems: frozenset[str]
     norm: float
     shape: str  # stems joined, for rapidfuzz
+    mass: float  # sum of its stems' weights (recall's denominator)
 
 
 def _columns(rows: list[tuple], width: int) -> tuple[np.ndarray, ...]:
@@ -192,9 +208,12 @@ class Matcher:
         for entry_index, text, stems in raw_phrasings:
             unique = frozenset(stems)
             norm = math.sqrt(sum(self._idf[s] ** 2 for s in unique))
+            mass = sum(self._idf[s] for s in unique)
             for s in unique:
                 phrasing_postings[s].append(len(self._phrasings))
-            self._phrasings.append(_Phrasing(entry_index, text, unique, norm, " ".join(stems)))
+            self._phrasings.append(
+                _Phrasing(entry_index, text, unique, norm, " ".join(stems), mass)
+            )
         self._phrasing_entry = np.array([p.entry_index for p in self._phrasings], dtype=np.int64)
         owners = self._phrasing_entry
         self._entry_has_phrasing = np.zeros(len(self._entries), dtype=bool)
@@ -209,6 +228,7 @@ class Matcher:
         stem_ids = {s: i for i, s in enumerate(self._idf)}
         idf = np.array(list(self._idf.values()) or [0.0])
         norms = np.array([p.norm for p in self._phrasings] or [1.0])
+        masses = np.array([p.mass for p in self._phrasings] or [1.0])
         phrasing_pairs = [(stem_ids[s], p) for s, ids in phrasing_postings.items() for p in ids]
         entry_rows: list[tuple[int, int, float]] = []
         for index, counts in enumerate(entry_counts):
@@ -220,7 +240,9 @@ class Matcher:
         p_order = np.argsort(p_stems, kind="stable")
         e_order = np.argsort(e_stems, kind="stable")
         self._p_ids = p_ids[p_order].astype(np.int64)
-        self._p_weights = idf[p_stems[p_order].astype(np.int64)] / norms[self._p_ids]
+        p_idf = idf[p_stems[p_order].astype(np.int64)]
+        self._p_weights = p_idf / norms[self._p_ids]
+        self._p_recall = p_idf / (masses[self._p_ids] + self.tuning.recall_smoothing)
         self._e_ids = e_ids[e_order].astype(np.int64)
         self._e_weights = e_weights[e_order]
         p_bounds = np.searchsorted(p_stems[p_order], np.arange(len(stem_ids) + 1))
@@ -246,6 +268,7 @@ class Matcher:
         # Off-topic words are compared as words, not stems: short stems collide (« météo » and
         # « mettre » both give « met »).
         self._off_topic = frozenset(w for t in lexicon.off_topic for w in self.normalizer.words(t))
+        self._context = frozenset(w for t in lexicon.context for w in self.normalizer.words(t))
         self._names = frozenset(s for w in lexicon.names for s in self.normalizer.stems(w))
 
     # -- public API -------------------------------------------------------------------------
@@ -300,13 +323,17 @@ class Matcher:
 
     def _in_scope(self, query: _Query) -> bool:
         stems = query.stems
-        if query.off_topic and self._names.isdisjoint(stems):
+        named = not self._names.isdisjoint(stems)
+        if query.off_topic and not named:
             return False
         if not self._anchors:
             return True
-        return not self._single_anchors.isdisjoint(stems) or any(
+        anchors = len(self._single_anchors.intersection(stems)) + sum(
             anchor.issubset(stems) for anchor in self._multi_anchors
         )
+        # A scene-setting word needs a second anchor: « demande de congé » is not ours,
+        # « l'invitation des congés, le lien a expiré » is.
+        return anchors >= (2 if query.context and not named else 1)
 
     def _ambiguous(self, query: _Query) -> bool:
         known = [s for s in query.stems if s in self._document_frequency]
@@ -329,12 +356,12 @@ class Matcher:
     def _query(self, question: str) -> _Query:
         """Stems of the question, each with whether it was found through typo correction."""
         stems: dict[str, bool] = {}
-        off_topic = False
+        off_topic = context = False
         for word in self.normalizer.words(question):
             if not off_topic and self._off_topic:
-                off_topic = word in self._off_topic or (
-                    len(word) > 3 and word[-1] in "sx" and word[:-1] in self._off_topic
-                )
+                off_topic = _listed(word, self._off_topic)
+            if not context and self._context:
+                context = _listed(word, self._context)
             s = stem(word)
             corrected = False
             if s not in self._idf:
@@ -342,7 +369,7 @@ class Matcher:
                 if fixed is not None:
                     s, corrected = fixed, True
             stems[s] = stems.get(s, True) and corrected
-        return _Query(stems, off_topic)
+        return _Query(stems, off_topic, context)
 
     # -- scoring ----------------------------------------------------------------------------
 
@@ -369,6 +396,7 @@ class Matcher:
 
         count = len(self._entries)
         dots = np.zeros(len(self._phrasings))
+        recalled = np.zeros(len(self._phrasings))
         covered = np.zeros(count)
         entry_dots = np.zeros(count)
         rarest = np.zeros(count)
@@ -377,9 +405,12 @@ class Matcher:
             if bounds is None:
                 continue
             p_begin, p_end, e_begin, e_end = bounds
-            w = w * (tuning.typo_trust if query[s] else 1.0)
+            trust = tuning.typo_trust if query[s] else 1.0
+            w = w * trust
             # Indices are unique within one postings list, so += is exact.
-            dots[self._p_ids[p_begin:p_end]] += w * self._p_weights[p_begin:p_end]
+            phrasings = self._p_ids[p_begin:p_end]
+            dots[phrasings] += w * self._p_weights[p_begin:p_end]
+            recalled[phrasings] += trust * self._p_recall[p_begin:p_end]
             entries = self._e_ids[e_begin:e_end]
             covered[entries] += w
             entry_dots[entries] += w * self._e_weights[e_begin:e_end]
@@ -388,15 +419,18 @@ class Matcher:
             return []
 
         similarity = np.zeros(count)
+        recall = np.zeros(count)
         if len(dots):
             similarity[self._slice_entries] = (
                 np.maximum.reduceat(dots, self._slice_starts) / query_norm
             )
+            recall[self._slice_entries] = np.maximum.reduceat(recalled, self._slice_starts)
         coverage = covered / total
         partial = (
             tuning.similarity_weight * similarity
             + tuning.coverage_weight * coverage
             + tuning.entry_weight * entry_dots / query_norm
+            + tuning.recall_weight * recall
         )
         partial[~(covered > 0) | ~self._entry_has_phrasing] = -1.0
         top = min(tuning.candidates, int((partial > 0).sum()))
@@ -420,6 +454,7 @@ class Matcher:
                     closeness,
                     raw,
                     float(rarest[e]) / self._max_weight,
+                    float(recall[e]),
                 )
             )
         scored.sort(key=lambda c: c.raw, reverse=True)
@@ -428,6 +463,11 @@ class Matcher:
     def _entry_slice(self, entry_index: int) -> tuple[int, int]:
         position = int(np.searchsorted(self._slice_entries, entry_index))
         return int(self._slice_starts[position]), int(self._slice_ends[position])
+
+
+def _listed(word: str, words: frozenset[str]) -> bool:
+    """Whether the word, or its singular (a plural « s » or « x » dropped), is listed."""
+    return word in words or (len(word) > 3 and word[-1] in "sx" and word[:-1] in words)
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,12 @@ class Lexicon:
     - ``anchors``: terms (one word, or several that must all appear, synonyms applied) without
       which a question is not about this FAQ at all; none means every question may be answered;
     - ``off_topic``: words that put a question on another subject (wifi, bulletins…), unless it
-      also names the product (``names``).
+      also names the product (``names``);
+    - ``context``: words that set the scene (holidays, a strike) rather than change the subject:
+      a question with one keeps out unless it names the product or has two anchors;
+    - ``pairs``: word -> pairs of words (after synonyms, stop words removed) that, near each
+      other anywhere in the message, also mean that word: « notre directeur … sa remplaçante »
+      is a change of head even with other words between them, which a phrase cannot say.
     """
 
     synonyms: Mapping[str, str] = field(default_factory=dict)
@@ -94,6 +99,8 @@ class Lexicon:
     anchors: tuple[str, ...] = ()
     off_topic: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
+    context: frozenset[str] = frozenset()
+    pairs: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -102,6 +109,7 @@ class Lexicon:
         stopwords: Iterable[str],
         negation: Mapping[str, object] | None = None,
         scope: Mapping[str, Iterable[str]] | None = None,
+        pairs: Mapping[str, Iterable[str]] | None = None,
     ) -> Lexicon:
         """Fold a raw lexicon; raises ValueError when a variant maps to two canonical words."""
         table = _variant_table(synonyms, "synonym variant")
@@ -120,6 +128,8 @@ class Lexicon:
             anchors=tuple(sorted(_folded(scope.get("anchors", ())))),
             off_topic=_folded(scope.get("off_topic", ())),
             names=_folded(scope.get("names", ())),
+            context=_folded(scope.get("context", ())),
+            pairs=_pair_table(pairs or {}),
         )
 
 
@@ -150,6 +160,27 @@ def _variant_table(
             table[key] = target
     return table
 
+
+def _pair_table(groups: Mapping[str, Iterable[object]]) -> dict[tuple[str, str], str]:
+    table: dict[tuple[str, str], str] = {}
+    for meaning, pairs in groups.items():
+        target = fold(str(meaning))
+        for pair in pairs:
+            words = fold(str(pair)).split()
+            if len(words) != 2 or not target or " " in target:
+                raise ValueError(f"pair {pair!r} of {meaning!r}: two words meaning one word")
+            first, second = sorted(words)
+            if table.get((first, second), target) != target:
+                raise ValueError(
+                    f"pair {pair!r} means both {table[(first, second)]!r} and {target!r}"
+                )
+            table[(first, second)] = target
+    return table
+
+
+# How far a pair reaches, in topic words: « notre directeur part à la retraite, comment sa
+# remplaçante… » keeps them three apart; a whole paragraph would pair unrelated words.
+PAIR_WINDOW = 4
 
 # How far a negation reaches, in words (stop words included): « pas encore reçu »,
 # « aucun e-mail d'activation reçu » before the verb; « n'arrive pas » after it.
@@ -196,7 +227,21 @@ class Normalizer:
         if self.lexicon.negatable:
             tokens = self._mark_negations(tokens, contrasted)
         stopwords = self.lexicon.stopwords
-        return [w for w in tokens if w not in stopwords and (len(w) >= 2 or w.isdigit())]
+        words = [w for w in tokens if w not in stopwords and (len(w) >= 2 or w.isdigit())]
+        if self.lexicon.pairs:
+            words.extend(self._paired(words))
+        return words
+
+    def _paired(self, words: list[str]) -> list[str]:
+        """The words that pairs of nearby words add (each once, in the order found)."""
+        pairs = self.lexicon.pairs
+        found: list[str] = []
+        for index, word in enumerate(words):
+            for other in words[index + 1 : index + 1 + PAIR_WINDOW]:
+                meaning = pairs.get((word, other) if word < other else (other, word))
+                if meaning is not None and meaning not in found and meaning not in words:
+                    found.append(meaning)
+        return found
 
     def _mark_negations(self, tokens: list[str], contrasted: bool) -> list[str]:
         negatable, cues = self.lexicon.negatable, self.lexicon.negation_cues

@@ -241,3 +241,50 @@ def test_cli_check_passes_on_the_shipped_base_and_fails_on_a_broken_one(tmp_path
     (tmp_path / "entries" / "x.yaml").write_text("- id: x\n", encoding="utf-8")
     broken = _faq("--data", str(tmp_path), "check")
     assert broken.returncode != 0 and "x.yaml" in broken.stderr
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # A long, polite message around the question still gets its answer.
+        (
+            "Bonjour Madame, je travaille comme secrétaire depuis peu et je n'ai toujours pas "
+            "compris comment mettre en service mon compte Extranet : pourriez-vous m'indiquer "
+            "la marche à suivre ?",
+            "acces-activer-compte",
+        ),
+        # A head leaving and a successor, words apart, are a change of direction.
+        (
+            "Notre directrice s'en va fin juin ; comment son successeur obtiendra-t-il les "
+            "droits de direction sur l'Extranet ?",
+            "changement-direction",
+        ),
+        # A director speaking of a teacher who left is not a change of direction.
+        (
+            "je suis directeur et une enseignante a quitté l'école en décembre, que devient "
+            "son accès ?",
+            "depart-membre",
+        ),
+        # Holidays set the scene; the question is still about the expired link.
+        ("pendant les vacances le lien de mon invitation a expiré", "acces-lien-expire"),
+        # Chat abbreviations.
+        ("nouveau dir ds l'école, pas d'accès direction", "changement-direction"),
+    ],
+)
+def test_long_polite_or_abbreviated_questions_get_their_answer(
+    matcher, question: str, expected: str
+) -> None:
+    result = matcher.match(question)
+    assert result.entry is not None and result.entry.id == expected, result
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "demande de congé pour les vacances",
+        "Outlook me demande mon mot de passe constamment",
+        "la réunion de parents est reportée, qui prévenir ?",
+    ],
+)
+def test_holidays_and_other_mail_programs_are_another_subject(matcher, question: str) -> None:
+    assert matcher.match(question).entry is None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import faq
-from faq.normalize import MAX_QUESTION_CHARS, fold, stem
+from faq.normalize import MAX_QUESTION_CHARS, Lexicon, Normalizer, fold, stem
 
 
 def _normalizer():
@@ -85,3 +86,20 @@ def test_only_the_beginning_of_a_very_long_message_is_read() -> None:
     text = "mot de passe oublié " + "x" * 20_000 + " fase"
     assert "fase" not in " ".join(_normalizer().words(text))
     assert len(fold("é" * 50_000)) == MAX_QUESTION_CHARS
+
+
+def test_two_words_near_each_other_add_the_word_they_mean() -> None:
+    lexicon = Lexicon.build(
+        {"directeur": ["directrice"]},
+        ["la", "sa", "notre", "en"],
+        pairs={"passation": ["directeur remplacant"]},
+    )
+    normalizer = Normalizer(lexicon)
+    assert "passation" in normalizer.words("notre directrice part, sa remplacant arrive")
+    far = "directeur " + " ".join(f"mot{i}" for i in range(8)) + " remplacant"
+    assert "passation" not in normalizer.words(far)
+
+
+def test_a_pair_must_be_two_words() -> None:
+    with pytest.raises(ValueError):
+        Lexicon.build({}, [], pairs={"passation": ["directeur"]})
