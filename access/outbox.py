@@ -168,7 +168,7 @@ def enqueue_many(
     ref: str | None = None,
     now: datetime | None = None,
 ) -> None:
-    """`enqueue` for many sealed messages, each with its person: one INSERT."""
+    """`enqueue` for many sealed messages, each with its person: a few statements for all."""
     if not messages:
         return
     now = now or utcnow()
