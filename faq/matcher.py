@@ -84,6 +84,10 @@ class Tuning:
     # « mot de passe », « invitation ») has no single right answer: it gets suggestions, like
     # one outside the gate. « identifiant », in three entries, still has one clear owner.
     ambiguous_entries: int = 5
+    # A lexicon « weak » word weighs as if this many entries shared it: « plusieurs » in
+    # « plusieurs essais » must not outweigh « bloqué » because one other entry says
+    # « plusieurs écoles ».
+    weak_entries: int = 8
     # A typo is one edit (two from 8 letters on), a swap of neighbours counting as one.
     typo_min_length: int = 5
     typo_long_word: int = 8
@@ -197,6 +201,10 @@ class Matcher:
             for s in vocabulary:
                 document_frequency[s] += 1
         self._idf = {s: math.log(1.0 + count / df) for s, df in document_frequency.items()}
+        self._weak = frozenset(s for w in kb.lexicon.weak for s in self.normalizer.stems(w))
+        weak_cap = math.log(1.0 + count / max(self.tuning.weak_entries, 1))
+        for s in self._weak.intersection(self._idf):
+            self._idf[s] = min(self._idf[s], weak_cap)
         self._document_frequency = dict(document_frequency)
         self._unknown_weight = math.log(1.0 + count) * self.tuning.unknown_word_factor
         self._max_weight = math.log(1.0 + count)
@@ -336,10 +344,21 @@ class Matcher:
         return anchors >= (2 if query.context and not named else 1)
 
     def _ambiguous(self, query: _Query) -> bool:
+        """Whether the question has no telling word: no single right answer, only suggestions.
+
+        That is a question whose only known word many entries share (« mot de passe »), or
+        whose known words are weak ones (« le lien de mon compte ») beside at most one word
+        most entries share (« mon compte extranet »).
+        """
         known = [s for s in query.stems if s in self._document_frequency]
-        return (
-            len(known) == 1 and self._document_frequency[known[0]] >= self.tuning.ambiguous_entries
-        )
+        if not known:
+            return False
+        frequency = self._document_frequency
+        common = self.tuning.ambiguous_entries
+        if len(known) == 1:
+            return frequency[known[0]] >= common
+        telling = [s for s in known if s not in self._weak]
+        return not telling or (len(telling) == 1 and frequency[telling[0]] >= 2 * common)
 
     def confidence(self, candidate: Candidate, lead: float) -> float:
         """Probability that the candidate is right (the fitted logistic curve)."""
