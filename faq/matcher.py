@@ -71,10 +71,14 @@ class Tuning:
     # probability that the best candidate is right, from its raw score and its lead over the
     # runner-up (intercept first). Shipped as fitted: the fit only sees questions the scope
     # gate lets through, which is what it is applied to.
-    calibration: tuple[float, ...] = (-5.673, 2.518, 11.926, 1.936)
+    calibration: tuple[float, ...] = (-6.065, 3.308, 9.968, 1.422)
     # Below 0.6: the gate now keeps out the other subjects that a looser threshold used to
     # let in, and at 0.55 the held-out sets lose no right answer to a wrong one.
     threshold: float = 0.55
+    # An answer must lead the runner-up by this much raw score: two entries nearly tied
+    # (« avec quel compte la direction se connecte… le sien perso ? ») are better both
+    # offered than one chosen; a wrong answer costs more than a suggestion.
+    min_lead: float = 0.1
     # Low enough that a lone word several entries share (« activation ») offers them all.
     suggestion_floor: float = 0.2
     # Confidence factor for a question outside the scope gate: below any threshold, while the
@@ -300,7 +304,7 @@ class Matcher:
         best_score = self.confidence(best, lead)
         if not self._in_scope(query) or self._ambiguous(query):
             best_score *= tuning.out_of_scope_factor
-        answered = best_score >= tuning.threshold
+        answered = best_score >= tuning.threshold and lead >= tuning.min_lead
         rest = ranked[1:] if answered else ranked
         suggestions = []
         for candidate in rest[:MAX_SUGGESTIONS]:
