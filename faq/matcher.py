@@ -71,10 +71,14 @@ class Tuning:
     # probability that the best candidate is right, from its raw score and its lead over the
     # runner-up (intercept first). Shipped as fitted: the fit only sees questions the scope
     # gate lets through, which is what it is applied to.
-    calibration: tuple[float, ...] = (-5.673, 2.518, 11.926, 1.936)
+    calibration: tuple[float, ...] = (-6.065, 3.308, 9.968, 1.422)
     # Below 0.6: the gate now keeps out the other subjects that a looser threshold used to
     # let in, and at 0.55 the held-out sets lose no right answer to a wrong one.
     threshold: float = 0.55
+    # An answer must lead the runner-up by this much raw score: two entries nearly tied
+    # (« avec quel compte la direction se connecte… le sien perso ? ») are better both
+    # offered than one chosen; a wrong answer costs more than a suggestion.
+    min_lead: float = 0.1
     # Low enough that a lone word several entries share (« activation ») offers them all.
     suggestion_floor: float = 0.2
     # Confidence factor for a question outside the scope gate: below any threshold, while the
@@ -84,6 +88,10 @@ class Tuning:
     # « mot de passe », « invitation ») has no single right answer: it gets suggestions, like
     # one outside the gate. « identifiant », in three entries, still has one clear owner.
     ambiguous_entries: int = 5
+    # A lexicon « weak » word weighs as if this many entries shared it: « plusieurs » in
+    # « plusieurs essais » must not outweigh « bloqué » because one other entry says
+    # « plusieurs écoles ».
+    weak_entries: int = 8
     # A typo is one edit (two from 8 letters on), a swap of neighbours counting as one.
     typo_min_length: int = 5
     typo_long_word: int = 8
@@ -197,6 +205,10 @@ class Matcher:
             for s in vocabulary:
                 document_frequency[s] += 1
         self._idf = {s: math.log(1.0 + count / df) for s, df in document_frequency.items()}
+        self._weak = frozenset(s for w in kb.lexicon.weak for s in self.normalizer.stems(w))
+        weak_cap = math.log(1.0 + count / max(self.tuning.weak_entries, 1))
+        for s in self._weak.intersection(self._idf):
+            self._idf[s] = min(self._idf[s], weak_cap)
         self._document_frequency = dict(document_frequency)
         self._unknown_weight = math.log(1.0 + count) * self.tuning.unknown_word_factor
         self._max_weight = math.log(1.0 + count)
@@ -292,7 +304,7 @@ class Matcher:
         best_score = self.confidence(best, lead)
         if not self._in_scope(query) or self._ambiguous(query):
             best_score *= tuning.out_of_scope_factor
-        answered = best_score >= tuning.threshold
+        answered = best_score >= tuning.threshold and lead >= tuning.min_lead
         rest = ranked[1:] if answered else ranked
         suggestions = []
         for candidate in rest[:MAX_SUGGESTIONS]:
@@ -336,10 +348,21 @@ class Matcher:
         return anchors >= (2 if query.context and not named else 1)
 
     def _ambiguous(self, query: _Query) -> bool:
+        """Whether the question has no telling word: no single right answer, only suggestions.
+
+        That is a question whose only known word many entries share (« mot de passe »), or
+        whose known words are weak ones (« le lien de mon compte ») beside at most one word
+        most entries share (« mon compte extranet »).
+        """
         known = [s for s in query.stems if s in self._document_frequency]
-        return (
-            len(known) == 1 and self._document_frequency[known[0]] >= self.tuning.ambiguous_entries
-        )
+        if not known:
+            return False
+        frequency = self._document_frequency
+        common = self.tuning.ambiguous_entries
+        if len(known) == 1:
+            return frequency[known[0]] >= common
+        telling = [s for s in known if s not in self._weak]
+        return not telling or (len(telling) == 1 and frequency[telling[0]] >= 2 * common)
 
     def confidence(self, candidate: Candidate, lead: float) -> float:
         """Probability that the candidate is right (the fitted logistic curve)."""

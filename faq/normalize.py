@@ -86,6 +86,9 @@ class Lexicon:
       also names the product (``names``);
     - ``context``: words that set the scene (holidays, a strike) rather than change the subject:
       a question with one keeps out unless it names the product or has two anchors;
+    - ``weak``: words that point at a subject without deciding it (« plusieurs », « lien »,
+      « compte »): they weigh no more than a word many entries share, so one of them alone
+      never pulls a question to the entry that happens to use it most;
     - ``pairs``: word -> pairs of words (after synonyms, stop words removed) that, near each
       other anywhere in the message, also mean that word: « notre directeur … sa remplaçante »
       is a change of head even with other words between them, which a phrase cannot say.
@@ -100,6 +103,7 @@ class Lexicon:
     off_topic: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
     context: frozenset[str] = frozenset()
+    weak: frozenset[str] = frozenset()
     pairs: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
@@ -129,6 +133,7 @@ class Lexicon:
             off_topic=_folded(scope.get("off_topic", ())),
             names=_folded(scope.get("names", ())),
             context=_folded(scope.get("context", ())),
+            weak=_folded(scope.get("weak", ())),
             pairs=_pair_table(pairs or {}),
         )
 

@@ -170,3 +170,8 @@ def test_load_rejects_a_bare_word_yaml_reads_as_a_boolean(tmp_path: Path) -> Non
 
 def test_on_is_a_stop_word_of_the_shipped_lexicon(kb) -> None:
     assert "on" in kb.lexicon.stopwords
+
+
+def test_weak_words_of_the_shipped_lexicon_cannot_answer_alone(kb) -> None:
+    # « plusieurs » and « lien » each belong to a few entries; alone they decide nothing.
+    assert {"plusieurs", "lien", "compte"} <= kb.lexicon.weak

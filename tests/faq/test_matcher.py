@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -288,3 +289,56 @@ def test_long_polite_or_abbreviated_questions_get_their_answer(
 )
 def test_holidays_and_other_mail_programs_are_another_subject(matcher, question: str) -> None:
     assert matcher.match(question).entry is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # A link that no longer works is an expired link, not a question about activating.
+        ("le lien pour activer mon accès ne marche plus", "acces-lien-expire"),
+        ("j'ouvre le lien de l'invitation et une erreur s'affiche", "acces-lien-expire"),
+        # « plusieurs » tries are not « plusieurs » schools.
+        (
+            "je me suis trompée de mot de passe plusieurs fois et l'Extranet refuse de me "
+            "laisser entrer",
+            "compte-bloque",
+        ),
+        (
+            "un seul compte suffit-il si je donne cours dans deux écoles ?",
+            "plusieurs-etablissements",
+        ),
+    ],
+)
+def test_a_word_that_only_hints_does_not_decide_the_answer(
+    matcher, question: str, expected: str
+) -> None:
+    result = matcher.match(question)
+    assert result.entry is not None and result.entry.id == expected, result
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "où est le lien du site de l'école ?",
+        "je n'arrive pas à me connecter au réseau avec mon portable",
+        "mon compte",
+        "le lien",
+    ],
+)
+def test_the_school_site_its_network_and_a_lone_vague_word_get_no_answer(
+    matcher, question: str
+) -> None:
+    assert matcher.match(question).entry is None
+
+
+def test_failing_to_sign_in_is_not_an_invitation_that_did_not_arrive(matcher) -> None:
+    result = matcher.match("je n'arrive pas à me connecter à l'Extranet")
+    assert result.entry is None or result.entry.id != "acces-invitation-non-recue"
+
+
+def test_two_nearly_tied_entries_are_both_offered_rather_than_one_chosen() -> None:
+    kb = faq.load_default().kb
+    strict = faq.Matcher(kb, replace(faq.Tuning(), min_lead=10.0))
+    result = strict.match("j'ai oublié mon mot de passe")
+    assert result.entry is None
+    assert result.suggestions and result.suggestions[0].entry.id == "mdp-oublie"

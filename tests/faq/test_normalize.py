@@ -103,3 +103,16 @@ def test_two_words_near_each_other_add_the_word_they_mean() -> None:
 def test_a_pair_must_be_two_words() -> None:
     with pytest.raises(ValueError):
         Lexicon.build({}, [], pairs={"passation": ["directeur"]})
+
+
+def test_failing_to_do_something_is_not_a_message_that_did_not_arrive() -> None:
+    normalizer = _normalizer()
+    assert "nonrecu" not in normalizer.words("je n'arrive pas à me connecter")
+    assert "nonrecu" in normalizer.words("l'invitation n'arrive pas")
+
+
+def test_a_link_that_does_not_work_reads_as_an_expired_one() -> None:
+    normalizer = _normalizer()
+    assert "expire" in normalizer.words("le lien de mon invitation ne fonctionne plus")
+    assert "expire" in normalizer.words("une erreur quand je clique sur le lien")
+    assert "expire" not in normalizer.words("une erreur dans mon adresse mail")
