@@ -342,3 +342,36 @@ def test_two_nearly_tied_entries_are_both_offered_rather_than_one_chosen() -> No
     result = strict.match("j'ai oublié mon mot de passe")
     assert result.entry is None
     assert result.suggestions and result.suggestions[0].entry.id == "mdp-oublie"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # Resigning, a transfer or a contract that ends is leaving: what becomes of the access.
+        (
+            "une institutrice a remis sa démission, garde-t-elle l'accès à l'Extranet ?",
+            "depart-membre",
+        ),
+        (
+            "notre économe a été mutée dans une autre école, et son compte Extranet ?",
+            "depart-membre",
+        ),
+        # Not listed, missing from the staff table: someone is missing from the list.
+        (
+            "notre nouvelle logopède n'est pas listée dans la gestion des accès",
+            "membre-absent-liste",
+        ),
+        # A help page is the FAQ, not writing to the support.
+        ("existe-t-il une page d'aide sur l'Extranet pour les soucis courants ?", "faq-ou-trouver"),
+    ],
+)
+def test_leaving_missing_from_the_list_and_the_help_page_get_their_answer(
+    matcher, question: str, expected: str
+) -> None:
+    result = matcher.match(question)
+    assert result.entry is not None and result.entry.id == expected, result
+
+
+def test_a_menu_that_does_not_appear_is_not_a_person_missing_from_the_list(matcher) -> None:
+    result = matcher.match("le menu Administration n'apparaît pas chez moi, je suis directeur")
+    assert result.entry is None or result.entry.id != "membre-absent-liste"
