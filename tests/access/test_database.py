@@ -97,3 +97,30 @@ def test_a_writer_gives_up_with_an_error_when_the_lock_never_comes(
     with database.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Establishment)) == 0
     database.dispose()
+
+
+def test_messages_waiting_in_the_outbox_keep_their_bytes_through_the_upgrade(
+    db_url: str,
+) -> None:
+    """Migration 0007 moves the bytes of queued e-mails to their own table: none is lost."""
+    from access.migrations import upgrade
+    from access.outbox import OutboxMessage
+
+    database = Database(db_url)
+    upgrade(database.engine, "0006_directors")
+    raw = b"Subject: Activez votre compte\r\n\r\nBonjour\r\n"
+    with database.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO outbox_messages (message_id, kind, mail_from, recipients, raw, "
+                "status, attempts, next_attempt_at, created_at) VALUES ('<m1@segec.be>', "
+                "'invitation', 'extranet@segec.be', '[\"marie@example.org\"]', :raw, "
+                "'pending', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ),
+            {"raw": raw},
+        )
+    database.upgrade()
+    with database.session() as session:
+        message = session.scalars(sa.select(OutboxMessage)).one()
+        assert (message.message_id, message.raw) == ("<m1@segec.be>", raw)
+    database.dispose()

@@ -22,6 +22,19 @@ BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
+    # The bytes wait in a table without a foreign key while outbox_messages loses its column:
+    # on SQLite that means copying the table and dropping the old one, and dropping it would
+    # delete (cascade) the rows of a table that already pointed at it.
+    op.create_table(
+        "outbox_bodies_moving",
+        sa.Column("outbox_id", BigId, primary_key=True),
+        sa.Column("raw", sa.LargeBinary(), nullable=False),
+    )
+    op.execute(
+        "INSERT INTO outbox_bodies_moving (outbox_id, raw) SELECT id, raw FROM outbox_messages"
+    )
+    with op.batch_alter_table("outbox_messages") as batch:
+        batch.drop_column("raw")
     op.create_table(
         "outbox_bodies",
         sa.Column(
@@ -32,9 +45,10 @@ def upgrade() -> None:
         ),
         sa.Column("raw", sa.LargeBinary(), nullable=False),
     )
-    op.execute("INSERT INTO outbox_bodies (outbox_id, raw) SELECT id, raw FROM outbox_messages")
-    with op.batch_alter_table("outbox_messages") as batch:
-        batch.drop_column("raw")
+    op.execute(
+        "INSERT INTO outbox_bodies (outbox_id, raw) SELECT outbox_id, raw FROM outbox_bodies_moving"
+    )
+    op.drop_table("outbox_bodies_moving")
 
 
 def downgrade() -> None:
