@@ -22,7 +22,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from access import tokens
-from access.audit import PROECO_SYNC
+from access.audit import PROECO_SYNC, entry_values
 from access.clock import as_utc, utcnow
 from access.csvreader import ExportFile, ExportRow, RejectedRow, read_export
 from access.db import Database
@@ -299,18 +299,16 @@ class _Sync:
         after: dict[str, Any] | None = None,
         reason: str | None = None,
     ) -> None:
-        self.audit.append(
-            {
-                "at": self.now,
-                "actor": PROECO_SYNC,
-                "action": action,
-                "target_type": target_type,
-                "target_id": None if target_id is None else str(target_id),
-                "before": before,
-                "after": after,
-                "reason": reason,
-            }
+        entry = entry_values(
+            actor=PROECO_SYNC,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            before=before,
+            after=after,
+            reason=reason,
         )
+        self.audit.append({**entry, "at": self.now})
 
     # -- the sync --------------------------------------------------------------------------
 

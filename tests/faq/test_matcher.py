@@ -24,6 +24,12 @@ LONG_TEXT = st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=6).m
 )
 
 
+def assert_answers(matcher: faq.Matcher, question: str, expected: str) -> None:
+    """The bot answers `question` with the entry `expected` (not a suggestion)."""
+    result = matcher.match(question)
+    assert result.entry is not None and result.entry.id == expected, result
+
+
 @pytest.fixture(scope="module")
 def matcher() -> faq.Matcher:
     return faq.load_default()
@@ -47,8 +53,7 @@ def test_dev_set_stays_at_95_percent_and_answers_no_out_of_scope_question(matche
     ],
 )
 def test_answers_plain_informal_and_misspelt_questions(matcher, question, expected) -> None:
-    result = matcher.match(question)
-    assert result.entry is not None and result.entry.id == expected, result
+    assert_answers(matcher, question, expected)
 
 
 @pytest.mark.parametrize(
@@ -81,8 +86,7 @@ def test_abstains_on_small_talk_and_other_topics(matcher, question: str) -> None
 def test_having_the_invitation_and_not_having_it_get_different_answers(
     matcher, question: str, expected: str
 ) -> None:
-    result = matcher.match(question)
-    assert result.entry is not None and result.entry.id == expected, result
+    assert_answers(matcher, question, expected)
 
 
 @pytest.mark.parametrize(
@@ -149,8 +153,7 @@ def test_one_word_several_topics_share_gets_suggestions_not_an_answer(matcher, q
     ],
 )
 def test_topic_words_outweigh_who_asks_and_asides(matcher, question: str, expected: str) -> None:
-    result = matcher.match(question)
-    assert result.entry is not None and result.entry.id == expected, result
+    assert_answers(matcher, question, expected)
 
 
 @pytest.mark.parametrize(
@@ -275,8 +278,7 @@ def test_cli_check_passes_on_the_shipped_base_and_fails_on_a_broken_one(tmp_path
 def test_long_polite_or_abbreviated_questions_get_their_answer(
     matcher, question: str, expected: str
 ) -> None:
-    result = matcher.match(question)
-    assert result.entry is not None and result.entry.id == expected, result
+    assert_answers(matcher, question, expected)
 
 
 @pytest.mark.parametrize(
@@ -312,8 +314,7 @@ def test_holidays_and_other_mail_programs_are_another_subject(matcher, question:
 def test_a_word_that_only_hints_does_not_decide_the_answer(
     matcher, question: str, expected: str
 ) -> None:
-    result = matcher.match(question)
-    assert result.entry is not None and result.entry.id == expected, result
+    assert_answers(matcher, question, expected)
 
 
 @pytest.mark.parametrize(
@@ -368,8 +369,7 @@ def test_two_nearly_tied_entries_are_both_offered_rather_than_one_chosen() -> No
 def test_leaving_missing_from_the_list_and_the_help_page_get_their_answer(
     matcher, question: str, expected: str
 ) -> None:
-    result = matcher.match(question)
-    assert result.entry is not None and result.entry.id == expected, result
+    assert_answers(matcher, question, expected)
 
 
 def test_a_menu_that_does_not_appear_is_not_a_person_missing_from_the_list(matcher) -> None:
