@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -121,5 +122,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _main_piped() -> int:
+    try:
+        return main()
+    except BrokenPipeError:
+        # The reader stopped early (`… | head`): not an error of ours. Point stdout at
+        # /dev/null so that flushing it at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_main_piped())

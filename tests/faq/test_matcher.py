@@ -202,6 +202,21 @@ def _faq(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_cli_eval_read_through_head_stops_quietly() -> None:
+    """`python -m faq eval FILE | head -1`: no traceback when the reader stops early."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "faq", "eval", "tests/faq/fresh6.jsonl"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline().startswith(b"n=104")
+    process.stdout.close()
+    assert process.wait(timeout=60) == 0
+    assert process.stderr.read() == b""
+
+
 def test_cli_ask_prints_the_contracted_json() -> None:
     result = _faq("ask", "Je ne trouve pas l'adresse de l'extranet", "--json")
     assert result.returncode == 0, result.stderr
