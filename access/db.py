@@ -1,8 +1,8 @@
 """Database engine, sessions and migrations.
 
 SQLite is the embedded default (one file, WAL, foreign keys on); PostgreSQL is the production
-server. Every transaction on SQLite starts with BEGIN IMMEDIATE: writers then queue on the
-busy timeout instead of failing later when a read lock cannot be promoted to a write lock,
+server. Every transaction on SQLite starts with BEGIN IMMEDIATE: writers then wait for the
+write lock at the start instead of failing later when a read lock cannot be promoted to it,
 which is what makes claims (outbox, idempotency keys) atomic across processes.
 """
 
@@ -32,10 +32,21 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
 
 
+# How long a writer waits for SQLite's write lock before giving up.
+LOCK_TIMEOUT_SECONDS = 30.0
+# SQLite's own busy handler sleeps longer and longer between tries (up to 100 ms) while it
+# waits for the write lock: under steady writes from another process (a school's invitations
+# and the outbox worker) a writer would sleep while the lock is free. BEGIN IMMEDIATE is where
+# a transaction waits (in WAL mode nothing else in it waits for another writer), so it is
+# tried again every millisecond instead (`_begin_immediate`).
+LOCK_RETRY_SECONDS = 0.001
+_BUSY_TIMEOUT = f"PRAGMA busy_timeout={int(LOCK_TIMEOUT_SECONDS * 1000)}"
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": LOCK_TIMEOUT_SECONDS}, **kwargs)
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -49,22 +60,12 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         _begin_immediate(connection.connection.dbapi_connection)
-
-
-# SQLite's own busy handler sleeps longer and longer between tries (up to 100 ms) while it
-# waits for the write lock: under steady writes from another process (a school's invitations
-# and the outbox worker) a writer would sleep while the lock is free. BEGIN IMMEDIATE is where
-# a transaction waits (in WAL mode nothing else in it waits for another writer), so it is
-# tried again here every millisecond instead, within the same 30 s.
-LOCK_RETRY_SECONDS = 0.001
-LOCK_TIMEOUT_SECONDS = 30.0
 
 
 def _begin_immediate(dbapi_connection: Any) -> None:
@@ -82,7 +83,7 @@ def _begin_immediate(dbapi_connection: Any) -> None:
                     raise exc.OperationalError("BEGIN IMMEDIATE", (), error) from error
                 time.sleep(LOCK_RETRY_SECONDS)
     finally:
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(_BUSY_TIMEOUT)
         cursor.close()
 
 

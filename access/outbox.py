@@ -515,7 +515,7 @@ class _Run:
     report: DeliveryReport = field(default_factory=DeliveryReport)
     keep_connections: bool = False
     # Claims and results take turns: on SQLite two writers of one process would otherwise
-    # wait for each other in SQLite's busy handler, which sleeps in steps of milliseconds.
+    # wait for each other's write lock.
     database: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def stopping(self) -> bool:

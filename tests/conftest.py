@@ -10,6 +10,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -23,16 +24,18 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_cli(
-    env: dict[str, str], *args: str, stdin: bytes | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    """`python -m bot ARGS` as an operator runs it, from the repository root."""
+    env: dict[str, str], *args: str, stdin: bytes | None = None, text: bool = False
+) -> subprocess.CompletedProcess[Any]:
+    """`python -m bot ARGS` as an operator runs it, from the repository root (output as
+    bytes, or as str with `text=True`)."""
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=REPO_ROOT,
         env=env,
         input=stdin,
         capture_output=True,
-        timeout=60,
+        text=text,
+        timeout=120,
     )
 
 

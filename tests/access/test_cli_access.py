@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.access.exports import export_csv, person
-from tests.conftest import REPO_ROOT
+from tests.conftest import run_cli
 
 ROWS = [
     person("1", "Dubois", "Anne", "Directrice"),
@@ -20,14 +19,7 @@ ROWS = [
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(env, *args, text=True)
 
 
 def _export(tmp_path: Path, rows: list[tuple[str, ...]], name: str = "export.csv") -> str:

@@ -70,7 +70,7 @@ def _holding_the_write_lock(path: Path) -> sqlite3.Connection:
     return holder
 
 
-def test_a_writer_waits_for_the_lock_and_goes_on_as_soon_as_it_is_free(tmp_path: Path) -> None:
+def test_a_writer_waits_while_another_process_holds_the_lock(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'wait.db'}")
     database.upgrade()
     holder = _holding_the_write_lock(tmp_path / "wait.db")

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from access.db import Database
 from access.proeco import import_export
 from tests.access.exports import export_csv, person
-from tests.conftest import REPO_ROOT
+from tests.conftest import run_cli
 
 STAFF = [
     person("1001", "Dubois", "Anne", "Directrice"),
@@ -18,14 +17,7 @@ STAFF = [
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(env, *args, text=True)
 
 
 def test_invite_sends_through_the_outbox_and_reports_as_json(

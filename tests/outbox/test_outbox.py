@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -80,6 +81,26 @@ def test_every_queued_mail_arrives_once_over_reused_connections(
     assert len({r.message_id for r in received}) == 40
     assert smtp_server.connections <= smtp_settings.outbox_concurrency
     assert statuses(db) == {"sent": 40}
+
+
+def test_mail_queued_while_the_worker_sends_goes_out_in_the_same_run(
+    db: Database, smtp_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    """A school's invitations arrive chunk after chunk: the run that is sending takes them."""
+    smtp_server.delay = 0.01
+    quick_poll = smtp_settings.model_copy(update={"outbox_poll_seconds": 0.05})
+    queue(db, quick_poll, 20)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        run = pool.submit(outbox.deliver_due, quick_poll, db)
+        smtp_server.wait_for(1)
+        with db.transaction() as session:
+            outbox.enqueue(
+                session, _code_mail(quick_poll, "late@example.org", "999999"), kind="invitation"
+            )
+        report = run.result(timeout=60)
+    assert report.sent == 21
+    assert "late@example.org" in {r.rcpt_tos[0] for r in smtp_server.wait_for(21)}
+    assert statuses(db) == {"sent": 21}
 
 
 def test_a_temporary_refusal_is_retried_later_with_the_same_message_id(
