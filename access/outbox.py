@@ -449,21 +449,51 @@ class SmtpSender:
 
     async def send(self, item: Claimed) -> None:
         client = await self._connected()
-        utf8 = not (item.mail_from.isascii() and all(r.isascii() for r in item.recipients))
         try:
-            await client.sendmail(
-                item.mail_from,
-                item.recipients,
-                item.raw,
-                mail_options=["SMTPUTF8"] if utf8 else None,
-            )
+            await self._transaction(client, item)
         except aiosmtplib.SMTPResponseException as error:
             if error.code == 421:
                 await self.close()
+            else:
+                await self._reset(client)
+            raise
+        except aiosmtplib.SMTPRecipientsRefused:
+            await self._reset(client)
             raise
         except (aiosmtplib.SMTPException, OSError):
             await self.close()
             raise
+
+    @staticmethod
+    async def _transaction(client: aiosmtplib.SMTP, item: Claimed) -> None:
+        """What `SMTP.sendmail` does, through its public steps, minus its work this outbox
+        has already done: the addresses were validated when the message was enqueued and
+        the bytes have CRLF line endings (access.letter), so neither is checked again per
+        message. That work was a quarter of the worker's CPU time."""
+        utf8 = not (item.mail_from.isascii() and all(r.isascii() for r in item.recipients))
+        if utf8 and not client.supports_extension("smtputf8"):
+            raise aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server")
+        options = ["SMTPUTF8"] if utf8 else []
+        if client.supports_extension("size"):
+            options.insert(0, f"SIZE={len(item.raw)}")
+        encoding = "utf-8" if utf8 else "ascii"
+        await client.mail(item.mail_from, options=options, encoding=encoding)
+        refused: list[aiosmtplib.SMTPRecipientRefused] = []
+        for recipient in item.recipients:
+            try:
+                await client.rcpt(recipient, encoding=encoding)
+            except aiosmtplib.SMTPRecipientRefused as error:
+                refused.append(error)
+        if len(refused) == len(item.recipients):
+            raise aiosmtplib.SMTPRecipientsRefused(refused)
+        await client.data(item.raw)
+
+    @staticmethod
+    async def _reset(client: aiosmtplib.SMTP) -> None:
+        # As sendmail does: the next message on this connection starts a clean envelope.
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+            if client.is_connected:
+                await client.rset()
 
     async def close(self) -> None:
         client, self.client = self.client, None

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from access import mail, outbox
 from access.clock import utcnow
 from access.db import Database
-from access.outbox import OutboxMessage, OutboxStatus
+from access.outbox import OutboxBody, OutboxMessage, OutboxStatus
 from bot.settings import Settings
 from tests import people
 from tests.smtp_server import SmtpServer
@@ -149,6 +149,31 @@ def test_a_permanent_refusal_fails_with_the_server_reason_shown_to_the_director(
     with db.session() as session:
         failures = outbox.last_failure_for(session, [bounced.id, fine.id])
     assert failures == {bounced.id: "550 5.1.1 User unknown"}
+
+
+def test_after_a_refusal_the_same_connection_sends_the_next_messages_byte_for_byte(
+    db: Database, smtp_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    # One connection: the refused envelope must be reset before the next message uses it.
+    one_connection = smtp_settings.model_copy(update={"outbox_concurrency": 1})
+    smtp_server.refuse["person0@example.org"] = "550 5.1.1 User unknown"
+    smtp_server.fail_next("552 5.3.4 Message too big")
+    queue(db, one_connection, 4)
+    report = outbox.deliver_due(one_connection, db)
+    assert (report.sent, report.failed) == (2, 2)
+    with db.session() as session:
+        stored = dict(
+            session.execute(
+                sa.select(OutboxMessage.message_id, OutboxBody.raw).join(
+                    OutboxBody, OutboxBody.outbox_id == OutboxMessage.id
+                )
+            ).all()
+        )
+    arrived = smtp_server.wait_for(2)
+    assert smtp_server.connections == 1
+    assert sorted(m.rcpt_tos[0] for m in arrived) == ["person2@example.org", "person3@example.org"]
+    for message in arrived:
+        assert message.data == bytes(stored[message.message_id])
 
 
 def test_a_later_successful_mail_clears_the_failure(
