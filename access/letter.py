@@ -60,7 +60,7 @@ class Letter:
         headers += [
             ("Auto-Submitted", "auto-generated"),
             ("Message-ID", message_id),
-            ("Date", format_datetime(date)),
+            ("Date", _date(date)),
             ("MIME-Version", "1.0"),
             ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
         ]
@@ -79,13 +79,24 @@ class Letter:
 
 
 def _quoted_printable(body: str) -> str:
-    lines = body.replace("\r\n", "\n").replace("\r", "\n").replace("\n", CRLF)
-    encoded = binascii.b2a_qp(lines.encode("utf-8")).decode("ascii")
-    if CRLF not in lines:
-        # b2a_qp breaks long lines with the line ending it finds in the text; a text of one
-        # line gives it none, and it falls back to a bare LF, which SMTP does not allow.
-        encoded = encoded.replace("\n", CRLF)
-    return encoded
+    # Line by line: quoted-printable encodes each line on its own, and the letters of one
+    # batch differ only in the few lines that hold a name or a link, so most lines come
+    # from the cache.
+    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return CRLF.join([_quoted_printable_line(line) for line in lines])
+
+
+@lru_cache(maxsize=4096)
+def _quoted_printable_line(line: str) -> str:
+    # b2a_qp breaks a long line with the line ending it finds in its input; a single line
+    # gives it none, and it falls back to a bare LF, which SMTP does not allow.
+    return binascii.b2a_qp(line.encode("utf-8")).decode("ascii").replace("\n", CRLF)
+
+
+@lru_cache(maxsize=64)
+def _date(date: datetime) -> str:
+    # A batch is written at one moment.
+    return format_datetime(date)
 
 
 @lru_cache(maxsize=1024)
@@ -98,10 +109,15 @@ def _subject(subject: str) -> str:
 
 
 def _address(address: Address) -> str:
-    name, addr_spec = address.display_name, address.addr_spec
+    return _address_text(address.display_name, address.addr_spec)
+
+
+@lru_cache(maxsize=256)
+def _address_text(name: str, addr_spec: str) -> str:
+    # Cached for the sender and Reply-To, the same on every message of a batch.
     if not addr_spec.isascii():
         # The worker sends such a message with SMTPUTF8, where UTF-8 headers are allowed.
-        return str(address)
+        return str(Address(name, addr_spec=addr_spec))
     # One encoded word, not folded: the standard parser reads a space into a display name
     # folded between two encoded words. Names are short (access.mail.MAX_NAME_LENGTH).
     return formataddr((name, addr_spec), charset="utf-8")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import binascii
 from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import settings as settings_
 from hypothesis import strategies as st
 
+from access import letter as letter_module
 from access import mail, outbox
 from access.clock import utcnow
 from access.db import Database
@@ -191,6 +193,19 @@ def test_any_letter_reads_back_the_same_with_the_standard_parser(
 
     assert body("plain") == lines(text)
     assert body("html") == lines(html)
+
+
+@settings_(max_examples=300, deadline=None)
+@given(text=_TEXT)
+def test_bodies_encoded_line_by_line_are_the_bytes_of_the_whole_text_encoded_at_once(
+    text: str,
+) -> None:
+    """The line cache changes nothing: same quoted-printable as encoding the text at once."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n")
+    whole = binascii.b2a_qp(lines.replace("\n", "\r\n").encode("utf-8")).decode("ascii")
+    if "\n" not in lines:
+        whole = whole.replace("\n", "\r\n")
+    assert letter_module._quoted_printable(text) == whole
 
 
 _PEOPLE = [
