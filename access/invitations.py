@@ -43,7 +43,7 @@ from access.invitation_messages import (
     UNKNOWN_MODE,
     skip_label,
 )
-from access.models import Account, AccountStatus, Assignment, Establishment, Person
+from access.models import Account, AccountStatus, Assignment, Establishment, Named, Person
 from access.models_auth import InvitationRequest, SecretToken
 from access.team import TeamStatus, status_of
 
@@ -334,21 +334,13 @@ def _target_statuses(mode: str) -> frozenset[TeamStatus]:
 
 
 @dataclass(frozen=True, slots=True)
-class _PersonRow:
+class _PersonRow(Named):
     id: int
     first_name: str
     last_name: str
     proeco_email: str | None
     proeco_email_valid: bool | None
     left_at: datetime | None
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.last_name} {self.first_name}".strip()
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
 
 
 @dataclass(frozen=True, slots=True)

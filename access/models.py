@@ -65,7 +65,23 @@ class Function(Base):
     known: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class Person(Base):
+class Named:
+    """How a person's name is written: « Nom Prénom » in lists, « Prénom Nom » in letters."""
+
+    __slots__ = ()
+    first_name: str
+    last_name: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.last_name} {self.first_name}".strip()
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Person(Named, Base):
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -86,14 +102,6 @@ class Person(Base):
         back_populates="person", order_by="Assignment.id"
     )
     account: Mapped[Account | None] = relationship(back_populates="person", uselist=False)
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.last_name} {self.first_name}".strip()
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
 
 
 class Assignment(Base):
