@@ -41,6 +41,9 @@ _LATIN = _latin_table()
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 _ELISION = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjnsctm])'")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# The euphonic « t » of an inverted question (« figure-t-elle », « a-t-on ») is no word: left
+# in, it pushes a « pas » out of the negation window (« n'y figure-t-elle pas »).
+_INVERSION = re.compile(r"\bt (?=(?:il|elle|on|ils|elles)\b)")
 _VOWELS = "aeiouy"
 
 _stemmer = Stemmer.Stemmer("french")
@@ -54,7 +57,7 @@ def fold(text: str) -> str:
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
         text = text.encode("ascii", "replace").decode("ascii")
     text = _ELISION.sub(" ", text)
-    return _NON_WORD.sub(" ", text).strip()
+    return _INVERSION.sub("", _NON_WORD.sub(" ", text).strip())
 
 
 @lru_cache(maxsize=65536)

@@ -23,6 +23,14 @@ def test_fold_removes_case_accents_elisions_and_punctuation() -> None:
     assert fold("ŒUVRE Ça Déjà") == "oeuvre ca deja"
 
 
+def test_the_t_of_an_inverted_question_is_dropped_so_the_negation_still_reaches() -> None:
+    assert fold("Pourquoi n'y figure-t-elle pas ? A-t-on reçu") == (
+        "pourquoi y figure elle pas a on recu"
+    )
+    words = _normalizer().words
+    assert words("pourquoi n'y figure-t-elle pas") == words("elle n'y figure pas")
+
+
 def test_abbreviations_and_synonyms_become_one_word() -> None:
     words = _normalizer().words
     assert words("Mot de passe oublié") == words("mdp oublie") == ["mdp", "oublie"]
