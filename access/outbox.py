@@ -427,6 +427,18 @@ def _smtp_client(settings: AccessSettings) -> aiosmtplib.SMTP:
     )
 
 
+_RECIPIENT_ACCEPTED = (aiosmtplib.SMTPStatus.completed, aiosmtplib.SMTPStatus.will_forward)
+# What an envelope address may hold once validated; anything else (a line break above all,
+# which would smuggle a command) is refused even if it got past validation somehow.
+_ENVELOPE_ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")
+
+
+def _envelope_address(address: str) -> bytes:
+    if not _ENVELOPE_ADDRESS.fullmatch(address):
+        raise aiosmtplib.SMTPRecipientRefused(501, "invalid address", address)
+    return b"<" + address.encode("utf-8") + b">"
+
+
 class SmtpSender:
     """One reused SMTP connection; reconnects after any connection-level failure."""
 
@@ -439,6 +451,12 @@ class SmtpSender:
             return self.client
         client = _smtp_client(self.settings)
         await client.connect()
+        if client.last_ehlo_response is None and client.last_helo_response is None:
+            # The commands below are sent as they are: the extensions must be known first.
+            try:
+                await client.ehlo()
+            except aiosmtplib.SMTPHeloError:
+                await client.helo()
         if self.settings.smtp_username:
             password = self.settings.smtp_password
             await client.login(
@@ -466,24 +484,28 @@ class SmtpSender:
 
     @staticmethod
     async def _transaction(client: aiosmtplib.SMTP, item: Claimed) -> None:
-        """What `SMTP.sendmail` does, through its public steps, minus its work this outbox
-        has already done: the addresses were validated when the message was enqueued and
-        the bytes have CRLF line endings (access.letter), so neither is checked again per
-        message. That work was a quarter of the worker's CPU time."""
+        """What `SMTP.sendmail` does, through aiosmtplib's own commands, minus the work this
+        outbox has already done: the addresses were validated when the message was enqueued
+        (access.emails) and the bytes have CRLF line endings (access.letter). Parsing every
+        address again with the standard library's parser was a third of the worker's CPU."""
         utf8 = not (item.mail_from.isascii() and all(r.isascii() for r in item.recipients))
         if utf8 and not client.supports_extension("smtputf8"):
             raise aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server")
-        options = ["SMTPUTF8"] if utf8 else []
+        options = [b"SMTPUTF8"] if utf8 else []
         if client.supports_extension("size"):
-            options.insert(0, f"SIZE={len(item.raw)}")
-        encoding = "utf-8" if utf8 else "ascii"
-        await client.mail(item.mail_from, options=options, encoding=encoding)
+            options.insert(0, b"SIZE=%d" % len(item.raw))
+        response = await client.execute_command(
+            b"MAIL", b"FROM:" + _envelope_address(item.mail_from), *options
+        )
+        if response.code != aiosmtplib.SMTPStatus.completed:
+            raise aiosmtplib.SMTPSenderRefused(response.code, response.message, item.mail_from)
         refused: list[aiosmtplib.SMTPRecipientRefused] = []
         for recipient in item.recipients:
-            try:
-                await client.rcpt(recipient, encoding=encoding)
-            except aiosmtplib.SMTPRecipientRefused as error:
-                refused.append(error)
+            response = await client.execute_command(b"RCPT", b"TO:" + _envelope_address(recipient))
+            if response.code not in _RECIPIENT_ACCEPTED:
+                refused.append(
+                    aiosmtplib.SMTPRecipientRefused(response.code, response.message, recipient)
+                )
         if len(refused) == len(item.recipients):
             raise aiosmtplib.SMTPRecipientsRefused(refused)
         await client.data(item.raw)

@@ -18,6 +18,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -72,6 +73,26 @@ class Relay:
     def close(self) -> None:
         self.stop.set()
         self.process.join(10)
+
+
+class Timeline:
+    """How many messages had arrived, every 0.1 s after `started`: shows where delivery
+    waits (the start, the send call, the tail)."""
+
+    def __init__(self, relay: Relay, started: float) -> None:
+        self.samples: list[tuple[float, int]] = []
+        self._relay, self._started, self._halt = relay, started, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._halt.wait(0.1):
+            self.samples.append((time.time() - self._started, self._relay.counter.value))
+
+    def stop(self) -> str:
+        self._halt.set()
+        self._thread.join()
+        return " ".join(f"{at:.1f}s:{count}" for at, count in self.samples)
 
 
 def populate(db: Database) -> int:
@@ -178,6 +199,7 @@ def test_invitations_through_outbox_vs_raw_smtp(
         relay.reset()
         cpu_before = (time.process_time(), cpu_seconds(worker.pid), cpu_seconds(relay.process.pid))
         started = time.time()
+        timeline = Timeline(relay, started)
         report = invitations.send_invitations(
             db,
             settings,
@@ -190,6 +212,7 @@ def test_invitations_through_outbox_vs_raw_smtp(
         delivered_meanwhile = relay.counter.value
         assert len(report.sent) == COUNT
         through_outbox = relay.wait_for(COUNT) - started
+        arrivals = timeline.stop()
         cpu_after = (time.process_time(), cpu_seconds(worker.pid), cpu_seconds(relay.process.pid))
     finally:
         worker.send_signal(signal.SIGTERM)
@@ -225,5 +248,5 @@ def test_invitations_through_outbox_vs_raw_smtp(
         f"{raw:6.2f} s ({COUNT / raw:6.0f} msg/s) | ratio {raw / through_outbox:4.2f}\n"
         f"  {delivered_meanwhile} delivered when the send call returned; CPU s: send call "
         f"{send_cpu:.2f}, worker {worker_cpu:.2f}, SMTP server {server_cpu:.2f} | raw: client "
-        f"{raw_cpu[0]:.2f}, SMTP server {raw_cpu[1]:.2f}"
+        f"{raw_cpu[0]:.2f}, SMTP server {raw_cpu[1]:.2f}\n  arrived by: {arrivals}"
     )

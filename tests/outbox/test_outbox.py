@@ -176,6 +176,25 @@ def test_after_a_refusal_the_same_connection_sends_the_next_messages_byte_for_by
         assert message.data == bytes(stored[message.message_id])
 
 
+def test_an_envelope_address_that_could_smuggle_a_command_is_never_sent(
+    db: Database, smtp_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    # Addresses are validated before they reach the outbox; the worker checks again because
+    # it writes the SMTP command lines itself.
+    good = outbox.seal(_code_mail(smtp_settings, "anne@example.org"))
+    forged = outbox.Sealed(
+        message_id="<forged@segec.be>",
+        mail_from=good.mail_from,
+        recipients=["anne@example.org>\r\nRCPT TO:<evil@example.net"],
+        raw=good.raw,
+    )
+    with db.transaction() as session:
+        outbox.enqueue(session, forged, kind="test")
+    report = outbox.deliver_due(smtp_settings, db)
+    assert (report.sent, report.failed) == (0, 1)
+    assert smtp_server.messages == []
+
+
 def test_a_later_successful_mail_clears_the_failure(
     db: Database, smtp_settings: Settings, smtp_server: SmtpServer
 ) -> None:
