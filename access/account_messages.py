@@ -53,6 +53,11 @@ ACCOUNT_BLOCKED = (
     "Réessayez dans {minutes} minutes, ou choisissez un nouveau mot de passe "
     "avec « Identifiant ou mot de passe oublié ? »."
 )
+CLIENT_BLOCKED = (
+    "Trop de tentatives de connexion ont échoué depuis cet appareil ou ce réseau. "
+    "Réessayez dans {minutes} minutes. Si vous avez oublié votre mot de passe, "
+    "choisissez-en un nouveau avec « Identifiant ou mot de passe oublié ? »."
+)
 RESET_REQUESTED = (
     "Si un compte activé correspond à cette adresse, un e-mail contenant un lien "
     "pour choisir un nouveau mot de passe vient d'y être envoyé. Le lien est valable {minutes} "

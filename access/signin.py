@@ -31,6 +31,11 @@ MAX_FAILURES = 10
 FAILURE_WINDOW = timedelta(minutes=15)
 BLOCK_DURATION = timedelta(minutes=15)
 
+# Failed sign-ins from one client, all accounts together, within FAILURE_WINDOW: beyond
+# this the client is refused before any password is checked, so one machine cannot try a
+# password on many accounts (nor keep the server busy hashing). A school's staff may share
+# one public address, hence far above what one person mistypes.
+CLIENT_MAX_FAILURES = 50
 RESET_PER_ADDRESS = 3
 RESET_PER_CLIENT = 10
 RESET_WINDOW = timedelta(hours=1)
@@ -138,6 +143,28 @@ def _blocked_until(session: Session, key: str, now: datetime) -> datetime | None
     return until if until > now else None
 
 
+def _client_blocked_until(session: Session, client: str, now: datetime) -> datetime | None:
+    """When a client that failed too often may try again (None: it may now)."""
+    if not client:
+        return None
+    query = (
+        select(LoginAttempt.at)
+        .where(
+            LoginAttempt.kind == SIGNIN,
+            LoginAttempt.client == client_key(client),
+            LoginAttempt.success.is_(False),
+            LoginAttempt.at >= now - FAILURE_WINDOW,
+        )
+        .order_by(LoginAttempt.at.desc())
+        .limit(CLIENT_MAX_FAILURES)
+    )
+    latest = [moment for moment in (as_utc(at) for at in session.scalars(query)) if moment]
+    if len(latest) < CLIENT_MAX_FAILURES:
+        return None
+    # Free again when the oldest of those failures leaves the window.
+    return latest[-1] + FAILURE_WINDOW
+
+
 def _prune(session: Session, now: datetime) -> None:
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - ATTEMPTS_KEPT))
 
@@ -149,9 +176,9 @@ def unblock(session: Session, address: str, *, now: datetime | None = None) -> N
     )
 
 
-def _blocked(until: datetime, now: datetime) -> SignInResult:
+def _blocked(until: datetime, now: datetime, message: str = msg.ACCOUNT_BLOCKED) -> SignInResult:
     minutes = max(1, int((until - now).total_seconds() // 60) + 1)
-    return SignInResult(SignInOutcome.BLOCKED, msg.ACCOUNT_BLOCKED.format(minutes=minutes))
+    return SignInResult(SignInOutcome.BLOCKED, message.format(minutes=minutes))
 
 
 def authenticate(
@@ -167,6 +194,9 @@ def authenticate(
     address = normalize_email(email) or email.strip()
     key = email_key(address)
     with db.transaction() as session:
+        until = _client_blocked_until(session, client, now)
+        if until is not None:
+            return _blocked(until, now, msg.CLIENT_BLOCKED)
         until = _blocked_until(session, key, now)
         if until is not None:
             return _blocked(until, now)

@@ -144,6 +144,42 @@ def test_unknown_addresses_are_blocked_the_same_way(site: Site) -> None:
     assert answers == [401] * 9 + [429, 429]
 
 
+def test_a_client_failing_on_many_accounts_is_refused_before_any_password_is_checked(
+    site: Site,
+) -> None:
+    """One machine trying a password on many accounts: each account stays below its own
+    limit, so the client itself is refused, over HTTP too, and only that client."""
+    active_person(site)
+    start = utcnow()
+    for n in range(signin.CLIENT_MAX_FAILURES):
+        signin.authenticate(
+            site.db,
+            site.settings,
+            email=f"personne{n}@example.org",
+            password="Printemps2024!",
+            client="127.0.0.1",
+            now=start + timedelta(seconds=n),
+        )
+    with site.client() as browser:
+        refused = sign_in(browser, "marie.curie@example.org", GOOD_PASSWORD)
+    assert refused.status_code == 429
+    assert "depuis cet appareil" in text_of(refused)
+
+    def attempt(client: str, minutes: float) -> signin.SignInOutcome:
+        return signin.authenticate(
+            site.db,
+            site.settings,
+            email="marie.curie@example.org",
+            password=GOOD_PASSWORD,
+            client=client,
+            now=start + timedelta(minutes=minutes),
+        ).outcome
+
+    assert attempt("198.51.100.7", 1) is signin.SignInOutcome.OK
+    assert attempt("127.0.0.1", 14.9) is signin.SignInOutcome.BLOCKED
+    assert attempt("127.0.0.1", 15.1) is signin.SignInOutcome.OK
+
+
 def test_the_block_ends_after_fifteen_minutes(site: Site) -> None:
     active_person(site)
     start = utcnow()
