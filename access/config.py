@@ -6,6 +6,7 @@ code reads the environment, so tests can run several configurations side by side
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -13,7 +14,11 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+# A checkout or an editable install has data/ beside the packages; a regular install has it
+# under <prefix>/share/extranet-bot/ (pyproject's data-files).
+_BESIDE = PROJECT_ROOT / "data"
+_INSTALLED = Path(sys.prefix, "share", "extranet-bot", "data")
+DEFAULT_DATA_DIR = _INSTALLED if _INSTALLED.is_dir() and not _BESIDE.is_dir() else _BESIDE
 
 
 class AccessSettings(BaseSettings):

@@ -10,6 +10,7 @@ Layout of a data directory (``data/faq`` by default):
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from faq.normalize import Lexicon
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "faq"
+# Beside the packages in a checkout; under <prefix>/share/extranet-bot/ once installed.
+_BESIDE = Path(__file__).resolve().parent.parent / "data" / "faq"
+_INSTALLED = Path(sys.prefix, "share", "extranet-bot", "data", "faq")
+DEFAULT_DATA_DIR = _INSTALLED if _INSTALLED.is_dir() and not _BESIDE.is_dir() else _BESIDE
 
 try:  # libyaml is much faster on a large base; PyYAML without it still works.
     _Loader: Any = yaml.CSafeLoader
