@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from faq import second_opinion
 from faq.calibration import calibrate
 from faq.check import check
 from faq.evaluation import DatasetError, evaluate, read_examples
@@ -41,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "calibrate",
         help="refit the confidence curve on the base (leave one phrasing out) and print it",
+    )
+    commands.add_parser(
+        "fit",
+        help=f"fit the second opinion on the base's phrasings into {second_opinion.FILE_NAME}",
     )
     return parser
 
@@ -97,6 +102,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         f"  miss: expected {miss.expected} got {miss.got} "
                         f"({miss.score:.2f}): {miss.question}"
                     )
+        elif args.command == "fit":
+            classifier = second_opinion.fit(second_opinion.examples(kb), matcher.normalizer)
+            target = Path(args.data) / second_opinion.FILE_NAME
+            classifier.save(target, kb.digest)
+            print(
+                f"{len(classifier.classes)} entries, {len(classifier.vocabulary)} features, "
+                f"written to {target}"
+            )
         elif args.command == "calibrate":
             fitted = calibrate(kb, args.data)
             print(
@@ -116,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             if not result_check.ok or (args.strict and result_check.warnings):
                 return 1
-    except (KnowledgeBaseError, DatasetError) as error:
+    except (KnowledgeBaseError, DatasetError, second_opinion.FittingUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -56,6 +56,12 @@ def check(kb: KnowledgeBase, matcher: Matcher | None = None) -> CheckReport:
             if command not in KNOWN_COMMANDS:
                 report.errors.append(f"{where}: unknown chat command {command!r}")
 
+    if kb.classifier_stale:
+        # The base works without it, at the accuracy it had before the second opinion.
+        report.warnings.append(
+            "the second opinion was fitted on other files: run `python -m faq fit` "
+            "(the matcher ignores it until then)"
+        )
     matcher = matcher or Matcher(kb)
     for entry in kb.entries:
         seen: dict[tuple[str, ...], str] = {}

@@ -19,7 +19,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from faq import second_opinion
 from faq.normalize import Lexicon
+from faq.second_opinion import Classifier
 
 # Beside the packages in a checkout; under <prefix>/share/extranet-bot/ once installed.
 _BESIDE = Path(__file__).resolve().parent.parent / "data" / "faq"
@@ -72,6 +74,11 @@ class KnowledgeBase:
     entries: tuple[Entry, ...]
     lexicon: Lexicon
     required_ids: tuple[str, ...] = ()
+    # The matcher's second opinion (faq.second_opinion), when fitted on these very files.
+    classifier: Classifier | None = None
+    classifier_stale: bool = False
+    data_dir: Path | None = None
+    digest: str = ""
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
@@ -186,7 +193,17 @@ def load(data_dir: Path | str = DEFAULT_DATA_DIR) -> KnowledgeBase:
         if required_path.exists()
         else ()
     )
-    return KnowledgeBase(entries=tuple(entries), lexicon=lexicon, required_ids=required)
+    fitted_on = second_opinion.digest([*files, synonyms_path] if synonyms_path.exists() else files)
+    classifier, present = second_opinion.load(root / second_opinion.FILE_NAME, fitted_on)
+    return KnowledgeBase(
+        entries=tuple(entries),
+        lexicon=lexicon,
+        required_ids=required,
+        classifier=classifier,
+        classifier_stale=present and classifier is None,
+        data_dir=root,
+        digest=fitted_on,
+    )
 
 
 def _lines(lines: Iterable[str]) -> Iterable[str]:

@@ -20,7 +20,8 @@ Scoring, per entry:
   phrasing among other things.
 
 The weighted sum is mapped to a 0..1 confidence by a logistic curve, and the matcher answers
-only above ``threshold``.
+only above ``threshold``, or when a second opinion (``faq.second_opinion``, a classifier that
+reads words differently) independently picks the same entry.
 
 Before that, a scope gate: shared words are not enough when they are everyday words
 (« le mail de la secrétaire », « le menu de la cantine »). A question must contain one of the
@@ -79,6 +80,10 @@ class Tuning:
     # (« avec quel compte la direction se connecte… le sien perso ? ») are better both
     # offered than one chosen; a wrong answer costs more than a suggestion.
     min_lead: float = 0.1
+    # The confidence of an answer given because the second opinion agrees with the matcher's
+    # first suggestion: the share of such answers that were right on the unseen sets
+    # fresh7–10 (see faq.second_opinion).
+    agreement_confidence: float = 0.8
     # Low enough that a lone word several entries share (« activation ») offers them all.
     suggestion_floor: float = 0.2
     # Confidence factor for a question outside the scope gate: below any threshold, while the
@@ -302,9 +307,12 @@ class Matcher:
         best = ranked[0]
         lead = best.raw - (ranked[1].raw if len(ranked) > 1 else 0.0)
         best_score = self.confidence(best, lead)
-        if not self._in_scope(query) or self._ambiguous(query):
+        gated = not self._in_scope(query) or self._ambiguous(query)
+        if gated:
             best_score *= tuning.out_of_scope_factor
         answered = best_score >= tuning.threshold and lead >= tuning.min_lead
+        if not answered and not gated and self._agrees(question, best):
+            answered, best_score = True, max(best_score, tuning.agreement_confidence)
         rest = ranked[1:] if answered else ranked
         suggestions = []
         for candidate in rest[:MAX_SUGGESTIONS]:
@@ -324,6 +332,14 @@ class Matcher:
             suggestions=suggestions,
             matched_phrasing=self._phrasings[best.phrasing_index].text,
         )
+
+    def _agrees(self, question: str, best: Candidate) -> bool:
+        """Whether the second opinion's first choice is this candidate (faq.second_opinion)."""
+        classifier = self.kb.classifier
+        if classifier is None:
+            return False
+        choice = classifier.choice(question, self.normalizer)
+        return choice is not None and choice[0] == self._entries[best.entry_index].id
 
     def candidates(self, question: str) -> list[Candidate]:
         """Every entry sharing a word with the question, best first (for tuning and tests)."""

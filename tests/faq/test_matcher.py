@@ -353,7 +353,8 @@ def test_failing_to_sign_in_is_not_an_invitation_that_did_not_arrive(matcher) ->
 
 
 def test_two_nearly_tied_entries_are_both_offered_rather_than_one_chosen() -> None:
-    kb = faq.load_default().kb
+    # The matcher's own rule, without the second opinion (which may break a tie it agrees on).
+    kb = replace(faq.load_default().kb, classifier=None)
     strict = faq.Matcher(kb, replace(faq.Tuning(), min_lead=10.0))
     result = strict.match("j'ai oublié mon mot de passe")
     assert result.entry is None

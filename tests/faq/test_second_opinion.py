@@ -1,0 +1,127 @@
+"""The second opinion: answers only when it agrees with the matcher, never past the scope
+gate, reads its weights as scikit-learn would, and is ignored once the base has changed."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+import faq
+from faq import second_opinion
+from faq.check import check
+from faq.kb import DEFAULT_DATA_DIR, load
+from faq.normalize import Normalizer
+
+# Inside the scope gate, and the matcher alone is unsure of it, yet its first suggestion is
+# the right entry.
+UNSURE = "pour l'extranet, avec quels identifiants je fais les manipulations de direction ?"
+
+
+@dataclass
+class Says:
+    """A second opinion that picks what it is told to."""
+
+    entry_id: str
+
+    def choice(self, text: str, normalizer: Normalizer) -> tuple[str, float]:
+        return self.entry_id, 0.9
+
+
+def with_opinion(opinion: object | None) -> faq.Matcher:
+    kb = faq.load_default().kb
+    return faq.Matcher(replace(kb, classifier=opinion))
+
+
+def test_the_shipped_base_loads_the_second_opinion_fitted_on_it() -> None:
+    # Fails when the base was edited without `python -m faq fit`.
+    kb = load(DEFAULT_DATA_DIR)
+    assert kb.classifier is not None and not kb.classifier_stale
+    assert set(kb.classifier.classes) == {e.id for e in kb.entries}
+
+
+def test_agreement_turns_a_suggestion_into_an_answer() -> None:
+    alone = with_opinion(None).match(UNSURE)
+    assert alone.entry is None
+    assert alone.suggestions[0].entry.id == "compte-direction-connexion"
+
+    agreed = with_opinion(Says("compte-direction-connexion")).match(UNSURE)
+    assert agreed.entry is not None and agreed.entry.id == "compte-direction-connexion"
+    assert agreed.score >= faq.Matcher(faq.load_default().kb).tuning.threshold
+
+    other = with_opinion(Says("changement-direction")).match(UNSURE)
+    assert other.entry is None
+
+
+@pytest.mark.parametrize(
+    "question", ["le mot de passe du wifi", "mon compte", "merci beaucoup", "mot de passe"]
+)
+def test_agreement_never_answers_past_the_scope_gate(question: str) -> None:
+    alone = with_opinion(None).match(question)
+    if not alone.suggestions:
+        return
+    agreed = with_opinion(Says(alone.suggestions[0].entry.id)).match(question)
+    assert agreed.entry is None
+
+
+EXAMPLES = [
+    ("j'ai oublié mon mot de passe", "mdp"),
+    ("mot de passe perdu, que faire", "mdp"),
+    ("je ne retrouve plus mon mdp", "mdp"),
+    ("le lien d'activation a expiré", "lien"),
+    ("mon lien ne marche plus", "lien"),
+    ("lien d'activation périmé", "lien"),
+    ("quel est le numéro fase de l'école", "fase"),
+    ("où trouver le numéro fase", "fase"),
+    ("c'est quoi le fase", "fase"),
+]
+
+
+def test_its_weights_are_read_as_scikit_learn_would() -> None:
+    normalizer = Normalizer(faq.load_default().kb.lexicon)
+    fitted = second_opinion.fit(EXAMPLES, normalizer)
+    vectorizer = TfidfVectorizer(
+        analyzer=lambda t: second_opinion.features(t, normalizer),
+        sublinear_tf=True,
+        min_df=second_opinion.MIN_PHRASINGS,
+    )
+    matrix = vectorizer.fit_transform([t for t, _ in EXAMPLES])
+    reference = LogisticRegression(C=second_opinion.INVERSE_REGULARISATION, max_iter=5000)
+    reference.fit(matrix, [label for _, label in EXAMPLES])
+    for question in ("mot de passe oublié", "lien plus valable", "numero fase svp"):
+        probabilities = reference.predict_proba(vectorizer.transform([question]))[0]
+        best = int(np.argmax(probabilities))
+        choice = fitted.choice(question, normalizer)
+        assert choice is not None
+        assert choice[0] == reference.classes_[best]
+        assert choice[1] == pytest.approx(probabilities[best], abs=1e-9)
+    assert fitted.choice("zzz", normalizer) is None
+
+
+def test_saved_and_loaded_it_chooses_the_same(tmp_path: Path) -> None:
+    normalizer = Normalizer(faq.load_default().kb.lexicon)
+    fitted = second_opinion.fit(EXAMPLES, normalizer)
+    fitted.save(tmp_path / "model.npz", "abc")
+    loaded, present = second_opinion.load(tmp_path / "model.npz", "abc")
+    assert present and loaded is not None
+    for question in ("mot de passe oublié", "lien plus valable", "numero fase svp"):
+        before, after = fitted.choice(question, normalizer), loaded.choice(question, normalizer)
+        assert before is not None and after is not None
+        assert after[0] == before[0] and after[1] == pytest.approx(before[1], abs=1e-4)
+
+
+def test_an_edited_base_ignores_the_old_fit_and_check_says_to_fit_again(tmp_path: Path) -> None:
+    copy = tmp_path / "faq"
+    shutil.copytree(DEFAULT_DATA_DIR, copy)
+    entries = sorted((copy / "entries").glob("*.yaml"))[0]
+    entries.write_text(entries.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    kb = load(copy)
+    assert kb.classifier is None and kb.classifier_stale
+    assert any("python -m faq fit" in warning for warning in check(kb).warnings)
+    (copy / second_opinion.FILE_NAME).unlink()
+    assert not load(copy).classifier_stale
