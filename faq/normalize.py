@@ -203,11 +203,34 @@ def _alternation(phrases: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in ordered) + r")\b")
 
 
+# An elision typed without its apostrophe (« lextranet », « dutilisateur »): one of these
+# letters glued to a word the lexicon knows, of at least this many letters, that starts with
+# a vowel or an h.
+_GLUED = frozenset("ldjnsmt")
+_GLUED_MIN = 4
+
+
 class Normalizer:
     """Turns a question into the words and stems the matcher compares."""
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
+        # Every word the lexicon spells, for unglueing elisions typed without an apostrophe.
+        self._known = frozenset(
+            word
+            for group in (
+                lexicon.synonyms,
+                lexicon.synonyms.values(),
+                lexicon.stopwords,
+                lexicon.negatable,
+                lexicon.anchors,
+                lexicon.off_topic,
+                lexicon.context,
+                lexicon.names,
+            )
+            for phrase in group
+            for word in phrase.split()
+        )
         self._phrases = _alternation(v for v in lexicon.synonyms if " " in v)
         self._contrast = _alternation(lexicon.contrast)
         self._words = {v: c for v, c in lexicon.synonyms.items() if " " not in v}
@@ -222,7 +245,7 @@ class Normalizer:
 
     def words(self, text: str) -> list[str]:
         """Folded topic words: synonyms applied, denied words marked, stop words removed."""
-        folded = fold(text)
+        folded = self._unglue(fold(text))
         # A contrast (« ... mais pas moi ») denies the whole message; read it before synonyms
         # turn « moi non » into « moi pas ».
         contrasted = self._contrast is not None and self._contrast.search(folded) is not None
@@ -239,6 +262,21 @@ class Normalizer:
         if self.lexicon.pairs:
             words.extend(self._paired(words))
         return words
+
+    def _unglue(self, folded: str) -> str:
+        """« lextranet » is « l'extranet »: a known word behind an elided letter, not a typo."""
+        known = self._known
+        words = folded.split()
+        for index, word in enumerate(words):
+            if (
+                len(word) > _GLUED_MIN
+                and word[0] in _GLUED
+                and word[1] in "aeiouyh"
+                and word not in known
+                and word[1:] in known
+            ):
+                words[index] = word[1:]
+        return " ".join(words)
 
     def _paired(self, words: list[str]) -> list[str]:
         """The words that pairs of nearby words add (each once, in the order found)."""

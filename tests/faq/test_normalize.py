@@ -124,3 +124,12 @@ def test_a_link_that_does_not_work_reads_as_an_expired_one() -> None:
     assert "expire" in normalizer.words("le lien de mon invitation ne fonctionne plus")
     assert "expire" in normalizer.words("une erreur quand je clique sur le lien")
     assert "expire" not in normalizer.words("une erreur dans mon adresse mail")
+
+
+def test_an_elision_typed_without_its_apostrophe_is_read_as_one() -> None:
+    normalizer = _normalizer()
+    assert normalizer.words("lextranet") == normalizer.words("l'extranet")
+    assert "identifiant" in normalizer.words("mon nom dutilisateur")
+    # a word of its own stays whole, even when a known word ends it
+    assert "couvre" in fold("mon compte couvre-t-il deux écoles").split()
+    assert normalizer.words("couvre") == ["couvre"]
