@@ -155,6 +155,8 @@ class _Query:
     stems: dict[str, bool]  # stem -> found only through typo correction
     off_topic: bool  # an off-topic word is present
     context: bool  # a scene-setting word (« congés ») is present
+    # Stems in order, before typo correction (what `Normalizer.stems` gives).
+    plain_stems: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -311,7 +313,7 @@ class Matcher:
         if gated:
             best_score *= tuning.out_of_scope_factor
         answered = best_score >= tuning.threshold and lead >= tuning.min_lead
-        if not answered and not gated and self._agrees(question, best):
+        if not answered and not gated and self._agrees(question, query, best):
             answered, best_score = True, max(best_score, tuning.agreement_confidence)
         rest = ranked[1:] if answered else ranked
         suggestions = []
@@ -333,12 +335,12 @@ class Matcher:
             matched_phrasing=self._phrasings[best.phrasing_index].text,
         )
 
-    def _agrees(self, question: str, best: Candidate) -> bool:
+    def _agrees(self, question: str, query: _Query, best: Candidate) -> bool:
         """Whether the second opinion's first choice is this candidate (faq.second_opinion)."""
         classifier = self.kb.classifier
         if classifier is None:
             return False
-        choice = classifier.choice(question, self.normalizer)
+        choice = classifier.choice(question, self.normalizer, query.plain_stems)
         return choice is not None and choice[0] == self._entries[best.entry_index].id
 
     def candidates(self, question: str) -> list[Candidate]:
@@ -395,6 +397,7 @@ class Matcher:
     def _query(self, question: str) -> _Query:
         """Stems of the question, each with whether it was found through typo correction."""
         stems: dict[str, bool] = {}
+        plain: list[str] = []
         off_topic = context = False
         for word in self.normalizer.words(question):
             if not off_topic and self._off_topic:
@@ -402,13 +405,14 @@ class Matcher:
             if not context and self._context:
                 context = _listed(word, self._context)
             s = stem(word)
+            plain.append(s)
             corrected = False
             if s not in self._idf:
                 fixed = self._correct(word)
                 if fixed is not None:
                     s, corrected = fixed, True
             stems[s] = stems.get(s, True) and corrected
-        return _Query(stems, off_topic, context)
+        return _Query(stems, off_topic, context, plain)
 
     # -- scoring ----------------------------------------------------------------------------
 

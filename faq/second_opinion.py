@@ -28,7 +28,8 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,20 +46,26 @@ GRAM_SIZES = range(2, 6)
 MIN_PHRASINGS = 2
 # Little regularisation: the phrasings are few and meant to be learnt.
 INVERSE_REGULARISATION = 20.0
+MAX_CACHED_WORDS = 50_000
+
+
+def word_grams(word: str) -> list[str]:
+    """Character n-grams of one folded word, padded with spaces (as sklearn's char_wb)."""
+    padded = f" {word} "
+    return [
+        padded[i : i + size] for size in GRAM_SIZES for i in range(max(1, len(padded) - size + 1))
+    ]
+
+
+def stem_features(stems: Sequence[str]) -> list[str]:
+    """The stems and the pairs of neighbouring stems the matcher would see."""
+    return ["w:" + s for s in stems] + [f"w:{a}_{b}" for a, b in itertools.pairwise(stems)]
 
 
 def features(text: str, normalizer: Normalizer) -> list[str]:
-    """Character n-grams of each folded word (padded with spaces, as sklearn's char_wb),
-    then the stems and the pairs of neighbouring stems the matcher would see."""
-    grams: list[str] = []
-    for word in fold(text).split():
-        padded = f" {word} "
-        for size in GRAM_SIZES:
-            grams += [padded[i : i + size] for i in range(max(1, len(padded) - size + 1))]
-    stems = normalizer.stems(text)
-    grams += ["w:" + s for s in stems]
-    grams += [f"w:{a}_{b}" for a, b in itertools.pairwise(stems)]
-    return grams
+    """Everything the classifier reads in a text (what it is fitted on)."""
+    grams = [g for word in fold(text).split() for g in word_grams(word)]
+    return grams + stem_features(normalizer.stems(text))
 
 
 def digest(paths: Iterable[Path]) -> str:
@@ -77,20 +84,42 @@ class Classifier:
     # One row per class, one column per feature.
     coef: np.ndarray
     intercept: np.ndarray
+    # Per folded word, the columns of its n-grams: a question's words are mostly words seen
+    # before, and this is most of the reading's cost.
+    _columns: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
-    def choice(self, text: str, normalizer: Normalizer) -> tuple[str, float] | None:
-        """The most likely entry id and its probability (None: no known feature)."""
-        counts = Counter(g for g in features(text, normalizer) if g in self.vocabulary)
+    @cached_property
+    def _by_feature(self) -> np.ndarray:
+        # One row per feature: a question's few features are then contiguous rows.
+        return np.ascontiguousarray(self.coef.T)
+
+    def choice(
+        self, text: str, normalizer: Normalizer, stems: Sequence[str] | None = None
+    ) -> tuple[str, float] | None:
+        """The most likely entry id and its probability (None: no known feature).
+
+        `stems`: the text's stems (`normalizer.stems(text)`) when the caller has them."""
+        counts: Counter[int] = Counter()
+        for word in fold(text).split():
+            columns = self._columns.get(word)
+            if columns is None:
+                if len(self._columns) > MAX_CACHED_WORDS:
+                    self._columns.clear()
+                vocabulary = self.vocabulary
+                columns = tuple(vocabulary[g] for g in word_grams(word) if g in vocabulary)
+                self._columns[word] = columns
+            counts.update(columns)
+        stems = normalizer.stems(text) if stems is None else stems
+        counts.update(self.vocabulary[g] for g in stem_features(stems) if g in self.vocabulary)
         if not counts:
             return None
-        columns = np.fromiter((self.vocabulary[g] for g in counts), dtype=np.intp)
-        weights = np.fromiter((1.0 + math.log(n) for n in counts.values()), dtype=np.float64)
-        weights *= self.idf[columns]
-        weights /= np.linalg.norm(weights)
-        logits = self.coef[:, columns] @ weights + self.intercept
+        columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        weights = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        weights = (np.log(weights) + 1.0) * self.idf[columns]
+        weights /= math.sqrt(float(weights @ weights))
+        logits = weights @ self._by_feature[columns] + self.intercept
         best = int(np.argmax(logits))
-        shifted = np.exp(logits - logits[best])
-        return self.classes[best], float(1.0 / shifted.sum())
+        return self.classes[best], float(1.0 / np.exp(logits - logits[best]).sum())
 
     def save(self, path: Path, fitted_on: str) -> None:
         words = sorted(self.vocabulary, key=self.vocabulary.__getitem__)

@@ -29,7 +29,7 @@ class Says:
 
     entry_id: str
 
-    def choice(self, text: str, normalizer: Normalizer) -> tuple[str, float]:
+    def choice(self, text: str, normalizer: Normalizer, stems: object = None) -> tuple[str, float]:
         return self.entry_id, 0.9
 
 
@@ -101,6 +101,18 @@ def test_its_weights_are_read_as_scikit_learn_would() -> None:
         assert choice[0] == reference.classes_[best]
         assert choice[1] == pytest.approx(probabilities[best], abs=1e-9)
     assert fitted.choice("zzz", normalizer) is None
+
+
+def test_the_stems_the_matcher_already_has_give_the_same_choice() -> None:
+    matcher = faq.load_default()
+    classifier = matcher.kb.classifier
+    assert classifier is not None
+    for question in (UNSURE, "j'ai oublié mon mdp", "lien expiré", "où est la FAQ ?"):
+        stems = matcher._query(question).plain_stems
+        assert stems == matcher.normalizer.stems(question)
+        assert classifier.choice(question, matcher.normalizer, stems) == classifier.choice(
+            question, matcher.normalizer
+        )
 
 
 def test_saved_and_loaded_it_chooses_the_same(tmp_path: Path) -> None:
