@@ -185,3 +185,31 @@ def test_matching_latency_and_load_time_on_a_grown_base(tmp_path: Path) -> None:
         "targets": {"p99_ms": 2.0, "load_s": 1.0},
     }
     print("\nFAQ benchmark:", json.dumps(figures, indent=2))
+
+
+def test_latency_of_the_shipped_base_with_its_second_opinion() -> None:
+    """The grown base has no fitted second opinion (fitting 1,000 classes is an offline job
+    this bench does not run); the shipped base has one, asked on every abstention inside the
+    scope gate. Every labelled question of tests/faq, three times."""
+    started, cpu = time.perf_counter(), time.thread_time()
+    kb = load(DEFAULT_DATA_DIR)
+    matcher = Matcher(kb)
+    load_s, load_cpu = time.perf_counter() - started, time.thread_time() - cpu
+    assert kb.classifier is not None
+    questions = [e.question for path in sorted(HERE.glob("*.jsonl")) for e in read_examples(path)]
+    latencies = []
+    for question in questions * 3:
+        started = time.perf_counter()
+        matcher.match(question)
+        latencies.append((time.perf_counter() - started) * 1000.0)
+    figures = {
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "entries": len(kb.entries),
+        "load_s": round(load_s, 3),
+        "load_cpu_s": round(load_cpu, 3),
+        "queries": len(latencies),
+        "p50_ms": round(percentile(latencies, 0.50), 3),
+        "p99_ms": round(percentile(latencies, 0.99), 3),
+        "max_ms": round(max(latencies), 3),
+    }
+    print("\nFAQ shipped base with second opinion:", json.dumps(figures))
