@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import logging
 import math
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +49,8 @@ MIN_PHRASINGS = 2
 # Little regularisation: the phrasings are few and meant to be learnt.
 INVERSE_REGULARISATION = 20.0
 MAX_CACHED_WORDS = 50_000
+
+log = logging.getLogger(__name__)
 
 
 def word_grams(word: str) -> list[str]:
@@ -138,20 +142,26 @@ def load(path: Path, expected_digest: str) -> tuple[Classifier | None, bool]:
     """(the classifier, whether a file was there): None when missing or fitted on other files."""
     if not path.exists():
         return None, False
-    with np.load(path, allow_pickle=False) as stored:
-        if str(stored["digest"]) != expected_digest:
-            return None, True
-        words = [str(w) for w in stored["vocabulary"]]
-        return (
-            Classifier(
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            if str(stored["digest"]) != expected_digest:
+                return None, True
+            words = [str(w) for w in stored["vocabulary"]]
+            classifier = Classifier(
                 classes=tuple(str(c) for c in stored["classes"]),
                 vocabulary={w: i for i, w in enumerate(words)},
                 idf=stored["idf"].astype(np.float64),
                 coef=stored["coef"].astype(np.float64),
                 intercept=stored["intercept"].astype(np.float64),
-            ),
-            True,
-        )
+            )
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile):
+        # A damaged file is one to fit again, not a reason for the bot not to start.
+        log.warning("%s cannot be read; run `python -m faq fit`", path)
+        return None, True
+    if classifier.coef.shape != (len(classifier.classes), len(words)):
+        log.warning("%s does not hold a usable model; run `python -m faq fit`", path)
+        return None, True
+    return classifier, True
 
 
 def examples(kb: KnowledgeBase) -> list[tuple[str, str]]:

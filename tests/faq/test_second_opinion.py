@@ -137,3 +137,16 @@ def test_an_edited_base_ignores_the_old_fit_and_check_says_to_fit_again(tmp_path
     assert any("python -m faq fit" in warning for warning in check(kb).warnings)
     (copy / second_opinion.FILE_NAME).unlink()
     assert not load(copy).classifier_stale
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a zip file", b"PK\x03\x04 truncated"])
+def test_a_damaged_model_file_is_ignored_and_check_says_to_fit_again(
+    tmp_path: Path, damage: bytes
+) -> None:
+    copy = tmp_path / "faq"
+    shutil.copytree(DEFAULT_DATA_DIR, copy)
+    (copy / second_opinion.FILE_NAME).write_bytes(damage)
+    kb = load(copy)
+    assert kb.classifier is None and kb.classifier_stale
+    assert any("python -m faq fit" in warning for warning in check(kb).warnings)
+    assert faq.Matcher(kb).match("j'ai oublié mon mot de passe").entry is not None
