@@ -10,8 +10,10 @@ Layout of a data directory (``data/faq`` by default):
 
 from __future__ import annotations
 
+import gc
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,9 +174,30 @@ def parse_lexicon(raw: Any, source: str) -> Lexicon:
         raise KnowledgeBaseError(f"{source}: {exc}") from exc
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a base is read or indexed.
+
+    Both create a few hundred thousand small objects and no reference cycles; the collector
+    would run again and again over the growing heap, and over everything else the process
+    holds: a third of the time to load a large base, more in a busy process.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load(data_dir: Path | str = DEFAULT_DATA_DIR) -> KnowledgeBase:
     """Read and validate a data directory; raises KnowledgeBaseError with the file at fault."""
-    root = Path(data_dir)
+    with collector_paused():
+        return _load(Path(data_dir))
+
+
+def _load(root: Path) -> KnowledgeBase:
     files = sorted((root / "entries").glob("*.yaml"))
     if not files:
         raise KnowledgeBaseError(f"{root}: no entries/*.yaml file")

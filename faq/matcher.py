@@ -43,7 +43,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from faq.kb import Entry, KnowledgeBase
+from faq.kb import Entry, KnowledgeBase, collector_paused
 from faq.normalize import Normalizer, stem
 
 MAX_SUGGESTIONS = 3
@@ -172,12 +172,18 @@ class _Phrasing:
 def _columns(rows: list[tuple], width: int) -> tuple[np.ndarray, ...]:
     if not rows:
         return tuple(np.zeros(0) for _ in range(width))
-    array = np.array(rows, dtype=np.float64)
-    return tuple(array[:, i] for i in range(width))
+    # Column by column: numpy converts a flat sequence of numbers several times faster than
+    # a list of tuples.
+    count = len(rows)
+    return tuple(np.fromiter(c, dtype=np.float64, count=count) for c in zip(*rows, strict=True))
 
 
 class Matcher:
     def __init__(self, kb: KnowledgeBase, tuning: Tuning | None = None) -> None:
+        with collector_paused():
+            self._build(kb, tuning)
+
+    def _build(self, kb: KnowledgeBase, tuning: Tuning | None) -> None:
         self.kb = kb
         self.tuning = tuning or Tuning()
         self.normalizer = Normalizer(kb.lexicon)
@@ -224,14 +230,17 @@ class Matcher:
         # the best phrasing per entry is one numpy reduceat.
         self._phrasings: list[_Phrasing] = []
         phrasing_postings: dict[str, list[int]] = defaultdict(list)
+        idf_of = self._idf
         for entry_index, text, stems in raw_phrasings:
             unique = frozenset(stems)
-            norm = math.sqrt(sum(self._idf[s] ** 2 for s in unique))
-            mass = sum(self._idf[s] for s in unique)
+            weights = [idf_of[s] for s in unique]
+            number = len(self._phrasings)
             for s in unique:
-                phrasing_postings[s].append(len(self._phrasings))
+                phrasing_postings[s].append(number)
             self._phrasings.append(
-                _Phrasing(entry_index, text, unique, norm, " ".join(stems), mass)
+                _Phrasing(
+                    entry_index, text, unique, math.hypot(*weights), " ".join(stems), sum(weights)
+                )
             )
         self._phrasing_entry = np.array([p.entry_index for p in self._phrasings], dtype=np.int64)
         owners = self._phrasing_entry

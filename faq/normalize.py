@@ -267,6 +267,8 @@ class Normalizer:
             late = " ".join(self._canonical(w) for w in variant.split())
             self._late.setdefault(late, canonical)
         self._late_phrases = _alternation(self._late)
+        # Most words are in no pair: they are skipped without building a key.
+        self._paired_words = frozenset(w for pair in lexicon.pairs for w in pair)
 
     def words(self, text: str) -> list[str]:
         """Folded topic words: synonyms applied, denied words marked, stop words removed."""
@@ -305,10 +307,14 @@ class Normalizer:
 
     def _paired(self, words: list[str]) -> list[str]:
         """The words that pairs of nearby words add (each once, in the order found)."""
-        pairs = self.lexicon.pairs
+        pairs, paired = self.lexicon.pairs, self._paired_words
         found: list[str] = []
         for index, word in enumerate(words):
+            if word not in paired:
+                continue
             for other in words[index + 1 : index + 1 + PAIR_WINDOW]:
+                if other not in paired:
+                    continue
                 meaning = pairs.get((word, other) if word < other else (other, word))
                 if meaning is not None and meaning not in found and meaning not in words:
                     found.append(meaning)
