@@ -6,7 +6,7 @@ code reads the environment, so tests can run several configurations side by side
 
 from __future__ import annotations
 
-import sys
+import sysconfig
 from pathlib import Path
 from typing import Literal
 
@@ -16,9 +16,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # A checkout or an editable install has data/ beside the packages; a regular install has it
 # under <prefix>/share/extranet-bot/ (pyproject's data-files).
+# The installed copy is under pip's data path, which is not always sys.prefix (Debian's
+# system Python installs under /usr/local, `--user` under ~/.local). Beside the packages,
+# a data/ folder counts only if it is ours: another distribution may ship one there.
 _BESIDE = PROJECT_ROOT / "data"
-_INSTALLED = Path(sys.prefix, "share", "extranet-bot", "data")
-DEFAULT_DATA_DIR = _INSTALLED if _INSTALLED.is_dir() and not _BESIDE.is_dir() else _BESIDE
+_INSTALLED = Path(sysconfig.get_path("data"), "share", "extranet-bot", "data")
+DEFAULT_DATA_DIR = (
+    _INSTALLED
+    if _INSTALLED.is_dir() and not (_BESIDE / "access-profiles.yaml").is_file()
+    else _BESIDE
+)
 
 
 class AccessSettings(BaseSettings):

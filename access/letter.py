@@ -29,6 +29,8 @@ from functools import lru_cache
 CRLF = "\r\n"
 # SMTP allows 998 characters a line; folding at 78 is what every mailer expects of headers.
 FOLD_AT = 78
+# Template lines are short; a long line is someone's text (a ticket), encoded and not kept.
+MAX_CACHED_LINE = 200
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,14 @@ def _quoted_printable(body: str) -> str:
     # batch differ only in the few lines that hold a name or a link, so most lines come
     # from the cache.
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return CRLF.join([_quoted_printable_line(line) for line in lines])
+    return CRLF.join(
+        [
+            _quoted_printable_line(line)
+            if len(line) <= MAX_CACHED_LINE
+            else _quoted_printable_line.__wrapped__(line)
+            for line in lines
+        ]
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -413,6 +413,9 @@ def _describe(error: BaseException) -> tuple[bool, str]:
         return permanent, text[:500]
     if isinstance(error, aiosmtplib.SMTPResponseException):
         return 500 <= error.code < 600, f"{error.code} {error.message}"[:500]
+    if isinstance(error, aiosmtplib.SMTPNotSupported):
+        # This relay cannot carry an address written with accents; trying again will not help.
+        return True, f"553 {error}"[:500]
     return False, f"connection failed: {type(error).__name__}"
 
 
@@ -451,17 +454,22 @@ class SmtpSender:
             return self.client
         client = _smtp_client(self.settings)
         await client.connect()
-        if client.last_ehlo_response is None and client.last_helo_response is None:
-            # The commands below are sent as they are: the extensions must be known first.
-            try:
-                await client.ehlo()
-            except aiosmtplib.SMTPHeloError:
-                await client.helo()
-        if self.settings.smtp_username:
-            password = self.settings.smtp_password
-            await client.login(
-                self.settings.smtp_username, password.get_secret_value() if password else ""
-            )
+        try:
+            if client.last_ehlo_response is None and client.last_helo_response is None:
+                # The commands below are sent as they are: the extensions must be known first.
+                try:
+                    await client.ehlo()
+                except aiosmtplib.SMTPHeloError:
+                    await client.helo()
+            if self.settings.smtp_username:
+                password = self.settings.smtp_password
+                await client.login(
+                    self.settings.smtp_username, password.get_secret_value() if password else ""
+                )
+        except BaseException:
+            # Not kept, so closed now rather than whenever it is collected.
+            client.close()
+            raise
         self.client = client
         return client
 
@@ -477,6 +485,9 @@ class SmtpSender:
             raise
         except aiosmtplib.SMTPRecipientsRefused:
             await self._reset(client)
+            raise
+        except aiosmtplib.SMTPNotSupported:
+            # Refused before any command: the connection is fine for the next message.
             raise
         except (aiosmtplib.SMTPException, OSError):
             await self.close()

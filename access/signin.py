@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -143,9 +144,19 @@ def _blocked_until(session: Session, key: str, now: datetime) -> datetime | None
     return until if until > now else None
 
 
+def _names_one_visitor(client: str) -> bool:
+    """Whether a client address can be counted as one visitor: a public address. Behind a
+    reverse proxy that uvicorn does not trust (FORWARDED_ALLOW_IPS), every visitor shows the
+    proxy's private address; counting that one would let 50 typos lock everyone out."""
+    try:
+        return ipaddress.ip_address(client).is_global
+    except ValueError:
+        return False
+
+
 def _client_blocked_until(session: Session, client: str, now: datetime) -> datetime | None:
     """When a client that failed too often may try again (None: it may now)."""
-    if not client:
+    if not _names_one_visitor(client):
         return None
     query = (
         select(LoginAttempt.at)

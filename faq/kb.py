@@ -11,7 +11,7 @@ Layout of a data directory (``data/faq`` by default):
 from __future__ import annotations
 
 import gc
-import sys
+import sysconfig
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,9 +26,12 @@ from faq.normalize import Lexicon
 from faq.second_opinion import Classifier
 
 # Beside the packages in a checkout; under <prefix>/share/extranet-bot/ once installed.
+# (pip's data path: see access.config, which faq may not import.)
 _BESIDE = Path(__file__).resolve().parent.parent / "data" / "faq"
-_INSTALLED = Path(sys.prefix, "share", "extranet-bot", "data", "faq")
-DEFAULT_DATA_DIR = _INSTALLED if _INSTALLED.is_dir() and not _BESIDE.is_dir() else _BESIDE
+_INSTALLED = Path(sysconfig.get_path("data"), "share", "extranet-bot", "data", "faq")
+DEFAULT_DATA_DIR = (
+    _INSTALLED if _INSTALLED.is_dir() and not (_BESIDE / "synonyms.yaml").is_file() else _BESIDE
+)
 
 try:  # libyaml is much faster on a large base; PyYAML without it still works.
     _Loader: Any = yaml.CSafeLoader

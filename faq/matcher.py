@@ -345,7 +345,11 @@ class Matcher:
         )
 
     def _agrees(self, question: str, query: _Query, best: Candidate) -> bool:
-        """Whether the second opinion's first choice is this candidate (faq.second_opinion)."""
+        """Whether the second opinion's first choice is this candidate (faq.second_opinion).
+
+        Its agreement also settles a near tie that `min_lead` would leave to the person:
+        two readings that differ in kind pointing at one entry are the evidence the lead
+        stands in for."""
         classifier = self.kb.classifier
         if classifier is None:
             return False

@@ -49,12 +49,16 @@ MIN_PHRASINGS = 2
 # Little regularisation: the phrasings are few and meant to be learnt.
 INVERSE_REGULARISATION = 20.0
 MAX_CACHED_WORDS = 50_000
+# Longer « words » are pasted links or noise: read, not kept.
+MAX_CACHED_WORD_LENGTH = 40
 
 log = logging.getLogger(__name__)
 
 
 def word_grams(word: str) -> list[str]:
-    """Character n-grams of one folded word, padded with spaces (as sklearn's char_wb)."""
+    """Character n-grams of one folded word padded with spaces. Close to sklearn's char_wb
+    but not the same (a word shorter than an n-gram gives the whole padded word for each
+    size); fitting and reading both use this one."""
     padded = f" {word} "
     return [
         padded[i : i + size] for size in GRAM_SIZES for i in range(max(1, len(padded) - size + 1))
@@ -107,11 +111,12 @@ class Classifier:
         for word in fold(text).split():
             columns = self._columns.get(word)
             if columns is None:
-                if len(self._columns) > MAX_CACHED_WORDS:
-                    self._columns.clear()
                 vocabulary = self.vocabulary
                 columns = tuple(vocabulary[g] for g in word_grams(word) if g in vocabulary)
-                self._columns[word] = columns
+                if len(word) <= MAX_CACHED_WORD_LENGTH:
+                    if len(self._columns) > MAX_CACHED_WORDS:
+                        self._columns.clear()
+                    self._columns[word] = columns
             counts.update(columns)
         stems = normalizer.stems(text) if stems is None else stems
         counts.update(self.vocabulary[g] for g in stem_features(stems) if g in self.vocabulary)
@@ -145,6 +150,9 @@ def load(path: Path, expected_digest: str) -> tuple[Classifier | None, bool]:
     try:
         with np.load(path, allow_pickle=False) as stored:
             if str(stored["digest"]) != expected_digest:
+                log.warning(
+                    "%s was fitted on other files and is ignored; run `python -m faq fit`", path
+                )
                 return None, True
             words = [str(w) for w in stored["vocabulary"]]
             classifier = Classifier(
@@ -158,7 +166,8 @@ def load(path: Path, expected_digest: str) -> tuple[Classifier | None, bool]:
         # A damaged file is one to fit again, not a reason for the bot not to start.
         log.warning("%s cannot be read; run `python -m faq fit`", path)
         return None, True
-    if classifier.coef.shape != (len(classifier.classes), len(words)):
+    shapes = (classifier.coef.shape, classifier.idf.shape, classifier.intercept.shape)
+    if shapes != ((len(classifier.classes), len(words)), (len(words),), (len(classifier.classes),)):
         log.warning("%s does not hold a usable model; run `python -m faq fit`", path)
         return None, True
     return classifier, True

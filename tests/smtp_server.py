@@ -83,10 +83,11 @@ class _Controller(Controller):
 class SmtpServer:
     """The server; also its own aiosmtpd handler."""
 
-    def __init__(self, port: int | None = None, *, delay: float = 0.0) -> None:
+    def __init__(self, port: int | None = None, *, delay: float = 0.0, utf8: bool = True) -> None:
         self.port = port or free_port()
         self.host = "127.0.0.1"
         self.delay = delay
+        self.utf8 = utf8
         self.received: list[Received] = []
         # address (lower case) -> SMTP answer, e.g. "550 5.1.1 User unknown"
         self.refuse: dict[str, str] = {}
@@ -101,7 +102,11 @@ class SmtpServer:
     def start(self) -> SmtpServer:
         if self._controller is None:
             controller = _Controller(
-                self, hostname=self.host, port=self.port, ready_timeout=10, enable_SMTPUTF8=True
+                self,
+                hostname=self.host,
+                port=self.port,
+                ready_timeout=10,
+                enable_SMTPUTF8=self.utf8,
             )
             controller.start()
             self._controller = controller

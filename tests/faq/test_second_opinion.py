@@ -150,3 +150,11 @@ def test_a_damaged_model_file_is_ignored_and_check_says_to_fit_again(
     assert kb.classifier is None and kb.classifier_stale
     assert any("python -m faq fit" in warning for warning in check(kb).warnings)
     assert faq.Matcher(kb).match("j'ai oublié mon mot de passe").entry is not None
+
+
+def test_a_model_whose_arrays_do_not_fit_together_is_ignored(tmp_path: Path) -> None:
+    normalizer = Normalizer(faq.load_default().kb.lexicon)
+    fitted = second_opinion.fit(EXAMPLES, normalizer)
+    broken = replace(fitted, idf=fitted.idf[:-1])
+    broken.save(tmp_path / "model.npz", "abc")
+    assert second_opinion.load(tmp_path / "model.npz", "abc") == (None, True)

@@ -42,6 +42,17 @@ def queue(db: Database, settings: Settings, count: int, *, person_id: int | None
             )
 
 
+def queue_to(db: Database, settings: Settings, recipient: str, message_id: str) -> None:
+    """A message to an address `access.mail` would refuse, as a damaged row would hold."""
+    sealed = outbox.seal(_code_mail(settings, "anne@example.org"))
+    with db.transaction() as session:
+        outbox.enqueue(
+            session,
+            outbox.Sealed(message_id, sealed.mail_from, [recipient], sealed.raw),
+            kind="test",
+        )
+
+
 def statuses(db: Database) -> dict[str, int]:
     with db.session() as session:
         rows = session.execute(
@@ -181,18 +192,32 @@ def test_an_envelope_address_that_could_smuggle_a_command_is_never_sent(
 ) -> None:
     # Addresses are validated before they reach the outbox; the worker checks again because
     # it writes the SMTP command lines itself.
-    good = outbox.seal(_code_mail(smtp_settings, "anne@example.org"))
-    forged = outbox.Sealed(
-        message_id="<forged@segec.be>",
-        mail_from=good.mail_from,
-        recipients=["anne@example.org>\r\nRCPT TO:<evil@example.net"],
-        raw=good.raw,
-    )
-    with db.transaction() as session:
-        outbox.enqueue(session, forged, kind="test")
+    queue_to(db, smtp_settings, "anne@example.org>\r\nRCPT TO:<evil@example.net", "<forged@x>")
     report = outbox.deliver_due(smtp_settings, db)
     assert (report.sent, report.failed) == (0, 1)
     assert smtp_server.messages == []
+
+
+def test_an_accented_address_a_relay_cannot_carry_fails_for_good_and_the_rest_goes_out(
+    db: Database, settings: Settings
+) -> None:
+    with SmtpServer(utf8=False) as relay:
+        one_connection = settings.model_copy(
+            update={**relay.settings_update(), "outbox_concurrency": 1}
+        )
+        queue_to(db, one_connection, "élodie@exemple.be", "<accent@segec.be>")
+        queue(db, one_connection, 1)
+        report = outbox.deliver_due(one_connection, db)
+        assert (report.sent, report.failed) == (1, 1)
+        assert [m.rcpt_tos for m in relay.wait_for(1)] == [["person0@example.org"]]
+        assert relay.connections == 1
+    with db.session() as session:
+        error = session.scalar(
+            sa.select(OutboxMessage.last_error).where(
+                OutboxMessage.message_id == "<accent@segec.be>"
+            )
+        )
+    assert error is not None and error.startswith("553 ") and "SMTPUTF8" in error
 
 
 def test_a_later_successful_mail_clears_the_failure(
