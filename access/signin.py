@@ -14,7 +14,7 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from access import account_messages as msg
@@ -115,6 +115,17 @@ def signed_in_person(db: Database, person_id: int, version: str) -> Person | Non
         return person
 
 
+def _latest_failures(session: Session, limit: int, *where: ColumnElement[bool]) -> list[datetime]:
+    """Times of the latest failed sign-ins matching `where`, newest first."""
+    query = (
+        select(LoginAttempt.at)
+        .where(LoginAttempt.kind == SIGNIN, LoginAttempt.success.is_(False), *where)
+        .order_by(LoginAttempt.at.desc())
+        .limit(limit)
+    )
+    return [moment for moment in (as_utc(at) for at in session.scalars(query)) if moment]
+
+
 def _failures_since_success(session: Session, key: str, limit: int) -> list[datetime]:
     """Times of the latest failed sign-ins for `key` after its last success, newest first."""
     last_success = (
@@ -122,18 +133,12 @@ def _failures_since_success(session: Session, key: str, limit: int) -> list[date
         .where(LoginAttempt.kind == SIGNIN, LoginAttempt.email_key == key, LoginAttempt.success)
         .scalar_subquery()
     )
-    query = (
-        select(LoginAttempt.at)
-        .where(
-            LoginAttempt.kind == SIGNIN,
-            LoginAttempt.email_key == key,
-            LoginAttempt.success.is_(False),
-            LoginAttempt.at > func.coalesce(last_success, _EPOCH),
-        )
-        .order_by(LoginAttempt.at.desc())
-        .limit(limit)
+    return _latest_failures(
+        session,
+        limit,
+        LoginAttempt.email_key == key,
+        LoginAttempt.at > func.coalesce(last_success, _EPOCH),
     )
-    return [moment for moment in (as_utc(at) for at in session.scalars(query)) if moment]
 
 
 def _blocked_until(session: Session, key: str, now: datetime) -> datetime | None:
@@ -158,18 +163,12 @@ def _client_blocked_until(session: Session, client: str, now: datetime) -> datet
     """When a client that failed too often may try again (None: it may now)."""
     if not _names_one_visitor(client):
         return None
-    query = (
-        select(LoginAttempt.at)
-        .where(
-            LoginAttempt.kind == SIGNIN,
-            LoginAttempt.client == client_key(client),
-            LoginAttempt.success.is_(False),
-            LoginAttempt.at >= now - FAILURE_WINDOW,
-        )
-        .order_by(LoginAttempt.at.desc())
-        .limit(CLIENT_MAX_FAILURES)
+    latest = _latest_failures(
+        session,
+        CLIENT_MAX_FAILURES,
+        LoginAttempt.client == client_key(client),
+        LoginAttempt.at >= now - FAILURE_WINDOW,
     )
-    latest = [moment for moment in (as_utc(at) for at in session.scalars(query)) if moment]
     if len(latest) < CLIENT_MAX_FAILURES:
         return None
     # Free again when the oldest of those failures leaves the window.

@@ -82,7 +82,6 @@ class KnowledgeBase:
     # The matcher's second opinion (faq.second_opinion), when fitted on these very files.
     classifier: Classifier | None = None
     classifier_stale: bool = False
-    data_dir: Path | None = None
     digest: str = ""
 
     def __post_init__(self) -> None:
@@ -95,12 +94,15 @@ class KnowledgeBase:
         return next((e for e in self.entries if e.id == entry_id), None)
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_yaml(path: Path, sources: dict[str, bytes]) -> Any:
+    """Parse one file, and keep its bytes in `sources` (the second opinion's digest)."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=_Loader)
+        raw = path.read_bytes()
+        parsed = yaml.load(raw, Loader=_Loader)
     except (OSError, yaml.YAMLError) as exc:
         raise KnowledgeBaseError(f"{path}: cannot read YAML: {exc}") from exc
+    sources[path.name] = raw
+    return parsed
 
 
 def parse_entries(raw: Any, source: str) -> list[Entry]:
@@ -205,11 +207,12 @@ def _load(root: Path) -> KnowledgeBase:
     if not files:
         raise KnowledgeBaseError(f"{root}: no entries/*.yaml file")
     entries: list[Entry] = []
+    sources: dict[str, bytes] = {}
     for path in files:
-        entries.extend(parse_entries(_read_yaml(path), str(path)))
+        entries.extend(parse_entries(_read_yaml(path, sources), str(path)))
     synonyms_path = root / "synonyms.yaml"
     lexicon = (
-        parse_lexicon(_read_yaml(synonyms_path), str(synonyms_path))
+        parse_lexicon(_read_yaml(synonyms_path, sources), str(synonyms_path))
         if synonyms_path.exists()
         else Lexicon()
     )
@@ -219,7 +222,7 @@ def _load(root: Path) -> KnowledgeBase:
         if required_path.exists()
         else ()
     )
-    fitted_on = second_opinion.digest([*files, synonyms_path] if synonyms_path.exists() else files)
+    fitted_on = second_opinion.digest(sources.items())
     classifier, present = second_opinion.load(root / second_opinion.FILE_NAME, fitted_on)
     return KnowledgeBase(
         entries=tuple(entries),
@@ -227,7 +230,6 @@ def _load(root: Path) -> KnowledgeBase:
         required_ids=required,
         classifier=classifier,
         classifier_stale=present and classifier is None,
-        data_dir=root,
         digest=fitted_on,
     )
 

@@ -76,11 +76,11 @@ def features(text: str, normalizer: Normalizer) -> list[str]:
     return grams + stem_features(normalizer.stems(text))
 
 
-def digest(paths: Iterable[Path]) -> str:
-    """What the model was fitted on: the bytes of the base's files, in order."""
+def digest(files: Iterable[tuple[str, bytes]]) -> str:
+    """What the model was fitted on: the base's files (name, bytes), in the order read."""
     hashed = hashlib.sha256()
-    for path in paths:
-        hashed.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    for name, raw in files:
+        hashed.update(name.encode("utf-8") + b"\0" + raw + b"\0")
     return hashed.hexdigest()
 
 
