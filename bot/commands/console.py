@@ -18,9 +18,11 @@ def quiet_logs() -> None:
 @click.option("--as", "as_email", metavar="EMAIL", help="Who is speaking (default: a director).")
 @pass_app
 def console(app: AppContext, as_email: str | None) -> None:
+    from access import mail
     from bot.console import ConsoleSession, run
 
     quiet_logs()
+    mail.preload(app.settings)
     db = app.database()
     db.upgrade()
     session = ConsoleSession(db, app.settings, as_email=as_email)

@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from access import mail
 from access.db import Database
 from bot.settings import Settings
 from bot.web import pages, support
@@ -69,6 +70,7 @@ def create_app(
 ) -> Starlette:
     """Build the app. `slack_handler` mounts `POST /slack/events`; `run_worker` runs the mail
     outbox worker inside this process (single-process mode)."""
+    mail.preload(settings)
     secret = (
         settings.session_secret.get_secret_value()
         if settings.session_secret is not None

@@ -152,6 +152,25 @@ def test_every_template_renders_text_and_html_in_french(
     assert parsed["Message-ID"] is not None  # type: ignore[index]
 
 
+def test_the_web_process_compiles_every_mail_template_at_startup_and_a_broken_one_stops_it(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    from jinja2 import TemplateSyntaxError
+
+    from bot.web.app import create_app
+
+    shipped = Path(settings.templates_dir) / mail.MAIL_TEMPLATES
+    assert mail.preload(settings) == len(list(shipped.iterdir())) >= 30
+
+    data = tmp_path / "data"
+    (data / "templates" / mail.MAIL_TEMPLATES).mkdir(parents=True)
+    (data / "templates" / "web").symlink_to(Path(settings.templates_dir) / "web")
+    broken = data / "templates" / mail.MAIL_TEMPLATES / "invitation.txt"
+    broken.write_text("Bonjour {{ person_name ", "utf-8")
+    with pytest.raises(TemplateSyntaxError):
+        create_app(settings.model_copy(update={"data_dir": data}), db)
+
+
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
 
 
