@@ -41,6 +41,7 @@ class AccessSettings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    # How long one message may take, from MAIL FROM to the relay's answer to its content.
     smtp_timeout_seconds: float = 30.0
     outbox_concurrency: int = 4
     outbox_max_attempts: int = 8

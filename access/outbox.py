@@ -442,6 +442,36 @@ def _envelope_address(address: str) -> bytes:
     return b"<" + address.encode("utf-8") + b">"
 
 
+async def _data(client: aiosmtplib.SMTP, raw: bytes) -> None:
+    """DATA and the message, as `SMTP.data` sends them, for bytes already in SMTP's shape.
+
+    `SMTP.data` rewrites every line ending of the message with a regular expression, then
+    doubles leading dots with another: on messages the outbox wrote with CRLF endings
+    (access.letter), the first changes nothing, and both together were an eighth of the
+    worker's time per message. Here the line endings are only checked, and the dots doubled
+    with one `bytes.replace`; anything else goes through `SMTP.data`."""
+    protocol = client.protocol
+    crlf = raw.count(b"\r\n")
+    if protocol is None or raw.count(b"\r") != crlf or raw.count(b"\n") != crlf:
+        await client.data(raw, timeout=None)
+        return
+    response = await client.execute_command(b"DATA", timeout=None)
+    if response.code != aiosmtplib.SMTPStatus.start_input:
+        raise aiosmtplib.SMTPDataError(response.code, response.message)
+    # Transparency (RFC 5321, 4.5.2): a line starting with "." gets another one.
+    payload = raw.replace(b"\r\n.", b"\r\n..")
+    if payload.startswith(b"."):
+        payload = b"." + payload
+    if not payload.endswith(b"\r\n"):
+        payload += b"\r\n"
+    # The protocol's own write and read: this connection has one user, this sender, and
+    # nothing can arrive between the write and the read, which starts without yielding.
+    protocol.write(payload + b".\r\n")
+    response = await protocol.read_response(timeout=None)
+    if response.code != aiosmtplib.SMTPStatus.completed:
+        raise aiosmtplib.SMTPDataError(response.code, response.message)
+
+
 class SmtpSender:
     """One reused SMTP connection; reconnects after any connection-level failure."""
 
@@ -476,7 +506,11 @@ class SmtpSender:
     async def send(self, item: Claimed) -> None:
         client = await self._connected()
         try:
-            await self._transaction(client, item)
+            # One deadline for the whole message rather than one per command: aiosmtplib
+            # arms a timer around every answer it waits for, which was a tenth of the
+            # worker's time per message.
+            async with asyncio.timeout(self.settings.smtp_timeout_seconds):
+                await self._transaction(client, item)
         except aiosmtplib.SMTPResponseException as error:
             if error.code == 421:
                 await self.close()
@@ -488,6 +522,11 @@ class SmtpSender:
             raise
         except aiosmtplib.SMTPNotSupported:
             # Refused before any command: the connection is fine for the next message.
+            raise
+        except TimeoutError:
+            # An answer may still come and would be read as the next command's: drop the
+            # connection without a QUIT (which would wait on the same silent server).
+            self._drop()
             raise
         except (aiosmtplib.SMTPException, OSError):
             await self.close()
@@ -506,20 +545,22 @@ class SmtpSender:
         if client.supports_extension("size"):
             options.insert(0, b"SIZE=%d" % len(item.raw))
         response = await client.execute_command(
-            b"MAIL", b"FROM:" + _envelope_address(item.mail_from), *options
+            b"MAIL", b"FROM:" + _envelope_address(item.mail_from), *options, timeout=None
         )
         if response.code != aiosmtplib.SMTPStatus.completed:
             raise aiosmtplib.SMTPSenderRefused(response.code, response.message, item.mail_from)
         refused: list[aiosmtplib.SMTPRecipientRefused] = []
         for recipient in item.recipients:
-            response = await client.execute_command(b"RCPT", b"TO:" + _envelope_address(recipient))
+            response = await client.execute_command(
+                b"RCPT", b"TO:" + _envelope_address(recipient), timeout=None
+            )
             if response.code not in _RECIPIENT_ACCEPTED:
                 refused.append(
                     aiosmtplib.SMTPRecipientRefused(response.code, response.message, recipient)
                 )
         if len(refused) == len(item.recipients):
             raise aiosmtplib.SMTPRecipientsRefused(refused)
-        await client.data(item.raw)
+        await _data(client, item.raw)
 
     @staticmethod
     async def _reset(client: aiosmtplib.SMTP) -> None:
@@ -527,6 +568,11 @@ class SmtpSender:
         with contextlib.suppress(aiosmtplib.SMTPException, OSError):
             if client.is_connected:
                 await client.rset()
+
+    def _drop(self) -> None:
+        client, self.client = self.client, None
+        if client is not None:
+            client.close()
 
     async def close(self) -> None:
         client, self.client = self.client, None

@@ -92,6 +92,7 @@ class SmtpServer:
         # address (lower case) -> SMTP answer, e.g. "550 5.1.1 User unknown"
         self.refuse: dict[str, str] = {}
         self._next_failures: list[str] = []
+        self._next_stalls: list[float] = []
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self._controller: _Controller | None = None
@@ -128,6 +129,12 @@ class SmtpServer:
         """The next `count` messages get `answer` (e.g. "451 4.3.0 Try again later") at DATA."""
         with self._lock:
             self._next_failures.extend([answer] * count)
+
+    def stall_next(self, seconds: float, count: int = 1) -> None:
+        """The next `count` messages get no answer at the end of DATA for `seconds`, then a
+        451 (the relay hung and dropped them)."""
+        with self._lock:
+            self._next_stalls.extend([seconds] * count)
 
     def settings_update(self) -> dict[str, Any]:
         return {
@@ -184,6 +191,11 @@ class SmtpServer:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        with self._lock:
+            stall = self._next_stalls.pop(0) if self._next_stalls else None
+        if stall is not None:
+            await asyncio.sleep(stall)
+            return "451 4.4.2 Timeout"
         with self._lock:
             if self._next_failures:
                 return self._next_failures.pop(0)

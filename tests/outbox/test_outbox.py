@@ -187,6 +187,50 @@ def test_after_a_refusal_the_same_connection_sends_the_next_messages_byte_for_by
         assert message.data == bytes(stored[message.message_id])
 
 
+def test_lines_starting_with_a_dot_arrive_as_written_and_bare_line_ends_as_crlf(
+    db: Database, smtp_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    # The worker doubles leading dots itself for bytes in SMTP's shape (CRLF only), and
+    # leaves anything else to aiosmtplib, which also fixes the line endings.
+    sender = "no-reply@example.org"
+    raws = {
+        "<crlf@x>": b"Subject: dots\r\n\r\n.\r\n..two\r\n.three\r\nend.\r\n.\r\n",
+        "<no-final-crlf@x>": b"Subject: dots\r\n\r\n.one\r\nlast",
+        "<bare-lf@x>": b"Subject: dots\n\n.one\nmiddle\rlast\r\n",
+    }
+    with db.transaction() as session:
+        for message_id, raw in raws.items():
+            sealed = outbox.Sealed(message_id, sender, ["anne@example.org"], raw)
+            outbox.enqueue(session, sealed, kind="test")
+    assert outbox.deliver_due(smtp_settings, db).sent == 3
+    arrived = {m.data.split(b"\r\n\r\n")[1]: m.data for m in smtp_server.wait_for(3)}
+    assert arrived[b".\r\n..two\r\n.three\r\nend.\r\n.\r\n"] == raws["<crlf@x>"]
+    assert arrived[b".one\r\nlast\r\n"] == raws["<no-final-crlf@x>"] + b"\r\n"
+    assert (
+        arrived[b".one\r\nmiddle\r\nlast\r\n"] == b"Subject: dots\r\n\r\n.one\r\nmiddle\r\nlast\r\n"
+    )
+
+
+def test_a_relay_silent_past_the_timeout_is_dropped_and_the_message_sent_again_later(
+    db: Database, smtp_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    impatient = smtp_settings.model_copy(
+        update={"smtp_timeout_seconds": 0.5, "outbox_concurrency": 1}
+    )
+    smtp_server.stall_next(3.0)
+    queue(db, impatient, 1)
+    report = outbox.deliver_due(impatient, db)
+    assert (report.sent, report.retried) == (0, 1)
+    with db.session() as session:
+        row = session.scalars(sa.select(OutboxMessage)).one()
+    assert (row.status, row.last_error) == ("pending", "connection failed: TimeoutError")
+    deadline = utcnow() + timedelta(seconds=5)
+    while outbox.deliver_due(impatient, db).sent == 0:
+        assert utcnow() < deadline, "the message was not sent again"
+    assert len(smtp_server.wait_for(1)) == 1
+    assert smtp_server.connections == 2
+
+
 def test_an_envelope_address_that_could_smuggle_a_command_is_never_sent(
     db: Database, smtp_settings: Settings, smtp_server: SmtpServer
 ) -> None:
