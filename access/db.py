@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, MetaData, create_engine, event, exc
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -41,6 +41,8 @@ LOCK_TIMEOUT_SECONDS = 30.0
 # tried again every millisecond instead (`_begin_immediate`).
 LOCK_RETRY_SECONDS = 0.001
 _BUSY_TIMEOUT = f"PRAGMA busy_timeout={int(LOCK_TIMEOUT_SECONDS * 1000)}"
+# Execution option of `Database.reading()` connections.
+READ_ONLY = "extranet_read_only"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -65,6 +67,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.connection.dbapi_connection.execute("BEGIN")
+            return
         _begin_immediate(connection.connection.dbapi_connection)
 
 
@@ -107,6 +112,16 @@ class Database:
         """Commit on success, roll back everything on any error: no half-written data."""
         with self.sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A transaction that only reads, rolled back at the end. On SQLite it begins with a
+        plain BEGIN, which takes no write lock (in WAL mode readers never wait either): a
+        check repeated several times a second, such as the outbox worker's, then never
+        makes a writer wait."""
+        with self.engine.connect() as connection:
+            connection.execution_options(**{READ_ONLY: True})
+            yield connection
 
     def upgrade(self, revision: str = "head") -> None:
         from access.migrations import upgrade

@@ -74,16 +74,17 @@ def status_of(
     status_before_disable: str | None,
     email_valid: bool,
 ) -> TeamStatus:
+    # StrEnum members compare equal to their values, without `.value` (a descriptor call).
     if assignment_ended or person_left:
         return TeamStatus.LEFT
-    status = account_status or AccountStatus.NOT_INVITED.value
-    if status == AccountStatus.DISABLED.value:
-        status = status_before_disable or AccountStatus.NOT_INVITED.value
-    if status == AccountStatus.ACTIVE.value:
+    status = account_status or AccountStatus.NOT_INVITED
+    if status == AccountStatus.DISABLED:
+        status = status_before_disable or AccountStatus.NOT_INVITED
+    if status == AccountStatus.ACTIVE:
         return TeamStatus.ACTIVE
     if not email_valid:
         return TeamStatus.EMAIL_TO_FIX
-    if status == AccountStatus.INVITED.value:
+    if status == AccountStatus.INVITED:
         return TeamStatus.INVITED
     return TeamStatus.WILL_BE_INVITED
 

@@ -99,6 +99,27 @@ def test_a_writer_gives_up_with_an_error_when_the_lock_never_comes(
     database.dispose()
 
 
+def test_a_reader_neither_takes_nor_waits_for_the_write_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'read.db'}")
+    database.upgrade()
+    with database.transaction() as session:
+        session.add(Establishment(fase="0044", name="École Saint-Paul"))
+    monkeypatch.setattr(db_module, "LOCK_TIMEOUT_SECONDS", 0.2)
+    holder = _holding_the_write_lock(tmp_path / "read.db")
+    with database.reading() as connection:
+        assert connection.scalar(sa.select(Establishment.name)) == "École Saint-Paul"
+    holder.rollback()
+    # And while a reader is open, a writer still gets the lock.
+    with database.reading() as connection:
+        connection.scalar(sa.select(Establishment.name))
+        with database.transaction() as session:
+            session.add(Establishment(fase="0045", name="École Saint-Jean"))
+    holder.close()
+    database.dispose()
+
+
 def test_messages_waiting_in_the_outbox_keep_their_bytes_through_the_upgrade(
     db_url: str,
 ) -> None:

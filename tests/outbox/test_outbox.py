@@ -365,6 +365,22 @@ def test_a_dead_workers_claim_expires_and_its_messages_are_sent(
     assert all(item.attempts == 2 for item in retaken)
 
 
+def test_the_idle_check_sees_what_a_claim_would_take_and_nothing_else(
+    db: Database, smtp_settings: Settings
+) -> None:
+    assert not outbox.has_due(db, smtp_settings)
+    queue(db, smtp_settings, 1)
+    assert outbox.has_due(db, smtp_settings)
+    (taken,) = outbox.claim(db, smtp_settings, worker_id="busy-worker", limit=10)
+    assert not outbox.has_due(db, smtp_settings), "a live worker's claim"
+    later = utcnow() + timedelta(seconds=smtp_settings.outbox_claim_timeout_seconds + 1)
+    assert outbox.has_due(db, smtp_settings, now=later), "an abandoned claim"
+    failure = outbox.Outcome(taken, ok=False, error="451 4.3.0 Try again later")
+    outbox.record(db, smtp_settings, worker_id="busy-worker", outcomes=[failure])
+    assert not outbox.has_due(db, smtp_settings), "backing off"
+    assert outbox.has_due(db, smtp_settings, now=later)
+
+
 def test_file_backend_writes_one_eml_file_per_message(db: Database, settings: Settings) -> None:
     queue(db, settings, 3)
     report = outbox.deliver_due(settings, db)
