@@ -29,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from access import audit, mail, outbox, tokens
+from access import audit, collector, mail, outbox, tokens
 from access.authz import require_manager
 from access.clock import as_utc, utcnow
 from access.config import AccessSettings
@@ -230,24 +230,26 @@ def _run_request(
         progress(0, total)
     for chunk in _chunks(candidates):
         moment = now or utcnow()
-        # Writing the e-mails is the slow part: done before the write transaction, so the
-        # database (SQLite: the whole file) is locked only while the rows are inserted. What
-        # changed since the team was read is seen under the lock, and written again there.
-        prepared = _prepare(settings, chunk, establishment, director, moment)
-        with db.transaction() as session:
-            outcomes = _invite_chunk(
-                session,
-                settings,
-                person_ids=[m.person.id for m in chunk],
-                prepared=prepared,
-                establishment=establishment,
-                director=director,
-                mode=mode,
-                ref=f"invitation-request:{request_id}",
-                now=moment,
-            )
-            # Only a heartbeat while running: the report is written once, at the end.
-            _save(session, request_id, None, status="running", now=moment)
+        with collector.paused():
+            # Writing the e-mails is the slow part: done before the write transaction, so
+            # the database (SQLite: the whole file) is locked only while the rows are
+            # inserted. What changed since the team was read is seen under the lock, and
+            # written again there.
+            prepared = _prepare(settings, chunk, establishment, director, moment)
+            with db.transaction() as session:
+                outcomes = _invite_chunk(
+                    session,
+                    settings,
+                    person_ids=[m.person.id for m in chunk],
+                    prepared=prepared,
+                    establishment=establishment,
+                    director=director,
+                    mode=mode,
+                    ref=f"invitation-request:{request_id}",
+                    now=moment,
+                )
+                # Only a heartbeat while running: the report is written once, at the end.
+                _save(session, request_id, None, status="running", now=moment)
         # After the commit: the caller may be slow (a chat message to update), and what it
         # reports is then really on its way.
         for outcome in outcomes:
