@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from access.db import insert_many
 from access.models import AuditEntry, Person
 
 PROECO_SYNC = "proeco-sync"
@@ -70,4 +70,4 @@ def record_all(session: Session, entries: Sequence[dict[str, Any]]) -> None:
     """Many entries (from `entry_values`) in one INSERT."""
     if entries:
         # The table, not the class: the ORM would handle each row again in Python.
-        session.execute(sa.insert(AuditEntry.__table__), list(entries))
+        insert_many(session, AuditEntry.__table__, entries)

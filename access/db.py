@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, MetaData, create_engine, event, exc
+from sqlalchemy import JSON, Column, MetaData, Table, create_engine, event, exc, insert
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -90,6 +90,66 @@ def _begin_immediate(dbapi_connection: Any) -> None:
     finally:
         cursor.execute(_BUSY_TIMEOUT)
         cursor.close()
+
+
+def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT `rows` (dicts with the same keys) into `table`, in the session's transaction.
+
+    On PostgreSQL through COPY: psycopg's executemany sends one statement per row, and for a
+    school's invitations (five rows per person) the driver's and the server's work per row
+    was most of the send (COPY: a fifth less time, a third less server CPU). Values go
+    through the column types' bind processors and missing columns get their Python-side
+    defaults, as with `insert()`; a table with SQL-side defaults takes the `insert()` path.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    given = list(rows[0])
+    defaults = [
+        column
+        for column in table.columns
+        if column.name not in given and column.default is not None and not column.primary_key
+    ]
+    if dialect.name != "postgresql" or not all(
+        column.default.is_scalar or column.default.is_callable  # type: ignore[union-attr]
+        for column in defaults
+    ):
+        session.execute(insert(table), list(rows))
+        return
+    # session.execute() would flush pending ORM objects first (rows may refer to them);
+    # the raw cursor below would not.
+    session.flush()
+    names = given + [column.name for column in defaults]
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    ]
+    preparer = dialect.identifier_preparer
+    statement = "COPY {} ({}) FROM STDIN".format(
+        preparer.format_table(table), ", ".join(preparer.quote(name) for name in names)
+    )
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                values = [row[name] for name in given]
+                values += [_default_value(column) for column in defaults]
+                copy.write_row(
+                    [
+                        value if process is None else process(value)
+                        for value, process in zip(values, processors, strict=True)
+                    ]
+                )
+    finally:
+        cursor.close()
+
+
+def _default_value(column: Column[Any]) -> Any:
+    default = column.default
+    if default.is_callable:  # type: ignore[union-attr]
+        # Per row, as insert() does: a default may be unique (a random id).
+        return default.arg(None)  # type: ignore[union-attr]
+    return default.arg  # type: ignore[union-attr]
 
 
 class Database:

@@ -33,7 +33,7 @@ from access import audit, collector, mail, outbox, tokens
 from access.authz import require_manager
 from access.clock import as_utc, utcnow
 from access.config import AccessSettings
-from access.db import Database
+from access.db import Database, insert_many
 from access.emails import normalize_email
 from access.errors import InvalidInput, NotFound
 from access.invitation_messages import (
@@ -679,7 +679,7 @@ def _record_all(
             )
         )
     if new_accounts:
-        session.execute(sa.insert(Account.__table__), new_accounts)
+        insert_many(session, Account.__table__, new_accounts)
     if updated_accounts:
         session.execute(sa.update(Account), updated_accounts)
     audit.record_all(session, entries)

@@ -53,7 +53,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from access.clock import utcnow
 from access.config import AccessSettings
-from access.db import Base, Database
+from access.db import Base, Database, insert_many
 from access.invitation_messages import DELIVERY_UNREACHABLE
 from access.letter import Letter
 from access.models import BigId
@@ -174,8 +174,9 @@ def enqueue_many(
     if not messages:
         return
     now = now or utcnow()
-    session.execute(
-        sa.insert(_table),
+    insert_many(
+        session,
+        _table,
         [
             _values(sealed, kind=kind, person_id=person_id, ref=ref, now=now)
             for sealed, person_id in messages
@@ -186,8 +187,8 @@ def enqueue_many(
     ids = session.execute(
         sa.select(_table.c.id, _table.c.message_id).where(_table.c.message_id.in_(list(raws)))
     )
-    session.execute(
-        sa.insert(_bodies), [{"outbox_id": row.id, "raw": raws[row.message_id]} for row in ids]
+    insert_many(
+        session, _bodies, [{"outbox_id": row.id, "raw": raws[row.message_id]} for row in ids]
     )
 
 

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access.clock import utcnow
+from access.db import insert_many
 from access.models_auth import SecretToken
 
 INVITATION = "invitation"
@@ -91,9 +92,10 @@ def issue_many(
     if not grants:
         return
     now = now or utcnow()
-    session.execute(
+    insert_many(
+        session,
         # The table, not the class: the ORM would handle each row again in Python.
-        sa.insert(SecretToken.__table__),
+        SecretToken.__table__,
         [
             {
                 "purpose": purpose,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from access import db as db_module
 from access.db import Database
-from access.models import Establishment
+from access.models import AuditEntry, Establishment
 from tests.conftest import run_cli
 
 
@@ -118,6 +118,41 @@ def test_a_reader_neither_takes_nor_waits_for_the_write_lock(
             session.add(Establishment(fase="0045", name="École Saint-Jean"))
     holder.close()
     database.dispose()
+
+
+def test_a_bulk_insert_stores_what_an_insert_stores(db: Database) -> None:
+    # On PostgreSQL insert_many goes through COPY: JSON (None included), text with
+    # characters COPY escapes, bytes of every value and Python-side defaults must come
+    # back as from insert().
+    from access import audit, outbox
+
+    entries = [
+        audit.entry_values(
+            actor="person:1",
+            action="invitation.sent",
+            target_type="person",
+            target_id=n,
+            before={"status": None},
+            after={"note": "tab\there, back\\slash, new\nline, « é »"},
+            reason=None if n else "resent\\N",
+        )
+        for n in range(3)
+    ]
+    raw = bytes(range(256)) * 4
+    sealed = outbox.Sealed("<bulk@x>", "a@example.org", ["b@example.org"], raw)
+    with db.transaction() as session:
+        db_module.insert_many(session, AuditEntry.__table__, entries)
+        outbox.enqueue_many(session, [(sealed, None)], kind="test")
+    with db.transaction() as session:
+        session.execute(sa.insert(AuditEntry.__table__), entries)
+    with db.session() as session:
+        rows = session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).all()
+        stored = session.scalar(sa.select(outbox.OutboxBody.raw))
+    seen = [(r.target_id, r.before, r.after, r.reason) for r in rows]
+    assert seen[:3] == seen[3:]
+    assert seen[0] == ("0", {"status": None}, entries[0]["after"], "resent\\N")
+    assert all(r.at is not None for r in rows)
+    assert bytes(stored) == raw
 
 
 def test_messages_waiting_in_the_outbox_keep_their_bytes_through_the_upgrade(
