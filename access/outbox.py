@@ -25,6 +25,11 @@ so receiving systems can recognise them. The other choice, at-most-once (mark `s
 sending), would silently lose those messages instead; an invitation that never arrives is
 worse than one that arrives twice.
 
+A message's bytes are deleted once it is sent or has failed for good, in the transaction
+that records it: an invitation carries its activation link in clear, and the database keeps
+only the token's hash (access.tokens); the row itself (recipient, status, reason) stays for
+the team list.
+
 `MAIL_BACKEND=file` writes each message as `<Message-ID>.eml` into MAIL_DIR instead (a
 redelivery rewrites the same file).
 """
@@ -92,11 +97,12 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
-    body: Mapped[OutboxBody] = relationship(cascade="all, delete-orphan")
+    # None once the message is sent or has failed for good (see the module's docstring).
+    body: Mapped[OutboxBody | None] = relationship(cascade="all, delete-orphan")
 
     @property
-    def raw(self) -> bytes:
-        return self.body.raw
+    def raw(self) -> bytes | None:
+        return None if self.body is None else self.body.raw
 
 
 class OutboxBody(Base):
@@ -326,7 +332,7 @@ def claim(
     abandoned = _abandoned(settings, now)
     with db.transaction() as session:
         # A message whose worker died on each of its attempts is not retried forever.
-        session.execute(
+        exhausted = session.scalars(
             _table.update()
             .where(abandoned, _table.c.attempts >= settings.outbox_max_attempts)
             .values(
@@ -334,7 +340,9 @@ def claim(
                 claimed_by=None,
                 last_error="worker stopped while sending, attempts exhausted",
             )
-        )
+            .returning(_table.c.id)
+        ).all()
+        _forget_bodies(session, exhausted)
         candidates = (
             sa.select(_table.c.id)
             .where(_due(settings, now, due_by))
@@ -416,6 +424,7 @@ def record(
                 )
             )
             report.sent += len(sent_ids)
+        done = list(sent_ids)
         mine = sa.and_(
             _table.c.claimed_by == worker_id, _table.c.status == OutboxStatus.SENDING.value
         )
@@ -445,8 +454,25 @@ def record(
                     "next_attempt_at": now + backoff(settings, item.attempts),
                 }
                 report.retried += 1
-            session.execute(_table.update().where(_table.c.id == item.id, mine).values(**values))
+            changed = session.scalars(
+                _table.update()
+                .where(_table.c.id == item.id, mine)
+                .values(**values)
+                .returning(_table.c.id)
+            ).all()
+            # Only if it is still this worker's: another one may be sending it meanwhile.
+            if changed and values["status"] == OutboxStatus.FAILED.value:
+                done.append(item.id)
+        _forget_bodies(session, done)
     return report
+
+
+def _forget_bodies(session: Session, outbox_ids: Sequence[int]) -> None:
+    """Delete the bytes of messages that will never be sent again (sent, or failed for good):
+    an invitation's bytes hold a live activation link, which must not outlive its delivery
+    in the database."""
+    if outbox_ids:
+        session.execute(_bodies.delete().where(_bodies.c.outbox_id.in_(list(outbox_ids))))
 
 
 # --- transports --------------------------------------------------------------------------

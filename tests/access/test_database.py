@@ -180,3 +180,35 @@ def test_messages_waiting_in_the_outbox_keep_their_bytes_through_the_upgrade(
         message = session.scalars(sa.select(OutboxMessage)).one()
         assert (message.message_id, message.raw) == ("<m1@segec.be>", raw)
     database.dispose()
+
+
+def test_the_upgrade_forgets_the_bytes_of_sent_and_failed_messages_only(db_url: str) -> None:
+    """Migration 0008: bytes (with their activation links) of messages already sent or failed
+    for good are deleted; those still waiting keep theirs."""
+    from access.migrations import upgrade
+    from access.outbox import OutboxMessage
+
+    database = Database(db_url)
+    upgrade(database.engine, "0007_outbox_bodies")
+    with database.engine.begin() as connection:
+        for n, status in enumerate(["pending", "sending", "sent", "failed"]):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO outbox_messages (message_id, kind, mail_from, recipients, "
+                    "status, attempts, next_attempt_at, created_at) VALUES (:mid, "
+                    "'invitation', 'extranet@segec.be', '[\"marie@example.org\"]', :status, "
+                    "0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"mid": f"<m{n}@segec.be>", "status": status},
+            )
+        connection.execute(
+            sa.text(
+                "INSERT INTO outbox_bodies (outbox_id, raw) SELECT id, :raw FROM outbox_messages"
+            ),
+            {"raw": b"Subject: Activez votre compte\r\n\r\nhttp://x/activer/secret\r\n"},
+        )
+    database.upgrade()
+    with database.session() as session:
+        kept = {m.status: m.raw is not None for m in session.scalars(sa.select(OutboxMessage))}
+    assert kept == {"pending": True, "sending": True, "sent": False, "failed": False}
+    database.dispose()

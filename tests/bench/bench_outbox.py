@@ -5,7 +5,11 @@ answer, as a distant relay does.
 
 The SMTP server runs in its own process (like a relay). Each round invites a new school: a
 fresh worker, `python -m bot worker` as the Procfile runs it, is started and idle before the
-clock starts; the same messages are then sent raw. The median of the rounds is reported.
+clock starts. Then the worker alone: another school's invitations are written while the
+worker is stopped (SIGSTOP), and the clock starts when it resumes; the gap between the two
+figures is what the send call's own work costs the delivery on a machine whose cores it
+shares. Then the raw ceiling sends that second school's messages, read before the worker
+resumed (it deletes a message's bytes once sent). The median of the rounds is reported.
 
     TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
         pytest tests/bench/bench_outbox.py -s
@@ -201,6 +205,8 @@ class Round:
     raw: float
     cpu: dict[str, float]
     arrivals: str
+    # Delivery alone: the worker resumed with another school's 1,000 messages waiting.
+    worker_alone: float
 
     @property
     def ratio(self) -> float:
@@ -208,16 +214,29 @@ class Round:
 
 
 def outbox_round(
-    db: Database, settings: Settings, env: dict[str, str], relay: Relay, fase: str, log: Path
+    db: Database,
+    settings: Settings,
+    env: dict[str, str],
+    relay: Relay,
+    fase: str,
+    log: Path,
+    *,
+    worker_alone: bool = False,
 ) -> tuple[float, float, int, dict[str, float], str, list[tuple[str, list[str], bytes]]]:
-    """One school's invitations through the outbox and a fresh, idle worker."""
+    """One school's invitations through the outbox and a fresh, idle worker.
+
+    `worker_alone`: the worker is stopped (SIGSTOP) during the send call and the clock starts
+    when it resumes with the 1,000 messages waiting: delivery alone, without the send call
+    competing for the two cores. Only then are the messages returned (for the raw round)."""
     director = populate(db, fase)
     worker = start_worker(env, log)
     try:
         relay.reset()
+        if worker_alone:
+            worker.send_signal(signal.SIGSTOP)
         cpu_before = (time.process_time(), cpu_seconds(worker.pid), cpu_seconds(relay.process.pid))
         started = time.time()
-        timeline = Timeline(relay, started)
+        timeline = None if worker_alone else Timeline(relay, started)
         report = invitations.send_invitations(
             db,
             settings,
@@ -229,21 +248,34 @@ def outbox_round(
         enqueued = time.time() - started
         delivered_meanwhile = relay.counter.value
         assert len(report.sent) == COUNT
+        sent_ids = [outcome.person_id for outcome in report.sent]
+        messages = []
+        if worker_alone:
+            # Read before the worker resumes: it deletes a message's bytes once it is sent.
+            with db.session() as session:
+                rows = session.execute(
+                    sa.select(OutboxMessage.mail_from, OutboxMessage.recipients, OutboxBody.raw)
+                    .join(OutboxBody, OutboxBody.outbox_id == OutboxMessage.id)
+                    .where(OutboxMessage.person_id.in_(sent_ids))
+                ).all()
+            messages = [(r.mail_from, list(r.recipients), bytes(r.raw)) for r in rows]
+            assert len(messages) == COUNT
+            cpu_before = (time.process_time(), *cpu_before[1:])
+            started = time.time()
+            timeline = Timeline(relay, started)
+            worker.send_signal(signal.SIGCONT)
         through_outbox = relay.wait_for(COUNT) - started
         arrivals = timeline.stop()
         cpu_after = (time.process_time(), cpu_seconds(worker.pid), cpu_seconds(relay.process.pid))
     finally:
+        worker.send_signal(signal.SIGCONT)
         worker.send_signal(signal.SIGTERM)
         worker.wait(30)
-    sent_ids = [outcome.person_id for outcome in report.sent]
     with db.session() as session:
-        rows = session.execute(
-            sa.select(OutboxMessage.status, OutboxMessage.mail_from, OutboxMessage.recipients)
-            .add_columns(OutboxBody.raw)
-            .join(OutboxBody, OutboxBody.outbox_id == OutboxMessage.id)
-            .where(OutboxMessage.person_id.in_(sent_ids))
+        delivered = session.scalars(
+            sa.select(OutboxMessage.status).where(OutboxMessage.person_id.in_(sent_ids))
         ).all()
-    assert len(rows) == COUNT and {row.status for row in rows} == {"sent"}
+    assert len(delivered) == COUNT and set(delivered) == {"sent"}
     cpu = dict(
         zip(
             ("send call", "worker", "SMTP server"),
@@ -251,7 +283,6 @@ def outbox_round(
             strict=True,
         )
     )
-    messages = [(r.mail_from, list(r.recipients), bytes(r.raw)) for r in rows]
     return through_outbox, enqueued, delivered_meanwhile, cpu, arrivals, messages
 
 
@@ -290,12 +321,21 @@ def test_invitations_through_outbox_vs_raw_smtp(
     rounds = []
     try:
         for number in range(ROUNDS[delay]):
-            through_outbox, enqueued, meanwhile, cpu, arrivals, messages = outbox_round(
+            through_outbox, enqueued, meanwhile, cpu, arrivals, _ = outbox_round(
                 db, settings, env, relay, f"{FASE}{number}", tmp_path / f"worker{number}.log"
+            )
+            alone, *_, messages = outbox_round(
+                db,
+                settings,
+                env,
+                relay,
+                f"{FASE}{number}0",
+                tmp_path / f"worker{number}-alone.log",
+                worker_alone=True,
             )
             raw, raw_cpu = raw_round(relay, messages)
             rounds.append(
-                Round(through_outbox, enqueued, meanwhile, raw, {**cpu, **raw_cpu}, arrivals)
+                Round(through_outbox, enqueued, meanwhile, raw, {**cpu, **raw_cpu}, arrivals, alone)
             )
     finally:
         relay.close()
@@ -311,9 +351,15 @@ def test_invitations_through_outbox_vs_raw_smtp(
             f"{r.raw:6.2f} s ({COUNT / r.raw:4.0f} msg/s) | ratio {r.ratio:4.2f}\n"
             f"    CPU s: {cpu}\n    arrived by: {r.arrivals}"
         )
+        print(
+            f"    worker alone, from a full outbox: {r.worker_alone:.2f} s "
+            f"(ratio {r.raw / r.worker_alone:4.2f})"
+        )
     print(
         f"  median of {len(rounds)}: outbox+worker "
         f"{statistics.median(r.through_outbox for r in rounds):.2f} s, raw "
         f"{statistics.median(r.raw for r in rounds):.2f} s, ratio "
         f"{statistics.median(r.ratio for r in rounds):.2f}"
     )
+    alone = statistics.median(r.raw / r.worker_alone for r in rounds)
+    print(f"  worker alone: median ratio {alone:.2f}")

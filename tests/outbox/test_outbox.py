@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -170,8 +171,6 @@ def test_after_a_refusal_the_same_connection_sends_the_next_messages_byte_for_by
     smtp_server.refuse["person0@example.org"] = "550 5.1.1 User unknown"
     smtp_server.fail_next("552 5.3.4 Message too big")
     queue(db, one_connection, 4)
-    report = outbox.deliver_due(one_connection, db)
-    assert (report.sent, report.failed) == (2, 2)
     with db.session() as session:
         stored = dict(
             session.execute(
@@ -180,11 +179,42 @@ def test_after_a_refusal_the_same_connection_sends_the_next_messages_byte_for_by
                 )
             ).all()
         )
+    report = outbox.deliver_due(one_connection, db)
+    assert (report.sent, report.failed) == (2, 2)
     arrived = smtp_server.wait_for(2)
     assert smtp_server.connections == 1
     assert sorted(m.rcpt_tos[0] for m in arrived) == ["person2@example.org", "person3@example.org"]
     for message in arrived:
         assert message.data == bytes(stored[message.message_id])
+
+
+def test_bytes_are_kept_until_sent_or_failed_for_good_and_no_longer(
+    db: Database, smtp_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    # A sent invitation's bytes hold a live activation link: the database must not keep it.
+    smtp_server.refuse["person0@example.org"] = "550 5.1.1 User unknown"
+    smtp_server.refuse["person1@example.org"] = "451 4.3.0 Try again later"
+    queue(db, smtp_settings, 3)
+    report = outbox.deliver_due(smtp_settings, db)
+    assert (report.sent, report.retried, report.failed) == (1, 1, 1)
+    with db.session() as session:
+        kept = session.execute(
+            sa.select(OutboxMessage.recipients, OutboxMessage.status, OutboxBody.raw)
+            .outerjoin(OutboxBody, OutboxBody.outbox_id == OutboxMessage.id)
+            .order_by(OutboxMessage.id)
+        ).all()
+    assert [(r.recipients, r.status, r.raw is not None) for r in kept] == [
+        (["person0@example.org"], "failed", False),
+        (["person1@example.org"], "pending", True),
+        (["person2@example.org"], "sent", False),
+    ]
+    del smtp_server.refuse["person1@example.org"]
+    time.sleep(0.3)  # the retry's backoff (0.05 s base, with jitter)
+    report = outbox.deliver_due(smtp_settings, db)
+    assert report.sent == 1
+    with db.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(OutboxBody)) == 0
+    assert "000001" in smtp_server.wait_for(2)[-1].text()
 
 
 def test_lines_starting_with_a_dot_arrive_as_written_and_bare_line_ends_as_crlf(
