@@ -66,6 +66,9 @@ from access.models import BigId
 log = logging.getLogger(__name__)
 
 RECORD_EVERY_SECONDS = 0.05
+# last_error of a message whose bytes are missing (for operators; the team list shows the
+# wording for reasons without an SMTP code, DELIVERY_UNREACHABLE).
+BYTES_LOST = "message bytes missing from outbox_bodies"
 IDLE_CLOSE_SECONDS = 10.0
 
 
@@ -375,6 +378,16 @@ def claim(
             )
         )
         raws = {body.outbox_id: body.raw for body in bodies}
+        lost = [row.id for row in rows if row.id not in raws]
+        if lost:
+            # Bytes are only deleted with a final status, so this takes a hand in the database;
+            # failing those rows keeps one damaged message from stopping every delivery.
+            log.error("outbox messages %s have no bytes; marked failed", lost)
+            session.execute(
+                _table.update()
+                .where(one_of(session, _table.c.id, lost))
+                .values(status=OutboxStatus.FAILED.value, claimed_by=None, last_error=BYTES_LOST)
+            )
     claimed = [
         Claimed(
             id=row.id,
@@ -386,6 +399,7 @@ def claim(
             claimed_at=now,
         )
         for row in rows
+        if row.id in raws
     ]
     claimed.sort(key=lambda c: c.id)
     return claimed

@@ -217,6 +217,26 @@ def test_bytes_are_kept_until_sent_or_failed_for_good_and_no_longer(
     assert "000001" in smtp_server.wait_for(2)[-1].text()
 
 
+def test_a_message_whose_bytes_were_deleted_by_hand_fails_and_the_others_go_out(
+    db: Database, smtp_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    queue(db, smtp_settings, 3)
+    with db.transaction() as session:
+        damaged = session.scalars(sa.select(OutboxMessage.id).order_by(OutboxMessage.id)).all()[1]
+        session.execute(sa.delete(OutboxBody).where(OutboxBody.outbox_id == damaged))
+    report = outbox.deliver_due(smtp_settings, db)
+    assert report.sent == 2
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.wait_for(2)) == [
+        "person0@example.org",
+        "person2@example.org",
+    ]
+    with db.session() as session:
+        row = session.get(OutboxMessage, damaged)
+        assert row is not None
+        assert (row.status, row.last_error) == ("failed", outbox.BYTES_LOST)
+    assert statuses(db) == {"sent": 2, "failed": 1}
+
+
 def test_lines_starting_with_a_dot_arrive_as_written_and_bare_line_ends_as_crlf(
     db: Database, smtp_settings: Settings, smtp_server: SmtpServer
 ) -> None:
