@@ -10,24 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from sqlalchemy import (
-    JSON,
-    Column,
-    ColumnElement,
-    MetaData,
-    Table,
-    any_,
-    bindparam,
-    create_engine,
-    event,
-    exc,
-    insert,
-)
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import JSON, Column, MetaData, Table, create_engine, event, exc, insert
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -155,20 +142,6 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
                 )
     finally:
         cursor.close()
-
-
-def one_of(
-    session: Session, column: ColumnElement[Any], values: Iterable[Any]
-) -> ColumnElement[bool]:
-    """`column IN values`; on PostgreSQL `column = ANY(array)`, one parameter.
-
-    An IN list is rendered anew for each length, a parameter per value, which the driver
-    parses again: for a worker's batch of 100 message ids that was a third of its database
-    time in Python, taken from the event loop that talks to the SMTP server."""
-    values = list(values)
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
-    return column.in_(values)
 
 
 def _default_value(column: Column[Any]) -> Any:

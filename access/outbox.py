@@ -58,7 +58,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from access.clock import utcnow
 from access.config import AccessSettings
-from access.db import Base, Database, insert_many, one_of
+from access.db import Base, Database, insert_many
 from access.invitation_messages import DELIVERY_UNREACHABLE
 from access.letter import Letter
 from access.models import BigId
@@ -194,9 +194,7 @@ def enqueue_many(
     # Not INSERT ... RETURNING: on SQLite, returning ids in order means one INSERT per row.
     raws = {sealed.message_id: sealed.raw for sealed, _ in messages}
     ids = session.execute(
-        sa.select(_table.c.id, _table.c.message_id).where(
-            one_of(session, _table.c.message_id, raws)
-        )
+        sa.select(_table.c.id, _table.c.message_id).where(_table.c.message_id.in_(list(raws)))
     )
     insert_many(
         session, _bodies, [{"outbox_id": row.id, "raw": raws[row.message_id]} for row in ids]
@@ -374,7 +372,7 @@ def claim(
         ).all()
         bodies = session.execute(
             sa.select(_bodies.c.outbox_id, _bodies.c.raw).where(
-                one_of(session, _bodies.c.outbox_id, [row.id for row in rows])
+                _bodies.c.outbox_id.in_([row.id for row in rows])
             )
         )
         raws = {body.outbox_id: body.raw for body in bodies}
@@ -385,7 +383,7 @@ def claim(
             log.error("outbox messages %s have no bytes; marked failed", lost)
             session.execute(
                 _table.update()
-                .where(one_of(session, _table.c.id, lost))
+                .where(_table.c.id.in_(lost))
                 .values(status=OutboxStatus.FAILED.value, claimed_by=None, last_error=BYTES_LOST)
             )
     claimed = [
@@ -431,10 +429,7 @@ def record(
             # Sent is sent, whoever holds the claim now: the server has the message.
             session.execute(
                 _table.update()
-                .where(
-                    one_of(session, _table.c.id, sent_ids),
-                    _table.c.status != OutboxStatus.SENT.value,
-                )
+                .where(_table.c.id.in_(sent_ids), _table.c.status != OutboxStatus.SENT.value)
                 .values(
                     status=OutboxStatus.SENT.value,
                     sent_at=now,
@@ -491,7 +486,7 @@ def _forget_bodies(session: Session, outbox_ids: Sequence[int]) -> None:
     an invitation's bytes hold a live activation link, which must not outlive its delivery
     in the database."""
     if outbox_ids:
-        session.execute(_bodies.delete().where(one_of(session, _bodies.c.outbox_id, outbox_ids)))
+        session.execute(_bodies.delete().where(_bodies.c.outbox_id.in_(list(outbox_ids))))
 
 
 # --- transports --------------------------------------------------------------------------

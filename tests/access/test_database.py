@@ -3,7 +3,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -154,26 +153,6 @@ def test_a_bulk_insert_stores_what_an_insert_stores(db: Database) -> None:
     assert seen[0] == ("0", {"status": None}, entries[0]["after"], "resent\\N")
     assert all(r.at is not None for r in rows)
     assert bytes(stored) == raw
-
-
-def test_one_of_selects_what_in_selects(db: Database) -> None:
-    # On PostgreSQL one_of is `= ANY(array)`: the same rows as IN, for numbers and text,
-    # and none for an empty list.
-    with db.transaction() as session:
-        session.add_all([Establishment(fase=f"{n:05d}", name=f"École {n}") for n in range(6)])
-    with db.session() as session:
-        ids = session.scalars(sa.select(Establishment.id).order_by(Establishment.id)).all()
-
-        def chosen(column: Any, values: list[Any]) -> list[int]:
-            return sorted(
-                session.scalars(
-                    sa.select(Establishment.id).where(db_module.one_of(session, column, values))
-                )
-            )
-
-        assert chosen(Establishment.id, [ids[1], ids[4], 10**12]) == [ids[1], ids[4]]
-        assert chosen(Establishment.fase, ["00002", "00005", "2"]) == [ids[2], ids[5]]
-        assert chosen(Establishment.id, []) == []
 
 
 def test_messages_waiting_in_the_outbox_keep_their_bytes_through_the_upgrade(
