@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
-import os
 import signal
 import statistics
 import subprocess
@@ -194,9 +193,9 @@ async def send_raw(port: int, messages: list[tuple[str, list[str], bytes]]) -> N
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time (user + system) a process has used so far."""
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
 
 
 def database_cpu_seconds() -> float:
@@ -207,8 +206,7 @@ def database_cpu_seconds() -> float:
     for process in psutil.process_iter(["name"]):
         if process.info["name"] == "postgres":
             with contextlib.suppress(psutil.Error):
-                times = process.cpu_times()
-                total += times.user + times.system
+                total += cpu_seconds(process.pid)
     return total
 
 
