@@ -1,4 +1,4 @@
-"""Python's cyclic garbage collector, paused around bulk work.
+"""Python's cyclic garbage collector: paused around bulk work, kept off what startup built.
 
 (faq.kb pauses it the same way while a FAQ base loads: the FAQ may not import this module.)
 """
@@ -26,3 +26,18 @@ def paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def freeze_startup_heap() -> int:
+    """Keep every object alive now out of all later collections; the number frozen.
+
+    For a long-running process, once it has started (libraries imported, app built,
+    templates compiled). Those objects live as long as the process, yet a full collection
+    walks them all: 30-35 ms in the outbox worker, once every few hundred messages, with
+    the whole process stopped (the four SMTP connections idle, the messages of that moment
+    sent twice as slowly), and as long in the middle of a director's send. Frozen, they are
+    never walked again and a full collection takes a millisecond or two. Garbage already
+    unreachable is collected first so it is not frozen with them."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()

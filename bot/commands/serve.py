@@ -18,6 +18,7 @@ def serve_app(
     """Run the ASGI app with uvicorn. The chat transport passes its `slack_handler` here."""
     import uvicorn
 
+    from access import collector
     from bot.web.access_log import uvicorn_log_config
     from bot.web.app import create_app
 
@@ -25,6 +26,7 @@ def serve_app(
     app = create_app(
         settings, app_context.database(), slack_handler=slack_handler, run_worker=with_worker
     )
+    collector.freeze_startup_heap()
     # proxy_headers: behind the platform's router the client address comes from
     # X-Forwarded-For (uvicorn trusts it only from FORWARDED_ALLOW_IPS, 127.0.0.1 by default).
     uvicorn.run(

@@ -23,3 +23,22 @@ def test_a_collector_paused_by_someone_else_stays_paused() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_what_startup_built_is_left_out_of_later_collections() -> None:
+    class Node:
+        def __init__(self) -> None:
+            self.me = self
+
+    kept = Node()
+    Node()  # unreachable already: collected, not frozen
+    try:
+        frozen = collector.freeze_startup_heap()
+        assert frozen == gc.get_freeze_count() > 0
+        assert not any(obj is kept for obj in gc.get_objects())
+        assert all(type(obj) is not Node for obj in gc.get_objects())
+        after = Node()
+        assert any(obj is after for obj in gc.get_objects())
+    finally:
+        gc.unfreeze()
+    assert any(obj is kept for obj in gc.get_objects())
