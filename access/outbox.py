@@ -56,6 +56,7 @@ import sqlalchemy as sa
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from access import doorbell
 from access.clock import utcnow
 from access.config import AccessSettings
 from access.db import Base, Database, insert_many
@@ -168,6 +169,7 @@ def enqueue(
     row = OutboxMessage(**_values(sealed, kind=kind, person_id=person_id, ref=ref, now=now))
     row.body = OutboxBody(raw=sealed.raw)
     session.add(row)
+    doorbell.ring(session)
     return row
 
 
@@ -199,6 +201,7 @@ def enqueue_many(
     insert_many(
         session, _bodies, [{"outbox_id": row.id, "raw": raws[row.message_id]} for row in ids]
     )
+    doorbell.ring(session)
 
 
 def _values(
@@ -712,6 +715,7 @@ class _Run:
     results_ready: asyncio.Event = field(default_factory=asyncio.Event)
     report: DeliveryReport = field(default_factory=DeliveryReport)
     keep_connections: bool = False
+    bell: doorbell.Doorbell | None = None
     # Claims and results take turns: on SQLite two writers of one process would otherwise
     # wait for each other's write lock.
     database: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -749,8 +753,7 @@ async def _produce(run: _Run, connections: int) -> None:
                 if run.queue.empty():
                     break
                 # Still sending: a team's next chunk may be being written right now.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(_stopped(run), timeout=settings.outbox_poll_seconds)
+                await _wait_for_mail(run.bell, settings.outbox_poll_seconds, run.stop)
                 continue
             # The queue holds one chunk: the next claim happens while it is being sent, so
             # the senders do not run dry during the claim.
@@ -769,11 +772,16 @@ def _claim_if_due(
     return claim(db, settings, worker_id=worker_id, limit=limit, due_by=due_by)
 
 
-async def _stopped(run: _Run) -> None:
-    if run.stop is not None:
-        await run.stop.wait()
+async def _wait_for_mail(
+    bell: doorbell.Doorbell | None, timeout: float, stop: asyncio.Event | None
+) -> None:
+    if bell is not None:
+        await bell.wait(timeout, stop)
+    elif stop is not None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=timeout)
     else:
-        await asyncio.Event().wait()
+        await asyncio.sleep(timeout)
 
 
 async def _consume(run: _Run, sender: SmtpSender | FileSender) -> None:
@@ -835,10 +843,12 @@ async def deliver_due_async(
     worker_id: str | None = None,
     stop_event: asyncio.Event | None = None,
     senders: Sequence[SmtpSender | FileSender] | None = None,
+    bell: doorbell.Doorbell | None = None,
 ) -> DeliveryReport:
     """Deliver everything due now, then return what happened.
 
-    Connections of `senders` given by the caller stay open for its next run.
+    Connections of `senders` given by the caller stay open for its next run. With `bell`,
+    mail committed while the senders are busy is taken as soon as it is rung in.
     """
     keep_connections = senders is not None
     senders = senders if senders is not None else new_senders(settings)
@@ -850,6 +860,7 @@ async def deliver_due_async(
         stop=stop_event,
         queue=asyncio.Queue(maxsize=_chunk(settings, connections)),
         keep_connections=keep_connections,
+        bell=bell,
     )
     senders_done = asyncio.Event()
     recorder = asyncio.create_task(_record(run, senders_done))
@@ -887,11 +898,21 @@ async def run_worker(
     idle_since: float | None = None
     loop = asyncio.get_running_loop()
     try:
+        bell: doorbell.Doorbell | None = await doorbell.open_doorbell(db)
+    except sa.exc.SQLAlchemyError:
+        log.exception("outbox worker: no doorbell; polling only")
+        bell = None
+    try:
         while not stop_event.is_set():
             try:
                 if await asyncio.to_thread(has_due, db, settings):
                     report = await deliver_due_async(
-                        settings, db, worker_id=worker_id, stop_event=stop_event, senders=senders
+                        settings,
+                        db,
+                        worker_id=worker_id,
+                        stop_event=stop_event,
+                        senders=senders,
+                        bell=bell,
                     )
                 else:
                     report = DeliveryReport()
@@ -911,11 +932,12 @@ async def run_worker(
             if loop.time() - idle_since >= IDLE_CLOSE_SECONDS:
                 for sender in senders:
                     await sender.close()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop_event.wait(), timeout=settings.outbox_poll_seconds)
+            await _wait_for_mail(bell, settings.outbox_poll_seconds, stop_event)
     finally:
         for sender in senders:
             await sender.close()
+        if bell is not None:
+            await bell.close()
     log.info("outbox worker %s stopped", worker_id)
 
 

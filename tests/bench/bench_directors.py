@@ -10,20 +10,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
 from access.db import Database
-from access.outbox import run_worker
 from bot.settings import Settings
 from tests.directors import factories
+from tests.outbox_thread import outbox_worker
 from tests.slack_app import serve_slack
 from tests.slack_client import SlackClient
 from tests.slack_fake import FakeSlack, Sent
@@ -43,24 +40,6 @@ def _wait_for_list(fake: FakeSlack, user: str, timeout: float = 60) -> Sent:
                 return sent
         time.sleep(0.05)
     raise AssertionError(f"no team list for {user}")
-
-
-@contextmanager
-def outbox_worker(settings: Settings, db: Database) -> Iterator[None]:
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(run_worker(settings, db, stop))
-
-    thread = threading.Thread(target=serve, name="bench-outbox", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(60)
 
 
 def test_invite_team_acknowledgement_latency_for_300_people(

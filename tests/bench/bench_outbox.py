@@ -339,7 +339,6 @@ def test_invitations_through_outbox_vs_raw_smtp(
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(relay.port),
         "OUTBOX_CONCURRENCY": str(CONNECTIONS),
-        "OUTBOX_POLL_SECONDS": "0.02",
     }
     # The sending process is a running web process: it compiled its templates at startup,
     # then froze what startup built out of the garbage collector's walks (`serve`).
