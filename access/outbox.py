@@ -495,8 +495,26 @@ def _forget_bodies(session: Session, outbox_ids: Sequence[int]) -> None:
 # --- transports --------------------------------------------------------------------------
 
 
+# Answers about our login, not about a message (RFC 4954): authentication required (530),
+# mechanism too weak (534), credentials invalid (535), encryption required (538).
+_LOGIN_REFUSALS = frozenset({530, 534, 535, 538})
+
+
+def _login_refusal(error: BaseException) -> aiosmtplib.SMTPResponseException | None:
+    if isinstance(error, aiosmtplib.SMTPResponseException) and (
+        isinstance(error, aiosmtplib.SMTPAuthenticationError) or error.code in _LOGIN_REFUSALS
+    ):
+        return error
+    return None
+
+
 def _describe(error: BaseException) -> tuple[bool, str]:
     """(permanent?, reason for the log and the team list) of a failed send."""
+    refusal = _login_refusal(error)
+    if refusal is not None:
+        # A setting to fix (SMTP_USERNAME, SMTP_PASSWORD, SMTP_TLS), not a bad message: once
+        # it is fixed, the messages go out with their next attempt.
+        return False, f"{refusal.code} {refusal.message}"[:500]
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         codes = [r.code for r in error.recipients]
         permanent = bool(codes) and all(500 <= code < 600 for code in codes)
@@ -584,6 +602,10 @@ class SmtpSender:
                 except aiosmtplib.SMTPHeloError:
                     await client.helo()
             if self.settings.smtp_username:
+                if not client.supports_extension("auth"):
+                    # Many relays offer AUTH only after STARTTLS: a login refused (a
+                    # setting to fix), not a message the relay cannot carry.
+                    raise aiosmtplib.SMTPAuthenticationError(530, "the relay offers no AUTH")
                 password = self.settings.smtp_password
                 await client.login(
                     self.settings.smtp_username, password.get_secret_value() if password else ""
@@ -716,6 +738,9 @@ class _Run:
     report: DeliveryReport = field(default_factory=DeliveryReport)
     keep_connections: bool = False
     bell: doorbell.Doorbell | None = None
+    # Set when the relay refuses our login: the rest of the run is put back for a retry
+    # without logging in again for each message (relays lock accounts after a few tries).
+    login_refused: str | None = None
     # Claims and results take turns: on SQLite two writers of one process would otherwise
     # wait for each other's write lock.
     database: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -795,6 +820,8 @@ async def _consume(run: _Run, sender: SmtpSender | FileSender) -> None:
                 # Not sent yet, and the claim is getting old: give it back untouched
                 # rather than risk another worker sending it too.
                 run.results.append(Outcome(item, ok=False, released=True))
+            elif run.login_refused is not None:
+                run.results.append(Outcome(item, ok=False, error=run.login_refused))
             else:
                 try:
                     await sender.send(item)
@@ -803,6 +830,14 @@ async def _consume(run: _Run, sender: SmtpSender | FileSender) -> None:
                     permanent, reason = _describe(error)
                     # The server's text may name the recipient: only the code goes to the log.
                     code = getattr(error, "code", None) or type(error).__name__
+                    if _login_refusal(error) is not None:
+                        if run.login_refused is None:
+                            log.error(
+                                "SMTP relay refused the login (%s): check SMTP_USERNAME, "
+                                "SMTP_PASSWORD and SMTP_TLS; messages are kept for a retry",
+                                code,
+                            )
+                        run.login_refused = reason
                     log.warning("outbox message %s not sent (%s)", item.id, code)
                     run.results.append(Outcome(item, ok=False, permanent=permanent, error=reason))
             run.results_ready.set()

@@ -1,6 +1,7 @@
 """A real SMTP server (aiosmtpd) for tests: receives on a free loopback port and keeps what it
 receives; can slow every answer down, refuse recipients, fail the next messages, go down
-and come back up on the same port.
+and come back up on the same port; can require a login, over STARTTLS or TLS with a
+certificate from a test authority (`ca_file`, to trust through SSL_CERT_FILE).
 
     with SmtpServer() as smtp:              # or the `smtp_server` fixture
         settings = settings.model_copy(update=smtp.settings_update())
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -20,11 +23,14 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import pytest
+import trustme
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from pydantic import SecretStr
 
 from tests.conftest import free_port
 
@@ -34,6 +40,8 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    encrypted: bool = False
+    logged_in: bool = False
 
     @property
     def message(self) -> EmailMessage:
@@ -83,7 +91,16 @@ class _Controller(Controller):
 class SmtpServer:
     """The server; also its own aiosmtpd handler."""
 
-    def __init__(self, port: int | None = None, *, delay: float = 0.0, utf8: bool = True) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        delay: float = 0.0,
+        utf8: bool = True,
+        login: tuple[str, str] | None = None,
+        tls: Literal["none", "starttls", "tls"] = "none",
+        ca_dir: Path | None = None,
+    ) -> None:
         self.port = port or free_port()
         self.host = "127.0.0.1"
         self.delay = delay
@@ -97,17 +114,44 @@ class SmtpServer:
         self._arrived = threading.Condition(self._lock)
         self._controller: _Controller | None = None
         self.connections = 0
+        # (user, password) the server accepts; every AUTH is counted, and each message
+        # records whether its session was encrypted and logged in.
+        self.login = login
+        self.logins_tried = 0
+        self.tls = tls
+        self.ca_file: Path | None = None
+        self._tls_context: ssl.SSLContext | None = None
+        if tls != "none":
+            authority = trustme.CA()
+            self._tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            authority.issue_cert(self.host).configure_cert(self._tls_context)
+            self.ca_file = (ca_dir or Path(tempfile.mkdtemp())) / f"smtp-test-ca-{self.port}.pem"
+            authority.cert_pem.write_to_path(str(self.ca_file))
 
     # --- control -------------------------------------------------------------------------
 
     def start(self) -> SmtpServer:
         if self._controller is None:
+            secure: dict[str, Any] = {}
+            if self.tls == "starttls":
+                secure = {"tls_context": self._tls_context, "require_starttls": True}
+            elif self.tls == "tls":
+                secure = {"ssl_context": self._tls_context}
+            if self.login is not None:
+                secure |= {
+                    "authenticator": self._authenticate,
+                    "auth_required": True,
+                    # aiosmtpd knows of STARTTLS only: on a TLS connection it would never
+                    # offer AUTH if told to require encryption, which TLS already gives.
+                    "auth_require_tls": self.tls == "starttls",
+                }
             controller = _Controller(
                 self,
                 hostname=self.host,
                 port=self.port,
                 ready_timeout=10,
                 enable_SMTPUTF8=self.utf8,
+                **secure,
             )
             controller.start()
             self._controller = controller
@@ -137,13 +181,19 @@ class SmtpServer:
             self._next_stalls.extend([seconds] * count)
 
     def settings_update(self) -> dict[str, Any]:
-        return {
+        update: dict[str, Any] = {
             "mail_backend": "smtp",
             "smtp_host": self.host,
             "smtp_port": self.port,
-            "smtp_tls": "none",
+            "smtp_tls": self.tls,
             "smtp_timeout_seconds": 10.0,
         }
+        if self.login is not None:
+            update |= {
+                "smtp_username": self.login[0],
+                "smtp_password": SecretStr(self.login[1]),
+            }
+        return update
 
     # --- what arrived --------------------------------------------------------------------
 
@@ -167,6 +217,18 @@ class SmtpServer:
             self.received.clear()
 
     # --- aiosmtpd handler hooks ----------------------------------------------------------
+
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        with self._lock:
+            self.logins_tried += 1
+        given = (
+            (data.login.decode(), data.password.decode())
+            if isinstance(data, LoginPassword)
+            else None
+        )
+        return AuthResult(success=given == self.login, handled=False)
 
     async def handle_EHLO(
         self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: Any
@@ -207,6 +269,8 @@ class SmtpServer:
                     mail_from=str(envelope.mail_from),
                     rcpt_tos=list(envelope.rcpt_tos),
                     data=data,
+                    encrypted=server.transport.get_extra_info("ssl_object") is not None,
+                    logged_in=bool(session.authenticated),
                 )
             )
             self._arrived.notify_all()
