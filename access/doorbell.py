@@ -37,6 +37,10 @@ CHANNEL = "extranet_outbox"
 # 5 ms on average.
 SQLITE_CHECK_SECONDS = 0.01
 
+# After a lost LISTEN connection, the pause before the next; and how long to try to open one.
+RECONNECT_PAUSE_SECONDS = 1.0
+CONNECT_TIMEOUT_SECONDS = 10
+
 _NOTIFY = sa.text(f"NOTIFY {CHANNEL}")
 
 
@@ -59,7 +63,11 @@ async def open_doorbell(db: Database) -> Doorbell:
     if db.is_sqlite:
         return _DataVersion(db)
     if db.engine.dialect.name == "postgresql":
-        return _Listener(db)
+        listener = _Listener(db)
+        # Before the worker first looks for mail, so nothing committed after that look
+        # goes unannounced.
+        await listener.listen()
+        return listener
     return _Timer()
 
 
@@ -117,35 +125,43 @@ class _DataVersion:
 
 
 class _Listener:
-    """LISTEN on a connection of its own, opened on first use and again after a failure."""
+    """LISTEN on a connection of its own, opened before the worker first looks for mail,
+    and again after a failure."""
 
     def __init__(self, db: Database) -> None:
         _, params = db.engine.dialect.create_connect_args(db.engine.url)
         # The engine's type adapters belong to its own connections.
         params.pop("context", None)
+        params.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
         self._params = params
         self._connection: psycopg.AsyncConnection[Any] | None = None
 
-    async def _connected(self) -> psycopg.AsyncConnection[Any] | None:
-        if self._connection is not None and not self._connection.closed:
-            return self._connection
+    async def listen(self) -> bool:
         try:
             connection = await psycopg.AsyncConnection.connect(**self._params, autocommit=True)
+        except psycopg.Error as error:
+            log.warning("outbox doorbell: cannot listen (%s); polling only", type(error).__name__)
+            return False
+        try:
             await connection.execute(f"LISTEN {CHANNEL}")
         except psycopg.Error as error:
             log.warning("outbox doorbell: cannot listen (%s); polling only", type(error).__name__)
-            return None
+            await connection.close()
+            return False
         self._connection = connection
-        return connection
+        return True
 
     async def _notified(self, connection: psycopg.AsyncConnection[Any], timeout: float) -> None:
         async for _ in connection.notifies(timeout=timeout, stop_after=1):
             return
 
     async def wait(self, timeout: float, stop: asyncio.Event | None = None) -> None:
-        connection = await self._connected()
-        if connection is None:
-            await _sleep(timeout, stop)
+        connection = self._connection
+        if connection is None or connection.closed:
+            if not await self.listen():
+                await _sleep(timeout, stop)
+            # Listening again: what was committed while no one listened was announced to
+            # no one, so the worker looks now.
             return
         listening = asyncio.ensure_future(self._notified(connection, timeout))
         stopping = asyncio.ensure_future(stop.wait()) if stop is not None else None
@@ -167,10 +183,11 @@ class _Listener:
         try:
             listening.result()
         except psycopg.Error as error:
-            # The server went away or restarted: mail is found by polling until the next
-            # wait listens again.
+            # The server went away or restarted. Not listening again at once: a server that
+            # drops every new connection would otherwise make a busy loop.
             log.warning("outbox doorbell: connection lost (%s)", type(error).__name__)
             await self.close()
+            await _sleep(min(timeout, RECONNECT_PAUSE_SECONDS), stop)
 
     async def close(self) -> None:
         connection, self._connection = self._connection, None
