@@ -255,6 +255,8 @@ class Outcome:
     permanent: bool = False
     error: str | None = None
     released: bool = False
+    # Not the message's fault (the relay refused our login): retried, never failed for it.
+    deferred: bool = False
 
 
 def new_worker_id() -> str:
@@ -456,7 +458,9 @@ def record(
                     "attempts": max(item.attempts - 1, 0),
                 }
                 report.released += 1
-            elif outcome.permanent or item.attempts >= settings.outbox_max_attempts:
+            elif not outcome.deferred and (
+                outcome.permanent or item.attempts >= settings.outbox_max_attempts
+            ):
                 values = {
                     "status": OutboxStatus.FAILED.value,
                     "claimed_by": None,
@@ -763,7 +767,8 @@ async def _produce(run: _Run, connections: int) -> None:
     # backoff is shorter than this one.
     started = utcnow()
     try:
-        while not run.stopping():
+        # After a refused login, nothing more is claimed: each claim would spend an attempt.
+        while not run.stopping() and run.login_refused is None:
             async with run.database:
                 items = await asyncio.to_thread(
                     _claim_if_due,
@@ -821,7 +826,7 @@ async def _consume(run: _Run, sender: SmtpSender | FileSender) -> None:
                 # rather than risk another worker sending it too.
                 run.results.append(Outcome(item, ok=False, released=True))
             elif run.login_refused is not None:
-                run.results.append(Outcome(item, ok=False, error=run.login_refused))
+                run.results.append(Outcome(item, ok=False, error=run.login_refused, deferred=True))
             else:
                 try:
                     await sender.send(item)
@@ -830,7 +835,8 @@ async def _consume(run: _Run, sender: SmtpSender | FileSender) -> None:
                     permanent, reason = _describe(error)
                     # The server's text may name the recipient: only the code goes to the log.
                     code = getattr(error, "code", None) or type(error).__name__
-                    if _login_refusal(error) is not None:
+                    refused = _login_refusal(error) is not None
+                    if refused:
                         if run.login_refused is None:
                             log.error(
                                 "SMTP relay refused the login (%s): check SMTP_USERNAME, "
@@ -839,7 +845,15 @@ async def _consume(run: _Run, sender: SmtpSender | FileSender) -> None:
                             )
                         run.login_refused = reason
                     log.warning("outbox message %s not sent (%s)", item.id, code)
-                    run.results.append(Outcome(item, ok=False, permanent=permanent, error=reason))
+                    run.results.append(
+                        Outcome(
+                            item,
+                            ok=False,
+                            permanent=permanent,
+                            error=reason,
+                            deferred=refused,
+                        )
+                    )
             run.results_ready.set()
     finally:
         if not run.keep_connections:

@@ -91,6 +91,13 @@ def test_refused_credentials_keep_the_mail_and_spare_the_relay_account(
     assert relay.logins_tried <= 2 * wrong.outbox_concurrency
     assert "SMTP_PASSWORD" in caplog.text and "an-old-password" not in caplog.text
 
+    # However long it takes to fix: more attempts than OUTBOX_MAX_ATTEMPTS fail nothing.
+    for _ in range(wrong.outbox_max_attempts + 1):
+        with db.transaction() as session:
+            session.execute(sa.update(OutboxMessage).values(next_attempt_at=sa.func.now()))
+        outbox.deliver_due(wrong, db)
+    assert statuses(db) == {"pending": 20}
+
     # The operator fixes the password: the same messages go out with their next attempt.
     fixed = settings.model_copy(update=relay.settings_update())
     with db.transaction() as session:
