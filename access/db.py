@@ -40,7 +40,7 @@ LOCK_TIMEOUT_SECONDS = 30.0
 # a transaction waits (in WAL mode nothing else in it waits for another writer), so it is
 # tried again every millisecond instead (`_begin_immediate`).
 LOCK_RETRY_SECONDS = 0.001
-_BUSY_TIMEOUT = f"PRAGMA busy_timeout={int(LOCK_TIMEOUT_SECONDS * 1000)}"
+BUSY_TIMEOUT = f"PRAGMA busy_timeout={int(LOCK_TIMEOUT_SECONDS * 1000)}"
 # Execution option of `Database.reading()` connections.
 READ_ONLY = "extranet_read_only"
 
@@ -88,7 +88,7 @@ def _begin_immediate(dbapi_connection: Any) -> None:
                     raise exc.OperationalError("BEGIN IMMEDIATE", (), error) from error
                 time.sleep(LOCK_RETRY_SECONDS)
     finally:
-        cursor.execute(_BUSY_TIMEOUT)
+        cursor.execute(BUSY_TIMEOUT)
         cursor.close()
 
 

@@ -27,7 +27,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from access.db import Database
+from access.db import BUSY_TIMEOUT, Database
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,8 @@ class _DataVersion:
         # A pooled connection kept for the doorbell alone: data_version only tells about
         # commits made through other connections.
         self._connection: Any = db.engine.raw_connection()
+        # Read on the event loop: never wait there for a lock (an error counts as a ring).
+        self._connection.driver_connection.execute("PRAGMA busy_timeout=0")
         self._seen = self._version()
 
     def _version(self) -> int | None:
@@ -121,6 +123,9 @@ class _DataVersion:
             await asyncio.sleep(min(SQLITE_CHECK_SECONDS, remaining))
 
     async def close(self) -> None:
+        # Back to the pool as the pool made it.
+        with contextlib.suppress(sqlite3.Error):
+            self._connection.driver_connection.execute(BUSY_TIMEOUT)
         self._connection.close()
 
 
@@ -170,6 +175,10 @@ class _Listener:
                 [task for task in (listening, stopping) if task is not None],
                 return_when=asyncio.FIRST_COMPLETED,
             )
+        except asyncio.CancelledError:
+            # Cancelled from outside: the listening task must not outlive this wait.
+            listening.cancel()
+            raise
         finally:
             if stopping is not None:
                 stopping.cancel()
