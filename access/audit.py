@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from access.db import insert_many
-from access.models import AuditEntry, Person
+from access.directory.models import AuditEntry, Person
+from access.persistence.database import insert_many
 
 PROECO_SYNC = "proeco-sync"
 SYSTEM = "system"

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from access.config import AccessSettings
-from access.db import Database
-from access.proeco import SyncReport, import_export
-from access.profiles import load_profiles
+from access.directory.profiles import load_profiles
+from access.persistence.database import Database
+from access.proeco.sync import SyncReport, import_export
 
 HEADER = ("Matricule", "Nom", "Prénom", "Fonction", "E-mail", "N° FASE", "Établissement")
 DEMO_FILE_NAME = "proeco-demo.csv"
@@ -132,8 +132,7 @@ class DemoLoad:
 def load_demo_data(
     settings: AccessSettings, db: Database, directory: Path | None = None
 ) -> DemoLoad:
-    """Migrate the database, write the demo export and import it (again: no change)."""
-    db.upgrade()
+    """Write the demo export and import it (again: no change) into a migrated database."""
     path = write_demo_export((directory or Path.cwd()) / DEMO_FILE_NAME)
     report = import_export(db, path, profiles=load_profiles(settings.profiles_file))
     return DemoLoad(path, report)

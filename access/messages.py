@@ -44,3 +44,132 @@ UNKNOWN_PERSON = "Cette personne est introuvable."
 def french_date(moment: datetime) -> str:
     """dd/mm/yyyy in Belgian local time, as dates appear on the director's screen."""
     return moment.astimezone(BRUSSELS).strftime("%d/%m/%Y")
+
+
+# --- French wording of the account's life: password rules, activation, sign-in and reset.
+
+# Password rules (access.accounts.passwords).
+PASSWORD_TOO_SHORT = "Le mot de passe doit compter au moins {minimum} caractères."
+PASSWORD_TOO_LONG = "Le mot de passe ne peut pas dépasser {maximum} caractères."
+PASSWORD_TOO_COMMON = (
+    "Ce mot de passe fait partie des mots de passe les plus utilisés : choisissez-en un autre."
+)
+PASSWORD_CONTAINS_NAME = "Le mot de passe ne peut pas contenir votre nom ou votre prénom."
+PASSWORD_CONTAINS_EMAIL = "Le mot de passe ne peut pas contenir votre adresse e-mail."
+PASSWORD_MISMATCH = "Les deux mots de passe ne sont pas identiques."
+PASSWORD_RULES = (
+    "Au moins {minimum} caractères (une phrase de quelques mots convient très bien). "
+    "Ni votre nom, ni votre adresse e-mail, ni un mot de passe courant."
+)
+
+# Activation and reference e-mail (access.accounts.activation).
+LINK_INVALID = (
+    "Ce lien n'est pas ou plus valable. Il a peut-être expiré ou déjà été utilisé. "
+    "Demandez à votre direction de vous renvoyer l'invitation."
+)
+RESET_LINK_INVALID = (
+    "Ce lien n'est pas ou plus valable. Il a peut-être expiré ou déjà été utilisé. "
+    "Demandez un nouveau lien depuis la page « Identifiant ou mot de passe oublié ? »."
+)
+EMAIL_LINK_INVALID = (
+    "Ce lien n'est pas ou plus valable. Il a peut-être expiré ou déjà été utilisé. "
+    "Votre adresse de référence n'a pas changé ; contactez le support si besoin."
+)
+EMAIL_INVALID = "Cette adresse e-mail n'est pas valide."
+EMAIL_TAKEN = (
+    "Cette adresse e-mail est déjà utilisée par un autre compte. "
+    "Choisissez une autre adresse ou contactez le support."
+)
+ACCOUNT_ACTIVATED = "Votre compte est activé. Vous pouvez vous connecter."
+EMAIL_CHANGE_PENDING = (
+    "Un e-mail de confirmation a été envoyé à {email}. "
+    "Votre adresse de référence changera quand vous aurez cliqué sur le lien qu'il contient ; "
+    "d'ici là, connectez-vous avec l'adresse actuelle ({current})."
+)
+EMAIL_CHANGED = "Votre adresse e-mail de référence est maintenant {email}."
+
+# Sign-in and reset (access.accounts.signin).
+SIGNIN_FAILED = "Nom d'utilisateur ou mot de passe incorrect."
+ACCOUNT_BLOCKED = (
+    "Votre compte est temporairement bloqué après trop de tentatives de connexion. "
+    "Réessayez dans {minutes} minutes, ou choisissez un nouveau mot de passe "
+    "avec « Identifiant ou mot de passe oublié ? »."
+)
+CLIENT_BLOCKED = (
+    "Trop de tentatives de connexion ont échoué depuis cet appareil ou ce réseau. "
+    "Réessayez dans {minutes} minutes. Si vous avez oublié votre mot de passe, "
+    "choisissez-en un nouveau avec « Identifiant ou mot de passe oublié ? »."
+)
+RESET_REQUESTED = (
+    "Si un compte activé correspond à cette adresse, un e-mail contenant un lien "
+    "pour choisir un nouveau mot de passe vient d'y être envoyé. Le lien est valable {minutes} "
+    "minutes. Pensez à vérifier vos courriers indésirables."
+)
+RESET_TOO_MANY = (
+    "Trop de demandes en peu de temps. Patientez quelques minutes avant de réessayer, "
+    "ou contactez le support."
+)
+PASSWORD_CHANGED = "Votre mot de passe a été modifié. Vous pouvez vous connecter."
+RESET_NOT_POSSIBLE = (
+    "Aucun compte activé n'est associé à votre profil : utilisez plutôt l'invitation "
+    "envoyée par votre direction."
+)
+RESET_LINK_SENT = "Un lien pour choisir un nouveau mot de passe a été envoyé à {email}."
+
+
+# --- French wording of the director services: mission grants and the team list export.
+
+SELF_GRANT = "Vous ne pouvez pas vous attribuer vous-même un accès supplémentaire."
+NOT_IN_TEAM = "Cette personne ne fait pas partie du personnel actuel de cet établissement."
+MISSION_REQUIRED = "Indiquez l'intitulé de la mission (par exemple « Coordination pédagogique »)."
+MISSION_TOO_LONG = "L'intitulé de la mission est trop long ({limit} caractères au plus)."
+MISSION_INVALID = "L'intitulé de la mission contient des caractères non autorisés."
+MISSION_DUPLICATE = "Cette personne a déjà une mission en cours nommée « {mission} »."
+RESOURCES_REQUIRED = "Choisissez au moins une ressource de l'Extranet."
+RESOURCES_UNKNOWN = "Ressource inconnue de l'Extranet : {codes}."
+END_IN_PAST = "La date de fin doit être aujourd'hui ou plus tard."
+REASON_TOO_LONG = "Le motif est trop long ({limit} caractères au plus)."
+GRANT_NOT_FOUND = "Cet accès de mission n'existe pas ou a déjà été retiré."
+
+DEFAULT_ADD_REASON = "Mission confiée : {mission}"
+DEFAULT_REMOVE_REASON = "Accès de mission retiré par la direction"
+
+# Columns of the team list export, as on the sheet's screen.
+EXPORT_HEADER = (
+    "Statut",
+    "Nom",
+    "Prénom",
+    "Rôle",
+    "E-mail renseigné dans ProECO (le mail d'invitation sera envoyé à cette adresse)",
+    "Échec d'envoi",
+)
+
+
+# --- Everything the invitations and the mail outbox say to people, in French, in one place.
+
+# Why a person was not sent an invitation (InvitationReport.skipped / to_fix).
+SKIP_REASONS: dict[str, str] = {
+    "email_to_fix": "Adresse e-mail manquante ou invalide : à corriger dans ProECO",
+    "left": "A quitté l'établissement",
+    "active": "Compte déjà activé",
+    "disabled": "Compte désactivé",
+    "already_invited": "Invitation déjà envoyée (utilisez « Renvoyer l'invitation »)",
+    "not_invited": "Pas encore invité·e (utilisez « Envoyer les invitations »)",
+    "cooldown": (
+        "Invitation envoyée il y a moins de {minutes} minutes : patientez avant de renvoyer"
+    ),
+    "not_in_establishment": "Ne fait pas partie de cet établissement",
+}
+
+INVITATION_SENT = "Invitation envoyée"
+UNKNOWN_MODE = "Type d'envoi inconnu : choisissez l'envoi des invitations ou leur renvoi."
+IDEMPOTENCY_KEY_REUSED = "Cette demande a déjà été utilisée pour un autre envoi ; recommencez."
+NO_ESTABLISHMENT = "Aucun établissement ne vous est rattaché dans ProECO : contactez le helpdesk."
+
+# Shown after « Échec d'envoi : » when the mail server could not be reached at all.
+DELIVERY_UNREACHABLE = "le serveur de messagerie est injoignable"
+
+
+def skip_label(reason: str, *, cooldown_seconds: int = 180) -> str:
+    minutes = max(1, round(cooldown_seconds / 60))
+    return SKIP_REASONS[reason].format(minutes=minutes)

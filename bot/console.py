@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from access.db import Database
+from access.persistence.database import Database
 from bot.conversation import forms, load_features
 from bot.conversation import messages as conv_messages
 from bot.conversation.replies import (

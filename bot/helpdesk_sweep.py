@@ -1,13 +1,13 @@
-"""Announce tickets that a crash left unannounced (see `bot.helpdesk.tickets.unannounced`)."""
+"""Announce tickets that a crash left unannounced (see `helpdesk.tickets.unannounced`)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
-from access.db import Database
-from bot.helpdesk import tickets
+from access.persistence.database import Database
 from bot.settings import Settings
+from helpdesk import tickets
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from access.db import Database
+from access.persistence.database import Database
 from bot.settings import Settings
+from migrations import upgrade_database
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +83,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def db(db_url: str) -> Iterator[Database]:
     database = Database(db_url)
-    database.upgrade()
+    upgrade_database(database)
     yield database
     database.dispose()
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from access.db import Database
+from access.persistence.database import Database
 from bot.console import ConsoleSession
 from bot.conversation.router import Router
 from bot.settings import Settings

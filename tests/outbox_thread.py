@@ -8,8 +8,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from access.db import Database
-from access.outbox import run_worker
+from access.mail.outbox import run_worker
+from access.persistence.database import Database
 from bot.settings import Settings
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from access.models import Account, AccountStatus, Assignment, Establishment, Function, Person
+from access.directory.models import (
+    Account,
+    AccountStatus,
+    Assignment,
+    Establishment,
+    Function,
+    Person,
+)
 
 
 def establishment(

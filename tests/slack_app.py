@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from access.db import Database
+from access.persistence.database import Database
 from bot.conversation.router import Router
 from bot.settings import Settings
 from bot.slack.app import build_slack_handler

@@ -18,13 +18,12 @@ def quiet_logs() -> None:
 @click.option("--as", "as_email", metavar="EMAIL", help="Who is speaking (default: a director).")
 @pass_app
 def console(app: AppContext, as_email: str | None) -> None:
-    from access import mail
+    from access.mail import templates as mail
     from bot.console import ConsoleSession, run
 
     quiet_logs()
     mail.preload(app.settings)
-    db = app.database()
-    db.upgrade()
+    db = app.migrated_database()
     session = ConsoleSession(db, app.settings, as_email=as_email)
     if as_email and session.speaker.person_id is None:
         raise click.ClickException(f"no person with the e-mail {as_email} in the database")

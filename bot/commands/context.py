@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 import click
 
-from access.db import Database
+from access.persistence.database import Database
 from bot.settings import Settings
+from migrations import upgrade_database
 
 
 @dataclass
@@ -19,6 +20,12 @@ class AppContext:
         if self._database is None:
             self._database = Database(self.settings.database_url)
         return self._database
+
+    def migrated_database(self) -> Database:
+        """The database, its schema brought up to date first (safe to run again)."""
+        database = self.database()
+        upgrade_database(database)
+        return database
 
 
 pass_app = click.make_pass_decorator(AppContext)

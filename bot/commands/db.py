@@ -13,5 +13,5 @@ def db() -> None:
 @db.command(help="Apply the database migrations (safe to run again).")
 @pass_app
 def upgrade(app: AppContext) -> None:
-    app.database().upgrade()
+    app.migrated_database()
     click.echo("Database is up to date.")

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from access.demo import DEMO_DIRECTOR_EMAIL, DEMO_FASE, load_demo_data
+from access.directory.team import team_of
 from access.errors import AccessError
-from access.team import team_of
 from bot.commands.console import quiet_logs
 from bot.commands.context import AppContext, pass_app
 from bot.commands.proeco import render_report
@@ -35,13 +35,13 @@ def demo_settings(settings: Settings) -> Settings:
 @click.command(help="Load the demo data (a few schools, ~40 people) and open the console on it.")
 @pass_app
 def demo(app: AppContext) -> None:
-    from access.outbox import deliver_due
+    from access.mail.outbox import deliver_due
     from bot.console import ConsoleSession, run
 
     quiet_logs()
     settings = demo_settings(app.settings)
     app = AppContext(settings=settings)
-    db = app.database()
+    db = app.migrated_database()
     try:
         loaded = load_demo_data(settings, db)
     except AccessError as error:

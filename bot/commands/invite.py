@@ -8,9 +8,9 @@ import uuid
 
 import click
 
+from access.directory.people import find_person_by_email
 from access.errors import AccessError
-from access.invitations import InvitationReport, send_invitations
-from access.people import find_person_by_email
+from access.invitations.service import InvitationReport, send_invitations
 from bot.commands.context import AppContext, pass_app
 from bot.commands.output import table
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import click
 
-from access.db import Database
+from access.persistence.database import Database
 from bot.commands.context import AppContext, pass_app
-from bot.helpdesk.inbound import IngestResult, ingest
 from bot.settings import Settings
+from helpdesk.inbound import IngestResult, ingest
 
 log = logging.getLogger(__name__)
 

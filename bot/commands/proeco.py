@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from access.demo import generate_export
+from access.directory.profiles import load_profiles
 from access.errors import AccessError
-from access.proeco import ImportRefused, SyncReport, import_export
-from access.profiles import load_profiles
+from access.proeco.sync import ImportRefused, SyncReport, import_export
 from bot.commands.context import AppContext, pass_app
 from bot.commands.output import table
 

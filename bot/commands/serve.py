@@ -18,9 +18,9 @@ def serve_app(
     """Run the ASGI app with uvicorn. The chat transport passes its `slack_handler` here."""
     import uvicorn
 
-    from access import collector
     from bot.web.access_log import uvicorn_log_config
     from bot.web.app import create_app
+    from common import collector
 
     settings = app_context.settings
     app = create_app(

@@ -11,11 +11,10 @@ from bot.commands.context import AppContext, pass_app
 @click.command(help="Run the Slack app in Socket Mode (development: no public URL needed).")
 @pass_app
 def socket(app: AppContext) -> None:
-    from access import collector
     from bot.slack.app import ConfigurationError, run_socket_mode
+    from common import collector
 
-    db = app.database()
-    db.upgrade()
+    db = app.migrated_database()
     collector.freeze_startup_heap()
 
     async def main() -> None:

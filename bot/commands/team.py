@@ -7,9 +7,9 @@ import json
 import click
 
 from access import messages
+from access.directory.team import Team, TeamStatus, team_of
 from access.errors import AccessError
-from access.invitations import delivery_errors_for
-from access.team import Team, TeamStatus, team_of
+from access.invitations.service import delivery_errors_for
 from bot.commands.context import AppContext, pass_app
 from bot.commands.output import table
 

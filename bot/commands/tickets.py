@@ -7,8 +7,8 @@ import json
 import click
 
 from bot.commands.context import AppContext, pass_app
-from bot.helpdesk import messages
-from bot.helpdesk.stats import stats, stats_rows
+from helpdesk import messages
+from helpdesk.stats import stats, stats_rows
 
 
 @click.group(help="Helpdesk tickets.")

@@ -10,9 +10,10 @@ import signal
 import click
 import uvloop
 
-from access import collector, outbox
+from access.mail import outbox
 from bot.commands.context import AppContext, pass_app
 from bot.helpdesk_sweep import announce_forgotten_tickets
+from common import collector
 
 log = logging.getLogger(__name__)
 

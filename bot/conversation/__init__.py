@@ -3,7 +3,7 @@
 Feature modules (this package's other modules: `helpdesk`, `self_service`, `tickets*`,
 `directors*`) register plain **synchronous** functions with decorators; adapters
 (`bot.slack`, `bot.console`) build a `Turn`, call the router and render the replies. Handlers
-import the domain (`access`, `faq`, `bot.helpdesk`), never Slack or the terminal. Adapters run
+import the domain (`access`, `faq`, `helpdesk`), never Slack or the terminal. Adapters run
 handlers in worker threads, so they may use sync SQLAlchemy freely.
 
 Registering (any module placed in this package is imported by `load_features()`)::
@@ -22,8 +22,9 @@ Registering (any module placed in this package is imported by `load_features()`)
 
 The `Turn` (`turn.py`): `speaker` (`Speaker(user_id, person_id|None, transport)`;
 `turn.person(session)` loads the Person; `turn.actor` is the audit actor), `db`
-(`access.db.Database`), `settings` (`bot.settings.Settings`), `place` (`Place(channel,
-is_direct)`), `text`, `command`/`subcommand`, `action` (`Action(action_id, value)`),
+(`access.persistence.database.Database`), `settings` (`bot.settings.Settings`),
+`place` (`Place(channel, is_direct)`), `text`, `command`/`subcommand`,
+`action` (`Action(action_id, value)`),
 `submission` (`Submission(form_id, values, context)`), `message` (MessageRef of the incoming
 message or of the message holding the pressed button), `thread` (thread root), `mentioned`,
 and `services` (`Services`: `send(Recipient, Message, thread=None) -> MessageRef|None`,
@@ -97,7 +98,6 @@ from bot.conversation.turn import (
 )
 
 # Modules of this package that are infrastructure, not features.
-_INFRASTRUCTURE = {"replies", "router", "turn", "forms", "messages", "links", "identity"}
 
 router = Router()
 command = router.command
@@ -108,10 +108,12 @@ home = router.home
 
 
 def load_features() -> Router:
-    """Import every feature module of this package (their decorators register on `router`)."""
-    for info in pkgutil.iter_modules(__path__):
-        if info.name not in _INFRASTRUCTURE and not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
+    """Import every module of `features` (their decorators register on `router`)."""
+    from bot.conversation import features
+
+    for info in pkgutil.iter_modules(features.__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{features.__name__}.{info.name}")
     return router
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from access.db import Database
-from access.models import Assignment, Function, Person
-from access.people import find_person_by_email
+from access.directory.models import Assignment, Function, Person
+from access.directory.people import find_person_by_email
+from access.persistence.database import Database
 
 
 def find_person_id(db: Database, email: str | None) -> int | None:

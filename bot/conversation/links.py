@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from access.clock import as_utc, utcnow
-from access.db import Base, Database
+from access.persistence.database import Base, Database
 
 # A link found through the Slack profile e-mail is checked again after a day (the person may
 # have changed address); "nobody matches" is remembered briefly so a burst of messages from an

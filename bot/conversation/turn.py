@@ -11,8 +11,8 @@ from bot.conversation.replies import FieldValue, Message, MessageRef, Recipient
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from access.db import Database
-    from access.models import Person
+    from access.directory.models import Person
+    from access.persistence.database import Database
     from bot.settings import Settings
 
 
@@ -108,7 +108,7 @@ class Turn:
 
     def person(self, session: Session) -> Person | None:
         """The speaker as a Person, loaded in the caller's session."""
-        from access.models import Person
+        from access.directory.models import Person
 
         if self.speaker.person_id is None:
             return None

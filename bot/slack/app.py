@@ -23,7 +23,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from access.db import Database
+from access.persistence.database import Database
 from bot.conversation import load_features
 from bot.conversation.links import claim_event, prune_events
 from bot.conversation.router import Router

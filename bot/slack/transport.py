@@ -22,7 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import IntegrityError
 
-from access.db import Database
+from access.persistence.database import Database
 from bot.conversation import messages
 from bot.conversation.identity import find_person_id
 from bot.conversation.links import get_link, is_fresh, save_link, user_for_person

@@ -6,12 +6,12 @@ the ticket goes to the help address by e-mail (`publish_triage` does the fallbac
 
 from __future__ import annotations
 
-from access.db import Database
+from access.persistence.database import Database
 from bot.conversation import load_features
-from bot.conversation.tickets import publish_triage
-from bot.helpdesk import tickets
+from bot.conversation.features.tickets import publish_triage
 from bot.settings import Settings
 from bot.slack.transport import SlackServices, SlackTransport
+from helpdesk import tickets
 
 
 def publish_new_ticket(settings: Settings, db: Database, number: str) -> bool:

@@ -22,8 +22,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from access import mail
-from access.db import Database
+from access.mail import templates as mail
+from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web import pages, support
 from bot.web.security import SecurityHeadersMiddleware, SessionMiddleware, stored_secret
@@ -104,7 +104,7 @@ def create_app(
         if not run_worker:
             yield
             return
-        from access import outbox
+        from access.mail import outbox
 
         stop = asyncio.Event()
         worker = asyncio.create_task(outbox.run_worker(settings, db, stop))

@@ -1,7 +1,7 @@
 """French wording of the web pages that is not in the templates (titles, notices, errors).
 
 The account's own sentences (password rules, sign-in, reset) come from
-`access.account_messages`, shared with the chat.
+`access.messages`, shared with the chat.
 """
 
 from __future__ import annotations

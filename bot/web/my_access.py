@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from access.config import AccessSettings
-from access.db import Database
-from access.models import Function, Person
-from access.people import effective_access
-from access.profiles import default_profiles
+from access.directory.models import Function, Person
+from access.directory.people import effective_access
+from access.directory.profiles import default_profiles
+from access.persistence.database import Database
 
 
 @dataclass(frozen=True)

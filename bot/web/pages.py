@@ -14,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from access import account_messages as account_msg
-from access import activation, signin
-from access.db import Database
-from access.passwords import MAX_LENGTH, MIN_LENGTH, rules_text
+from access import messages as account_msg
+from access.accounts import activation, signin
+from access.accounts.passwords import MAX_LENGTH, MIN_LENGTH, rules_text
+from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web import messages as msg
 from bot.web.my_access import my_access_view

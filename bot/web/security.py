@@ -24,7 +24,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from access.db import Base, Database
+from access.persistence.database import Base, Database
 
 COOKIE_NAME = "extranet_session"
 REMEMBER_SECONDS = 30 * 24 * 3600

@@ -1,6 +1,6 @@
 """The public support form `/support`, for people who are not in Slack.
 
-Same checks as the chat form (`bot.helpdesk.validation`); the page re-renders with each
+Same checks as the chat form (`helpdesk.validation`); the page re-renders with each
 message next to its field and everything typed kept. A hidden submission id makes a double
 submit open one ticket; the answer is a redirect (Post/Redirect/Get) to the ticket number.
 """
@@ -16,17 +16,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from access import throttle
-from access.db import Database
-from bot.helpdesk import messages
-from bot.helpdesk.actors import Requester
-from bot.helpdesk.models import Category, Source
-from bot.helpdesk.prefill import prefill_for_person
-from bot.helpdesk.tickets import get_ticket, open_ticket
-from bot.helpdesk.validation import FIELDS, MAX_LENGTHS, check_ticket_form
+from access.accounts import throttle
+from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web.pages import client_address, render
 from bot.web.security import CSRF_FIELD, csrf_valid
+from helpdesk import messages
+from helpdesk.actors import Requester
+from helpdesk.models import Category, Source
+from helpdesk.prefill import prefill_for_person
+from helpdesk.tickets import get_ticket, open_ticket
+from helpdesk.validation import FIELDS, MAX_LENGTHS, check_ticket_form
 
 PATH = "/support"
 DONE_PATH = "/support/envoye"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from access.authz import can_manage, managed_establishments, require_manager
-from access.db import Database
+from access.directory.authz import can_manage, managed_establishments, require_manager
+from access.directory.models import Account, AccountStatus, Person
 from access.errors import NotAllowed, NotFound
-from access.models import Account, AccountStatus, Person
-from access.proeco import import_export
+from access.persistence.database import Database
+from access.proeco.sync import import_export
 from tests.access.exports import export_csv, person
 
 ROWS = [

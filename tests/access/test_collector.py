@@ -4,7 +4,7 @@ import gc
 
 import pytest
 
-from access import collector
+from common import collector
 
 
 def test_the_collector_is_paused_inside_and_back_after_even_on_error() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from access.csvreader import UnreadableExport, read_export
+from access.proeco.reader import UnreadableExport, read_export
 from tests.access.exports import export_csv, person
 
 ROW = person(

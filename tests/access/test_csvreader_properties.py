@@ -8,7 +8,7 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from access.csvreader import COLUMNS, UnreadableExport, read_export
+from access.proeco.reader import COLUMNS, UnreadableExport, read_export
 
 SPELLINGS = {
     "matricule": ["matricule", "MATRICULE", "Matricule", " N° matricule "],

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from access import db as db_module
-from access.db import Database
-from access.models import AuditEntry, Establishment
+from access.directory.models import AuditEntry, Establishment
+from access.persistence import database as db_module
+from access.persistence.database import Database
+from migrations import upgrade_database
 from tests.conftest import run_cli
 
 
@@ -34,7 +35,7 @@ def test_failed_transaction_writes_nothing(db: Database) -> None:
 
 
 def test_upgrade_is_idempotent(db: Database) -> None:
-    db.upgrade()
+    upgrade_database(db)
     with db.engine.connect() as conn:
         assert "establishments" in sa.inspect(conn).get_table_names()
 
@@ -72,7 +73,7 @@ def _holding_the_write_lock(path: Path) -> sqlite3.Connection:
 
 def test_a_writer_waits_while_another_process_holds_the_lock(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'wait.db'}")
-    database.upgrade()
+    upgrade_database(database)
     holder = _holding_the_write_lock(tmp_path / "wait.db")
     threading.Timer(0.3, holder.commit).start()
     with database.transaction() as session:
@@ -87,7 +88,7 @@ def test_a_writer_gives_up_with_an_error_when_the_lock_never_comes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     database = Database(f"sqlite:///{tmp_path / 'stuck.db'}")
-    database.upgrade()
+    upgrade_database(database)
     monkeypatch.setattr(db_module, "LOCK_TIMEOUT_SECONDS", 0.2)
     holder = _holding_the_write_lock(tmp_path / "stuck.db")
     with pytest.raises(sa.exc.OperationalError, match="locked"), database.transaction() as session:
@@ -103,7 +104,7 @@ def test_a_reader_neither_takes_nor_waits_for_the_write_lock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     database = Database(f"sqlite:///{tmp_path / 'read.db'}")
-    database.upgrade()
+    upgrade_database(database)
     with database.transaction() as session:
         session.add(Establishment(fase="0044", name="École Saint-Paul"))
     monkeypatch.setattr(db_module, "LOCK_TIMEOUT_SECONDS", 0.2)
@@ -124,7 +125,8 @@ def test_a_bulk_insert_stores_what_an_insert_stores(db: Database) -> None:
     # On PostgreSQL insert_many goes through COPY: JSON (None included), text with
     # characters COPY escapes, bytes of every value and Python-side defaults must come
     # back as from insert().
-    from access import audit, outbox
+    from access import audit
+    from access.mail import outbox
 
     entries = [
         audit.entry_values(
@@ -159,8 +161,8 @@ def test_messages_waiting_in_the_outbox_keep_their_bytes_through_the_upgrade(
     db_url: str,
 ) -> None:
     """Migration 0007 moves the bytes of queued e-mails to their own table: none is lost."""
-    from access.migrations import upgrade
-    from access.outbox import OutboxMessage
+    from access.mail.outbox import OutboxMessage
+    from migrations import upgrade
 
     database = Database(db_url)
     upgrade(database.engine, "0006_directors")
@@ -175,7 +177,7 @@ def test_messages_waiting_in_the_outbox_keep_their_bytes_through_the_upgrade(
             ),
             {"raw": raw},
         )
-    database.upgrade()
+    upgrade_database(database)
     with database.session() as session:
         message = session.scalars(sa.select(OutboxMessage)).one()
         assert (message.message_id, message.raw) == ("<m1@segec.be>", raw)
@@ -185,8 +187,8 @@ def test_messages_waiting_in_the_outbox_keep_their_bytes_through_the_upgrade(
 def test_the_upgrade_forgets_the_bytes_of_sent_and_failed_messages_only(db_url: str) -> None:
     """Migration 0008: bytes (with their activation links) of messages already sent or failed
     for good are deleted; those still waiting keep theirs."""
-    from access.migrations import upgrade
-    from access.outbox import OutboxMessage
+    from access.mail.outbox import OutboxMessage
+    from migrations import upgrade
 
     database = Database(db_url)
     upgrade(database.engine, "0007_outbox_bodies")
@@ -207,7 +209,7 @@ def test_the_upgrade_forgets_the_bytes_of_sent_and_failed_messages_only(db_url: 
             ),
             {"raw": b"Subject: Activez votre compte\r\n\r\nhttp://x/activer/secret\r\n"},
         )
-    database.upgrade()
+    upgrade_database(database)
     with database.session() as session:
         kept = {m.status: m.raw is not None for m in session.scalars(sa.select(OutboxMessage))}
     assert kept == {"pending": True, "sending": True, "sent": False, "failed": False}

@@ -9,9 +9,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from access.authz import managed_establishments
-from access.csvreader import read_export
-from access.db import Database
 from access.demo import (
     DEMO_DIRECTOR_EMAIL,
     DEMO_FASE,
@@ -21,10 +18,13 @@ from access.demo import (
     load_demo_data,
     write_demo_export,
 )
-from access.people import find_person_by_email
-from access.proeco import import_export
-from access.profiles import DEFAULT_PROFILES_FILE, load_profiles
-from access.team import TeamStatus, team_of
+from access.directory.authz import managed_establishments
+from access.directory.people import find_person_by_email
+from access.directory.profiles import DEFAULT_PROFILES_FILE, load_profiles
+from access.directory.team import TeamStatus, team_of
+from access.persistence.database import Database
+from access.proeco.reader import read_export
+from access.proeco.sync import import_export
 from bot.settings import Settings
 from tests.access.exports import export_csv
 from tests.conftest import REPO_ROOT

@@ -8,11 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from access.clock import utcnow
-from access.db import Database
-from access.models import Account, Establishment, MissionGrant, Person
-from access.people import effective_access, find_person_by_email
-from access.proeco import import_export
-from access.profiles import DEFAULT_PROFILES_FILE, load_profiles
+from access.directory.models import Account, Establishment, MissionGrant, Person
+from access.directory.people import effective_access, find_person_by_email
+from access.directory.profiles import DEFAULT_PROFILES_FILE, load_profiles
+from access.persistence.database import Database
+from access.proeco.sync import import_export
 from tests.access.exports import export_csv, person
 
 ROWS = [

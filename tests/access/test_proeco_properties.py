@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from access.db import Database
-from access.models import Assignment, Establishment, Person
-from access.proeco import import_export
+from access.directory.models import Assignment, Establishment, Person
+from access.persistence.database import Database
+from access.proeco.sync import import_export
 from tests.access.exports import export_csv
 
 MATRICULES = [str(n) for n in range(1, 13)]

@@ -7,10 +7,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from access import proeco
 from access.clock import as_utc, utcnow
-from access.db import Database
-from access.models import (
+from access.directory.models import (
     Account,
     AccountStatus,
     Assignment,
@@ -20,8 +18,10 @@ from access.models import (
     MissionGrant,
     Person,
 )
-from access.proeco import ImportRefused, import_export
-from access.team import TeamStatus, team_of
+from access.directory.team import TeamStatus, team_of
+from access.persistence.database import Database
+from access.proeco import sync as proeco
+from access.proeco.sync import ImportRefused, import_export
 from tests.access.exports import export_csv, person
 
 SCHOOL = ("01234", "École Saint-Joseph")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from access.directory.functions import function_of
+from access.directory.profiles import DEFAULT_PROFILES_FILE, load_profiles
 from access.errors import InvalidInput
-from access.functions import function_of
-from access.profiles import DEFAULT_PROFILES_FILE, load_profiles
 
 SHEET_FUNCTIONS = [
     "direction",

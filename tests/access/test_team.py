@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from access.db import Database
+from access.directory.models import Account, AccountStatus, Person
+from access.directory.team import TeamStatus, team_of
 from access.errors import NotFound
-from access.models import Account, AccountStatus, Person
-from access.proeco import import_export
-from access.team import TeamStatus, team_of
+from access.persistence.database import Database
+from access.proeco.sync import import_export
 from tests.access.exports import export_csv, person
 
 ROWS = [

@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from access.db import Database
-from access.models import AccountStatus
+from access.directory.models import AccountStatus
+from access.persistence.database import Database
 from tests.people import establishment, person
 from tests.slack_app import SIGNING_SECRET, serve_process
 from tests.slack_client import SlackClient

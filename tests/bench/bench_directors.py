@@ -17,7 +17,7 @@ from collections import Counter
 
 import pytest
 
-from access.db import Database
+from access.persistence.database import Database
 from bot.settings import Settings
 from tests.directors import factories
 from tests.outbox_thread import outbox_worker

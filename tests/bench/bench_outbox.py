@@ -37,11 +37,20 @@ import psutil
 import pytest
 import sqlalchemy as sa
 
-from access import collector, invitations, mail
-from access.db import Database
-from access.models import Account, AccountStatus, Assignment, Establishment, Function, Person
-from access.outbox import OutboxBody, OutboxMessage
+from access.directory.models import (
+    Account,
+    AccountStatus,
+    Assignment,
+    Establishment,
+    Function,
+    Person,
+)
+from access.invitations import service as invitations
+from access.mail import templates as mail
+from access.mail.outbox import OutboxBody, OutboxMessage
+from access.persistence.database import Database
 from bot.settings import Settings
+from common import collector
 from tests.conftest import REPO_ROOT, free_port
 from tests.smtp_server import serve_counting
 

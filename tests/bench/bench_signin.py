@@ -16,7 +16,7 @@ import time
 
 import httpx
 
-from access.passwords import hash_password, verify_password
+from access.accounts.passwords import hash_password, verify_password
 from tests.smtp_server import smtp_server  # noqa: F401  (fixture)
 from tests.web.conftest import (
     GOOD_PASSWORD,

@@ -15,12 +15,12 @@ import threading
 import time
 from pathlib import Path
 
-from access.db import Database
-from bot.helpdesk import tickets
-from bot.helpdesk.actors import Requester
-from bot.helpdesk.inbound import ingest, parse_mail
-from bot.helpdesk.stats import stats
+from access.persistence.database import Database
 from bot.settings import Settings
+from helpdesk import tickets
+from helpdesk.actors import Requester
+from helpdesk.inbound import ingest, parse_mail
+from helpdesk.stats import stats
 from tests.tickets.conftest import make_form
 
 SEQUENTIAL = 500

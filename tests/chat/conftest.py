@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from access.db import Database
-from access.models import AccountStatus
+from access.directory.models import AccountStatus
+from access.persistence.database import Database
 from tests.people import establishment, person
 from tests.slack_fake import FakeSlack
 from tests.smtp_server import smtp_server  # noqa: F401

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from access.db import Database
+from access.persistence.database import Database
 from bot.conversation import (
     Field,
     FieldKind,

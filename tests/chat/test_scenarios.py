@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from access.db import Database
+from access.persistence.database import Database
 from bot.settings import Settings
 from tests.chat.conftest import SLACK_USERS, Staff
 from tests.chat.drivers import ConsoleDriver, Driver, SlackDriver
@@ -71,13 +71,13 @@ CASES = [
         "reset_password",
         "active",
         (("/extranet", ()), (PRESS + "Réinitialiser mon mot de passe", ("marie.active@ecole.be",))),
-        needs="access.signin",
+        needs="access.accounts.signin",
     ),
     Case(
         "resend_invitation",
         "invited",
         (("/extranet", ()), (PRESS + "Renvoyer mon invitation", ("paul.invite@ecole.be",))),
-        needs="access.invitations",
+        needs="access.invitations.service",
     ),
     Case(
         "faq_confident_then_helpful",

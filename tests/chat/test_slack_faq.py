@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from access.db import Database
+from access.persistence.database import Database
 from bot.settings import Settings
 from tests.chat.conftest import SLACK_USERS, Staff
 from tests.slack_app import serve_slack

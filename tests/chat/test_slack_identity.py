@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from access.db import Database
-from access.outbox import deliver_due
+from access.mail.outbox import deliver_due
+from access.persistence.database import Database
 from bot.conversation.links import ChatUserLink
 from bot.settings import Settings
 from tests.chat.conftest import SLACK_USERS, Staff

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from access.db import Database
+from access.persistence.database import Database
 from bot.conversation import Message, Router, Table, Turn
 from bot.conversation.links import ProcessedEvent
 from bot.settings import Settings

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from access.db import Database
+from access.persistence.database import Database
 from bot.console import render_blocks
 from bot.conversation import load_features
 from bot.conversation.replies import (

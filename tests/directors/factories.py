@@ -9,7 +9,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from access.models import Account, AccountStatus, Assignment, Establishment, Function, Person
+from access.directory.models import (
+    Account,
+    AccountStatus,
+    Assignment,
+    Establishment,
+    Function,
+    Person,
+)
 
 _matricules = itertools.count(100000)
 

@@ -10,12 +10,19 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from access.db import Database
-from access.grants import live_grants
-from access.models import Account, AccountStatus, AuditEntry, Establishment, MissionGrant, Person
-from access.outbox import OutboxMessage, OutboxStatus
-from access.profiles import Profiles
-from bot.conversation import directors_views as views
+from access.directory.grants import live_grants
+from access.directory.models import (
+    Account,
+    AccountStatus,
+    AuditEntry,
+    Establishment,
+    MissionGrant,
+    Person,
+)
+from access.directory.profiles import Profiles
+from access.mail.outbox import OutboxMessage, OutboxStatus
+from access.persistence.database import Database
+from bot.conversation.features import directors_views as views
 from bot.conversation.replies import MessageRef
 from bot.settings import Settings
 from tests.directors import factories
@@ -282,7 +289,7 @@ def test_refused_requests_change_nothing_and_are_audited(
 
 
 def _profiles(settings: Settings) -> Profiles:
-    from access.profiles import default_profiles
+    from access.directory.profiles import default_profiles
 
     return default_profiles(settings.profiles_file)
 
@@ -397,7 +404,7 @@ def test_director_cannot_grant_to_themselves_in_chat(
 def test_a_second_director_sees_the_running_send_instead_of_starting_one(
     db: Database, chat: DirectorChat, school: factories.School
 ) -> None:
-    from access import invitation_jobs as jobs
+    from access.invitations import jobs
 
     with db.session() as session:
         establishment_id = session.scalar(

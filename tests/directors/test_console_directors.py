@@ -12,9 +12,9 @@ from email.parser import BytesParser
 import httpx
 import sqlalchemy as sa
 
-from access.db import Database
-from access.models import Account, AccountStatus
-from access.outbox import OutboxMessage
+from access.directory.models import Account, AccountStatus
+from access.mail.outbox import OutboxMessage
+from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.conftest import REPO_ROOT

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from access.db import Database
+from access.directory.grants import add_grant, end_of_day, is_live, live_grants, remove_grant
+from access.directory.models import AuditEntry, MissionGrant
+from access.directory.profiles import Profiles, load_profiles
 from access.errors import InvalidInput, NotAllowed, NotFound
-from access.grants import add_grant, end_of_day, is_live, live_grants, remove_grant
-from access.models import AuditEntry, MissionGrant
-from access.profiles import Profiles, load_profiles
+from access.persistence.database import Database
 from bot.settings import Settings
 from tests.directors import factories
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from access import invitation_jobs as jobs
 from access.clock import utcnow
-from access.db import Database
-from access.models import Establishment
+from access.directory.models import Establishment
+from access.invitations import jobs
+from access.persistence.database import Database
 from tests.directors import factories
 
 

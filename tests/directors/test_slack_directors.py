@@ -16,10 +16,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from access import outbox
-from access.db import Database
-from access.models import Account, AccountStatus, AuditEntry, Person
-from access.outbox import OutboxMessage
+from access.directory.models import Account, AccountStatus, AuditEntry, Person
+from access.mail import outbox
+from access.mail.outbox import OutboxMessage
+from access.persistence.database import Database
 from bot.settings import Settings
 from bot.slack.app import build_slack_handler
 from bot.web.app import create_app

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from access.team import TeamRow, TeamStatus
-from access.team_export import rows_csv, safe_cell
+from access.directory.team import TeamRow, TeamStatus
+from access.directory.team_export import rows_csv, safe_cell
 
 
 def _row(**overrides: object) -> TeamRow:

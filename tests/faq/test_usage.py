@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from access.db import Database
+from access.persistence.database import Database
 from faq.usage import (
     deflection,
     faq_questions,

@@ -12,14 +12,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from access import invitations, outbox, tokens
+from access.accounts import tokens
+from access.accounts.models import SecretToken
 from access.clock import utcnow
-from access.db import Database
+from access.directory.models import Account, AccountStatus, AuditEntry
+from access.directory.team import TeamStatus, team_of
 from access.errors import NotAllowed, NotFound
-from access.models import Account, AccountStatus, AuditEntry
-from access.models_auth import SecretToken
-from access.outbox import OutboxMessage
-from access.team import TeamStatus, team_of
+from access.invitations import service as invitations
+from access.mail import outbox
+from access.mail.outbox import OutboxMessage
+from access.persistence.database import Database
 from bot.settings import Settings
 from tests import people
 from tests.smtp_server import SmtpServer

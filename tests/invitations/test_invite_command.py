@@ -4,8 +4,8 @@ import json
 import subprocess
 from pathlib import Path
 
-from access.db import Database
-from access.proeco import import_export
+from access.persistence.database import Database
+from access.proeco.sync import import_export
 from tests.access.exports import export_csv, person
 from tests.conftest import run_cli
 

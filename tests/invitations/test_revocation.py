@@ -7,11 +7,12 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from access import invitations, tokens
-from access.db import Database
-from access.models import Person
-from access.proeco import import_export
-from access.tokens import pending_for_person
+from access.accounts import tokens
+from access.accounts.tokens import pending_for_person
+from access.directory.models import Person
+from access.invitations import service as invitations
+from access.persistence.database import Database
+from access.proeco.sync import import_export
 from bot.settings import Settings
 from tests.access.exports import export_csv, person
 

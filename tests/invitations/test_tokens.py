@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from access import tokens
+from access.accounts import tokens
+from access.accounts.models import SecretToken
 from access.clock import utcnow
-from access.db import Database
-from access.models_auth import SecretToken
+from access.persistence.database import Database
 from tests import people
 
 WEEK = timedelta(days=7)

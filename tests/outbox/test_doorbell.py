@@ -10,8 +10,9 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
-from access import doorbell, outbox
-from access.db import Database
+from access.mail import outbox
+from access.mail.outbox import doorbell
+from access.persistence.database import Database
 from bot.settings import Settings
 from tests.outbox.test_outbox import _code_mail, queue, statuses
 from tests.outbox_thread import outbox_worker

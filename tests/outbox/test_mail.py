@@ -12,11 +12,12 @@ from hypothesis import example, given
 from hypothesis import settings as settings_
 from hypothesis import strategies as st
 
-from access import letter as letter_module
-from access import mail, outbox
 from access.clock import utcnow
-from access.db import Database
-from access.letter import Letter
+from access.mail import letter as letter_module
+from access.mail import outbox
+from access.mail import templates as mail
+from access.mail.letter import Letter
+from access.persistence.database import Database
 from bot.settings import Settings
 
 INJECTIONS = [

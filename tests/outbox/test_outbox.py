@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from access import mail, outbox
 from access.clock import utcnow
-from access.db import Database
-from access.outbox import OutboxBody, OutboxMessage, OutboxStatus
+from access.mail import outbox
+from access.mail import templates as mail
+from access.mail.outbox import OutboxBody, OutboxMessage, OutboxStatus
+from access.persistence.database import Database
 from bot.settings import Settings
 from tests import people
 from tests.smtp_server import SmtpServer
@@ -44,7 +45,7 @@ def queue(db: Database, settings: Settings, count: int, *, person_id: int | None
 
 
 def queue_to(db: Database, settings: Settings, recipient: str, message_id: str) -> None:
-    """A message to an address `access.mail` would refuse, as a damaged row would hold."""
+    """A message to an address `access.mail.templates` would refuse, as a damaged row would hold."""
     sealed = outbox.seal(_code_mail(settings, "anne@example.org"))
     with db.transaction() as session:
         outbox.enqueue(

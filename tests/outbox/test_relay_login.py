@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
-from access import outbox
-from access.db import Database
-from access.outbox import OutboxMessage
+from access.mail import outbox
+from access.mail.outbox import OutboxMessage
+from access.persistence.database import Database
 from bot.settings import Settings
 from tests.outbox.test_outbox import queue, statuses
 from tests.smtp_server import SmtpServer

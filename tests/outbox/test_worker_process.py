@@ -11,8 +11,8 @@ import time
 
 import sqlalchemy as sa
 
-from access.db import Database
-from access.outbox import RECORD_EVERY_SECONDS, OutboxMessage
+from access.mail.outbox import RECORD_EVERY_SECONDS, OutboxMessage
+from access.persistence.database import Database
 from bot.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.outbox.test_outbox import queue, statuses

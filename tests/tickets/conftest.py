@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.orm import Session
 
-from access.db import Database
-from access.models import Account, Assignment, Establishment, Function, Person
-from bot.helpdesk.validation import TicketForm
+from access.directory.models import Account, Assignment, Establishment, Function, Person
+from access.persistence.database import Database
 from bot.settings import Settings
+from helpdesk.validation import TicketForm
 from tests.smtp_server import SmtpServer, smtp_server  # noqa: F401
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from access.db import Database
-from access.outbox import deliver_due
-from bot.helpdesk.models import Ticket
+from access.mail.outbox import deliver_due
+from access.persistence.database import Database
 from bot.settings import Settings
+from helpdesk.models import Ticket
 from tests.dialog import Dialog, verify_dialog
 from tests.smtp_server import SmtpServer
 from tests.tickets.conftest import Directory

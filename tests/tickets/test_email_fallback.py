@@ -7,12 +7,12 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from access.clock import utcnow
-from access.db import Database
-from access.outbox import deliver_due
-from bot.helpdesk import tickets
-from bot.helpdesk.actors import Actor, Requester
-from bot.helpdesk.models import Ticket
+from access.mail.outbox import deliver_due
+from access.persistence.database import Database
 from bot.settings import Settings
+from helpdesk import tickets
+from helpdesk.actors import Actor, Requester
+from helpdesk.models import Ticket
 from tests.conftest import run_cli
 from tests.smtp_server import SmtpServer
 from tests.tickets.conftest import Directory, make_form

@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from access.db import Database
-from bot.helpdesk import tickets
-from bot.helpdesk.actors import Actor, Requester
-from bot.helpdesk.errors import InvalidTicketInput, TicketNotFound
-from bot.helpdesk.models import Ticket
-from bot.helpdesk.queries import TicketFilters, list_tickets, ticket_with_history
-from bot.helpdesk.stats import stats
+from access.persistence.database import Database
 from bot.settings import Settings
+from helpdesk import tickets
+from helpdesk.actors import Actor, Requester
+from helpdesk.errors import InvalidTicketInput, TicketNotFound
+from helpdesk.models import Ticket
+from helpdesk.queries import TicketFilters, list_tickets, ticket_with_history
+from helpdesk.stats import stats
 from tests.tickets.conftest import Directory, make_form
 
 AGENT = Actor.slack("UAGENT1", "Agent Alice")

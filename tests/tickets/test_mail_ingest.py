@@ -7,14 +7,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from access.db import Database
-from access.outbox import deliver_due
-from bot.helpdesk import tickets
-from bot.helpdesk.actors import Actor
-from bot.helpdesk.inbound import ingest, parse_mail
-from bot.helpdesk.models import Ticket, TicketEvent
-from bot.helpdesk.queries import ticket_with_history
+from access.mail.outbox import deliver_due
+from access.persistence.database import Database
 from bot.settings import Settings
+from helpdesk import tickets
+from helpdesk.actors import Actor
+from helpdesk.inbound import ingest, parse_mail
+from helpdesk.models import Ticket, TicketEvent
+from helpdesk.queries import ticket_with_history
 from tests.conftest import run_cli
 from tests.smtp_server import SmtpServer
 from tests.tickets.conftest import Directory, make_form

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from access.db import Database
-from access.outbox import deliver_due
-from bot.conversation.tickets import forget_agents
-from bot.helpdesk.models import Ticket, TicketEvent
+from access.mail.outbox import deliver_due
+from access.persistence.database import Database
+from bot.conversation.features.tickets import forget_agents
 from bot.settings import Settings
+from helpdesk.models import Ticket, TicketEvent
 from tests.slack_app import serve_slack, slack_settings
 from tests.slack_client import SlackClient, dm_channel
 from tests.slack_fake import FakeSlack, Sent
@@ -360,8 +360,8 @@ def test_slack_settings_helper_is_used(fake: FakeSlack, mail_settings: Settings)
 def test_contacting_the_helpdesk_from_an_faq_answer_carries_the_question(
     slack: SlackClient, fake: FakeSlack, db: Database
 ) -> None:
+    from bot.conversation.features.tickets import contact_button
     from bot.conversation.replies import Choices, Message
-    from bot.conversation.tickets import contact_button
     from bot.slack.blocks import render_message
 
     button = contact_button("Comment changer mon mot de passe ?", ["mot-de-passe-oublie"], None)

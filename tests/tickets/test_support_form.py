@@ -6,8 +6,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from access.db import Database
-from bot.helpdesk.models import Ticket
+from access.persistence.database import Database
+from helpdesk.models import Ticket
 from tests.tickets.conftest import Directory
 from tests.web.conftest import Site, csrf_of, site, text_of  # noqa: F401  (fixture)
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS

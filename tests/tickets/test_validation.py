@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.helpdesk import messages
-from bot.helpdesk.validation import check_ticket_form, normalize_phone, validate_ticket_form
+from helpdesk import messages
+from helpdesk.validation import check_ticket_form, normalize_phone, validate_ticket_form
 from tests.tickets.conftest import Directory
 
 VALID = {
@@ -68,7 +68,7 @@ def test_an_unknown_fase_needs_an_explicit_confirmation(
 def test_a_known_fase_typed_without_its_leading_zeros_is_recognised(
     session: Session, directory: Directory
 ) -> None:
-    from access.models import Establishment
+    from access.directory.models import Establishment
 
     session.add(Establishment(fase="00123", name="Athénée"))
     session.flush()

@@ -16,10 +16,12 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
-from access import mail, outbox, tokens
+from access.accounts import tokens
 from access.clock import utcnow
-from access.db import Database
-from access.models import AccountStatus, Person
+from access.directory.models import AccountStatus, Person
+from access.mail import outbox
+from access.mail import templates as mail
+from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests import people

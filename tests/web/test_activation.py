@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from access import account_messages as msg
-from access import tokens
-from access.models import AccountStatus, AuditEntry, Person
+from access import messages as msg
+from access.accounts import tokens
+from access.directory.models import AccountStatus, AuditEntry, Person
 from tests.web.conftest import (
     GOOD_PASSWORD,
     Site,

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from access.db import Database
+from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.security import COOKIE_NAME, stored_secret

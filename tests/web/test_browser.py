@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from access.models import AccountStatus
+from access.directory.models import AccountStatus
 from tests.web.conftest import (
     GOOD_PASSWORD,
     Site,

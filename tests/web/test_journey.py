@@ -4,8 +4,8 @@ the form activates the account, the person signs in and sees « Mon accès ».""
 
 from __future__ import annotations
 
-from access import invitations
-from access.models import AccountStatus
+from access.directory.models import AccountStatus
+from access.invitations import service as invitations
 from tests import people
 from tests.web.conftest import (
     GOOD_PASSWORD,

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from access import account_messages as msg
-from access import outbox, signin, tokens
+from access import messages as msg
+from access.accounts import signin, tokens
 from access.clock import utcnow
-from access.models import Person
+from access.directory.models import Person
+from access.mail import outbox
 from tests.web.conftest import (
     GOOD_PASSWORD,
     Site,

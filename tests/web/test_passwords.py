@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher, Type
 
-from access import account_messages as msg
-from access.passwords import (
+from access import messages as msg
+from access.accounts.passwords import (
     HASHER,
     MAX_LENGTH,
     hash_password,

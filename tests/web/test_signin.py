@@ -9,9 +9,16 @@ import pytest
 from argon2 import PasswordHasher, Type
 from sqlalchemy import select
 
-from access import signin
+from access.accounts import signin
 from access.clock import utcnow
-from access.models import Account, Assignment, AuditEntry, Establishment, Function, MissionGrant
+from access.directory.models import (
+    Account,
+    Assignment,
+    AuditEntry,
+    Establishment,
+    Function,
+    MissionGrant,
+)
 from tests.web.conftest import (
     GOOD_PASSWORD,
     Site,

@@ -1,0 +1,1 @@
+"""Accounts: one-time tokens, passwords, throttling, activation and sign-in."""

@@ -1,0 +1,295 @@
+"""Activating an account from the invitation link, and changing the reference e-mail.
+
+Opening a link changes nothing (`peek_*`): mail scanners open every link they see. Only the
+form's submission consumes the token. A new reference e-mail replaces the old one only once
+it is confirmed from the new mailbox; the old address is told of the request at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from access import audit
+from access import messages as msg
+from access.accounts import tokens
+from access.accounts.passwords import hash_password, new_password_problems
+from access.clock import utcnow
+from access.config import AccessSettings
+from access.directory.models import Account, AccountStatus, Person
+from access.directory.people import find_person_by_email
+from access.emails import normalize_email, same_address
+from access.mail import outbox
+from access.mail import templates as mail
+from access.persistence.database import Database
+
+INVITATION_PURPOSE = tokens.INVITATION
+EMAIL_CHANGE_PURPOSE = tokens.EMAIL_CHANGE
+EMAIL_CHANGE_TTL = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class ActivationForm:
+    """What the activation page shows before anything is submitted."""
+
+    first_name: str
+    last_name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class ActivationResult:
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+    link_invalid: bool = False
+    # Set when another reference e-mail was asked for: it waits for confirmation there.
+    pending_email: str | None = None
+    current_email: str | None = None
+    # What the form shows again when it must be corrected.
+    form: ActivationForm | None = None
+
+
+@dataclass(frozen=True)
+class EmailChangeForm:
+    new_email: str
+    current_email: str | None
+
+
+@dataclass(frozen=True)
+class EmailChangeResult:
+    ok: bool
+    message: str
+    link_invalid: bool = False
+
+
+def mask_email(email: str) -> str:
+    """« m…@example.org »: enough for the owner to recognise, little for anyone else."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}…@{domain}"
+
+
+def _invited_person(session: Session, raw: str) -> tuple[Person, str] | None:
+    token = tokens.peek(session, purpose=INVITATION_PURPOSE, raw=raw)
+    if token is None:
+        return None
+    person = session.get(Person, token.person_id)
+    if person is None or person.account is None or person.left_at is not None:
+        return None
+    if person.account.status != AccountStatus.INVITED.value:
+        return None
+    if not _still_the_persons_address(person, token.email):
+        return None
+    return person, token.email
+
+
+def _still_the_persons_address(person: Person, sent_to: str | None) -> bool:
+    """A link sent to an address that is no longer the person's must not activate the account.
+
+    A ProECO correction revokes pending links already; this second check means a missed
+    revocation can never turn a wrong address into the reference e-mail.
+    """
+    account = person.account
+    current = (account.reference_email if account is not None else None, person.proeco_email)
+    return any(same_address(sent_to, address) for address in current)
+
+
+def peek_invitation(db: Database, raw: str) -> ActivationForm | None:
+    with db.transaction() as session:
+        found = _invited_person(session, raw)
+        if found is None:
+            return None
+        person, email = found
+        return ActivationForm(first_name=person.first_name, last_name=person.last_name, email=email)
+
+
+def address_used_by_other(session: Session, email: str, person_id: int) -> bool:
+    """True when another person owns `email` as reference or ProECO address."""
+    query = select(Account.person_id).where(
+        func.lower(Account.reference_email) == email.casefold(), Account.person_id != person_id
+    )
+    if session.scalars(query).first() is not None:
+        return True
+    other = find_person_by_email(session, email)
+    return other is not None and other.id != person_id
+
+
+def check_new_email(
+    session: Session, raw_email: str, person_id: int
+) -> tuple[str | None, str | None]:
+    """(normalized address, None) when usable, (None, French reason) otherwise."""
+    email = normalize_email(raw_email)
+    if email is None:
+        return None, msg.EMAIL_INVALID
+    if address_used_by_other(session, email, person_id):
+        return None, msg.EMAIL_TAKEN
+    return email, None
+
+
+def activate(
+    db: Database,
+    settings: AccessSettings,
+    raw: str,
+    *,
+    password: str,
+    confirmation: str,
+    new_email: str | None = None,
+) -> ActivationResult:
+    invalid = ActivationResult(ok=False, problems=[msg.LINK_INVALID], link_invalid=True)
+    wanted = (new_email or "").strip()
+    with db.transaction() as session:
+        found = _invited_person(session, raw)
+        if found is None:
+            return invalid
+        person, sent_to = found
+        problems = new_password_problems(
+            password,
+            confirmation,
+            names=[person.last_name, person.first_name],
+            emails=[sent_to, person.proeco_email, wanted or None],
+        )
+        change_to: str | None = None
+        if wanted and not same_address(wanted, sent_to):
+            change_to, problem = check_new_email(session, wanted, person.id)
+            if problem:
+                problems.append(problem)
+        if problems:
+            form = ActivationForm(person.first_name, person.last_name, sent_to)
+            return ActivationResult(ok=False, problems=problems, form=form)
+    # Hashing is slow on purpose: keep it outside the write transaction.
+    new_hash = hash_password(password)
+    with db.transaction() as session:
+        token = tokens.consume(session, purpose=INVITATION_PURPOSE, raw=raw)
+        person = session.get(Person, token.person_id) if token is not None else None
+        account = person.account if person is not None else None
+        if token is None or account is None or account.status != AccountStatus.INVITED.value:
+            return invalid
+        if person is None or not _still_the_persons_address(person, token.email):
+            return invalid  # the stale link is spent with it, which is what we want
+        before = {"status": account.status, "reference_email": account.reference_email}
+        account.password_hash = new_hash
+        account.status = AccountStatus.ACTIVE.value
+        account.activated_at = utcnow()
+        account.reference_email = token.email
+        audit.record(
+            session,
+            actor=audit.actor_of(person),
+            action="account.activated",
+            target_type="account",
+            target_id=account.id,
+            before=before,
+            after={"status": account.status, "reference_email": account.reference_email},
+        )
+        welcome = mail.render(
+            settings,
+            "activation_confirmation",
+            to=(person.display_name, token.email),
+            context={
+                "person_name": person.display_name,
+                "reference_email": token.email,
+                "signin_link": mail.link(settings, "/connexion"),
+            },
+        )
+        outbox.enqueue(session, welcome, kind="activation_confirmation", person_id=person.id)
+        if change_to is not None:
+            request_email_change(session, settings, account, change_to)
+    return ActivationResult(ok=True, pending_email=change_to, current_email=token.email)
+
+
+def request_email_change(
+    session: Session, settings: AccessSettings, account: Account, new_email: str
+) -> None:
+    """Send the confirmation link to the new address; nothing changes until it is followed."""
+    person = account.person
+    tokens.revoke_for_person(
+        session, person.id, purposes=[EMAIL_CHANGE_PURPOSE], reason="new e-mail change requested"
+    )
+    now = utcnow()
+    raw = tokens.issue(
+        session,
+        purpose=EMAIL_CHANGE_PURPOSE,
+        person_id=person.id,
+        email=new_email,
+        ttl=EMAIL_CHANGE_TTL,
+        now=now,
+    )
+    confirmation = mail.render(
+        settings,
+        "email_change_confirmation",
+        to=(person.display_name, new_email),
+        context={
+            "person_name": person.display_name,
+            "new_email": new_email,
+            "link": mail.email_change_link(settings, raw),
+            "valid_hours": int(EMAIL_CHANGE_TTL.total_seconds() // 3600),
+            "expires_at": now + EMAIL_CHANGE_TTL,
+        },
+    )
+    outbox.enqueue(session, confirmation, kind="email_change_confirmation", person_id=person.id)
+    if account.reference_email:
+        notice = mail.render(
+            settings,
+            "email_change_notice",
+            to=(person.display_name, account.reference_email),
+            context={"person_name": person.display_name, "new_email_hint": mask_email(new_email)},
+        )
+        outbox.enqueue(session, notice, kind="email_change_notice", person_id=person.id)
+    audit.record(
+        session,
+        actor=audit.actor_of(person),
+        action="email_change.requested",
+        target_type="account",
+        target_id=account.id,
+    )
+
+
+def _pending_change(session: Session, raw: str) -> tuple[Account, str] | None:
+    token = tokens.peek(session, purpose=EMAIL_CHANGE_PURPOSE, raw=raw)
+    person = session.get(Person, token.person_id) if token is not None else None
+    account = person.account if person is not None else None
+    if token is None or account is None or account.status != AccountStatus.ACTIVE.value:
+        return None
+    return account, token.email
+
+
+def peek_email_change(db: Database, raw: str) -> EmailChangeForm | None:
+    with db.transaction() as session:
+        found = _pending_change(session, raw)
+        if found is None:
+            return None
+        account, new_email = found
+        return EmailChangeForm(new_email=new_email, current_email=account.reference_email)
+
+
+def confirm_email_change(db: Database, settings: AccessSettings, raw: str) -> EmailChangeResult:
+    invalid = EmailChangeResult(ok=False, message=msg.EMAIL_LINK_INVALID, link_invalid=True)
+    with db.transaction() as session:
+        if _pending_change(session, raw) is None:
+            return invalid
+        token = tokens.consume(session, purpose=EMAIL_CHANGE_PURPOSE, raw=raw)
+        person = session.get(Person, token.person_id) if token is not None else None
+        account = person.account if person is not None else None
+        if token is None or account is None:
+            return invalid
+        # Checked again: the address may have been taken since the link was sent.
+        if address_used_by_other(session, token.email, account.person_id):
+            return EmailChangeResult(ok=False, message=msg.EMAIL_TAKEN)
+        old = account.reference_email
+        account.reference_email = token.email
+        account.reference_email_chosen = True
+        # Reset links went to the old address: they must not outlive the change.
+        tokens.revoke_for_person(
+            session, account.person_id, purposes=[tokens.RESET], reason="reference e-mail changed"
+        )
+        audit.record(
+            session,
+            actor=audit.actor_of(person),
+            action="email_change.confirmed",
+            target_type="account",
+            target_id=account.id,
+            before={"reference_email": old},
+            after={"reference_email": token.email},
+        )
+        return EmailChangeResult(ok=True, message=msg.EMAIL_CHANGED.format(email=token.email))

@@ -1,0 +1,127 @@
+"""Password rules and hashing.
+
+The rules follow NIST SP 800-63B: length matters, composition rules do not (they push people
+towards "Azerty123!"), so a password is refused only when it is too short, too long, one of
+the shipped common passwords, or built on the person's own name or e-mail. Hashes are
+argon2id with at least OWASP's minimum cost; a hash made with older parameters is redone at
+the next successful sign-in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from access import messages as msg
+from access.config import DEFAULT_DATA_DIR
+from access.text import fold
+
+MIN_LENGTH = 12
+MAX_LENGTH = 128
+COMMON_PASSWORDS_FILE = DEFAULT_DATA_DIR / "common-passwords.txt"
+
+# OWASP's argon2id floor: 19 MiB, 2 iterations, 1 lane.
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
+
+# Name fragments too short or too common to refuse on their own ("de", "van", "le"...).
+_MIN_FRAGMENT = 3
+_PARTICLES = frozenset(
+    {"de", "du", "des", "del", "della", "der", "den", "van", "von", "le", "la", "les", "di", "da"}
+)
+
+
+@lru_cache(maxsize=4)
+def load_common_passwords(path: Path = COMMON_PASSWORDS_FILE) -> frozenset[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(fold(line.strip()) for line in lines if line.strip() and line[0] != "#")
+
+
+def _fragments(values: Iterable[str | None]) -> set[str]:
+    found: set[str] = set()
+    for value in values:
+        if not value:
+            continue
+        folded = fold(value)
+        whole = re.sub(r"[^0-9a-z]", "", folded)
+        if len(whole) >= _MIN_FRAGMENT:
+            found.add(whole)
+        for part in re.split(r"[^0-9a-z]+", folded):
+            if len(part) >= _MIN_FRAGMENT and part not in _PARTICLES:
+                found.add(part)
+    return found
+
+
+def _contains_any(candidate: str, fragments: set[str]) -> bool:
+    # Separators are ignored too, so "marie-dupont" and "marie dupont" both count.
+    squeezed = re.sub(r"[^0-9a-z]", "", candidate)
+    return any(fragment in candidate or fragment in squeezed for fragment in fragments)
+
+
+def password_problems(
+    password: str,
+    *,
+    names: Iterable[str | None] = (),
+    emails: Iterable[str | None] = (),
+) -> list[str]:
+    """French reasons why `password` is refused for this person; empty when it is fine."""
+    if len(password) < MIN_LENGTH:
+        return [msg.PASSWORD_TOO_SHORT.format(minimum=MIN_LENGTH)]
+    if len(password) > MAX_LENGTH:
+        return [msg.PASSWORD_TOO_LONG.format(maximum=MAX_LENGTH)]
+    problems: list[str] = []
+    candidate = fold(password)
+    if candidate in load_common_passwords() or candidate.strip() in load_common_passwords():
+        problems.append(msg.PASSWORD_TOO_COMMON)
+    if _contains_any(candidate, _fragments(names)):
+        problems.append(msg.PASSWORD_CONTAINS_NAME)
+    local_parts = [email.rsplit("@", 1)[0] for email in emails if email]
+    if _contains_any(candidate, _fragments(local_parts)):
+        problems.append(msg.PASSWORD_CONTAINS_EMAIL)
+    return problems
+
+
+def new_password_problems(
+    password: str,
+    confirmation: str,
+    *,
+    names: Iterable[str | None] = (),
+    emails: Iterable[str | None] = (),
+) -> list[str]:
+    """What is wrong with a password typed twice in a form (activation, reset)."""
+    if password != confirmation:
+        return [msg.PASSWORD_MISMATCH]
+    return password_problems(password, names=names, emails=emails)
+
+
+def rules_text() -> str:
+    return msg.PASSWORD_RULES.format(minimum=MIN_LENGTH)
+
+
+def hash_password(password: str) -> str:
+    return HASHER.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """True when `password` matches; a missing or damaged hash never matches."""
+    try:
+        if not stored_hash:
+            # Same work as a real check, so a missing account cannot be told apart by timing.
+            HASHER.verify(_dummy_hash(), password + "\0")
+            return False
+        return HASHER.verify(stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return HASHER.check_needs_rehash(stored_hash)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return HASHER.hash("placeholder for missing accounts")

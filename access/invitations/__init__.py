@@ -1,0 +1,1 @@
+"""Invitations: sending them (one, a whole team, as a background job) and what became of them."""

@@ -1,0 +1,1 @@
+"""Persistence: the engine, sessions and transactions, and bulk writes (COPY on PostgreSQL)."""

@@ -1,0 +1,1 @@
+"""The chat features: each module registers its handlers on the conversation router."""

@@ -1,0 +1,452 @@
+"""Pure builders of what directors see: the team screen, a person's access, send summaries.
+
+No database and no side effect here: handlers (`directors.py`) load the data, these functions
+turn it into neutral replies, so both transports show the same thing and tests compare
+structures. Every button carries its full context (FASE, page, person) in its value; handlers
+never trust it and check authorization again.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from access.directory.people import EstablishmentAccess
+from access.directory.profiles import Profiles
+from access.directory.team import Team, TeamRow, TeamStatus
+from access.messages import BRUSSELS, french_date
+from bot.conversation import messages as msg
+from bot.conversation.replies import (
+    Block,
+    Button,
+    Choices,
+    Confirm,
+    Field,
+    FieldKind,
+    Fields,
+    Form,
+    Heading,
+    Message,
+    Note,
+    Option,
+    Table,
+    Text,
+)
+
+# A Slack message holds 50 blocks and a section 3,000 characters; the table adapter spends
+# about one block per few rows, so 25 rows a page leaves room for counts and buttons.
+TEAM_PAGE_SIZE = 25
+# /team shows one block of text + one row of buttons per person.
+MEMBERS_PAGE_SIZE = 10
+TO_FIX_SHOWN = 15
+SUMMARY_SHOWN = 15
+
+ACTION_CHOOSE = "directors.choose"
+ACTION_PAGE = "directors.page"
+ACTION_CSV = "directors.csv"
+ACTION_SEND = "directors.send"
+ACTION_JOB_STATUS = "directors.job_status"
+ACTION_MEMBERS_PAGE = "directors.members_page"
+ACTION_RESEND_ONE = "directors.resend_one"
+ACTION_ACCESS = "directors.access"
+ACTION_ADD_GRANT = "directors.add_grant"
+ACTION_REMOVE_GRANT = "directors.remove_grant"
+FORM_GRANT = "directors.grant"
+
+MODE_NEW = "new"
+MODE_RESEND = "resend"
+
+
+def encode(**values: Any) -> str:
+    return json.dumps(values, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode(raw: str) -> dict[str, Any]:
+    """The context a button carries; {} when it is not ours (then the handler refuses)."""
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+# -- choosing an establishment --------------------------------------------------------------
+
+
+def choose_establishment(
+    establishments: Sequence[tuple[str, str]], *, then: str, query: str = ""
+) -> Message:
+    """`establishments`: (fase, name). `then`: "invite", "team" or "access"."""
+    buttons = [
+        Button(
+            msg.ESTABLISHMENT_BUTTON.format(name=name, fase=fase),
+            ACTION_CHOOSE,
+            encode(f=fase, then=then, q=query),
+        )
+        for fase, name in establishments
+    ]
+    return Message(msg.CHOOSE_ESTABLISHMENT, Choices(buttons))
+
+
+# -- the team screen (/invite-team) -----------------------------------------------------------
+
+
+def email_cell(row: TeamRow) -> str:
+    return row.proeco_email or msg.NO_EMAIL
+
+
+def team_page(team: Team, page: int = 1, *, nonce: str = "", replace: bool = False) -> Message:
+    """`nonce` names this list: presses of its send buttons share one idempotency key."""
+    establishment = team.establishment
+    fase = establishment.fase
+    pages = max(1, math.ceil(len(team.rows) / TEAM_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    blocks: list[Block] = [
+        Heading(msg.TEAM_TITLE.format(name=establishment.name, fase=fase)),
+        _counts(team),
+    ]
+    blocks.extend(_to_fix(team.rows))
+    if not team.rows:
+        blocks.append(Text(msg.TEAM_EMPTY))
+    else:
+        shown = team.rows[(page - 1) * TEAM_PAGE_SIZE : page * TEAM_PAGE_SIZE]
+        blocks.append(
+            Table(
+                (msg.COL_STATUS, msg.COL_NAME, msg.COL_ROLE, msg.COL_EMAIL),
+                [
+                    (row.status_label, row.full_name, row.function_label, email_cell(row))
+                    for row in shown
+                ],
+            )
+        )
+        blocks.append(Note(msg.PAGE_NOTE.format(page=page, pages=pages, count=len(team.rows))))
+    buttons = send_buttons(team, nonce)
+    if page > 1:
+        buttons.append(Button(msg.PREVIOUS_PAGE, ACTION_PAGE, encode(f=fase, p=page - 1, n=nonce)))
+    if page < pages:
+        buttons.append(Button(msg.NEXT_PAGE, ACTION_PAGE, encode(f=fase, p=page + 1, n=nonce)))
+    if team.rows:
+        buttons.append(Button(msg.CSV_BUTTON, ACTION_CSV, encode(f=fase)))
+    if buttons:
+        blocks.append(Choices(buttons))
+    return Message(*blocks, replace=replace)
+
+
+def send_buttons(team: Team, nonce: str = "") -> list[Button]:
+    fase = team.establishment.fase
+    to_invite = team.counts.get(TeamStatus.WILL_BE_INVITED, 0)
+    to_remind = team.counts.get(TeamStatus.INVITED, 0)
+    buttons = []
+    if to_invite:
+        buttons.append(
+            Button(
+                msg.SEND_BUTTON.format(count=to_invite),
+                ACTION_SEND,
+                encode(f=fase, m=MODE_NEW, n=nonce),
+                style="primary",
+                confirm=Confirm(
+                    msg.SEND_CONFIRM_TITLE,
+                    msg.SEND_CONFIRM_TEXT.format(count=to_invite),
+                    msg.CONFIRM,
+                    msg.DENY,
+                ),
+            )
+        )
+    if to_remind:
+        buttons.append(
+            Button(
+                msg.RESEND_BUTTON.format(count=to_remind),
+                ACTION_SEND,
+                encode(f=fase, m=MODE_RESEND, n=nonce),
+                confirm=Confirm(
+                    msg.RESEND_CONFIRM_TITLE,
+                    msg.RESEND_CONFIRM_TEXT.format(count=to_remind),
+                    msg.CONFIRM,
+                    msg.DENY,
+                ),
+            )
+        )
+    return buttons
+
+
+def _counts(team: Team) -> Fields:
+    pairs = [
+        (msg.COUNT_LABELS[status.value], str(team.counts.get(status, 0)))
+        for status in TeamStatus
+        if team.counts.get(status, 0) or status is not TeamStatus.LEFT
+    ]
+    failures = sum(1 for row in team.rows if row.delivery_error)
+    if failures:
+        pairs.append((msg.DELIVERY_FAILURES_COUNT, str(failures)))
+    return Fields(pairs)
+
+
+def _to_fix(rows: Sequence[TeamRow]) -> list[Block]:
+    to_fix = [row for row in rows if row.status is TeamStatus.EMAIL_TO_FIX]
+    if not to_fix:
+        return []
+    lines = [msg.TO_FIX_TITLE]
+    lines.extend(
+        msg.TO_FIX_LINE.format(name=row.full_name, email=email_cell(row))
+        for row in to_fix[:TO_FIX_SHOWN]
+    )
+    if len(to_fix) > TO_FIX_SHOWN:
+        lines.append(msg.TO_FIX_MORE.format(count=len(to_fix) - TO_FIX_SHOWN))
+    return [Text("\n".join(lines)), Note(msg.TO_FIX_HINT)]
+
+
+# -- /team: the list with per-person actions --------------------------------------------------
+
+
+def members_page(team: Team, query: str, page: int = 1, *, replace: bool = False) -> Message:
+    establishment = team.establishment
+    fase = establishment.fase
+    pages = max(1, math.ceil(len(team.rows) / MEMBERS_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    blocks: list[Block] = [
+        Heading(msg.TEAM_TITLE.format(name=establishment.name, fase=fase)),
+        _counts(team),
+    ]
+    if query:
+        blocks.append(Note(msg.FILTER_NOTE.format(query=query, count=len(team.rows))))
+    if not team.rows:
+        blocks.append(Text(msg.TEAM_FILTER_EMPTY.format(query=query) if query else msg.TEAM_EMPTY))
+        blocks.append(Note(msg.TEAM_HELP.format(fase=fase)))
+        return Message(*blocks, replace=replace)
+    for row in team.rows[(page - 1) * MEMBERS_PAGE_SIZE : page * MEMBERS_PAGE_SIZE]:
+        blocks.append(
+            Text(f"{row.full_name} — {row.function_label}\n{row.status_label} · {email_cell(row)}")
+        )
+        buttons = []
+        if row.status in (TeamStatus.INVITED, TeamStatus.WILL_BE_INVITED):
+            buttons.append(
+                Button(msg.RESEND_ONE, ACTION_RESEND_ONE, encode(f=fase, p=row.person_id))
+            )
+        if row.status is not TeamStatus.LEFT:
+            buttons.append(Button(msg.CUSTOMIZE, ACTION_ACCESS, encode(f=fase, p=row.person_id)))
+        if buttons:
+            blocks.append(Choices(buttons))
+    blocks.append(Note(msg.PAGE_NOTE.format(page=page, pages=pages, count=len(team.rows))))
+    nav = []
+    if page > 1:
+        nav.append(
+            Button(msg.PREVIOUS_PAGE, ACTION_MEMBERS_PAGE, encode(f=fase, q=query, p=page - 1))
+        )
+    if page < pages:
+        nav.append(Button(msg.NEXT_PAGE, ACTION_MEMBERS_PAGE, encode(f=fase, q=query, p=page + 1)))
+    if nav:
+        blocks.append(Choices(nav))
+    return Message(*blocks, replace=replace)
+
+
+# -- sending --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendSummary:
+    """What a bulk send did, in the director's terms (names, French reasons)."""
+
+    sent: int
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"sent": self.sent, "skipped": self.skipped, "failed": self.failed}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SendSummary:
+        return cls(
+            sent=int(data.get("sent", 0)),
+            skipped=[(str(a), str(b)) for a, b in data.get("skipped", [])],
+            failed=[(str(a), str(b)) for a, b in data.get("failed", [])],
+        )
+
+
+def summary_message(summary: SendSummary, *, name: str, fase: str, replace: bool = True) -> Message:
+    blocks: list[Block] = [Heading(msg.SUMMARY_TITLE.format(name=name, fase=fase))]
+    if not summary.sent and not summary.skipped and not summary.failed:
+        blocks.append(Text(msg.SUMMARY_NONE))
+        return Message(*blocks, replace=replace)
+    blocks.append(
+        Fields(
+            [
+                (msg.SUMMARY_SENT, str(summary.sent)),
+                (msg.SUMMARY_SKIPPED, str(len(summary.skipped))),
+                (msg.SUMMARY_FAILED, str(len(summary.failed))),
+            ]
+        )
+    )
+    for title, items in (
+        (msg.SUMMARY_SKIPPED, summary.skipped),
+        (msg.SUMMARY_FAILED, summary.failed),
+    ):
+        if items:
+            lines = [f"{title} :"]
+            lines.extend(
+                msg.SUMMARY_LINE.format(name=who, reason=why) for who, why in items[:SUMMARY_SHOWN]
+            )
+            if len(items) > SUMMARY_SHOWN:
+                lines.append(msg.SUMMARY_MORE.format(count=len(items) - SUMMARY_SHOWN))
+            blocks.append(Text("\n".join(lines)))
+    blocks.append(Note(msg.SUMMARY_HINT))
+    return Message(*blocks, replace=replace)
+
+
+def running_message(job_id: int, done: int, total: int) -> Message:
+    return Message(
+        msg.ALREADY_RUNNING.format(done=done, total=total),
+        Choices([Button(msg.REFRESH, ACTION_JOB_STATUS, encode(j=job_id))]),
+    )
+
+
+# -- a person's access (/access) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GrantLine:
+    grant_id: int
+    mission: str
+    resources: tuple[str, ...]
+    granted_by: str
+    granted_at: datetime
+    ends_at: datetime | None
+
+
+def resource_labels(profiles: Profiles, codes: Sequence[str] | frozenset[str]) -> str:
+    labels = sorted(profiles.label_of_resource(code) for code in codes)
+    return ", ".join(labels) if labels else "—"
+
+
+def last_day(ends_at: datetime) -> date:
+    """The last calendar day (Brussels) a grant counts: it ends at the next midnight."""
+    return (ends_at.astimezone(BRUSSELS) - timedelta(microseconds=1)).date()
+
+
+def access_view(
+    *,
+    person_id: int,
+    name: str,
+    access: EstablishmentAccess | None,
+    fase: str,
+    establishment_name: str,
+    function_label: str | None,
+    grants: Sequence[GrantLine],
+    profiles: Profiles,
+    replace: bool = False,
+) -> Message:
+    blocks: list[Block] = [
+        Heading(msg.ACCESS_TITLE.format(name=name, establishment=establishment_name, fase=fase))
+    ]
+    if access is None or access.function_code is None:
+        blocks.append(Text(msg.ACCESS_LEFT))
+    else:
+        blocks.append(
+            Text(
+                msg.ACCESS_FUNCTION.format(function=function_label or access.function_code)
+                + "\n"
+                + resource_labels(profiles, access.function_resources)
+            )
+        )
+    blocks.append(Text(msg.ACCESS_GRANTS if grants else msg.ACCESS_NO_GRANTS))
+    removals = []
+    for grant in grants:
+        until = (
+            msg.ACCESS_UNTIL.format(day=last_day(grant.ends_at).strftime("%d/%m/%Y"))
+            if grant.ends_at
+            else msg.ACCESS_NO_END
+        )
+        blocks.append(
+            Text(
+                msg.ACCESS_GRANT.format(
+                    mission=grant.mission,
+                    resources=resource_labels(profiles, grant.resources),
+                    by=grant.granted_by,
+                    since=french_date(grant.granted_at),
+                    until=until,
+                )
+            )
+        )
+        removals.append(
+            Button(
+                msg.REMOVE_GRANT.format(mission=grant.mission)[:75],
+                ACTION_REMOVE_GRANT,
+                encode(g=grant.grant_id),
+                style="danger",
+                confirm=Confirm(
+                    msg.REMOVE_CONFIRM_TITLE,
+                    msg.REMOVE_CONFIRM_TEXT.format(name=name, mission=grant.mission),
+                    msg.REMOVE_CONFIRM,
+                    msg.DENY,
+                ),
+            )
+        )
+    if access is not None:
+        blocks.append(
+            Note(msg.ACCESS_ALL.format(resources=resource_labels(profiles, access.resources)))
+        )
+    buttons = []
+    if access is not None and access.function_code is not None:
+        buttons.append(Button(msg.ADD_GRANT, ACTION_ADD_GRANT, encode(f=fase, p=person_id)))
+    buttons.extend(removals)
+    if buttons:
+        blocks.append(Choices(buttons))
+    return Message(*blocks, replace=replace)
+
+
+def grant_form(
+    *,
+    fase: str,
+    person_id: int,
+    name: str,
+    function_label: str,
+    profiles: Profiles,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Form:
+    values = values or {}
+    return Form(
+        form_id=FORM_GRANT,
+        title=msg.FORM_TITLE,
+        submit_label=msg.FORM_SUBMIT,
+        intro=(Text(msg.FORM_INTRO.format(name=name, function=function_label)),),
+        fields=(
+            Field(
+                "mission",
+                msg.FIELD_MISSION,
+                hint=msg.FIELD_MISSION_HINT,
+                max_length=120,
+                initial=values.get("mission"),
+            ),
+            Field(
+                "resources",
+                msg.FIELD_RESOURCES,
+                kind=FieldKind.MULTI_SELECT,
+                options=tuple(
+                    Option(resource.code, resource.label) for resource in profiles.all_resources()
+                ),
+                initial=values.get("resources"),
+            ),
+            Field(
+                "ends_on",
+                msg.FIELD_ENDS_ON,
+                kind=FieldKind.DATE,
+                required=False,
+                hint=msg.FIELD_ENDS_ON_HINT,
+                initial=values.get("ends_on"),
+            ),
+            Field(
+                "reason",
+                msg.FIELD_REASON,
+                kind=FieldKind.MULTILINE,
+                required=False,
+                max_length=500,
+                initial=values.get("reason"),
+            ),
+        ),
+        context={"f": fase, "p": person_id},
+        errors=errors or {},
+    )

@@ -1,0 +1,263 @@
+"""Questions to the FAQ (DM, mention, `/helpdesk question`) and the help text (`/helpdesk`)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from bot.conversation import action, command, home, message, router
+from bot.conversation import messages as msg
+from bot.conversation.replies import (
+    Block,
+    Button,
+    Choices,
+    Heading,
+    Message,
+    Note,
+    Text,
+)
+from bot.conversation.turn import Turn
+
+log = logging.getLogger(__name__)
+
+HELPFUL = "helpful"
+NOT_HELPFUL = "not_helpful"
+MAX_QUESTION_CHARS = 1500
+
+
+# -- help ----------------------------------------------------------------------------------------
+
+
+def help_blocks(turn: Turn) -> list[Block]:
+    lines = [msg.HELP_LINES["question"], msg.HELP_LINES["extranet"], msg.HELP_LINES["lier"]]
+    for name, sub in (("/helpdesk", "ticket"), ("/invite-team", None), ("/team", None)):
+        if router.knows_command(name, sub):
+            lines.append(msg.HELP_LINES[sub or name.lstrip("/")])
+    if router.knows_command("/access"):
+        lines.append(msg.HELP_LINES["access"])
+    addresses = msg.HELP_ADDRESSES.format(
+        extranet_url=turn.settings.extranet_url, helpdesk_email=turn.settings.helpdesk_email
+    )
+    return [Heading(msg.HELP_TITLE), Text(msg.HELP_INTRO), Text("\n".join(lines)), Text(addresses)]
+
+
+def help_message(turn: Turn) -> Message:
+    return Message(*help_blocks(turn))
+
+
+@home(order=90)
+def help_section(turn: Turn) -> list[Block]:
+    return help_blocks(turn)
+
+
+# -- entry points -------------------------------------------------------------------------------
+
+
+def _is_help(text: str) -> bool:
+    return " ".join(text.casefold().strip(" !?.").split()) in msg.HELP_WORDS or text.strip() == "?"
+
+
+@message()
+def on_text(turn: Turn) -> Message | None:
+    text = turn.text.strip()
+    if not text:
+        return help_message(turn) if turn.mentioned else None
+    if _is_help(text):
+        return help_message(turn)
+    reply = answer(turn, text)
+    if turn.mentioned and turn.message is not None:
+        # Asked in a channel: answer in the thread of the question, for everyone to read.
+        return Message(*reply.blocks, private=False, thread=turn.message)
+    return reply
+
+
+@command("/helpdesk")
+def on_helpdesk(turn: Turn) -> Message:
+    text = turn.text.strip()
+    if not text or _is_help(text):
+        return help_message(turn)
+    return answer(turn, text)
+
+
+@command("/helpdesk", "aide", "help")
+def on_helpdesk_help(turn: Turn) -> Message:
+    return help_message(turn)
+
+
+@command("/helpdesk", "question", "q")
+def on_question(turn: Turn) -> Message:
+    if not turn.text.strip():
+        return Message(msg.FAQ_EMPTY_QUESTION)
+    return answer(turn, turn.text)
+
+
+# -- answering ------------------------------------------------------------------------------------
+
+
+def _matcher() -> Any:
+    import faq
+
+    return faq.load_default()
+
+
+def _entry(entry_id: str) -> Any | None:
+    for entry in _matcher().kb.entries:
+        if entry.id == entry_id:
+            return entry
+    return None
+
+
+def _value(usage_id: object, entry_id: str | None) -> str:
+    return json.dumps({"u": usage_id, "e": entry_id}, separators=(",", ":"))
+
+
+def _parse(value: str) -> tuple[Any, str | None]:
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None, None
+    return data.get("u"), data.get("e")
+
+
+def answer(turn: Turn, question: str) -> Message:
+    question = " ".join(question.split())[:MAX_QUESTION_CHARS]
+    result = _matcher().match(question)
+    usage_id = record_question(turn, question, result)
+    if result.entry is not None:
+        return answer_message(result.entry, usage_id)
+    suggestions = list(result.suggestions)[:3]
+    ids = [s.entry.id for s in suggestions]
+    if suggestions:
+        buttons = [
+            Button(s.entry.question, "faq.show", _value(usage_id, s.entry.id)) for s in suggestions
+        ]
+        return Message(
+            Text(msg.FAQ_UNSURE),
+            Choices(buttons),
+            Choices([contact_button(turn, question, ids, usage_id)]),
+        )
+    return Message(
+        Text(msg.FAQ_NO_ANSWER),
+        Choices([contact_button(turn, question, ids, usage_id)]),
+        Note(
+            msg.HELP_ADDRESSES.format(
+                extranet_url=turn.settings.extranet_url, helpdesk_email=turn.settings.helpdesk_email
+            )
+        ),
+    )
+
+
+def answer_message(entry: Any, usage_id: object, *, feedback: bool = True) -> Message:
+    blocks: list[Block] = [Heading(entry.question), Text(entry.answer)]
+    if feedback:
+        blocks += [
+            Note(msg.FAQ_DID_IT_HELP),
+            Choices(
+                [
+                    Button(msg.FAQ_HELPFUL, "faq.helpful", _value(usage_id, entry.id), "primary"),
+                    Button(msg.FAQ_NOT_HELPFUL, "faq.not_helpful", _value(usage_id, entry.id)),
+                ]
+            ),
+        ]
+    return Message(*blocks)
+
+
+def contact_button(turn: Turn, question: str, faq_ids: Sequence[str], usage_id: object) -> Button:
+    """The tickets feature's button when it is there; until then, a button giving the address."""
+    try:
+        from bot.conversation.features.tickets import contact_button as tickets_button
+    except ImportError:
+        return Button(msg.FAQ_CONTACT, "faq.contact", _value(usage_id, None))
+    return tickets_button(question, faq_ids, usage_id)
+
+
+@action("faq.helpful")
+def on_helpful(turn: Turn) -> Message:
+    return _feedback(turn, HELPFUL)
+
+
+@action("faq.not_helpful")
+def on_not_helpful(turn: Turn) -> Message:
+    return _feedback(turn, NOT_HELPFUL)
+
+
+def _feedback(turn: Turn, outcome: str) -> Message:
+    assert turn.action is not None
+    usage_id, entry_id = _parse(turn.action.value)
+    record_outcome(turn, usage_id, outcome)
+    entry = _entry(entry_id) if entry_id else None
+    blocks: list[Block] = []
+    if entry is not None:
+        blocks += answer_message(entry, usage_id, feedback=False).blocks
+    if outcome == HELPFUL:
+        blocks.append(Note(msg.FAQ_THANKS))
+    else:
+        blocks.append(Text(msg.FAQ_SORRY))
+        question = entry.question if entry is not None else ""
+        blocks.append(
+            Choices([contact_button(turn, question, [entry_id] if entry_id else [], usage_id)])
+        )
+    return Message(*blocks, replace=True)
+
+
+@action("faq.show")
+def on_suggestion(turn: Turn) -> Message:
+    assert turn.action is not None
+    usage_id, entry_id = _parse(turn.action.value)
+    entry = _entry(entry_id) if entry_id else None
+    if entry is None:
+        return Message(msg.EXPIRED_ACTION)
+    return answer_message(entry, usage_id)
+
+
+@action("faq.contact")
+def on_contact(turn: Turn) -> Message:
+    return Message(msg.FAQ_CONTACT_BY_EMAIL.format(helpdesk_email=turn.settings.helpdesk_email))
+
+
+# -- learning from use (faq.usage) ----------------------------------------------------------------
+
+
+def record_question(turn: Turn, question: str, result: Any) -> object:
+    """Log the exchange for the helpdesk's report; a logging failure never blocks the answer."""
+    try:
+        from faq import usage
+    except ImportError:
+        return None
+    try:
+        return usage.record_question(
+            turn.db.engine,
+            user_ref=user_ref(turn),
+            question=question,
+            entry_id=result.entry.id if result.entry is not None else None,
+            score=min(1.0, max(0.0, float(result.score))),
+            suggestions=[s.entry.id for s in result.suggestions],
+            channel=turn.speaker.transport,
+        )
+    except Exception:
+        log.exception("could not record the FAQ question")
+        return None
+
+
+def record_outcome(turn: Turn, usage_id: object, outcome: str) -> None:
+    if not isinstance(usage_id, int):
+        return
+    try:
+        from faq import usage
+    except ImportError:
+        return
+    try:
+        usage.record_outcome(turn.db.engine, question_id=usage_id, outcome=outcome)  # type: ignore[arg-type]
+    except Exception:
+        log.exception("could not record the FAQ outcome")
+
+
+def user_ref(turn: Turn) -> str:
+    """An opaque reference to who asked: never an address (console users are named by one)."""
+    if turn.speaker.person_id is not None or "@" not in turn.actor:
+        return turn.actor
+    digest = hashlib.sha256(turn.speaker.user_id.encode()).hexdigest()[:16]
+    return f"{turn.speaker.transport}:{digest}"

@@ -1,0 +1,589 @@
+"""Helpdesk tickets in chat: opening (form), triage (card, buttons, thread), relay, /tickets.
+
+Agents are the members of TRIAGE_CHANNEL, checked on the server (the transport's member list,
+cached briefly). Requesters in Slack are answered by DM in the thread where they got their
+ticket number; everyone else by e-mail (the domain decides, see `helpdesk.tickets`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import sqlalchemy as sa
+
+from access.directory.models import Establishment, Person
+from access.persistence.database import Database
+from bot.conversation import action, command, form, home, message
+from bot.conversation.features.tickets_views import (
+    CLAIM,
+    FASE_FORM_ID,
+    FORM_ID,
+    OPEN,
+    PRIORITY,
+    REPLY,
+    REPLY_FORM_ID,
+    RESOLVED_NO,
+    RESOLVED_YES,
+    STATUS,
+    contact_button,
+    history_message,
+    notice_message,
+    parse_contact_value,
+    reply_form,
+    ticket_form,
+    tickets_table,
+    triage_message,
+    unpack,
+)
+from bot.conversation.replies import (
+    Block,
+    Choices,
+    FormErrors,
+    Heading,
+    Message,
+    MessageRef,
+    Recipient,
+    Replies,
+    Table,
+    Text,
+)
+from bot.conversation.turn import DeliveryFailed, Services, Turn
+from bot.settings import Settings
+from helpdesk import messages, tickets
+from helpdesk.actors import Actor, Requester
+from helpdesk.models import OPEN_STATUSES, Source, Status, Ticket
+from helpdesk.numbering import find_number
+from helpdesk.prefill import prefill_for_person
+from helpdesk.queries import TicketFilters, list_tickets, ticket_with_history
+from helpdesk.stats import stats, stats_rows
+from helpdesk.validation import check_ticket_form
+
+log = logging.getLogger(__name__)
+
+__all__ = ["contact_button", "publish_triage"]
+
+MEMBERS_TTL_SECONDS = 60.0
+NOTE_PREFIXES = ("note:", "note :")
+
+
+# --- who is an agent -------------------------------------------------------------------------
+
+_members_cache: dict[tuple[int, str], tuple[float, frozenset[str]]] = {}
+_members_lock = threading.Lock()
+
+
+def is_agent(turn: Turn) -> bool:
+    channel = turn.settings.triage_channel
+    if not channel:
+        return False
+    key = (id(type(turn.services)), channel)
+    now = time.monotonic()
+    with _members_lock:
+        cached = _members_cache.get(key)
+    if cached is None or now - cached[0] > MEMBERS_TTL_SECONDS:
+        try:
+            members = frozenset(turn.services.channel_members(channel))
+        except DeliveryFailed:
+            log.warning("could not list the members of the triage channel")
+            return False
+        cached = (now, members)
+        with _members_lock:
+            _members_cache[key] = cached
+    return turn.speaker.user_id in cached[1]
+
+
+def forget_agents() -> None:
+    """Drop the cached member lists (tests; a membership change must show at once)."""
+    with _members_lock:
+        _members_cache.clear()
+
+
+def _agent(turn: Turn) -> Actor:
+    name = ""
+    if turn.speaker.person_id is not None:
+        with turn.db.session() as session:
+            person = session.get(Person, turn.speaker.person_id)
+            name = person.display_name if person else ""
+    # Unknown agents stay nameless: e-mails then speak for « le helpdesk Extranet ».
+    return Actor(f"{turn.speaker.transport}:{turn.speaker.user_id}"[:64], name)
+
+
+def _is_requester(turn: Turn, ticket: Ticket) -> bool:
+    speaker = turn.speaker
+    if speaker.person_id is not None and speaker.person_id == ticket.requester_person_id:
+        return True
+    return (
+        speaker.transport == "slack"
+        and ticket.requester_slack_user_id is not None
+        and speaker.user_id == ticket.requester_slack_user_id
+    )
+
+
+def _requester_actor(turn: Turn, ticket: Ticket) -> Actor:
+    if turn.speaker.person_id is not None:
+        return Actor.person(turn.speaker.person_id, ticket.requester_name)
+    return Actor(f"{turn.speaker.transport}:{turn.speaker.user_id}"[:64], ticket.requester_name)
+
+
+# --- side effects shared by handlers and the CLI ---------------------------------------------
+
+
+def _establishment_name(db_session: Any, fase: str) -> str | None:
+    if not fase:
+        return None
+    return db_session.scalar(sa.select(Establishment.name).where(Establishment.fase == fase))
+
+
+def card_for(db: Database, number: str) -> tuple[Ticket, Message]:
+    with db.session() as session:
+        ticket = tickets.get_ticket(session, number)
+        return ticket, triage_message(
+            ticket, establishment=_establishment_name(session, ticket.fase)
+        )
+
+
+def publish_triage(services: Services, db: Database, settings: Settings, number: str) -> bool:
+    """Post a new ticket to the triage channel; on any failure the helpdesk gets it by e-mail."""
+    channel = settings.triage_channel
+    if not channel:
+        return False
+    _, card = card_for(db, number)
+    reason = "the transport returned no message"
+    ref: MessageRef | None = None
+    try:
+        ref = services.send(Recipient.channel(channel), card)
+    except DeliveryFailed as error:
+        reason = str(error)
+    except Exception as error:  # Slack down in any way: the e-mail must still leave.
+        log.exception("posting to the triage channel failed")
+        reason = type(error).__name__
+    with db.transaction() as session:
+        if ref is not None:
+            tickets.record_triage_post(session, number, channel=ref.channel, ts=ref.ts)
+            return True
+        log.warning("triage post failed (%s); ticket sent to the help address", reason)
+        tickets.fall_back_to_email(session, settings, number, reason=reason)
+    return False
+
+
+def refresh_triage(services: Services, db: Database, number: str) -> None:
+    ticket, card = card_for(db, number)
+    if ticket.triage_channel and ticket.triage_ts:
+        try:
+            services.update(MessageRef(ticket.triage_channel, ticket.triage_ts), card)
+        except DeliveryFailed as error:
+            log.warning("could not update the triage card: %s", error)
+
+
+def post_in_triage_thread(services: Services, db: Database, number: str, *texts: str) -> None:
+    with db.session() as session:
+        ticket = tickets.get_ticket(session, number)
+        channel, ts = ticket.triage_channel, ticket.triage_ts
+    if not channel or not ts:
+        return
+    try:
+        services.send(
+            Recipient.channel(channel),
+            Message(*[Text(t) for t in texts], private=False),
+            thread=MessageRef(channel, ts),
+        )
+    except DeliveryFailed as error:
+        log.warning("could not post in the triage thread: %s", error)
+
+
+def deliver_notice(
+    services: Services, db: Database, settings: Settings, notice: tickets.Notice | None
+) -> bool:
+    """DM the requester; when that is impossible, the same words leave by e-mail. True: DM."""
+    if notice is None or not notice.via_slack:
+        return False
+    assert notice.slack_user_id is not None
+    thread = (
+        MessageRef(notice.channel, notice.thread_ts)
+        if notice.channel and notice.thread_ts
+        else None
+    )
+    reason = "no direct message channel"
+    ref = None
+    try:
+        ref = services.send(
+            Recipient.user(notice.slack_user_id), notice_message(notice), thread=thread
+        )
+    except DeliveryFailed as error:
+        reason = str(error)
+    if ref is not None:
+        return True
+    with db.transaction() as session:
+        tickets.deliver_notice_by_email(session, settings, notice, reason=reason)
+    return False
+
+
+# --- opening a ticket ------------------------------------------------------------------------
+
+
+def _open_form(turn: Turn, question: str = "", faq_ids: list[str] | None = None, usage: Any = None):
+    prefill = None
+    if turn.speaker.person_id is not None:
+        with turn.db.session() as session:
+            prefill = prefill_for_person(session, person_id=turn.speaker.person_id)
+    context = {"f": faq_ids or [], "u": usage}
+    return ticket_form(prefill=prefill, question=question, context=context)
+
+
+@command("/helpdesk", "ticket", "demande")
+def helpdesk_ticket(turn: Turn) -> Replies:
+    return _open_form(turn, question=turn.text.strip())
+
+
+@action(OPEN)
+def contact_helpdesk(turn: Turn) -> Replies:
+    assert turn.action is not None
+    question, faq_ids, usage = parse_contact_value(turn.action.value)
+    return _open_form(turn, question, faq_ids, usage)
+
+
+def _source(turn: Turn) -> Source:
+    return Source.SLACK if turn.speaker.transport == "slack" else Source.CONSOLE
+
+
+def _record_faq_ticket(turn: Turn, usage: Any) -> None:
+    """Tell the FAQ's learning log that its answer was followed by a ticket."""
+    if usage in (None, ""):
+        return
+    try:
+        from faq import usage as faq_usage
+    except ImportError:
+        return
+    try:
+        faq_usage.record_outcome(turn.db.engine, question_id=int(usage), outcome="ticket_opened")
+    except Exception:
+        log.exception("could not record the ticket in the FAQ usage log")
+
+
+@form(FORM_ID)
+@form(FASE_FORM_ID)
+def submit_ticket(turn: Turn) -> Replies:
+    assert turn.submission is not None
+    context = dict(turn.submission.context)
+    values: dict[str, Any] = dict(turn.submission.values)
+    has_choice = "fase_other" in values
+    if values.get("fase_other"):
+        values["fase"] = values["fase_other"]
+    confirm = values.get("confirm_unknown_fase")
+    values["confirm_unknown_fase"] = bool(confirm)
+    with turn.db.transaction() as session:
+        check = check_ticket_form(values, session)
+        if check.errors:
+            errors = dict(check.errors)
+            if has_choice and "fase" in errors:
+                errors["fase_other" if values.get("fase_other") else "fase"] = errors.pop("fase")
+            if (
+                check.fase_needs_confirmation
+                and "confirm_unknown_fase" not in turn.submission.values
+            ):
+                # Offer the confirmation box, everything typed kept.
+                errors["confirm_unknown_fase"] = messages.CONFIRM_FASE_NEEDED
+                prefill = (
+                    prefill_for_person(session, person_id=turn.speaker.person_id)
+                    if turn.speaker.person_id is not None
+                    else None
+                )
+                kept = {k: v for k, v in turn.submission.values.items() if isinstance(v, str)}
+                return ticket_form(
+                    prefill=prefill, values=kept, errors=errors, confirm_fase=True, context=context
+                )
+            return FormErrors(errors)
+        assert check.form is not None
+        slack_user = turn.speaker.user_id if turn.speaker.transport == "slack" else None
+        opened = tickets.open_ticket(
+            session,
+            turn.settings,
+            check.form,
+            source=_source(turn),
+            requester=Requester(person_id=turn.speaker.person_id, slack_user_id=slack_user),
+            idempotency_key=f"form:{context.get('key')}" if context.get("key") else None,
+            proposed_faq_ids=context.get("f") or [],
+            triage_enabled=bool(turn.settings.triage_channel),
+        )
+        number, created = opened.ticket.number, opened.created
+        contact = opened.ticket.contact_email
+    if not created:
+        return Message(messages.TICKET_ALREADY_OPENED.format(number=number))
+    _record_faq_ticket(turn, context.get("u"))
+    publish_triage(turn.services, turn.db, turn.settings, number)
+    how = (
+        messages.TICKET_ANSWER_HERE
+        if slack_user
+        else messages.TICKET_ANSWER_BY_EMAIL.format(email=contact)
+    )
+    told = Message(messages.TICKET_OPENED.format(number=number), how, private=False)
+    if slack_user:
+        # Told in a DM of its own: that thread carries the conversation about this ticket.
+        try:
+            ref = turn.services.send(Recipient.user(slack_user), told)
+        except DeliveryFailed:
+            ref = None
+        if ref is not None:
+            with turn.db.transaction() as session:
+                tickets.record_requester_thread(session, number, channel=ref.channel, ts=ref.ts)
+            return None
+    return told
+
+
+# --- the triage card's buttons ---------------------------------------------------------------
+
+
+def _agents_only(turn: Turn) -> Message | None:
+    return None if is_agent(turn) else Message(messages.AGENTS_ONLY)
+
+
+@action(CLAIM)
+def claim_ticket(turn: Turn) -> Replies:
+    assert turn.action is not None
+    if (refused := _agents_only(turn)) is not None:
+        return refused
+    with turn.db.transaction() as session:
+        tickets.claim(session, turn.action.value, _agent(turn))
+    refresh_triage(turn.services, turn.db, turn.action.value)
+    return None
+
+
+@action(PRIORITY)
+def prioritise_ticket(turn: Turn) -> Replies:
+    assert turn.action is not None
+    if (refused := _agents_only(turn)) is not None:
+        return refused
+    number, priority = unpack(turn.action.value)
+    with turn.db.transaction() as session:
+        tickets.set_priority(session, number, _agent(turn), priority)
+    refresh_triage(turn.services, turn.db, number)
+    return None
+
+
+@action(STATUS)
+def change_status(turn: Turn) -> Replies:
+    assert turn.action is not None
+    if (refused := _agents_only(turn)) is not None:
+        return refused
+    number, status = unpack(turn.action.value)
+    with turn.db.transaction() as session:
+        _, notice = tickets.set_status(session, turn.settings, number, _agent(turn), status)
+    deliver_notice(turn.services, turn.db, turn.settings, notice)
+    refresh_triage(turn.services, turn.db, number)
+    return None
+
+
+@action(REPLY)
+def open_reply_form(turn: Turn) -> Replies:
+    assert turn.action is not None
+    if (refused := _agents_only(turn)) is not None:
+        return refused
+    return reply_form(turn.action.value)
+
+
+def _relay_reply(turn: Turn, number: str, body: str, source_ref: str | None) -> tuple[str, bool]:
+    """(what to tell the agent, whether the reply was relayed now)."""
+    agent = _agent(turn)
+    with turn.db.transaction() as session:
+        _, notice = tickets.reply(
+            session, turn.settings, number, agent, body, source_ref=source_ref
+        )
+    if notice is None:
+        return messages.ALREADY_RELAYED, False
+    by_dm = deliver_notice(turn.services, turn.db, turn.settings, notice)
+    refresh_triage(turn.services, turn.db, number)
+    return (messages.REPLY_SENT_SLACK if by_dm else messages.REPLY_SENT_EMAIL), True
+
+
+@form(REPLY_FORM_ID)
+def submit_reply(turn: Turn) -> Replies:
+    assert turn.submission is not None
+    if (refused := _agents_only(turn)) is not None:
+        return refused
+    number = str(turn.submission.context.get("number", ""))
+    body = str(turn.submission.values.get("body") or "")
+    key = turn.submission.context.get("key")
+    told, relayed = _relay_reply(turn, number, body, f"form:{key}" if key else None)
+    if relayed:
+        # The thread stays the full conversation, whichever way the agent replied.
+        author = _agent(turn).name
+        post_in_triage_thread(
+            turn.services, turn.db, number, messages.THREAD_REPLY_BY.format(author=author), body
+        )
+    return Message(told)
+
+
+# --- threads: agents' replies and the requester's answers ------------------------------------
+
+
+def _triage_thread_ticket(turn: Turn) -> str | None:
+    channel = turn.settings.triage_channel
+    if not channel or turn.thread is None or turn.place.channel != channel:
+        return None
+    with turn.db.session() as session:
+        ticket = tickets.find_by_triage_thread(session, channel, turn.thread.ts)
+        return ticket.number if ticket else None
+
+
+def _requester_thread_ticket(turn: Turn) -> str | None:
+    if not turn.place.is_direct or turn.thread is None:
+        return None
+    with turn.db.session() as session:
+        ticket = tickets.find_by_requester_thread(session, turn.thread.channel, turn.thread.ts)
+        return ticket.number if ticket else None
+
+
+def _message_ref(turn: Turn) -> str | None:
+    if turn.message is None:
+        return None
+    return f"{turn.speaker.transport}:{turn.message.channel}:{turn.message.ts}"
+
+
+@message(when=lambda turn: _triage_thread_ticket(turn) is not None, priority=10)
+def agent_thread_message(turn: Turn) -> Replies:
+    number = _triage_thread_ticket(turn)
+    assert number is not None and turn.thread is not None
+    text = turn.text.strip()
+    if not text:
+        return None
+    thread = turn.thread
+    if text.casefold().startswith(NOTE_PREFIXES):
+        body = text.split(":", 1)[1]
+        with turn.db.transaction() as session:
+            tickets.internal_note(
+                session, number, _agent(turn), body, source_ref=_message_ref(turn)
+            )
+        return Message(messages.NOTE_SAVED, thread=thread)
+    told, _ = _relay_reply(turn, number, text, _message_ref(turn))
+    return Message(told, thread=thread)
+
+
+@message(when=lambda turn: _requester_thread_ticket(turn) is not None, priority=20)
+def requester_thread_message(turn: Turn) -> Replies:
+    number = _requester_thread_ticket(turn)
+    assert number is not None
+    text = turn.text.strip()
+    if not text:
+        return None
+    with turn.db.transaction() as session:
+        ticket = tickets.get_ticket(session, number)
+        outcome = tickets.requester_reply(
+            session, number, _requester_actor(turn, ticket), text, source_ref=_message_ref(turn)
+        )
+        if outcome.event is None:
+            return None
+        triage_posted = ticket.triage_ts is not None
+        if not triage_posted:
+            tickets.forward_to_helpdesk(session, turn.settings, number, text)
+    if triage_posted:
+        lines = [messages.THREAD_REQUESTER_SAYS, text]
+        if outcome.reopened:
+            lines.append(messages.THREAD_REOPENED)
+        post_in_triage_thread(turn.services, turn.db, number, *lines)
+        refresh_triage(turn.services, turn.db, number)
+    return Message(messages.REQUESTER_RELAYED.format(number=number), thread=turn.thread)
+
+
+@action(RESOLVED_YES)
+def resolution_confirmed(turn: Turn) -> Replies:
+    return _confirm(turn, resolved=True)
+
+
+@action(RESOLVED_NO)
+def resolution_refused(turn: Turn) -> Replies:
+    return _confirm(turn, resolved=False)
+
+
+def _confirm(turn: Turn, *, resolved: bool) -> Replies:
+    assert turn.action is not None
+    number = turn.action.value
+    with turn.db.transaction() as session:
+        ticket = tickets.get_ticket(session, number)
+        if not _is_requester(turn, ticket):
+            # The buttons travel in a message; a forwarded or forged press must not close or
+            # reopen someone else's ticket.
+            return Message(messages.RESOLUTION_NOT_YOURS, private=True)
+        outcome = tickets.confirm_resolution(
+            session, number, _requester_actor(turn, ticket), resolved=resolved
+        )
+    if outcome.changed:
+        post_in_triage_thread(
+            turn.services,
+            turn.db,
+            number,
+            messages.THREAD_REOPENED if outcome.reopened else messages.THREAD_CONFIRMED,
+        )
+        refresh_triage(turn.services, turn.db, number)
+    text = (
+        messages.RESOLUTION_REOPENED.format(number=number)
+        if outcome.ticket.status != Status.RESOLVED.value
+        else messages.RESOLUTION_THANKS.format(number=number)
+    )
+    return Message(text, replace=True, private=False)
+
+
+# --- /tickets ------------------------------------------------------------------------------
+
+
+@command("/tickets")
+def tickets_command(turn: Turn) -> Replies:
+    if (refused := _agents_only(turn)) is not None:
+        return refused
+    argument = turn.text.strip()
+    lowered = argument.casefold()
+    with turn.db.session() as session:
+        if lowered == "stats":
+            rows = stats_rows(stats(session))
+            return Message(Table(("Mesure", "Valeur"), rows, title=messages.STATS_TITLE))
+        number = find_number(argument)
+        if number is not None:
+            history = ticket_with_history(session, number)
+            name = _establishment_name(session, history.ticket.fase)
+            return history_message(history.ticket, history.events, establishment=name)
+        if lowered in ("", "ouverts", "open"):
+            filters, what = TicketFilters(), messages.LIST_WHAT_OPEN
+        elif lowered in ("mes", "mine", "moi", "les miens"):
+            filters, what = TicketFilters(assignee_ref=_agent(turn).ref), messages.LIST_WHAT_MINE
+        elif argument.replace(" ", "").isdigit():
+            fase = argument.replace(" ", "")
+            filters, what = TicketFilters(fase=fase), messages.LIST_WHAT_FASE.format(fase=fase)
+        elif lowered.replace(" ", "_") in {s.value for s in Status}:
+            status = lowered.replace(" ", "_")
+            label = messages.status_label(status)
+            filters = TicketFilters(status=status)
+            what = messages.LIST_WHAT_STATUS.format(label=label)
+        else:
+            return Message(messages.LIST_USAGE)
+        found = list_tickets(session, filters)
+        title = messages.LIST_TITLE.format(what=what, count=len(found))
+        return tickets_table(found, title)
+
+
+# --- App Home ------------------------------------------------------------------------------
+
+
+@home(order=60)
+def helpdesk_home(turn: Turn) -> list[Block]:
+    blocks: list[Block] = [
+        Heading(messages.HOME_TITLE),
+        Text(messages.HOME_TEXT),
+        Choices([contact_button()]),
+    ]
+    if turn.speaker.person_id is not None:
+        with turn.db.session() as session:
+            mine = session.scalars(
+                sa.select(Ticket)
+                .where(
+                    Ticket.requester_person_id == turn.speaker.person_id,
+                    Ticket.status.in_([s.value for s in OPEN_STATUSES]),
+                )
+                .order_by(Ticket.created_at.desc())
+                .limit(10)
+            ).all()
+            if mine:
+                rows = [(t.number, t.subject, messages.status_label(t.status)) for t in mine]
+                blocks.append(Table(messages.HOME_COLUMNS, rows, title=messages.HOME_MY_TICKETS))
+    return blocks

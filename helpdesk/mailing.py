@@ -1,0 +1,161 @@
+"""The helpdesk's e-mails, all through the outbox (same transaction as the ticket change).
+
+Subjects carry the ticket number in brackets: replies come back through `mail ingest` to the
+right ticket, and the help address can sort its mailbox by ticket.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from access.config import AccessSettings
+from helpdesk import messages
+from helpdesk.models import Ticket
+
+KIND_PREFIX = "ticket"
+
+
+def identification_rows(ticket: Ticket) -> list[tuple[str, str]]:
+    """Every identification field, labelled as on the form; missing ones say so."""
+    fase = ticket.fase or messages.NOT_PROVIDED
+    if ticket.fase_unknown:
+        fase = f"{fase} ({messages.FASE_UNKNOWN_FLAG})"
+    return [
+        (messages.FIELD_LABELS["last_name"], ticket.last_name or messages.NOT_PROVIDED),
+        (messages.FIELD_LABELS["first_name"], ticket.first_name or messages.NOT_PROVIDED),
+        (messages.FIELD_LABELS["fase"], fase),
+        (messages.FIELD_LABELS["email"], ticket.contact_email),
+        ("Téléphone", ticket.phone or messages.NOT_PROVIDED),
+        (messages.FIELD_LABELS["category"], messages.category_label(ticket.category)),
+        ("Source", messages.SOURCE_LABELS.get(ticket.source, ticket.source)),
+    ]
+
+
+def _context(settings: AccessSettings, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+    return {
+        "number": ticket.number,
+        "ticket_subject": ticket.subject,
+        "description": ticket.description,
+        "requester_name": ticket.requester_name,
+        "identification": identification_rows(ticket),
+        "proposed_faq_ids": list(ticket.proposed_faq_ids or []),
+        "helpdesk_email": settings.helpdesk_email,
+        "extranet_url": settings.extranet_url,
+        **extra,
+    }
+
+
+def _send(
+    session: Session,
+    settings: AccessSettings,
+    template: str,
+    *,
+    to: str,
+    ticket: Ticket,
+    kind: str,
+    reply_to: str | None,
+    context: dict[str, Any],
+) -> None:
+    from access.mail.outbox import enqueue
+    from access.mail.templates import render
+
+    message = render(settings, template, to=to, context=context, reply_to=reply_to)
+    enqueue(
+        session,
+        message,
+        kind=f"{KIND_PREFIX}_{kind}",
+        person_id=ticket.requester_person_id,
+        ref=ticket.number,
+    )
+
+
+def send_to_helpdesk(session: Session, settings: AccessSettings, ticket: Ticket) -> None:
+    context = _context(
+        settings,
+        ticket,
+        subject=messages.SUBJECT_TO_HELPDESK.format(number=ticket.number, subject=ticket.subject),
+        reply_to_address=ticket.contact_email,
+    )
+    _send(
+        session,
+        settings,
+        "tickets_helpdesk",
+        to=settings.helpdesk_email,
+        ticket=ticket,
+        kind="helpdesk",
+        reply_to=ticket.contact_email,
+        context=context,
+    )
+
+
+def send_acknowledgement(session: Session, settings: AccessSettings, ticket: Ticket) -> None:
+    missing = [messages.FIELD_LABELS[name] for name in ticket.identification_missing or []]
+    subject = (
+        messages.SUBJECT_IDENTIFICATION if missing else messages.SUBJECT_ACKNOWLEDGED
+    ).format(number=ticket.number)
+    _send(
+        session,
+        settings,
+        "tickets_acknowledged",
+        to=ticket.contact_email,
+        ticket=ticket,
+        kind="acknowledged",
+        reply_to=settings.helpdesk_email,
+        context=_context(settings, ticket, subject=subject, missing_fields=missing),
+    )
+
+
+def send_to_requester(
+    session: Session,
+    settings: AccessSettings,
+    ticket: Ticket,
+    kind: str,
+    body: str,
+    *,
+    author_name: str,
+) -> None:
+    template = {
+        "reply": ("tickets_reply", messages.SUBJECT_REPLY),
+        "resolved": ("tickets_resolved", messages.SUBJECT_RESOLVED),
+    }
+    name, subject = template.get(kind, template["reply"])
+    _send(
+        session,
+        settings,
+        name,
+        to=ticket.contact_email,
+        ticket=ticket,
+        kind=kind,
+        reply_to=settings.helpdesk_email,
+        context=_context(
+            settings,
+            ticket,
+            subject=subject.format(number=ticket.number, subject=ticket.subject),
+            body=body,
+            author_name=author_name,
+        ),
+    )
+
+
+def send_followup_to_helpdesk(
+    session: Session, settings: AccessSettings, ticket: Ticket, body: str
+) -> None:
+    context = _context(
+        settings,
+        ticket,
+        subject=messages.SUBJECT_FOLLOWUP.format(number=ticket.number, subject=ticket.subject),
+        body=body,
+        reply_to_address=ticket.contact_email,
+    )
+    _send(
+        session,
+        settings,
+        "tickets_followup",
+        to=settings.helpdesk_email,
+        ticket=ticket,
+        kind="followup",
+        reply_to=ticket.contact_email,
+        context=context,
+    )

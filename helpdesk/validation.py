@@ -1,0 +1,164 @@
+"""Checking a ticket form, the same way for Slack, the console, the web form and e-mail.
+
+Errors are French and keyed by field, so each transport shows them next to the field; values
+are returned cleaned but never dropped, so the person never retypes what was accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import phonenumbers
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from access.directory.models import Establishment
+from access.emails import normalize_email
+from helpdesk import messages
+from helpdesk.models import Category
+
+FIELDS = (
+    "last_name",
+    "first_name",
+    "fase",
+    "email",
+    "phone",
+    "category",
+    "subject",
+    "description",
+)
+REQUIRED_FIELDS = ("last_name", "first_name", "fase", "email", "category", "subject", "description")
+MAX_LENGTHS = {
+    "last_name": 255,
+    "first_name": 255,
+    "fase": 16,
+    "email": 320,
+    "phone": 40,
+    "subject": 200,
+    "description": 10_000,
+}
+TRUTHY = {"1", "true", "on", "yes", "oui", "o", "y"}
+
+
+@dataclass(frozen=True)
+class TicketForm:
+    """A valid form, cleaned: the e-mail normalised, the phone in international format."""
+
+    last_name: str
+    first_name: str
+    fase: str
+    email: str
+    category: str
+    subject: str
+    description: str
+    phone: str | None = None
+    fase_unknown: bool = False
+
+
+@dataclass
+class FormCheck:
+    values: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+    form: TicketForm | None = None
+    # True when the FASE is well formed but not in the directory: the form then offers the
+    # confirmation box.
+    fase_needs_confirmation: bool = False
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def is_confirmed(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    return _text(value).casefold() in TRUTHY
+
+
+def normalize_phone(raw: str) -> str | None:
+    """International format (+32 2 123 45 67), or None when not a valid number.
+
+    Numbers without a country code are read as Belgian, as the schools are.
+    """
+    try:
+        number = phonenumbers.parse(raw, "BE")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def fase_is_known(session: Session, fase: str) -> bool:
+    query = sa.select(Establishment.id).where(Establishment.fase == fase)
+    if session.execute(query).first() is not None:
+        return True
+    # The directory may store FASE numbers with leading zeros the person leaves out.
+    stripped = fase.lstrip("0") or "0"
+    candidates = session.scalars(
+        sa.select(Establishment.fase).where(Establishment.fase.like(f"%{stripped}"))
+    )
+    return any((known.lstrip("0") or "0") == stripped for known in candidates)
+
+
+def check_ticket_form(values: Mapping[str, object], session: Session) -> FormCheck:
+    cleaned = {name: _text(values.get(name)) for name in FIELDS}
+    check = FormCheck(values=cleaned)
+    errors = check.errors
+
+    for name in REQUIRED_FIELDS:
+        if not cleaned[name]:
+            errors[name] = messages.REQUIRED
+    for name, limit in MAX_LENGTHS.items():
+        if name not in errors and len(cleaned[name]) > limit:
+            errors[name] = messages.TOO_LONG.format(limit=limit)
+
+    fase = cleaned["fase"].replace(" ", "").replace(".", "")
+    fase_unknown = False
+    if "fase" not in errors:
+        if not fase.isdigit() or not fase.isascii():
+            errors["fase"] = messages.FASE_NOT_DIGITS
+        elif not fase_is_known(session, fase):
+            fase_unknown = True
+            check.fase_needs_confirmation = True
+            if not is_confirmed(values.get("confirm_unknown_fase")):
+                errors["fase"] = messages.FASE_UNKNOWN
+
+    email = None
+    if "email" not in errors:
+        email = normalize_email(cleaned["email"])
+        if email is None:
+            errors["email"] = messages.EMAIL_INVALID
+
+    phone = None
+    if cleaned["phone"] and "phone" not in errors:
+        phone = normalize_phone(cleaned["phone"])
+        if phone is None:
+            errors["phone"] = messages.PHONE_INVALID
+
+    category = cleaned["category"]
+    if "category" not in errors and category not in {c.value for c in Category}:
+        errors["category"] = messages.CATEGORY_INVALID
+
+    if not errors:
+        assert email is not None
+        check.form = TicketForm(
+            last_name=cleaned["last_name"],
+            first_name=cleaned["first_name"],
+            fase=fase,
+            email=email,
+            category=category,
+            subject=cleaned["subject"],
+            description=cleaned["description"],
+            phone=phone,
+            fase_unknown=fase_unknown,
+        )
+    return check
+
+
+def validate_ticket_form(values: Mapping[str, object], session: Session) -> dict[str, str]:
+    """French error per field; empty when the form can open a ticket."""
+    return check_ticket_form(values, session).errors
