@@ -39,6 +39,7 @@ from access.directory.models import Account, AccountStatus, Assignment, Establis
 from access.directory.team import TeamStatus, status_of
 from access.emails import normalize_email
 from access.errors import InvalidInput, NotFound
+from access.invitations.delivery import last_failure_for
 from access.mail import outbox
 from access.mail import templates as mail
 from access.messages import (
@@ -752,4 +753,4 @@ def delivery_errors_for(session: Session, fase: str) -> dict[int, str]:
         .join(Establishment, Establishment.id == Assignment.establishment_id)
         .where(Establishment.fase == fase.strip())
     ).all()
-    return outbox.last_failure_for(session, person_ids)
+    return last_failure_for(session, person_ids)

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from access.clock import utcnow
+from access.invitations.delivery import last_failure_for
 from access.mail import outbox
 from access.mail import templates as mail
 from access.mail.outbox import OutboxBody, OutboxMessage, OutboxStatus
@@ -160,7 +161,7 @@ def test_a_permanent_refusal_fails_with_the_server_reason_shown_to_the_director(
     report = outbox.deliver_due(smtp_settings, db)
     assert (report.sent, report.failed) == (1, 1)
     with db.session() as session:
-        failures = outbox.last_failure_for(session, [bounced.id, fine.id])
+        failures = last_failure_for(session, [bounced.id, fine.id])
     assert failures == {bounced.id: "550 5.1.1 User unknown"}
 
 
@@ -340,7 +341,7 @@ def test_a_later_successful_mail_clears_the_failure(
         )
     outbox.deliver_due(smtp_settings, db)
     with db.session() as session:
-        assert outbox.last_failure_for(session, [someone.id]) == {}
+        assert last_failure_for(session, [someone.id]) == {}
 
 
 def test_it_gives_up_after_the_maximum_number_of_attempts(

@@ -11,7 +11,8 @@ import time
 
 import sqlalchemy as sa
 
-from access.mail.outbox import RECORD_EVERY_SECONDS, OutboxMessage
+from access.mail.outbox import OutboxMessage
+from access.mail.outbox.worker import RECORD_EVERY_SECONDS
 from access.persistence.database import Database
 from bot.settings import Settings
 from tests.conftest import REPO_ROOT

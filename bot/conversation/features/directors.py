@@ -36,8 +36,8 @@ from access.directory.team import Team, TeamStatus, team_of
 from access.directory.team_export import export_filename, team_csv
 from access.errors import AccessError, InvalidInput, NotAllowed, NotFound
 from access.invitations import jobs
+from access.invitations.delivery import last_failure_for
 from access.invitations.service import InvitationReport, resend_one, send_invitations
-from access.mail.outbox import last_failure_for
 from access.persistence.database import Database
 from access.text import fold
 from bot.conversation import action, command, form
