@@ -15,8 +15,8 @@ def paused() -> Iterator[None]:
     """No cyclic collection inside the block.
 
     For a burst of short-lived objects, such as a chunk of a school's invitations: the
-    collector would otherwise walk the whole heap of the process several times over (on
-    PostgreSQL, a sixth of the send's time). Keep the block short: garbage with cycles made
+    collector would otherwise walk the whole heap of the process several times over
+    (docs/benchmarks.md). Keep the block short: garbage with cycles made
     inside it waits for the next collection after it."""
     if not gc.isenabled():
         yield
@@ -33,10 +33,9 @@ def freeze_startup_heap() -> int:
 
     For a long-running process, once it has started (libraries imported, app built,
     templates compiled). Those objects live as long as the process, yet a full collection
-    walks them all: 30-35 ms in the outbox worker, once every few hundred messages, with
-    the whole process stopped (the four SMTP connections idle, the messages of that moment
-    sent twice as slowly), and as long in the middle of a director's send. Frozen, they are
-    never walked again and a full collection takes a millisecond or two. Garbage already
+    walks them all with the whole process stopped: in the outbox worker its SMTP
+    connections wait meanwhile, and a director's send pauses as long (docs/benchmarks.md).
+    Frozen, they are never walked again and a full collection is short. Garbage already
     unreachable is collected first so it is not frozen with them."""
     gc.collect()
     gc.freeze()

@@ -73,8 +73,8 @@ class Tuning:
     # runner-up (intercept first). Shipped as fitted: the fit only sees questions the scope
     # gate lets through, which is what it is applied to.
     calibration: tuple[float, ...] = (-6.065, 3.308, 9.968, 1.422)
-    # Below 0.6: the gate now keeps out the other subjects that a looser threshold used to
-    # let in, and at 0.55 the held-out sets lose no right answer to a wrong one.
+    # Below 0.6 because the scope gate keeps out the other subjects a looser threshold would
+    # let in; at 0.55 the held-out sets lose no right answer to a wrong one.
     threshold: float = 0.55
     # An answer must lead the runner-up by this much raw score: two entries nearly tied
     # (« avec quel compte la direction se connecte… le sien perso ? ») are better both

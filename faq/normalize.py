@@ -202,8 +202,8 @@ def _alternation(phrases: Iterable[str]) -> re.Pattern[str] | None:
     start at one place.
 
     Written as a trie (« mot de (?:passe(?: perdu)?|...) »), not as a list of hundreds of
-    alternatives: the regex engine would otherwise try every phrase at every position, and
-    that was half the time to load a large base. A greedy optional ending tries the longer
+    alternatives: the regex engine would otherwise try every phrase at every position, a
+    large share of a large base's load time. A greedy optional ending tries the longer
     phrase first, which gives the longest match, as a list sorted by length did.
     """
     trie: dict[str, Any] = {}

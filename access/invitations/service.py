@@ -59,7 +59,7 @@ MODES = (NEW, RESEND)
 
 # People per transaction. The first chunk is small, so that the worker starts delivering at
 # once; each next one is twice as big, up to a size where the dozen statements and the
-# commit of a chunk cost little per person (250 saved nothing measurable over 100), and
+# commit of a chunk cost little per person (larger chunks measured no faster), and
 # progress still moves often.
 FIRST_CHUNK_SIZE = 10
 CHUNK_SIZE = 100
@@ -341,7 +341,7 @@ _TARGET_STATUSES = {
 }
 
 
-# Not frozen: a frozen dataclass sets each field through object.__setattr__, five times
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, several times
 # slower to build, and a team is thousands of rows read twice per send. Nothing changes them.
 @dataclass(slots=True)
 class _PersonRow(Named):
@@ -369,7 +369,7 @@ class _AssignmentRow:
 
 
 # Plain rows, not ORM objects: a team is read twice per send (once to choose, once per
-# chunk under the lock), and building ORM objects was a fifth of the send call's time.
+# chunk under the lock), and building ORM objects weighs on the send call's time.
 _PERSON_COLUMNS = [getattr(Person, name) for name in _PersonRow.__dataclass_fields__]
 _ACCOUNT_COLUMNS = [getattr(Account, name) for name in _AccountRow.__dataclass_fields__]
 

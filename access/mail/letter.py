@@ -7,8 +7,8 @@ words and folding, `email.utils.formataddr` for addresses, `binascii.b2a_qp` (in
 bodies, `email.utils.format_datetime` for the date. Only the joining is done here.
 
 Why not `EmailMessage.as_bytes()`: the email package runs every header through its header
-registry (parse, then fold again) and encodes bodies in pure Python, about 0.8 ms a message,
-which was 70 % of the time to send a school's invitations. This takes a few dozen µs. The
+registry (parse, then fold again) and encodes bodies in pure Python, which made it most of
+the time to send a school's invitations (figures: docs/benchmarks.md). The
 tests read every kind of message back with the standard parser, hostile names included.
 
 Header safety does not rest on this module alone: `access.mail.templates` has already taken control

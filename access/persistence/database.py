@@ -97,7 +97,7 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
 
     On PostgreSQL through COPY: psycopg's executemany sends one statement per row, and for a
     school's invitations (five rows per person) the driver's and the server's work per row
-    was most of the send (COPY: a fifth less time, a third less server CPU). Values go
+    dominates the send (figures: docs/benchmarks.md). Values go
     through the column types' bind processors and missing columns get their Python-side
     defaults, as with `insert()`; a table with SQL-side defaults takes the `insert()` path.
     """

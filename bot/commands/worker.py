@@ -53,5 +53,5 @@ def worker(app: AppContext, once: bool) -> None:
         return
     collector.freeze_startup_heap()
     # uvloop: the worker's time goes to the event loop's per-message bookkeeping as much as
-    # to SMTP itself; it cuts the worker's CPU time by about a fifth.
+    # to SMTP itself, which uvloop does for less CPU (docs/benchmarks.md).
     uvloop.run(_run_until_signalled(app))

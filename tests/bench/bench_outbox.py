@@ -332,8 +332,8 @@ def raw_round(
     return raw, {"raw client": after[0] - before[0], "raw SMTP server": after[1] - before[1]}
 
 
-# The machines this runs on are shared: their speed drifts by a fifth from one second to the
-# next. Rounds alternate outbox and raw runs on fresh schools, and the median is reported.
+# The machines this runs on are shared: their speed drifts from one second to the next.
+# Rounds alternate outbox and raw runs on fresh schools, and the median is reported.
 ROUNDS = {0.0: 5, 0.020: 1}
 
 

@@ -32,9 +32,9 @@ from access.persistence.database import BUSY_TIMEOUT, Database
 log = logging.getLogger(__name__)
 
 CHANNEL = "extranet_outbox"
-# How often a waiting worker on SQLite reads data_version: with the event loop's wake-up
-# around each read, an idle worker used 0.85 % of a core (1.4 % at 5 ms); new mail waits
-# 5 ms on average.
+# How often a waiting worker on SQLite reads data_version: often enough that new mail waits
+# only a few ms, rarely enough that the event loop's wake-ups cost an idle worker next to
+# nothing (docs/benchmarks.md).
 SQLITE_CHECK_SECONDS = 0.01
 
 # After a lost LISTEN connection, the pause before the next; and how long to try to open one.

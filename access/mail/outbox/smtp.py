@@ -77,8 +77,8 @@ async def _data(client: aiosmtplib.SMTP, raw: bytes) -> None:
 
     `SMTP.data` rewrites every line ending of the message with a regular expression, then
     doubles leading dots with another: on messages the outbox wrote with CRLF endings
-    (access.mail.letter), the first changes nothing, and both together were an eighth of the
-    worker's time per message. Here the line endings are only checked, and the dots doubled
+    (access.mail.letter), the first changes nothing, and both cost the worker time on every
+    message. Here the line endings are only checked, and the dots doubled
     with one `bytes.replace`; anything else goes through `SMTP.data`."""
     protocol = client.protocol
     crlf = raw.count(b"\r\n")
@@ -141,8 +141,8 @@ class SmtpSender:
         client = await self._connected()
         try:
             # One deadline for the whole message rather than one per command: aiosmtplib
-            # arms a timer around every answer it waits for, which was a tenth of the
-            # worker's time per message.
+            # arms a timer around every answer it waits for, a cost paid on every message
+            # (docs/benchmarks.md).
             async with asyncio.timeout(self.settings.smtp_timeout_seconds):
                 await self._transaction(client, item)
         except aiosmtplib.SMTPResponseException as error:
@@ -171,7 +171,7 @@ class SmtpSender:
         """What `SMTP.sendmail` does, through aiosmtplib's own commands, minus the work this
         outbox has already done: the addresses were validated when the message was enqueued
         (access.emails) and the bytes have CRLF line endings (access.mail.letter). Parsing every
-        address again with the standard library's parser was a third of the worker's CPU."""
+        address again with the standard library's parser was a large share of its CPU."""
         utf8 = not (item.mail_from.isascii() and all(r.isascii() for r in item.recipients))
         if utf8 and not client.supports_extension("smtputf8"):
             raise aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server")

@@ -121,8 +121,8 @@ def has_due(
 ) -> bool:
     """Whether `claim` would find something, without its write: a worker with nothing to do
     asks this several times a second, and a claim (on SQLite, the database's write lock)
-    each time made the send of a school's invitations wait, and cost the idle worker a
-    fifth of a core at a 20 ms poll."""
+    each time made the send of a school's invitations wait, and kept the idle worker busy
+    (docs/benchmarks.md)."""
     now = now or utcnow()
     # `claim` also takes never-tried messages due by `now` when `due_by` is earlier.
     params = {"due_by": max(now, due_by or now), "stale": now - claim_timeout(settings)}
