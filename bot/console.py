@@ -263,21 +263,29 @@ class ConsoleSession:
 
     def _handle(self, line: str) -> None:
         if self.pending_form is not None:
-            if line.casefold() in {"/annuler", "/cancel"}:
-                self.pending_form = None
-                self.emit("Formulaire annulé.")
-                return
+            self._continue_form(line)
+        elif self.pending_confirm is not None:
+            self._answer_confirmation(line)
+        elif line and not self._console_command(line):
+            self._say(line)
+
+    def _continue_form(self, line: str) -> None:
+        if line.casefold() in {"/annuler", "/cancel"}:
+            self.pending_form = None
+            self.emit("Formulaire annulé.")
+        else:
             self._answer_field(line)
-            return
-        if self.pending_confirm is not None:
-            choice, self.pending_confirm = self.pending_confirm, None
-            if line.casefold() in {"o", "oui", "y", "yes"}:
-                self._press(choice)
-            else:
-                self.emit("Annulé.")
-            return
-        if not line:
-            return
+
+    def _answer_confirmation(self, line: str) -> None:
+        choice, self.pending_confirm = self.pending_confirm, None
+        assert choice is not None
+        if line.casefold() in {"o", "oui", "y", "yes"}:
+            self._press(choice)
+        else:
+            self.emit("Annulé.")
+
+    def _console_command(self, line: str) -> bool:
+        """Run what only the console offers (identity, help, home, numbered choices)."""
         lowered = line.casefold()
         if lowered in {"/whoami", "/moi"}:
             self.emit(self.whoami())
@@ -288,14 +296,22 @@ class ConsoleSession:
         elif lowered in {"/accueil", "/home"}:
             self.emit(render_blocks(self.router.home_blocks(self._turn()), self._numbering()))
         elif line.isdigit() and int(line) in self.choices:
-            choice = self.choices[int(line)]
-            if choice.button.confirm is not None:
-                confirm = choice.button.confirm
-                self.pending_confirm = choice
-                self.emit(f"{confirm.title} — {confirm.text}\n{confirm.confirm} ? (o/n)")
-            else:
-                self._press(choice)
-        elif line.startswith("/"):
+            self._choose(self.choices[int(line)])
+        else:
+            return False
+        return True
+
+    def _choose(self, choice: _Choice) -> None:
+        confirm = choice.button.confirm
+        if confirm is None:
+            self._press(choice)
+            return
+        self.pending_confirm = choice
+        self.emit(f"{confirm.title} — {confirm.text}\n{confirm.confirm} ? (o/n)")
+
+    def _say(self, line: str) -> None:
+        """A slash command or a message, as the person would type it in chat."""
+        if line.startswith("/"):
             name, _, text = line.partition(" ")
             self._deliver(self._dispatch(self._turn(command=name.casefold(), text=text)))
         else:

@@ -11,14 +11,14 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from faq import second_opinion
 from faq.calibration import calibrate
 from faq.check import check
 from faq.evaluation import DatasetError, evaluate, read_examples
-from faq.kb import DEFAULT_DATA_DIR, KnowledgeBaseError, load
+from faq.kb import DEFAULT_DATA_DIR, KnowledgeBase, KnowledgeBaseError, load
 from faq.matcher import Matcher, MatchResult
 
 
@@ -71,6 +71,80 @@ def _print_result(result: MatchResult) -> None:
             print(f"  {suggestion.score:.2f}  {suggestion.entry.id}: {suggestion.entry.question}")
 
 
+def _ask(args: argparse.Namespace, kb: KnowledgeBase, matcher: Matcher, load_ms: float) -> int:
+    result = matcher.match(args.question)
+    if args.json:
+        print(json.dumps(_result_json(result), ensure_ascii=False))
+    else:
+        _print_result(result)
+    return 0
+
+
+def _eval(args: argparse.Namespace, kb: KnowledgeBase, matcher: Matcher, load_ms: float) -> int:
+    report = evaluate(matcher, read_examples(args.file))
+    if args.json:
+        print(json.dumps(report.metrics()))
+        return 0
+    print(
+        f"n={report.n} (in scope {report.in_scope}, out of scope "
+        f"{report.out_of_scope}), knowledge base loaded in {load_ms:.0f} ms"
+    )
+    for name, value in report.metrics().items():
+        if name != "n":
+            shown = f"{value:.3f}" if name.endswith("_ms") else f"{value:.1%}"
+            print(f"  {name:<13}{shown}")
+    for miss in report.misses:
+        print(
+            f"  miss: expected {miss.expected} got {miss.got} ({miss.score:.2f}): {miss.question}"
+        )
+    return 0
+
+
+def _fit(args: argparse.Namespace, kb: KnowledgeBase, matcher: Matcher, load_ms: float) -> int:
+    classifier = second_opinion.fit(second_opinion.examples(kb), matcher.normalizer)
+    target = Path(args.data) / second_opinion.FILE_NAME
+    classifier.save(target, kb.digest)
+    print(
+        f"{len(classifier.classes)} entries, {len(classifier.vocabulary)} features, "
+        f"written to {target}"
+    )
+    return 0
+
+
+def _calibrate(
+    args: argparse.Namespace, kb: KnowledgeBase, matcher: Matcher, load_ms: float
+) -> int:
+    fitted = calibrate(kb, args.data)
+    print(
+        f"{fitted.samples} samples, held-out top-1 {fitted.top1:.1%}, "
+        f"log loss {fitted.log_loss:.4f}"
+    )
+    print(f"calibration = {fitted.tuning.calibration}")
+    return 0
+
+
+def _check(args: argparse.Namespace, kb: KnowledgeBase, matcher: Matcher, load_ms: float) -> int:
+    result = check(kb, matcher)
+    for error in result.errors:
+        print(f"error: {error}")
+    for warning in result.warnings:
+        print(f"warning: {warning}")
+    print(
+        f"{len(kb.entries)} entries, {len(result.errors)} errors, {len(result.warnings)} warnings"
+    )
+    return 1 if not result.ok or (args.strict and result.warnings) else 0
+
+
+# Each sub-command gets the parsed arguments, the loaded base, its matcher and the load time.
+_COMMANDS: dict[str, Callable[[argparse.Namespace, KnowledgeBase, Matcher, float], int]] = {
+    "ask": _ask,
+    "eval": _eval,
+    "fit": _fit,
+    "calibrate": _calibrate,
+    "check": _check,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -78,61 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         kb = load(args.data)
         matcher = Matcher(kb)
         load_ms = (time.perf_counter() - started) * 1000.0
-        if args.command == "ask":
-            result = matcher.match(args.question)
-            if args.json:
-                print(json.dumps(_result_json(result), ensure_ascii=False))
-            else:
-                _print_result(result)
-        elif args.command == "eval":
-            report = evaluate(matcher, read_examples(args.file))
-            if args.json:
-                print(json.dumps(report.metrics()))
-            else:
-                print(
-                    f"n={report.n} (in scope {report.in_scope}, out of scope "
-                    f"{report.out_of_scope}), knowledge base loaded in {load_ms:.0f} ms"
-                )
-                for name, value in report.metrics().items():
-                    if name != "n":
-                        shown = f"{value:.3f}" if name.endswith("_ms") else f"{value:.1%}"
-                        print(f"  {name:<13}{shown}")
-                for miss in report.misses:
-                    print(
-                        f"  miss: expected {miss.expected} got {miss.got} "
-                        f"({miss.score:.2f}): {miss.question}"
-                    )
-        elif args.command == "fit":
-            classifier = second_opinion.fit(second_opinion.examples(kb), matcher.normalizer)
-            target = Path(args.data) / second_opinion.FILE_NAME
-            classifier.save(target, kb.digest)
-            print(
-                f"{len(classifier.classes)} entries, {len(classifier.vocabulary)} features, "
-                f"written to {target}"
-            )
-        elif args.command == "calibrate":
-            fitted = calibrate(kb, args.data)
-            print(
-                f"{fitted.samples} samples, held-out top-1 {fitted.top1:.1%}, "
-                f"log loss {fitted.log_loss:.4f}"
-            )
-            print(f"calibration = {fitted.tuning.calibration}")
-        else:
-            result_check = check(kb, matcher)
-            for error in result_check.errors:
-                print(f"error: {error}")
-            for warning in result_check.warnings:
-                print(f"warning: {warning}")
-            print(
-                f"{len(kb.entries)} entries, {len(result_check.errors)} errors, "
-                f"{len(result_check.warnings)} warnings"
-            )
-            if not result_check.ok or (args.strict and result_check.warnings):
-                return 1
+        return _COMMANDS[args.command](args, kb, matcher, load_ms)
     except (KnowledgeBaseError, DatasetError, second_opinion.FittingUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    return 0
 
 
 def _main_piped() -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from faq.kb import KnowledgeBase
+from faq.kb import Entry, KnowledgeBase
 from faq.matcher import Matcher, confusable_phrasings
 
 # The only addresses the procedure sheet gives; an answer must never invent another one.
@@ -35,27 +35,9 @@ def check(kb: KnowledgeBase, matcher: Matcher | None = None) -> CheckReport:
     """Errors make the base unfit to ship; warnings point at phrasings the matcher may confuse."""
     report = CheckReport()
     ids = {e.id for e in kb.entries}
-    for missing in sorted(set(kb.required_ids) - ids):
-        report.errors.append(f"required entry {missing!r} is missing")
+    report.errors.extend(_missing_required(kb, ids))
     for entry in kb.entries:
-        where = f"entry {entry.id!r}"
-        for related in entry.related:
-            if related == entry.id or related not in ids:
-                report.errors.append(f"{where}: related id {related!r} is not another entry")
-        if _HTML.search(entry.answer):
-            report.errors.append(f"{where}: the answer contains HTML; use Slack mrkdwn")
-        for url in _URL.findall(entry.answer):
-            if url.rstrip(".,;:") not in ALLOWED_URLS:
-                report.errors.append(f"{where}: URL {url!r} is not one the procedure sheet gives")
-        for email in _EMAIL.findall(entry.answer):
-            if email.rstrip(".") not in ALLOWED_EMAILS:
-                report.errors.append(f"{where}: e-mail {email!r} is not one the sheet gives")
-        if _PHONE.search(entry.answer):
-            report.errors.append(f"{where}: the answer contains a phone number")
-        for command in _COMMAND.findall(entry.answer):
-            if command not in KNOWN_COMMANDS:
-                report.errors.append(f"{where}: unknown chat command {command!r}")
-
+        report.errors.extend(_entry_errors(entry, ids))
     if kb.classifier_stale:
         # The base works without it, at the accuracy it had before the second opinion.
         report.warnings.append(
@@ -64,26 +46,82 @@ def check(kb: KnowledgeBase, matcher: Matcher | None = None) -> CheckReport:
         )
     matcher = matcher or Matcher(kb)
     for entry in kb.entries:
-        seen: dict[tuple[str, ...], str] = {}
-        for text in entry.all_phrasings:
-            stems = tuple(sorted(set(matcher.normalizer.stems(text))))
-            if not stems:
-                report.warnings.append(f"entry {entry.id!r}: {text!r} has no topic word")
-            elif stems in seen:
-                report.warnings.append(
-                    f"entry {entry.id!r}: {text!r} says the same as {seen[stems]!r}"
-                )
-            else:
-                seen[stems] = text
+        report.warnings.extend(_redundant_phrasings(entry, matcher))
     for entry in kb.entries:
-        for text in entry.all_phrasings:
-            if not matcher.in_scope(text):
-                # The base's own phrasings are in scope by definition: the gate must let them
-                # through, or the lexicon's anchors miss a way people ask.
-                report.warnings.append(f"entry {entry.id!r}: {text!r} is outside the scope gate")
-    for confusion in confusable_phrasings(matcher):
-        report.warnings.append(
-            f"{confusion.first_id!r} {confusion.first!r} and {confusion.second_id!r} "
-            f"{confusion.second!r} are {confusion.similarity:.0%} alike"
-        )
+        report.warnings.extend(_phrasings_out_of_scope(entry, matcher))
+    report.warnings.extend(_confusions(matcher))
     return report
+
+
+def _missing_required(kb: KnowledgeBase, ids: set[str]) -> list[str]:
+    return [
+        f"required entry {missing!r} is missing" for missing in sorted(set(kb.required_ids) - ids)
+    ]
+
+
+def _entry_errors(entry: Entry, ids: set[str]) -> list[str]:
+    """What makes one entry unfit: a dangling link, or an answer pointing somewhere it must not."""
+    where = f"entry {entry.id!r}"
+    errors = [
+        f"{where}: related id {related!r} is not another entry"
+        for related in entry.related
+        if related == entry.id or related not in ids
+    ]
+    return errors + [f"{where}: {problem}" for problem in _answer_problems(entry.answer)]
+
+
+def _answer_problems(answer: str) -> list[str]:
+    problems: list[str] = []
+    if _HTML.search(answer):
+        problems.append("the answer contains HTML; use Slack mrkdwn")
+    problems += [
+        f"URL {url!r} is not one the procedure sheet gives"
+        for url in _URL.findall(answer)
+        if url.rstrip(".,;:") not in ALLOWED_URLS
+    ]
+    problems += [
+        f"e-mail {email!r} is not one the sheet gives"
+        for email in _EMAIL.findall(answer)
+        if email.rstrip(".") not in ALLOWED_EMAILS
+    ]
+    if _PHONE.search(answer):
+        problems.append("the answer contains a phone number")
+    problems += [
+        f"unknown chat command {command!r}"
+        for command in _COMMAND.findall(answer)
+        if command not in KNOWN_COMMANDS
+    ]
+    return problems
+
+
+def _redundant_phrasings(entry: Entry, matcher: Matcher) -> list[str]:
+    """Phrasings with no topic word, or with the same topic words as an earlier one."""
+    warnings: list[str] = []
+    seen: dict[tuple[str, ...], str] = {}
+    for text in entry.all_phrasings:
+        stems = tuple(sorted(set(matcher.normalizer.stems(text))))
+        if not stems:
+            warnings.append(f"entry {entry.id!r}: {text!r} has no topic word")
+        elif stems in seen:
+            warnings.append(f"entry {entry.id!r}: {text!r} says the same as {seen[stems]!r}")
+        else:
+            seen[stems] = text
+    return warnings
+
+
+def _phrasings_out_of_scope(entry: Entry, matcher: Matcher) -> list[str]:
+    # The base's own phrasings are in scope by definition: the gate must let them through,
+    # or the lexicon's anchors miss a way people ask.
+    return [
+        f"entry {entry.id!r}: {text!r} is outside the scope gate"
+        for text in entry.all_phrasings
+        if not matcher.in_scope(text)
+    ]
+
+
+def _confusions(matcher: Matcher) -> list[str]:
+    return [
+        f"{confusion.first_id!r} {confusion.first!r} and {confusion.second_id!r} "
+        f"{confusion.second!r} are {confusion.similarity:.0%} alike"
+        for confusion in confusable_phrasings(matcher)
+    ]

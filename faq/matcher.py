@@ -44,7 +44,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from faq.kb import Entry, KnowledgeBase, collector_paused
-from faq.normalize import Normalizer, stem
+from faq.normalize import Lexicon, Normalizer, stem
 
 MAX_SUGGESTIONS = 3
 LEAD_CAP = 0.15
@@ -169,6 +169,18 @@ class _Phrasing:
     mass: float  # sum of its stems' weights (recall's denominator)
 
 
+@dataclass
+class _Vocabulary:
+    """What the entries say, before any weighting."""
+
+    # Per entry: stem -> how many of its phrasings and keywords use it.
+    entry_counts: list[dict[str, int]] = field(default_factory=list)
+    # (entry index, text, stems in order) for every phrasing that has a stem.
+    phrasings: list[tuple[int, str, list[str]]] = field(default_factory=list)
+    # Word as written -> its stem.
+    surface: dict[str, str] = field(default_factory=dict)
+
+
 def _columns(rows: list[tuple], width: int) -> tuple[np.ndarray, ...]:
     if not rows:
         return tuple(np.zeros(0) for _ in range(width))
@@ -189,36 +201,44 @@ class Matcher:
         self.normalizer = Normalizer(kb.lexicon)
         self._entries: tuple[Entry, ...] = kb.entries
         self._by_id = {e.id: e for e in kb.entries}
+        vocabulary = self._read_vocabulary()
+        self._weigh_stems(vocabulary.entry_counts)
+        phrasing_postings = self._number_phrasings(vocabulary.phrasings)
+        self._slice_phrasings_by_entry()
+        self._flatten_postings(phrasing_postings, vocabulary.entry_counts)
+        self._index_surface(vocabulary.surface)
+        self._read_lexicon(kb.lexicon)
 
-        entry_stems: list[set[str]] = []
-        entry_counts: list[dict[str, int]] = []
-        raw_phrasings: list[tuple[int, str, list[str]]] = []
-        surface: dict[str, str] = {}
+    def _read_vocabulary(self) -> _Vocabulary:
+        """Stem every phrasing and keyword, counting per entry how many of them use each stem."""
+        vocabulary = _Vocabulary()
         for index, entry in enumerate(self._entries):
             counts: dict[str, int] = defaultdict(int)
             for text in entry.all_phrasings:
                 words = self.normalizer.words(text)
                 stems = [stem(w) for w in words]
-                surface.update(zip(words, stems, strict=True))
+                vocabulary.surface.update(zip(words, stems, strict=True))
                 for s in set(stems):
                     counts[s] += 1
                 if stems:
-                    raw_phrasings.append((index, text, stems))
+                    vocabulary.phrasings.append((index, text, stems))
             for keyword in entry.keywords:
                 words = self.normalizer.words(keyword)
-                surface.update((w, stem(w)) for w in words)
+                vocabulary.surface.update((w, stem(w)) for w in words)
                 for s in {stem(w) for w in words}:
                     counts[s] += 1
-            entry_stems.append(set(counts))
-            entry_counts.append(counts)
+            vocabulary.entry_counts.append(counts)
+        return vocabulary
 
+    def _weigh_stems(self, entry_counts: list[dict[str, int]]) -> None:
+        """A stem weighs by its rarity across entries; the lexicon's weak words are capped."""
         count = max(len(self._entries), 1)
         document_frequency: dict[str, int] = defaultdict(int)
-        for vocabulary in entry_stems:
-            for s in vocabulary:
+        for counts in entry_counts:
+            for s in set(counts):
                 document_frequency[s] += 1
         self._idf = {s: math.log(1.0 + count / df) for s, df in document_frequency.items()}
-        self._weak = frozenset(s for w in kb.lexicon.weak for s in self.normalizer.stems(w))
+        self._weak = frozenset(s for w in self.kb.lexicon.weak for s in self.normalizer.stems(w))
         weak_cap = math.log(1.0 + count / max(self.tuning.weak_entries, 1))
         for s in self._weak.intersection(self._idf):
             self._idf[s] = min(self._idf[s], weak_cap)
@@ -226,8 +246,10 @@ class Matcher:
         self._unknown_weight = math.log(1.0 + count) * self.tuning.unknown_word_factor
         self._max_weight = math.log(1.0 + count)
 
-        # Phrasings are numbered entry by entry, so an entry's phrasings are one slice and
-        # the best phrasing per entry is one numpy reduceat.
+    def _number_phrasings(
+        self, raw_phrasings: list[tuple[int, str, list[str]]]
+    ) -> dict[str, list[int]]:
+        """Number the phrasings and return, per stem, the numbers of those that use it."""
         self._phrasings: list[_Phrasing] = []
         phrasing_postings: dict[str, list[int]] = defaultdict(list)
         idf_of = self._idf
@@ -242,6 +264,11 @@ class Matcher:
                     entry_index, text, unique, math.hypot(*weights), " ".join(stems), sum(weights)
                 )
             )
+        return phrasing_postings
+
+    def _slice_phrasings_by_entry(self) -> None:
+        # Phrasings are numbered entry by entry, so an entry's phrasings are one slice and
+        # the best phrasing per entry is one numpy reduceat.
         self._phrasing_entry = np.array([p.entry_index for p in self._phrasings], dtype=np.int64)
         owners = self._phrasing_entry
         self._entry_has_phrasing = np.zeros(len(self._entries), dtype=bool)
@@ -251,6 +278,9 @@ class Matcher:
         self._slice_entries = owners[starts] if len(owners) else owners
         self._slice_ends = np.r_[starts[1:], len(owners)] if len(owners) else owners
 
+    def _flatten_postings(
+        self, phrasing_postings: dict[str, list[int]], entry_counts: list[dict[str, int]]
+    ) -> None:
         # The entry as one document: a word many of its phrasings use is characteristic of it.
         # Postings are stored as slices of a few flat arrays (one per kind), built in one go.
         stem_ids = {s: i for i, s in enumerate(self._idf)}
@@ -279,6 +309,9 @@ class Matcher:
             s: (int(p_bounds[i]), int(p_bounds[i + 1]), int(e_bounds[i]), int(e_bounds[i + 1]))
             for s, i in stem_ids.items()
         }
+
+    def _index_surface(self, surface: dict[str, str]) -> None:
+        """The words of the base as written, where typo correction looks for a known word."""
         self._surface = surface
         by_initial: dict[str, list[str]] = defaultdict(list)
         for word in surface:
@@ -288,7 +321,8 @@ class Matcher:
         self._surface_by_initial = {k: tuple(v) for k, v in by_initial.items()}
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
 
-        lexicon = kb.lexicon
+    def _read_lexicon(self, lexicon: Lexicon) -> None:
+        """The scope gate's word lists, in the form the gate compares them."""
         anchors = {frozenset(self.normalizer.stems(a)) for a in lexicon.anchors}
         self._anchors = tuple(a for a in anchors if a)
         self._single_anchors = frozenset(next(iter(a)) for a in self._anchors if len(a) == 1)

@@ -107,43 +107,15 @@ def fase_is_known(session: Session, fase: str) -> bool:
 def check_ticket_form(values: Mapping[str, object], session: Session) -> FormCheck:
     cleaned = {name: _text(values.get(name)) for name in FIELDS}
     check = FormCheck(values=cleaned)
-    errors = check.errors
-
-    for name in REQUIRED_FIELDS:
-        if not cleaned[name]:
-            errors[name] = messages.REQUIRED
-    for name, limit in MAX_LENGTHS.items():
-        if name not in errors and len(cleaned[name]) > limit:
-            errors[name] = messages.TOO_LONG.format(limit=limit)
-
+    _check_presence_and_length(cleaned, check.errors)
     fase = cleaned["fase"].replace(" ", "").replace(".", "")
-    fase_unknown = False
-    if "fase" not in errors:
-        if not fase.isdigit() or not fase.isascii():
-            errors["fase"] = messages.FASE_NOT_DIGITS
-        elif not fase_is_known(session, fase):
-            fase_unknown = True
-            check.fase_needs_confirmation = True
-            if not is_confirmed(values.get("confirm_unknown_fase")):
-                errors["fase"] = messages.FASE_UNKNOWN
-
-    email = None
-    if "email" not in errors:
-        email = normalize_email(cleaned["email"])
-        if email is None:
-            errors["email"] = messages.EMAIL_INVALID
-
-    phone = None
-    if cleaned["phone"] and "phone" not in errors:
-        phone = normalize_phone(cleaned["phone"])
-        if phone is None:
-            errors["phone"] = messages.PHONE_INVALID
-
+    fase_unknown = _check_fase(fase, values, session, check)
+    email = _check_email(cleaned, check.errors)
+    phone = _check_phone(cleaned, check.errors)
     category = cleaned["category"]
-    if "category" not in errors and category not in {c.value for c in Category}:
-        errors["category"] = messages.CATEGORY_INVALID
-
-    if not errors:
+    if "category" not in check.errors and category not in {c.value for c in Category}:
+        check.errors["category"] = messages.CATEGORY_INVALID
+    if not check.errors:
         assert email is not None
         check.form = TicketForm(
             last_name=cleaned["last_name"],
@@ -157,6 +129,50 @@ def check_ticket_form(values: Mapping[str, object], session: Session) -> FormChe
             fase_unknown=fase_unknown,
         )
     return check
+
+
+def _check_presence_and_length(cleaned: Mapping[str, str], errors: dict[str, str]) -> None:
+    for name in REQUIRED_FIELDS:
+        if not cleaned[name]:
+            errors[name] = messages.REQUIRED
+    for name, limit in MAX_LENGTHS.items():
+        if name not in errors and len(cleaned[name]) > limit:
+            errors[name] = messages.TOO_LONG.format(limit=limit)
+
+
+def _check_fase(
+    fase: str, values: Mapping[str, object], session: Session, check: FormCheck
+) -> bool:
+    """Whether the FASE is well formed but unknown to the directory (and then confirmed)."""
+    if "fase" in check.errors:
+        return False
+    if not fase.isdigit() or not fase.isascii():
+        check.errors["fase"] = messages.FASE_NOT_DIGITS
+        return False
+    if fase_is_known(session, fase):
+        return False
+    check.fase_needs_confirmation = True
+    if not is_confirmed(values.get("confirm_unknown_fase")):
+        check.errors["fase"] = messages.FASE_UNKNOWN
+    return True
+
+
+def _check_email(cleaned: Mapping[str, str], errors: dict[str, str]) -> str | None:
+    if "email" in errors:
+        return None
+    email = normalize_email(cleaned["email"])
+    if email is None:
+        errors["email"] = messages.EMAIL_INVALID
+    return email
+
+
+def _check_phone(cleaned: Mapping[str, str], errors: dict[str, str]) -> str | None:
+    if not cleaned["phone"] or "phone" in errors:
+        return None
+    phone = normalize_phone(cleaned["phone"])
+    if phone is None:
+        errors["phone"] = messages.PHONE_INVALID
+    return phone
 
 
 def validate_ticket_form(values: Mapping[str, object], session: Session) -> dict[str, str]:

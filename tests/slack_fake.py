@@ -382,68 +382,98 @@ class FakeSlack:
         return f"{1_700_000_000 + next(self._ts)}.000100"
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        if method == "auth.test":
-            return {
-                "ok": True,
-                "url": "https://fake-workspace.slack.com/",
-                "team": "Fake workspace",
-                "user": "extranet-bot",
-                "team_id": self.team_id,
-                "user_id": self.bot_user_id,
-                "bot_id": self.bot_id,
-                "is_enterprise_install": False,
-            }
-        if method == "apps.connections.open":
-            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
-        if method == "chat.postMessage":
-            channel = str(params.get("channel", ""))
-            if channel.startswith("U"):
-                channel = "D" + channel[1:]
-            ts = self._next_ts()
-            return {
-                "ok": True,
-                "channel": channel,
-                "ts": ts,
-                "message": {"text": params.get("text", ""), "ts": ts, "bot_id": self.bot_id},
-            }
-        if method == "chat.update":
-            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
-        if method == "chat.postEphemeral":
-            return {"ok": True, "message_ts": self._next_ts()}
-        if method in ("views.open", "views.update", "views.push", "views.publish"):
-            view = params.get("view") or {}
-            return {"ok": True, "view": {**view, "id": f"V{next(self._ids):06d}", "hash": "h"}}
-        if method == "conversations.open":
-            users = str(params.get("users", "")).split(",")[0]
-            return {"ok": True, "channel": {"id": "D" + users.removeprefix("U")}}
-        if method == "conversations.members":
-            channel = str(params.get("channel", ""))
-            if channel not in self.members:
-                return {"ok": False, "error": "channel_not_found"}
-            return {
-                "ok": True,
-                "members": self.members[channel],
-                "response_metadata": {"next_cursor": ""},
-            }
-        if method == "users.info":
-            user = self.users.get(str(params.get("user", "")))
-            if user is None:
-                return {"ok": False, "error": "user_not_found"}
-            return {"ok": True, "user": user}
-        if method == "files.getUploadURLExternal":
-            file_id = f"F{next(self._ids):06d}"
-            return {
-                "ok": True,
-                "upload_url": f"{self.base_url}/upload/{file_id}",
-                "file_id": file_id,
-            }
-        if method == "files.completeUploadExternal":
-            files = params.get("files") or []
-            return {
-                "ok": True,
-                "files": [{"id": f.get("id"), "title": f.get("title")} for f in files],
-            }
-        return {"ok": False, "error": "unknown_method"}
+        answers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "auth.test": self._auth_test,
+            "apps.connections.open": self._connections_open,
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update_message,
+            "chat.postEphemeral": self._post_ephemeral,
+            "views.open": self._view,
+            "views.update": self._view,
+            "views.push": self._view,
+            "views.publish": self._view,
+            "conversations.open": self._open_conversation,
+            "conversations.members": self._channel_members,
+            "users.info": self._user_info,
+            "files.getUploadURLExternal": self._upload_url,
+            "files.completeUploadExternal": self._complete_upload,
+        }
+        answer = answers.get(method)
+        if answer is None:
+            return {"ok": False, "error": "unknown_method"}
+        return answer(params)
+
+    def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://fake-workspace.slack.com/",
+            "team": "Fake workspace",
+            "user": "extranet-bot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
+
+    def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel", ""))
+        if channel.startswith("U"):
+            channel = "D" + channel[1:]
+        ts = self._next_ts()
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "message": {"text": params.get("text", ""), "ts": ts, "bot_id": self.bot_id},
+        }
+
+    def _update_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+
+    def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _view(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = params.get("view") or {}
+        return {"ok": True, "view": {**view, "id": f"V{next(self._ids):06d}", "hash": "h"}}
+
+    def _open_conversation(self, params: dict[str, Any]) -> dict[str, Any]:
+        users = str(params.get("users", "")).split(",")[0]
+        return {"ok": True, "channel": {"id": "D" + users.removeprefix("U")}}
+
+    def _channel_members(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel", ""))
+        if channel not in self.members:
+            return {"ok": False, "error": "channel_not_found"}
+        return {
+            "ok": True,
+            "members": self.members[channel],
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _user_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(str(params.get("user", "")))
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": user}
+
+    def _upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._ids):06d}"
+        return {
+            "ok": True,
+            "upload_url": f"{self.base_url}/upload/{file_id}",
+            "file_id": file_id,
+        }
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files") or []
+        return {
+            "ok": True,
+            "files": [{"id": f.get("id"), "title": f.get("title")} for f in files],
+        }
 
 
 def _as_sent(call: Call) -> Sent | None:

@@ -218,20 +218,9 @@ def _check_row(
             f"{count} fields where the header has {width} "
             "(a value containing the delimiter without quotes?)",
         )
-    if not matricule:
-        return reject("missing_matricule", "no matricule")
-    if not fase:
-        return reject("missing_fase", "no FASE number")
-    if not fase.isascii() or not fase.isdigit():
-        return reject("invalid_fase", f"the FASE number {fase!r} is not made of digits only")
-    values = (matricule, nom, prenom, fonction, fase, etablissement)
-    for column, value in zip(_LIMITED, values, strict=True):
-        if len(value) > MAX_LENGTHS[column]:
-            return reject("too_long", f"{column} longer than {MAX_LENGTHS[column]} characters")
-    if not nom:
-        return reject("missing_name", "no last name (nom)")
-    if not fonction:
-        return reject("missing_function", "no function (fonction)")
+    problem = _field_problem(matricule, nom, prenom, fonction, fase, etablissement)
+    if problem is not None:
+        return reject(*problem)
     key = (matricule, fase)
     if key in first_line_of:
         return reject(
@@ -249,3 +238,24 @@ def _check_row(
         fase,
         " ".join(etablissement.split()),
     )
+
+
+def _field_problem(
+    matricule: str, nom: str, prenom: str, fonction: str, fase: str, etablissement: str
+) -> tuple[str, str] | None:
+    """(code, reason) of the first field that makes the row unusable, or None."""
+    if not matricule:
+        return "missing_matricule", "no matricule"
+    if not fase:
+        return "missing_fase", "no FASE number"
+    if not fase.isascii() or not fase.isdigit():
+        return "invalid_fase", f"the FASE number {fase!r} is not made of digits only"
+    values = (matricule, nom, prenom, fonction, fase, etablissement)
+    for column, value in zip(_LIMITED, values, strict=True):
+        if len(value) > MAX_LENGTHS[column]:
+            return "too_long", f"{column} longer than {MAX_LENGTHS[column]} characters"
+    if not nom:
+        return "missing_name", "no last name (nom)"
+    if not fonction:
+        return "missing_function", "no function (fonction)"
+    return None

@@ -10,12 +10,12 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
-import phonenumbers
-
 from access.emails import normalize_email
 from bot.conversation import messages
 from bot.conversation.replies import Field, FieldKind, FieldValue
+from helpdesk.validation import normalize_phone
 
+_PHONE_CHARACTERS = re.compile(r"[\d\s+().\-/]*")
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 
 
@@ -34,7 +34,7 @@ def check_field(field: Field, raw: object) -> tuple[FieldValue, str | None]:
         email = normalize_email(text)
         return (email, None) if email else (text, messages.FIELD_EMAIL_INVALID)
     if field.kind is FieldKind.PHONE:
-        phone = normalize_phone(text)
+        phone = _field_phone(text)
         return (phone, None) if phone else (text, messages.FIELD_PHONE_INVALID)
     if field.kind is FieldKind.DATE:
         day = parse_date(text)
@@ -58,17 +58,15 @@ def check_form(
     return values, errors
 
 
-def normalize_phone(raw: str) -> str | None:
-    """A Belgian number (02 123 45 67, 0470…) or an international one (+33…), formatted."""
-    if re.search(r"[^\d\s+().\-/]", raw):
+def _field_phone(raw: str) -> str | None:
+    """A Belgian number (02 123 45 67, 0470…) or an international one (+33…), formatted.
+
+    A form field takes only the characters a number is written with; the helpdesk's reading
+    alone would also find a number inside a line of text (« Tél : 02 … »).
+    """
+    if not _PHONE_CHARACTERS.fullmatch(raw):
         return None
-    try:
-        number = phonenumbers.parse(raw, "BE")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return normalize_phone(raw)
 
 
 def parse_date(raw: str) -> date | None:

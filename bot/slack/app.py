@@ -10,7 +10,7 @@ import asyncio
 import functools
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -62,7 +62,22 @@ def build_slack_app(
         "" if socket_mode else _secret(settings.slack_signing_secret, "SLACK_SIGNING_SECRET")
     )
     router = router or load_features()
-    client = AsyncWebClient(
+    app = AsyncApp(
+        client=_web_client(settings, token),
+        signing_secret=signing_secret,
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,
+        name="extranet-bot",
+    )
+    transport = SlackTransport(settings, db, router)
+    threads = _Threads(workers)
+    app.middleware(_answer_each_event_once(db, threads))
+    _add_listeners(app, transport, threads)
+    return app
+
+
+def _web_client(settings: Settings, token: str) -> AsyncWebClient:
+    return AsyncWebClient(
         token=token,
         base_url=settings.slack_api_url,
         retry_handlers=[
@@ -70,73 +85,81 @@ def build_slack_app(
             AsyncRateLimitErrorRetryHandler(max_retry_count=3),
         ],
     )
-    app = AsyncApp(
-        client=client,
-        signing_secret=signing_secret,
-        request_verification_enabled=not socket_mode,
-        process_before_response=False,
-        name="extranet-bot",
-    )
-    transport = SlackTransport(settings, db, router)
-    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-turn")
-    claims = {"count": 0}
 
-    async def in_thread(fn: Callable[..., T], *args: Any) -> T:
+
+class _Threads:
+    """Runs a turn's blocking work (the database, the Web API) off the event loop."""
+
+    def __init__(self, workers: int) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-turn")
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(executor, functools.partial(fn, *args))
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
 
-    @app.middleware
+
+def _answer_each_event_once(
+    db: Database, threads: _Threads
+) -> Callable[[dict[str, Any], Callable[[], Any]], Awaitable[BoltResponse | None]]:
+    claimed = 0
+
+    # Bolt passes the middleware's arguments by name: `body` and `next`.
     async def answer_each_event_once(
         body: dict[str, Any], next: Callable[[], Any]
     ) -> BoltResponse | None:
+        nonlocal claimed
         # Slack retries a delivery it believes failed; Bolt does not deduplicate. The claim
         # is in the database, so a retry reaching another process is dropped too.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
-            if not await in_thread(claim_event, db, str(event_id)):
+            if not await threads.run(claim_event, db, str(event_id)):
                 log.info("event %s already handled; retry ignored", event_id)
                 return BoltResponse(status=200, body="")
-            claims["count"] += 1
-            if claims["count"] % PRUNE_EVERY == 0:
-                await in_thread(prune_events, db)
+            claimed += 1
+            if claimed % PRUNE_EVERY == 0:
+                await threads.run(prune_events, db)
         await next()
         return None
+
+    return answer_each_event_once
+
+
+def _add_listeners(app: AsyncApp, transport: SlackTransport, threads: _Threads) -> None:
+    """Each listener acknowledges first, then hands the turn to the transport on a thread."""
 
     @app.command(re.compile(r"^/"))
     async def on_command(ack: Any, body: dict[str, Any]) -> None:
         await ack()
-        await in_thread(transport.on_command, body)
+        await threads.run(transport.on_command, body)
 
     @app.event("message")
     async def on_message(event: dict[str, Any], context: AsyncBoltContext) -> None:
-        await in_thread(transport.on_message, event, context.bot_user_id)
+        await threads.run(transport.on_message, event, context.bot_user_id)
 
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], context: AsyncBoltContext) -> None:
-        await in_thread(transport.on_message, event, context.bot_user_id)
+        await threads.run(transport.on_message, event, context.bot_user_id)
 
     @app.event("app_home_opened")
     async def on_home(event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
-            await in_thread(transport.publish_home, event["user"])
+            await threads.run(transport.publish_home, event["user"])
 
     @app.action(ANY)
     async def on_action(ack: Any, body: dict[str, Any]) -> None:
         await ack()
-        await in_thread(transport.on_action, body)
+        await threads.run(transport.on_action, body)
 
     @app.view(ANY)
     async def on_view(ack: Any, body: dict[str, Any]) -> None:
-        outcome = await in_thread(transport.on_view_submission, body)
+        outcome = await threads.run(transport.on_view_submission, body)
         await ack(**outcome.ack)
         if outcome.replies:
-            await in_thread(transport.deliver, outcome.origin, outcome.replies)
+            await threads.run(transport.deliver, outcome.origin, outcome.replies)
 
     @app.view_closed(ANY)
     async def on_view_closed(ack: Any) -> None:
         await ack()
-
-    return app
 
 
 def slack_handler_if_configured(

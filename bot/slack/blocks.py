@@ -8,7 +8,7 @@ becomes several messages), 100 in a modal or the Home tab, 3,000 characters a se
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -195,35 +195,7 @@ def _option(option: Option) -> dict[str, Any]:
 def render_field(field: Field) -> dict[str, Any]:
     # The element's action_id carries the field kind, so a submission can be checked from
     # the payload alone, whatever process receives it.
-    element: dict[str, Any] = {"action_id": field.kind.value}
-    initial = field.initial
-    if field.kind in (FieldKind.TEXT, FieldKind.MULTILINE, FieldKind.PHONE):
-        element["type"] = "plain_text_input"
-        element["multiline"] = field.kind is FieldKind.MULTILINE
-        if field.max_length:
-            element["max_length"] = field.max_length
-        if initial:
-            element["initial_value"] = str(initial)
-    elif field.kind is FieldKind.EMAIL:
-        element["type"] = "email_text_input"
-        if initial:
-            element["initial_value"] = str(initial)
-    elif field.kind is FieldKind.DATE:
-        element["type"] = "datepicker"
-        if isinstance(initial, date):
-            element["initial_date"] = initial.isoformat()
-    elif field.kind is FieldKind.SELECT:
-        element["type"] = "static_select"
-        element["options"] = [_option(o) for o in field.options[:100]]
-        chosen = [o for o in field.options if o.value == initial]
-        if chosen:
-            element["initial_option"] = _option(chosen[0])
-    elif field.kind is FieldKind.MULTI_SELECT:
-        element["type"] = "multi_static_select"
-        element["options"] = [_option(o) for o in field.options[:100]]
-        chosen = [o for o in field.options if isinstance(initial, list) and o.value in initial]
-        if chosen:
-            element["initial_options"] = [_option(o) for o in chosen]
+    element: dict[str, Any] = {"action_id": field.kind.value, **_ELEMENTS[field.kind](field)}
     if field.placeholder and element["type"] != "datepicker":
         element["placeholder"] = _plain(field.placeholder, 150)
     block: dict[str, Any] = {
@@ -236,6 +208,67 @@ def render_field(field: Field) -> dict[str, Any]:
     if field.hint:
         block["hint"] = _plain(field.hint, 2000)
     return block
+
+
+def _text_input(field: Field) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "multiline": field.kind is FieldKind.MULTILINE,
+    }
+    if field.max_length:
+        element["max_length"] = field.max_length
+    if field.initial:
+        element["initial_value"] = str(field.initial)
+    return element
+
+
+def _email_input(field: Field) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "email_text_input"}
+    if field.initial:
+        element["initial_value"] = str(field.initial)
+    return element
+
+
+def _date_picker(field: Field) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "datepicker"}
+    if isinstance(field.initial, date):
+        element["initial_date"] = field.initial.isoformat()
+    return element
+
+
+def _static_select(field: Field) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "options": [_option(o) for o in field.options[:100]],
+    }
+    chosen = [o for o in field.options if o.value == field.initial]
+    if chosen:
+        element["initial_option"] = _option(chosen[0])
+    return element
+
+
+def _multi_static_select(field: Field) -> dict[str, Any]:
+    initial = field.initial
+    element: dict[str, Any] = {
+        "type": "multi_static_select",
+        "options": [_option(o) for o in field.options[:100]],
+    }
+    chosen = [o for o in field.options if isinstance(initial, list) and o.value in initial]
+    if chosen:
+        element["initial_options"] = [_option(o) for o in chosen]
+    return element
+
+
+# The Block Kit element each field kind is entered with.
+_ELEMENTS: dict[FieldKind, Callable[[Field], dict[str, Any]]] = {
+    FieldKind.TEXT: _text_input,
+    FieldKind.MULTILINE: _text_input,
+    FieldKind.PHONE: _text_input,
+    FieldKind.EMAIL: _email_input,
+    FieldKind.DATE: _date_picker,
+    FieldKind.SELECT: _static_select,
+    FieldKind.MULTI_SELECT: _multi_static_select,
+}
 
 
 def read_submission(

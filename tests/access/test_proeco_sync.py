@@ -20,7 +20,7 @@ from access.directory.models import (
 )
 from access.directory.team import TeamStatus, team_of
 from access.persistence.database import Database
-from access.proeco import sync as proeco
+from access.proeco import apply as proeco_apply
 from access.proeco.sync import ImportRefused, import_export
 from tests.access.exports import export_csv, person
 
@@ -144,7 +144,7 @@ def test_corrected_email_voids_the_invitation_sent_to_the_wrong_address(
 ) -> None:
     revoked: list[int] = []
     monkeypatch.setattr(
-        proeco, "_revoke_pending_tokens", lambda s, pid, reason: revoked.append(pid)
+        proeco_apply, "_revoke_pending_tokens", lambda s, pid, reason: revoked.append(pid)
     )
     import_export(db, export_csv(STAFF))
     _set_account(db, "1002", status=AccountStatus.INVITED.value, invited_at=utcnow())
@@ -199,7 +199,7 @@ def test_absent_person_is_marked_left_never_deleted(
 ) -> None:
     revoked: list[int] = []
     monkeypatch.setattr(
-        proeco, "_revoke_pending_tokens", lambda s, pid, reason: revoked.append(pid)
+        proeco_apply, "_revoke_pending_tokens", lambda s, pid, reason: revoked.append(pid)
     )
     import_export(db, export_csv(STAFF))
     _set_account(db, "1003", status=AccountStatus.ACTIVE.value)
@@ -324,7 +324,7 @@ def test_a_failure_midway_writes_nothing(db: Database, monkeypatch: pytest.Monke
     def broken(*args: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(proeco, "_revoke_pending_tokens", broken)
+    monkeypatch.setattr(proeco_apply, "_revoke_pending_tokens", broken)
     changed = [person("1002", "Lambert", "Marc", "Direction"), *STAFF[2:]]
     changed.append(person("2000", "Nouveau", "Paul"))
     with pytest.raises(RuntimeError):
