@@ -16,13 +16,13 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Unpack
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from access.accounts import tokens
-from access.audit import PROECO_SYNC, entry_values
+from access.audit import PROECO_SYNC, Change, entry_values
 from access.clock import as_utc, utcnow
 from access.directory.functions import FunctionRef, function_of
 from access.directory.models import (
@@ -290,23 +290,14 @@ class _Sync:
         return ref
 
     def _audit(
-        self,
-        action: str,
-        target_type: str,
-        target_id: object,
-        *,
-        before: dict[str, Any] | None = None,
-        after: dict[str, Any] | None = None,
-        reason: str | None = None,
+        self, action: str, target_type: str, target_id: object, **change: Unpack[Change]
     ) -> None:
         entry = entry_values(
             actor=PROECO_SYNC,
             action=action,
             target_type=target_type,
             target_id=target_id,
-            before=before,
-            after=after,
-            reason=reason,
+            **change,
         )
         self.audit.append({**entry, "at": self.now})
 
