@@ -11,15 +11,9 @@ from sqlalchemy import select
 
 from access.accounts import signin
 from access.clock import utcnow
-from access.directory.models import (
-    Account,
-    Assignment,
-    AuditEntry,
-    Establishment,
-    Function,
-    MissionGrant,
-)
+from access.directory.models import Account, AuditEntry, MissionGrant
 from faq import load_default
+from tests import people
 from tests.web.conftest import (
     GOOD_PASSWORD,
     Site,
@@ -64,11 +58,8 @@ def test_the_sign_in_page_has_the_elements_of_the_login_screen(site: Site) -> No
 def test_signing_in_shows_my_establishments_functions_and_access(site: Site) -> None:
     person_id = active_person(site)
     with site.db.transaction() as session:
-        other = Establishment(fase="9876", name="Institut Sainte-Marie")
-        session.add(other)
-        session.add(Function(code="EDU", label="Éducateur·rice", is_direction=False, known=True))
-        session.flush()
-        session.add(Assignment(person_id=person_id, establishment_id=other.id, function_code="EDU"))
+        other = people.establishment(session, "9876", "Institut Sainte-Marie")
+        people.assign(session, person_id, other, "EDU")
         session.add(
             MissionGrant(
                 person_id=person_id,
