@@ -158,17 +158,19 @@ CONFIRM_EMAIL = LinkForm(
 RESET = LinkForm("reset.html", msg.TITLE_RESET, "person", account_msg.RESET_LINK_INVALID)
 
 
+def _new_password(fields: dict[str, str]) -> dict[str, str]:
+    """The two password boxes of the activation and reset forms, as the services name them."""
+    return {
+        "password": fields.get("password", ""),
+        "confirmation": fields.get("password_confirmation", ""),
+    }
+
+
 def _activate(
     db: Database, settings: Settings, raw: str, fields: dict[str, str]
 ) -> activation.ActivationResult:
-    return activation.activate(
-        db,
-        settings,
-        raw,
-        password=fields.get("password", ""),
-        confirmation=fields.get("password_confirmation", ""),
-        new_email=fields.get("new_email") or None,
-    )
+    new_email = fields.get("new_email") or None
+    return activation.activate(db, settings, raw, **_new_password(fields), new_email=new_email)
 
 
 def _activated(
@@ -328,13 +330,7 @@ async def forgot_page(request: Request) -> Response:
 def _reset(
     db: Database, settings: Settings, raw: str, fields: dict[str, str]
 ) -> signin.PasswordChangeResult:
-    return signin.reset_password(
-        db,
-        settings,
-        raw,
-        password=fields.get("password", ""),
-        confirmation=fields.get("password_confirmation", ""),
-    )
+    return signin.reset_password(db, settings, raw, **_new_password(fields))
 
 
 def _password_changed(
