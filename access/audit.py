@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from sqlalchemy.orm import Session
 
@@ -18,51 +18,43 @@ def actor_of(person: Person | None) -> str:
     return f"person:{person.id}" if person is not None else SYSTEM
 
 
-def record(
-    session: Session,
-    *,
-    actor: str,
-    action: str,
-    target_type: str,
-    target_id: object | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    reason: str | None = None,
-) -> AuditEntry:
-    entry = AuditEntry(
-        **entry_values(
-            actor=actor,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            before=before,
-            after=after,
-            reason=reason,
-        )
-    )
+class Change(TypedDict, total=False):
+    """What an entry may add to who did what: the values before and after, and why."""
+
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None
+
+
+class Fields(Change):
+    """The keywords of one entry, for `record` and `entry_values`."""
+
+    actor: str
+    action: str
+    target_type: str
+    target_id: NotRequired[object | None]
+
+
+def record(session: Session, **fields: Unpack[Fields]) -> AuditEntry:
+    entry = AuditEntry(**entry_values(**fields))
     session.add(entry)
     return entry
 
 
-def entry_values(
-    *,
-    actor: str,
-    action: str,
-    target_type: str,
-    target_id: object | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    reason: str | None = None,
-) -> dict[str, Any]:
-    """One entry's columns, for `record_all`."""
+def entry_values(**fields: Unpack[Fields]) -> dict[str, Any]:
+    """One entry's columns, for `record_all`; what is not given is None."""
+    unknown = fields.keys() - Fields.__required_keys__ - Fields.__optional_keys__
+    if unknown:
+        raise TypeError(f"not an audit entry field: {', '.join(sorted(unknown))}")
+    target_id = fields.get("target_id")
     return {
-        "actor": actor,
-        "action": action,
-        "target_type": target_type,
+        "actor": fields["actor"],
+        "action": fields["action"],
+        "target_type": fields["target_type"],
         "target_id": None if target_id is None else str(target_id),
-        "before": before,
-        "after": after,
-        "reason": reason,
+        "before": fields.get("before"),
+        "after": fields.get("after"),
+        "reason": fields.get("reason"),
     }
 
 

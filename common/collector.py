@@ -1,7 +1,4 @@
-"""Python's cyclic garbage collector: paused around bulk work, kept off what startup built.
-
-(faq.kb pauses it the same way while a FAQ base loads: the FAQ may not import this module.)
-"""
+"""Python's cyclic garbage collector: paused around bulk work, kept off what startup built."""
 
 from __future__ import annotations
 
@@ -14,10 +11,11 @@ from contextlib import contextmanager
 def paused() -> Iterator[None]:
     """No cyclic collection inside the block.
 
-    For a burst of short-lived objects, such as a chunk of a school's invitations: the
-    collector would otherwise walk the whole heap of the process several times over
-    (docs/benchmarks.md). Keep the block short: garbage with cycles made
-    inside it waits for the next collection after it."""
+    For a burst of short-lived objects, such as a chunk of a school's invitations or a FAQ
+    base being read and indexed: the collector would otherwise walk the whole heap of the
+    process several times over (docs/benchmarks.md). Keep the block short: garbage with cycles made inside it
+    waits for the next collection after it. A collector already paused by the caller stays
+    paused."""
     if not gc.isenabled():
         yield
         return

@@ -10,10 +10,8 @@ Layout of a data directory (``data/faq`` by default):
 
 from __future__ import annotations
 
-import gc
 import sysconfig
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from common import collector
 from faq import second_opinion
 from faq.normalize import Lexicon
 from faq.second_opinion import Classifier
@@ -179,26 +178,10 @@ def parse_lexicon(raw: Any, source: str) -> Lexicon:
         raise KnowledgeBaseError(f"{source}: {exc}") from exc
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a base is read or indexed.
-
-    Both create a few hundred thousand small objects and no reference cycles; the collector
-    would run again and again over the growing heap, and over everything else the process
-    holds: a third of the time to load a large base, more in a busy process.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def load(data_dir: Path | str = DEFAULT_DATA_DIR) -> KnowledgeBase:
     """Read and validate a data directory; raises KnowledgeBaseError with the file at fault."""
-    with collector_paused():
+    # A base is a few hundred thousand small objects and no reference cycles.
+    with collector.paused():
         return _load(Path(data_dir))
 
 

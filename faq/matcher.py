@@ -43,7 +43,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from faq.kb import Entry, KnowledgeBase, collector_paused
+from common import collector
+from faq.kb import Entry, KnowledgeBase
 from faq.normalize import Lexicon, Normalizer, stem
 
 MAX_SUGGESTIONS = 3
@@ -192,7 +193,7 @@ def _columns(rows: list[tuple], width: int) -> tuple[np.ndarray, ...]:
 
 class Matcher:
     def __init__(self, kb: KnowledgeBase, tuning: Tuning | None = None) -> None:
-        with collector_paused():
+        with collector.paused():
             self._build(kb, tuning)
 
     def _build(self, kb: KnowledgeBase, tuning: Tuning | None) -> None:

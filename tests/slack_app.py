@@ -17,14 +17,12 @@ from typing import Any
 import uvicorn
 from pydantic import SecretStr
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from access.persistence.database import Database
 from bot.conversation.router import Router
 from bot.settings import Settings
 from bot.slack.app import build_slack_handler
+from bot.web.app import create_app
 from tests.conftest import free_port
 from tests.slack_client import SlackClient
 from tests.slack_fake import FakeSlack
@@ -45,14 +43,6 @@ def slack_settings(settings: Settings, fake: FakeSlack, **extra: Any) -> Setting
 
 def _asgi_app(settings: Settings, db: Database, router: Router | None) -> Starlette:
     handler = build_slack_handler(settings, db, router=router)
-    try:
-        from bot.web.app import create_app
-    except ImportError:  # the web pages are not there: serve the Slack endpoint alone
-
-        async def events(request: Request) -> Response:
-            return await handler.handle(request)
-
-        return Starlette(routes=[Route("/slack/events", events, methods=["POST"])])
     return create_app(settings, db, slack_handler=handler)
 
 

@@ -7,8 +7,10 @@ it is confirmed from the new mailbox; the old address is told of the request at 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,6 +31,9 @@ from access.persistence.database import Database
 INVITATION_PURPOSE = tokens.INVITATION
 EMAIL_CHANGE_PURPOSE = tokens.EMAIL_CHANGE
 EMAIL_CHANGE_TTL = timedelta(days=2)
+
+Found = TypeVar("Found")
+Shown = TypeVar("Shown")
 
 
 @dataclass(frozen=True)
@@ -96,13 +101,24 @@ def _still_the_persons_address(person: Person, sent_to: str | None) -> bool:
     return any(same_address(sent_to, address) for address in current)
 
 
-def peek_invitation(db: Database, raw: str) -> ActivationForm | None:
+def _peek(
+    db: Database,
+    raw: str,
+    find: Callable[[Session, str], tuple[Found, str] | None],
+    form: Callable[[Found, str], Shown],
+) -> Shown | None:
+    """What a link's page shows, read without spending the token; None for a dead link."""
     with db.transaction() as session:
-        found = _invited_person(session, raw)
-        if found is None:
-            return None
-        person, email = found
-        return ActivationForm(first_name=person.first_name, last_name=person.last_name, email=email)
+        found = find(session, raw)
+        return None if found is None else form(*found)
+
+
+def _activation_form(person: Person, sent_to: str) -> ActivationForm:
+    return ActivationForm(first_name=person.first_name, last_name=person.last_name, email=sent_to)
+
+
+def peek_invitation(db: Database, raw: str) -> ActivationForm | None:
+    return _peek(db, raw, _invited_person, _activation_form)
 
 
 def address_used_by_other(session: Session, email: str, person_id: int) -> bool:
@@ -156,7 +172,7 @@ def activate(
             if problem:
                 problems.append(problem)
         if problems:
-            form = ActivationForm(person.first_name, person.last_name, sent_to)
+            form = _activation_form(person, sent_to)
             return ActivationResult(ok=False, problems=problems, form=form)
     # Hashing is slow on purpose: keep it outside the write transaction.
     new_hash = hash_password(password)
@@ -254,13 +270,12 @@ def _pending_change(session: Session, raw: str) -> tuple[Account, str] | None:
     return account, token.email
 
 
+def _email_change_form(account: Account, new_email: str) -> EmailChangeForm:
+    return EmailChangeForm(new_email=new_email, current_email=account.reference_email)
+
+
 def peek_email_change(db: Database, raw: str) -> EmailChangeForm | None:
-    with db.transaction() as session:
-        found = _pending_change(session, raw)
-        if found is None:
-            return None
-        account, new_email = found
-        return EmailChangeForm(new_email=new_email, current_email=account.reference_email)
+    return _peek(db, raw, _pending_change, _email_change_form)
 
 
 def confirm_email_change(db: Database, settings: AccessSettings, raw: str) -> EmailChangeResult:

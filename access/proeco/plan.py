@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
-from access.audit import PROECO_SYNC, entry_values
+from access.audit import PROECO_SYNC, Change, entry_values
 from access.directory.functions import FunctionRef, function_of
 from access.directory.models import AccountStatus
 from access.directory.profiles import Profiles
@@ -43,14 +43,7 @@ class Plan:
     audit: list[dict[str, Any]] = field(default_factory=list)
 
     def note(
-        self,
-        action: str,
-        target_type: str,
-        target_id: object,
-        *,
-        before: dict[str, Any] | None = None,
-        after: dict[str, Any] | None = None,
-        reason: str | None = None,
+        self, action: str, target_type: str, target_id: object, **change: Unpack[Change]
     ) -> None:
         """Add an audit entry by the actor `proeco-sync`."""
         entry = entry_values(
@@ -58,9 +51,7 @@ class Plan:
             action=action,
             target_type=target_type,
             target_id=target_id,
-            before=before,
-            after=after,
-            reason=reason,
+            **change,
         )
         self.audit.append({**entry, "at": self.now})
 

@@ -150,6 +150,26 @@ class SlackTransport:
 
     # -- turns ---------------------------------------------------------------------------------
 
+    def _interaction_origin(
+        self,
+        body: Mapping[str, Any],
+        user_id: str,
+        channel: str | None,
+        *,
+        message_ts: str | None = None,
+        source_ephemeral: bool = False,
+    ) -> Origin:
+        """A slash command's or a button's origin: both come with a response URL and a trigger."""
+        return Origin(
+            user_id=user_id,
+            channel=channel,
+            is_direct=self.is_dm_with_bot(user_id, channel),
+            response_url=body.get("response_url"),
+            trigger_id=body.get("trigger_id"),
+            message_ts=message_ts,
+            source_ephemeral=source_ephemeral,
+        )
+
     def turn(self, origin: Origin, **kwargs: Any) -> Turn:
         return Turn(
             speaker=self.speaker(origin.user_id),
@@ -161,15 +181,7 @@ class SlackTransport:
         )
 
     def on_command(self, body: Mapping[str, Any]) -> None:
-        user_id = body["user_id"]
-        channel = body.get("channel_id")
-        origin = Origin(
-            user_id=user_id,
-            channel=channel,
-            is_direct=self.is_dm_with_bot(user_id, channel),
-            response_url=body.get("response_url"),
-            trigger_id=body.get("trigger_id"),
-        )
+        origin = self._interaction_origin(body, body["user_id"], body.get("channel_id"))
         turn = self.turn(origin, command=body["command"], text=body.get("text") or "")
         self.deliver(origin, self.router.dispatch(turn))
 
@@ -212,12 +224,10 @@ class SlackTransport:
         container = body.get("container") or {}
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
         message_ts = container.get("message_ts")
-        origin = Origin(
-            user_id=user_id,
-            channel=channel,
-            is_direct=self.is_dm_with_bot(user_id, channel),
-            response_url=body.get("response_url"),
-            trigger_id=body.get("trigger_id"),
+        origin = self._interaction_origin(
+            body,
+            user_id,
+            channel,
             message_ts=message_ts,
             source_ephemeral=bool(container.get("is_ephemeral")),
         )

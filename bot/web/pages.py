@@ -6,7 +6,9 @@ spends a token. Links and redirects are built from PUBLIC_BASE_URL, never from t
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -98,36 +100,87 @@ async def home(request: Request) -> Response:
     return _redirect(request, SIGNED_IN_HOME if request.session.get("pid") else SIGNIN)
 
 
-async def activate_page(request: Request) -> Response:
+Found = TypeVar("Found")
+Answer = TypeVar("Answer", bound="_LinkAnswer")
+
+
+class _LinkAnswer(Protocol):
+    """A service's answer to a link's form: it says when the link was dead."""
+
+    @property
+    def link_invalid(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class LinkForm:
+    """The form behind an e-mailed link, and the one wording for a link that no longer works."""
+
+    template: str
+    title: str
+    shows: str  # the template's name for what the link is about
+    invalid: str
+
+    def show(self, request: Request, found: object, *, status: int = 200, **more: Any) -> Response:
+        return render(
+            request, self.template, status=status, title=self.title, **{self.shows: found}, **more
+        )
+
+
+async def _link_page(
+    request: Request,
+    page: LinkForm,
+    peek: Callable[[Database, str], Found | None],
+    spend: Callable[[Database, Settings, str, dict[str, str]], Answer],
+    answer: Callable[[Request, Answer, dict[str, str]], Response],
+) -> Response:
+    """A page opened from an e-mailed link: GET shows the form and spends nothing (mail
+    scanners open every link); the POST, CSRF-checked, spends the token."""
     raw = request.path_params["token"]
     settings, db = _settings(request), _db(request)
     if request.method == "GET":
-        found = await run_in_threadpool(activation.peek_invitation, db, raw)
+        found = await run_in_threadpool(peek, db, raw)
         if found is None:
-            return _link_invalid(request, account_msg.LINK_INVALID)
-        return render(request, "activate.html", title=msg.TITLE_ACTIVATE, invitee=found)
+            return _link_invalid(request, page.invalid)
+        return page.show(request, found)
     fields, csrf_ok = await _form(request)
     if not csrf_ok:
         return _form_expired(request)
-    result = await run_in_threadpool(
-        lambda: activation.activate(
-            db,
-            settings,
-            raw,
-            password=fields.get("password", ""),
-            confirmation=fields.get("password_confirmation", ""),
-            new_email=fields.get("new_email") or None,
-        )
-    )
+    result = await run_in_threadpool(spend, db, settings, raw, fields)
     if result.link_invalid:
-        return _link_invalid(request, account_msg.LINK_INVALID)
+        return _link_invalid(request, page.invalid)
+    return answer(request, result, fields)
+
+
+ACTIVATE = LinkForm("activate.html", msg.TITLE_ACTIVATE, "invitee", account_msg.LINK_INVALID)
+CONFIRM_EMAIL = LinkForm(
+    "confirm_email.html", msg.TITLE_EMAIL_CONFIRM, "pending", account_msg.EMAIL_LINK_INVALID
+)
+RESET = LinkForm("reset.html", msg.TITLE_RESET, "person", account_msg.RESET_LINK_INVALID)
+
+
+def _new_password(fields: dict[str, str]) -> dict[str, str]:
+    """The two password boxes of the activation and reset forms, as the services name them."""
+    return {
+        "password": fields.get("password", ""),
+        "confirmation": fields.get("password_confirmation", ""),
+    }
+
+
+def _activate(
+    db: Database, settings: Settings, raw: str, fields: dict[str, str]
+) -> activation.ActivationResult:
+    new_email = fields.get("new_email") or None
+    return activation.activate(db, settings, raw, **_new_password(fields), new_email=new_email)
+
+
+def _activated(
+    request: Request, result: activation.ActivationResult, fields: dict[str, str]
+) -> Response:
     if not result.ok:
-        return render(
+        return ACTIVATE.show(
             request,
-            "activate.html",
+            result.form,
             status=400,
-            title=msg.TITLE_ACTIVATE,
-            invitee=result.form,
             problems=result.problems,
             new_email=fields.get("new_email", ""),
         )
@@ -144,20 +197,19 @@ async def activate_page(request: Request) -> Response:
     )
 
 
-async def confirm_email_page(request: Request) -> Response:
-    raw = request.path_params["token"]
-    settings, db = _settings(request), _db(request)
-    if request.method == "GET":
-        pending = await run_in_threadpool(activation.peek_email_change, db, raw)
-        if pending is None:
-            return _link_invalid(request, account_msg.EMAIL_LINK_INVALID)
-        return render(request, "confirm_email.html", title=msg.TITLE_EMAIL_CONFIRM, pending=pending)
-    _fields, csrf_ok = await _form(request)
-    if not csrf_ok:
-        return _form_expired(request)
-    result = await run_in_threadpool(activation.confirm_email_change, db, settings, raw)
-    if result.link_invalid:
-        return _link_invalid(request, account_msg.EMAIL_LINK_INVALID)
+async def activate_page(request: Request) -> Response:
+    return await _link_page(request, ACTIVATE, activation.peek_invitation, _activate, _activated)
+
+
+def _confirm_email(
+    db: Database, settings: Settings, raw: str, _fields: dict[str, str]
+) -> activation.EmailChangeResult:
+    return activation.confirm_email_change(db, settings, raw)
+
+
+def _email_confirmed(
+    request: Request, result: activation.EmailChangeResult, _fields: dict[str, str]
+) -> Response:
     title = msg.TITLE_EMAIL_CONFIRMED if result.ok else msg.TITLE_EMAIL_CONFIRM
     return render(
         request,
@@ -166,6 +218,12 @@ async def confirm_email_page(request: Request) -> Response:
         title=title,
         message=result.message,
         signin_link=True,
+    )
+
+
+async def confirm_email_page(request: Request) -> Response:
+    return await _link_page(
+        request, CONFIRM_EMAIL, activation.peek_email_change, _confirm_email, _email_confirmed
     )
 
 
@@ -269,37 +327,17 @@ async def forgot_page(request: Request) -> Response:
     return render(request, "message.html", title=msg.TITLE_FORGOT, message=result.message)
 
 
-async def reset_page(request: Request) -> Response:
-    raw = request.path_params["token"]
-    settings, db = _settings(request), _db(request)
-    if request.method == "GET":
-        found = await run_in_threadpool(signin.peek_reset, db, raw)
-        if found is None:
-            return _link_invalid(request, account_msg.RESET_LINK_INVALID)
-        return render(request, "reset.html", title=msg.TITLE_RESET, person=found)
-    fields, csrf_ok = await _form(request)
-    if not csrf_ok:
-        return _form_expired(request)
-    result = await run_in_threadpool(
-        lambda: signin.reset_password(
-            db,
-            settings,
-            raw,
-            password=fields.get("password", ""),
-            confirmation=fields.get("password_confirmation", ""),
-        )
-    )
-    if result.link_invalid:
-        return _link_invalid(request, account_msg.RESET_LINK_INVALID)
+def _reset(
+    db: Database, settings: Settings, raw: str, fields: dict[str, str]
+) -> signin.PasswordChangeResult:
+    return signin.reset_password(db, settings, raw, **_new_password(fields))
+
+
+def _password_changed(
+    request: Request, result: signin.PasswordChangeResult, _fields: dict[str, str]
+) -> Response:
     if not result.ok:
-        return render(
-            request,
-            "reset.html",
-            status=400,
-            title=msg.TITLE_RESET,
-            person=result.form,
-            problems=result.problems,
-        )
+        return RESET.show(request, result.form, status=400, problems=result.problems)
     request.session.pop("pid", None)
     request.session.pop("ver", None)
     return render(
@@ -311,11 +349,14 @@ async def reset_page(request: Request) -> Response:
     )
 
 
+async def reset_page(request: Request) -> Response:
+    return await _link_page(request, RESET, signin.peek_reset, _reset, _password_changed)
+
+
 def _faq_entries() -> list[Any]:
-    try:
-        from faq import load_default
-    except ImportError:  # the FAQ package is not installed: the page says where to ask
-        return []
+    # Imported here: the matcher and NumPy load with the first visit, not with every start.
+    from faq import load_default
+
     return list(load_default().kb.entries)
 
 

@@ -37,20 +37,14 @@ import psutil
 import pytest
 import sqlalchemy as sa
 
-from access.directory.models import (
-    Account,
-    AccountStatus,
-    Assignment,
-    Establishment,
-    Function,
-    Person,
-)
+from access.directory.models import Account, AccountStatus, Assignment, Person
 from access.invitations import service as invitations
 from access.mail import templates as mail
 from access.mail.outbox import OutboxBody, OutboxMessage
 from access.persistence.database import Database
 from bot.settings import Settings
 from common import collector
+from tests import people
 from tests.conftest import REPO_ROOT, free_port
 from tests.smtp_server import serve_counting
 
@@ -117,16 +111,10 @@ class Timeline:
 def populate(db: Database, fase: str) -> int:
     """A school `fase`, its director (active) and COUNT teachers to invite; the director's id."""
     with db.transaction() as session:
-        school = Establishment(fase=fase, name="Collège Saint-Benoît")
-        session.add(school)
-        if session.get(Function, "DIR") is None:
-            session.add_all(
-                [
-                    Function(code="DIR", label="Direction", is_direction=True, known=True),
-                    Function(code="ENS", label="Enseignant·e", is_direction=False, known=True),
-                ]
-            )
-        session.flush()
+        school = people.establishment(session, fase, "Collège Saint-Benoît")
+        people.function(session, "DIR")
+        people.function(session, "ENS")
+        # One INSERT for all COUNT people: built one by one they would slow the setup down.
         rows = [
             {
                 "matricule": f"B{fase}-{n:05d}",

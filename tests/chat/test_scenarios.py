@@ -23,7 +23,6 @@ class Case:
     name: str
     speaker: str  # a field of Staff
     steps: tuple[tuple[str, tuple[str, ...]], ...]
-    needs: str | None = None  # a module that must be on main for this case
 
 
 CASES = [
@@ -71,13 +70,11 @@ CASES = [
         "reset_password",
         "active",
         (("/extranet", ()), (PRESS + "Réinitialiser mon mot de passe", ("marie.active@ecole.be",))),
-        needs="access.accounts.signin",
     ),
     Case(
         "resend_invitation",
         "invited",
         (("/extranet", ()), (PRESS + "Renvoyer mon invitation", ("paul.invite@ecole.be",))),
-        needs="access.invitations.service",
     ),
     Case(
         "faq_confident_then_helpful",
@@ -86,7 +83,6 @@ CASES = [
             ("j'ai oublié mon mot de passe", ("mot de passe", "Ça m'aide", "Ça ne m'aide pas")),
             (PRESS + "Ça m'aide", ("Merci pour votre retour",)),
         ),
-        needs="faq",
     ),
     Case(
         "faq_not_helpful_offers_the_helpdesk",
@@ -95,13 +91,11 @@ CASES = [
             ("j'ai oublié mon mot de passe", ("Ça ne m'aide pas",)),
             (PRESS + "Ça ne m'aide pas", ("Désolé", "Contacter le helpdesk")),
         ),
-        needs="faq",
     ),
     Case(
         "faq_unsure_offers_suggestions_and_the_helpdesk",
         "active",
         (("adresse", ("Je ne suis pas sûr", "Contacter le helpdesk", "!Ça m'aide")),),
-        needs="faq",
     ),
     Case(
         "faq_out_of_domain",
@@ -112,17 +106,8 @@ CASES = [
                 ("Je n'ai pas de réponse", "Contacter le helpdesk", "!Ça m'aide"),
             ),
         ),
-        needs="faq",
     ),
 ]
-
-
-def _missing(module: str | None) -> bool:
-    if module is None:
-        return False
-    import importlib.util
-
-    return importlib.util.find_spec(module) is None
 
 
 def run_case(driver: Driver, case: Case) -> None:
@@ -143,8 +128,6 @@ def slack_client(settings: Settings, db: Database, fake: FakeSlack) -> Iterator[
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_case_in_slack(case: Case, slack_client, fake: FakeSlack, staff: Staff) -> None:
-    if _missing(case.needs):
-        pytest.skip(f"{case.needs} is not there yet")
     run_case(SlackDriver(slack_client, fake, SLACK_USERS[case.speaker]), case)
 
 
@@ -152,8 +135,6 @@ def test_case_in_slack(case: Case, slack_client, fake: FakeSlack, staff: Staff) 
 def test_case_in_the_console(
     case: Case, cli_env: dict[str, str], staff: Staff, db_url: str
 ) -> None:
-    if _missing(case.needs):
-        pytest.skip(f"{case.needs} is not there yet")
     if not db_url.startswith("sqlite"):
         pytest.skip("the console subprocess runs once, on SQLite")
     email = getattr(staff, case.speaker)

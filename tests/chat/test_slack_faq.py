@@ -14,8 +14,6 @@ from tests.slack_app import serve_slack
 from tests.slack_client import SlackClient
 from tests.slack_fake import FakeSlack
 
-pytest.importorskip("faq.usage")
-
 USER = SLACK_USERS["active"]
 
 

@@ -25,6 +25,7 @@ from access.persistence.database import Database
 from bot.conversation.features import directors_views as views
 from bot.conversation.replies import MessageRef
 from bot.settings import Settings
+from tests import people
 from tests.directors import factories
 from tests.directors.chat import DirectorChat
 
@@ -329,11 +330,7 @@ def test_director_of_several_schools_chooses_one(
         director = session.get(Person, school.director_id)
         assert director is not None
         third = factories.establishment(session, "09999", "Athénée du Centre")
-        session.add(
-            factories.Assignment(
-                person_id=director.id, establishment_id=third.id, function_code="direction"
-            )
-        )
+        people.assign(session, director.id, third, "direction")
     chat = DirectorChat(db, settings, school.director_id)
     out = chat.command("/invite-team")
     assert "Vous dirigez plusieurs établissements" in out.text

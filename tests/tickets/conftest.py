@@ -8,10 +8,11 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.orm import Session
 
-from access.directory.models import Account, Assignment, Establishment, Function, Person
+from access.directory.models import AccountStatus
 from access.persistence.database import Database
 from bot.settings import Settings
 from helpdesk.validation import TicketForm
+from tests import people
 from tests.smtp_server import SmtpServer, smtp_server  # noqa: F401
 
 
@@ -26,25 +27,18 @@ class Directory:
 @pytest.fixture
 def directory(db: Database) -> Directory:
     with db.transaction() as session:
-        school = Establishment(fase="5432", name="Institut Saint-Joseph")
-        other = Establishment(fase="1010", name="École fondamentale Sainte-Marie")
-        teacher = Function(code="ENS", label="Enseignant·e")
-        person = Person(
+        school = people.establishment(session, "5432", "Institut Saint-Joseph")
+        other = people.establishment(session, "1010", "École fondamentale Sainte-Marie")
+        person = people.person(
+            session,
+            school,
             matricule="M-001",
             last_name="Dupont",
             first_name="Émilie",
-            proeco_email="emilie.dupont@ecole.be",
-            proeco_email_valid=True,
+            email="emilie.dupont@ecole.be",
+            status=AccountStatus.NOT_INVITED,
         )
-        session.add_all([school, other, teacher, person])
-        session.flush()
-        session.add_all(
-            [
-                Assignment(person_id=person.id, establishment_id=school.id, function_code="ENS"),
-                Assignment(person_id=person.id, establishment_id=other.id, function_code="ENS"),
-                Account(person_id=person.id, reference_email="emilie.dupont@ecole.be"),
-            ]
-        )
+        people.assign(session, person.id, other, "ENS")
         session.flush()
         return Directory("5432", "1010", person.id, "emilie.dupont@ecole.be")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
 from typing import Any
 
 from bot.conversation import action, command, home, message, router
 from bot.conversation import messages as msg
+from bot.conversation.features.tickets_views import contact_button
 from bot.conversation.replies import (
     Block,
     Button,
@@ -137,11 +137,11 @@ def answer(turn: Turn, question: str) -> Message:
         return Message(
             Text(msg.FAQ_UNSURE),
             Choices(buttons),
-            Choices([contact_button(turn, question, ids, usage_id)]),
+            Choices([contact_button(question, ids, usage_id)]),
         )
     return Message(
         Text(msg.FAQ_NO_ANSWER),
-        Choices([contact_button(turn, question, ids, usage_id)]),
+        Choices([contact_button(question, ids, usage_id)]),
         Note(
             msg.HELP_ADDRESSES.format(
                 extranet_url=turn.settings.extranet_url, helpdesk_email=turn.settings.helpdesk_email
@@ -163,15 +163,6 @@ def answer_message(entry: Any, usage_id: object, *, feedback: bool = True) -> Me
             ),
         ]
     return Message(*blocks)
-
-
-def contact_button(turn: Turn, question: str, faq_ids: Sequence[str], usage_id: object) -> Button:
-    """The tickets feature's button when it is there; until then, a button giving the address."""
-    try:
-        from bot.conversation.features.tickets import contact_button as tickets_button
-    except ImportError:
-        return Button(msg.FAQ_CONTACT, "faq.contact", _value(usage_id, None))
-    return tickets_button(question, faq_ids, usage_id)
 
 
 @action("faq.helpful")
@@ -197,9 +188,7 @@ def _feedback(turn: Turn, outcome: str) -> Message:
     else:
         blocks.append(Text(msg.FAQ_SORRY))
         question = entry.question if entry is not None else ""
-        blocks.append(
-            Choices([contact_button(turn, question, [entry_id] if entry_id else [], usage_id)])
-        )
+        blocks.append(Choices([contact_button(question, [entry_id] if entry_id else [], usage_id)]))
     return Message(*blocks, replace=True)
 
 
@@ -213,6 +202,7 @@ def on_suggestion(turn: Turn) -> Message:
     return answer_message(entry, usage_id)
 
 
+# The address-only button of messages posted before the tickets feature still answers.
 @action("faq.contact")
 def on_contact(turn: Turn) -> Message:
     return Message(msg.FAQ_CONTACT_BY_EMAIL.format(helpdesk_email=turn.settings.helpdesk_email))
@@ -223,10 +213,8 @@ def on_contact(turn: Turn) -> Message:
 
 def record_question(turn: Turn, question: str, result: Any) -> object:
     """Log the exchange for the helpdesk's report; a logging failure never blocks the answer."""
-    try:
-        from faq import usage
-    except ImportError:
-        return None
+    from faq import usage  # here: the FAQ and NumPy load with the first question, not at start
+
     try:
         return usage.record_question(
             turn.db.engine,
@@ -245,10 +233,8 @@ def record_question(turn: Turn, question: str, result: Any) -> object:
 def record_outcome(turn: Turn, usage_id: object, outcome: str) -> None:
     if not isinstance(usage_id, int):
         return
-    try:
-        from faq import usage
-    except ImportError:
-        return
+    from faq import usage
+
     try:
         usage.record_outcome(turn.db.engine, question_id=usage_id, outcome=outcome)  # type: ignore[arg-type]
     except Exception:
