@@ -13,9 +13,9 @@ def paused() -> Iterator[None]:
 
     For a burst of short-lived objects, such as a chunk of a school's invitations or a FAQ
     base being read and indexed: the collector would otherwise walk the whole heap of the
-    process several times over (docs/benchmarks.md). Keep the block short: garbage with cycles made inside it
-    waits for the next collection after it. A collector already paused by the caller stays
-    paused."""
+    process several times over (docs/benchmarks.md). Keep the block short: garbage with
+    cycles made inside it waits for the next collection after it. A collector already paused
+    by the caller stays paused."""
     if not gc.isenabled():
         yield
         return

@@ -1,4 +1,5 @@
-"""Reading tickets: the lists agents filter, and one ticket with its history."""
+"""Reading tickets: the lists agents filter, one ticket with its history, a requester's open
+tickets, and the directory names a ticket shows."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from access.directory.models import Establishment, Person
 from helpdesk.models import OPEN_STATUSES, Status, Ticket, TicketEvent
 from helpdesk.tickets import get_ticket
 
 DEFAULT_LIMIT = 50
+REQUESTER_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -54,3 +57,33 @@ def ticket_with_history(
         query = query.where(TicketEvent.internal.is_(False))
     events = list(session.scalars(query.order_by(TicketEvent.at, TicketEvent.id)))
     return TicketHistory(ticket, events)
+
+
+def open_tickets_of(
+    session: Session, person_id: int, *, limit: int = REQUESTER_LIMIT
+) -> list[Ticket]:
+    """The person's own open tickets, newest first."""
+    return list(
+        session.scalars(
+            sa.select(Ticket)
+            .where(
+                Ticket.requester_person_id == person_id,
+                Ticket.status.in_([s.value for s in OPEN_STATUSES]),
+            )
+            .order_by(Ticket.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def establishment_name(session: Session, fase: str) -> str | None:
+    """The name the directory gives this FASE number (None: empty or unknown)."""
+    if not fase:
+        return None
+    return session.scalar(sa.select(Establishment.name).where(Establishment.fase == fase))
+
+
+def person_name(session: Session, person_id: int) -> str:
+    """A person's display name, "" when the person is gone."""
+    person = session.get(Person, person_id)
+    return person.display_name if person else ""

@@ -18,6 +18,7 @@ from access.persistence.database import Database
 from bot.commands.context import AppContext, pass_app
 from bot.settings import Settings
 from helpdesk.inbound import IngestResult, ingest
+from helpdesk.triage import TriageNotifier
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +28,13 @@ def mail() -> None:
     pass
 
 
-def _ingest_one(settings: Settings, database: Database, raw: bytes) -> IngestResult:
+def _ingest_one(
+    settings: Settings, database: Database, triage: TriageNotifier, raw: bytes
+) -> IngestResult:
     with database.transaction() as session:
         result = ingest(session, settings, raw, triage_enabled=bool(settings.triage_channel))
     if result.outcome == "created" and settings.triage_channel and result.number:
-        from bot.slack.triage import publish_new_ticket
-
-        publish_new_ticket(settings, database, result.number)
+        triage.publish(result.number)
     return result
 
 
@@ -56,12 +57,16 @@ def _describe(result: IngestResult) -> str:
 )
 @pass_app
 def ingest_command(app: AppContext, maildir: Path | None) -> None:
+    # Here, not at the top: the Slack client loads only for the commands that post.
+    from bot.slack.triage import triage_notifier
+
     database = app.database()
+    triage = triage_notifier(app.settings, database)
     if maildir is None:
         raw = sys.stdin.buffer.read()
         if not raw.strip():
             raise click.ClickException("no message on standard input")
-        click.echo(_describe(_ingest_one(app.settings, database, raw)))
+        click.echo(_describe(_ingest_one(app.settings, database, triage, raw)))
         return
 
     box = mailbox.Maildir(maildir, factory=None, create=False)
@@ -72,7 +77,7 @@ def ingest_command(app: AppContext, maildir: Path | None) -> None:
         if "S" in message.get_flags():
             continue
         try:
-            result = _ingest_one(app.settings, database, box.get_bytes(key))
+            result = _ingest_one(app.settings, database, triage, box.get_bytes(key))
         except Exception:
             # One bad message must not block the rest; it stays unseen for the next run.
             log.exception("could not ingest message %s", key)

@@ -5,6 +5,7 @@ from typing import Any
 import click
 
 from bot.commands.context import AppContext, pass_app
+from helpdesk.triage import TriageNotifier
 
 
 def serve_app(
@@ -14,8 +15,10 @@ def serve_app(
     port: int | None,
     with_worker: bool,
     slack_handler: Any | None = None,
+    triage: TriageNotifier | None = None,
 ) -> None:
-    """Run the ASGI app with uvicorn. The chat transport passes its `slack_handler` here."""
+    """Run the ASGI app with uvicorn. The chat transport passes its `slack_handler` here, and
+    the notifier that announces the support form's tickets."""
     import uvicorn
 
     from bot.web.access_log import uvicorn_log_config
@@ -24,7 +27,11 @@ def serve_app(
 
     settings = app_context.settings
     app = create_app(
-        settings, app_context.database(), slack_handler=slack_handler, run_worker=with_worker
+        settings,
+        app_context.database(),
+        slack_handler=slack_handler,
+        run_worker=with_worker,
+        triage=triage,
     )
     collector.freeze_startup_heap()
     # proxy_headers: behind the platform's router the client address comes from
@@ -50,6 +57,14 @@ def serve_app(
 @pass_app
 def serve(app: AppContext, host: str, port: int | None, with_worker: bool) -> None:
     from bot.slack.app import slack_handler_if_configured
+    from bot.slack.triage import triage_notifier
 
     slack_handler = slack_handler_if_configured(app.settings, app.database())
-    serve_app(app, host=host, port=port, with_worker=with_worker, slack_handler=slack_handler)
+    serve_app(
+        app,
+        host=host,
+        port=port,
+        with_worker=with_worker,
+        slack_handler=slack_handler,
+        triage=triage_notifier(app.settings, app.database()),
+    )

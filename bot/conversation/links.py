@@ -1,11 +1,14 @@
 """What the chat remembers across processes: who a chat user is, and which events were handled.
 
 Both live in the database (migration 0004_chat) so several web processes, or a restart,
-share them: a Slack retry reaching another process is still answered once.
+share them: a Slack retry reaching another process is still answered once. Linking by a code
+(`/extranet lier`) keeps here who waits for which person; the code itself is
+`access.accounts.link_codes`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -13,7 +16,10 @@ from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from access.accounts import link_codes
+from access.accounts.link_codes import CodeRequest
 from access.clock import as_utc, utcnow
+from access.config import AccessSettings
 from access.persistence.database import Base, Database
 
 # A link found through the Slack profile e-mail is checked again after a day (the person may
@@ -104,6 +110,67 @@ def link_row(session: Session, transport: str, user_id: str) -> ChatUserLink:
         session.add(link)
         session.flush()
     return link
+
+
+def code_subject(transport: str, user_id: str) -> str:
+    """Who asks for link codes, as the tokens table records it (throttle and check)."""
+    return f"{transport}:{user_id}"[:64]
+
+
+def request_link_code(
+    session: Session,
+    settings: AccessSettings,
+    transport: str,
+    user_id: str,
+    *,
+    fase: str,
+    last_name: str,
+    first_name: str,
+    channel_label: str,
+    actor: str,
+) -> CodeRequest:
+    """Mail a code to the person named; the chat user then waits for that person (or nobody)."""
+    request = link_codes.send_link_code(
+        session,
+        settings,
+        subject=code_subject(transport, user_id),
+        fase=fase,
+        last_name=last_name,
+        first_name=first_name,
+        channel_label=channel_label,
+        actor=actor,
+    )
+    if not request.throttled:
+        link_row(session, transport, user_id).pending_person_id = request.person_id
+    return request
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    """`person_id`: the person the user was waiting for (None: no code asked); `linked`: the
+    code was right and the chat user is now that person."""
+
+    person_id: int | None
+    linked: bool
+
+
+def confirm_link_code(
+    session: Session, transport: str, user_id: str, code: str, *, actor: str
+) -> CodeCheck:
+    link = get_link(session, transport, user_id)
+    person_id = link.pending_person_id if link is not None else None
+    if person_id is None:
+        return CodeCheck(None, linked=False)
+    ok = link_codes.check_link_code(
+        session,
+        person_id=person_id,
+        code=code,
+        subject=code_subject(transport, user_id),
+        actor=actor,
+    )
+    if ok:
+        save_link(session, transport, user_id, person_id, method=METHOD_CODE)
+    return CodeCheck(person_id, linked=ok)
 
 
 def user_for_person(session: Session, transport: str, person_id: int) -> str | None:

@@ -1,7 +1,8 @@
-"""Posting a ticket to the triage channel from outside a Slack turn (web form, mail ingest).
+"""The Slack side of `helpdesk.triage.TriageNotifier`, for tickets opened outside a Slack turn
+(web form, mail ingest, the worker's sweep), and the choice of notifier for the settings.
 
-Uses the chat's Slack services with the bot token; without a token, or when Slack refuses,
-the ticket goes to the help address by e-mail (`publish_triage` does the fallback).
+Posts with the bot token through the chat's Slack services; when Slack refuses, the ticket goes
+to the help address by e-mail (`publish_triage` does the fallback).
 """
 
 from __future__ import annotations
@@ -11,16 +12,27 @@ from bot.conversation import load_features
 from bot.conversation.features.tickets import publish_triage
 from bot.settings import Settings
 from bot.slack.transport import SlackServices, SlackTransport
-from helpdesk import tickets
+from helpdesk.triage import EmailTriage, TriageNotifier
 
 
-def publish_new_ticket(settings: Settings, db: Database, number: str) -> bool:
-    """True when the ticket is in the triage channel; False when it went by e-mail instead."""
-    if not settings.triage_channel:
-        return False
-    if settings.slack_bot_token is None:
-        with db.transaction() as session:
-            tickets.fall_back_to_email(session, settings, number, reason="no Slack bot token")
-        return False
-    services = SlackServices(SlackTransport(settings, db, load_features()))
-    return publish_triage(services, db, settings, number)
+class SlackTriage:
+    """Posts the ticket's card to TRIAGE_CHANNEL; the help address gets it if that fails."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self._settings = settings
+        self._db = db
+
+    def publish(self, number: str) -> bool:
+        services = SlackServices(SlackTransport(self._settings, self._db, load_features()))
+        return publish_triage(services, self._db, self._settings, number)
+
+
+def triage_notifier(settings: Settings, db: Database) -> TriageNotifier:
+    """Slack when it can post; else the help address, with the reason in the ticket's history."""
+    if settings.triage_channel and settings.slack_bot_token is not None:
+        return SlackTriage(settings, db)
+    if settings.triage_channel:
+        return EmailTriage(settings, db, reason="no Slack bot token")
+    # Tickets opened without a channel are e-mailed at once: only the sweep's, left
+    # unannounced by a crash or saved before the channel was removed, come here.
+    return EmailTriage(settings, db, reason="not announced")

@@ -27,6 +27,7 @@ from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web import pages, support
 from bot.web.security import SecurityHeadersMiddleware, SessionMiddleware, stored_secret
+from helpdesk.triage import EmailTriage, TriageNotifier
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +68,12 @@ def create_app(
     *,
     slack_handler: SlackHandler | None = None,
     run_worker: bool = False,
+    triage: TriageNotifier | None = None,
 ) -> Starlette:
     """Build the app. `slack_handler` mounts `POST /slack/events`; `run_worker` runs the mail
-    outbox worker inside this process (single-process mode)."""
+    outbox worker inside this process (single-process mode); `triage` announces the tickets of
+    the support form (the command that serves the app builds it; without one they are e-mailed
+    to the help address)."""
     mail.preload(settings)
     secret = (
         settings.session_secret.get_secret_value()
@@ -130,5 +134,6 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = db
+    app.state.triage = triage or EmailTriage(settings, db, reason="no triage notifier")
     app.state.templates = _templates(settings)
     return app

@@ -26,6 +26,7 @@ from helpdesk.actors import Requester
 from helpdesk.models import Category, Source
 from helpdesk.prefill import prefill_for_person
 from helpdesk.tickets import get_ticket, open_ticket
+from helpdesk.triage import TriageNotifier
 from helpdesk.validation import FIELDS, MAX_LENGTHS, check_ticket_form
 
 PATH = "/support"
@@ -143,9 +144,8 @@ async def support_page(request: Request) -> Response:
             request, values=values, errors=errors, confirm_fase=needs_confirmation, status=400
         )
     if created and settings.triage_channel:
-        from bot.slack.triage import publish_new_ticket
-
-        await run_in_threadpool(publish_new_ticket, settings, db, number)
+        triage: TriageNotifier = request.app.state.triage
+        await run_in_threadpool(triage.publish, number)
     request.session["support_ticket"] = number
     return RedirectResponse(settings.public_base_url.rstrip("/") + DONE_PATH, status_code=303)
 

@@ -12,9 +12,6 @@ import threading
 import time
 from typing import Any
 
-import sqlalchemy as sa
-
-from access.directory.models import Establishment, Person
 from access.persistence.database import Database
 from bot.conversation import action, command, form, home, message
 from bot.conversation.features.tickets_views import (
@@ -52,12 +49,20 @@ from bot.conversation.replies import (
 )
 from bot.conversation.turn import DeliveryFailed, Services, Turn
 from bot.settings import Settings
+from faq import usage as faq_usage
 from helpdesk import messages, tickets
 from helpdesk.actors import Actor, Requester
-from helpdesk.models import OPEN_STATUSES, Source, Status, Ticket
+from helpdesk.models import Source, Status, Ticket
 from helpdesk.numbering import find_number
 from helpdesk.prefill import prefill_for_person
-from helpdesk.queries import TicketFilters, list_tickets, ticket_with_history
+from helpdesk.queries import (
+    TicketFilters,
+    establishment_name,
+    list_tickets,
+    open_tickets_of,
+    person_name,
+    ticket_with_history,
+)
 from helpdesk.stats import stats, stats_rows
 from helpdesk.validation import check_ticket_form
 
@@ -105,8 +110,7 @@ def _agent(turn: Turn) -> Actor:
     name = ""
     if turn.speaker.person_id is not None:
         with turn.db.session() as session:
-            person = session.get(Person, turn.speaker.person_id)
-            name = person.display_name if person else ""
+            name = person_name(session, turn.speaker.person_id)
     # Unknown agents stay nameless: e-mails then speak for « le helpdesk Extranet ».
     return Actor(f"{turn.speaker.transport}:{turn.speaker.user_id}"[:64], name)
 
@@ -131,17 +135,11 @@ def _requester_actor(turn: Turn, ticket: Ticket) -> Actor:
 # --- side effects shared by handlers and the CLI ---------------------------------------------
 
 
-def _establishment_name(db_session: Any, fase: str) -> str | None:
-    if not fase:
-        return None
-    return db_session.scalar(sa.select(Establishment.name).where(Establishment.fase == fase))
-
-
 def card_for(db: Database, number: str) -> tuple[Ticket, Message]:
     with db.session() as session:
         ticket = tickets.get_ticket(session, number)
         return ticket, triage_message(
-            ticket, establishment=_establishment_name(session, ticket.fase)
+            ticket, establishment=establishment_name(session, ticket.fase)
         )
 
 
@@ -252,10 +250,6 @@ def _source(turn: Turn) -> Source:
 def _record_faq_ticket(turn: Turn, usage: Any) -> None:
     """Tell the FAQ's learning log that its answer was followed by a ticket."""
     if usage in (None, ""):
-        return
-    try:
-        from faq import usage as faq_usage
-    except ImportError:
         return
     try:
         faq_usage.record_outcome(turn.db.engine, question_id=int(usage), outcome="ticket_opened")
@@ -541,7 +535,7 @@ def tickets_command(turn: Turn) -> Replies:
         number = find_number(argument)
         if number is not None:
             history = ticket_with_history(session, number)
-            name = _establishment_name(session, history.ticket.fase)
+            name = establishment_name(session, history.ticket.fase)
             return history_message(history.ticket, history.events, establishment=name)
         if lowered in ("", "ouverts", "open"):
             filters, what = TicketFilters(), messages.LIST_WHAT_OPEN
@@ -574,15 +568,7 @@ def helpdesk_home(turn: Turn) -> list[Block]:
     ]
     if turn.speaker.person_id is not None:
         with turn.db.session() as session:
-            mine = session.scalars(
-                sa.select(Ticket)
-                .where(
-                    Ticket.requester_person_id == turn.speaker.person_id,
-                    Ticket.status.in_([s.value for s in OPEN_STATUSES]),
-                )
-                .order_by(Ticket.created_at.desc())
-                .limit(10)
-            ).all()
+            mine = open_tickets_of(session, turn.speaker.person_id)
             if mine:
                 rows = [(t.number, t.subject, messages.status_label(t.status)) for t in mine]
                 blocks.append(Table(messages.HOME_COLUMNS, rows, title=messages.HOME_MY_TICKETS))

@@ -6,8 +6,8 @@ import logging
 from datetime import timedelta
 
 from access.persistence.database import Database
-from bot.settings import Settings
 from helpdesk import tickets
+from helpdesk.triage import TriageNotifier
 
 log = logging.getLogger(__name__)
 
@@ -15,16 +15,11 @@ log = logging.getLogger(__name__)
 GRACE = timedelta(minutes=5)
 
 
-def announce_forgotten_tickets(settings: Settings, db: Database) -> int:
+def announce_forgotten_tickets(db: Database, notifier: TriageNotifier) -> int:
+    """Announce again every ticket saved but neither posted nor e-mailed; how many there were."""
     with db.session() as session:
         numbers = tickets.unannounced(session, older_than=GRACE)
     for number in numbers:
-        if settings.triage_channel:
-            from bot.slack.triage import publish_new_ticket
-
-            publish_new_ticket(settings, db, number)
-        else:
-            with db.transaction() as session:
-                tickets.fall_back_to_email(session, settings, number, reason="not announced")
+        notifier.publish(number)
         log.info("ticket %s announced again after an interrupted opening", number)
     return len(numbers)
