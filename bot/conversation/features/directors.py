@@ -165,7 +165,7 @@ def _as_manager(
 
 
 @contextmanager
-def managing(turn: Turn, person_id: int, fase: str) -> Iterator[Director]:
+def _managing(turn: Turn, person_id: int, fase: str) -> Iterator[Director]:
     """A read session in which `person_id` may manage `fase`; refused otherwise."""
     with turn.db.session() as session:
         yield _as_manager(turn, session, person_id, fase)
@@ -358,7 +358,7 @@ def job_status(turn: Turn) -> Replies:
     state = jobs.get(turn.db, job_id)
     if state is None:
         raise _bad_request()
-    with managing(turn, person_id, state.fase) as director:
+    with _managing(turn, person_id, state.fase) as director:
         name = director.establishment.name
     return views.job_message(state, name, replace=True)
 
@@ -503,7 +503,7 @@ def submit_grant(turn: Turn) -> Replies:
         mission = _add_grant(turn, person_id, fase, target_id)
     except InvalidInput as error:
         return FormErrors({_ERROR_FIELDS.get(error.code, "mission"): error.user_message})
-    with managing(turn, person_id, fase) as director:
+    with _managing(turn, person_id, fase) as director:
         seen = director.access_of(target_id)
     return [
         Message(msg.GRANT_ADDED.format(mission=mission, name=seen.member.name)),
@@ -542,7 +542,7 @@ def remove(turn: Turn) -> Replies:
     with turn.db.transaction() as session:
         grant = remove_grant(session, actor_person_id=person_id, grant_id=grant_id)
         fase, target_id, mission = grant.establishment.fase, grant.person_id, grant.mission
-    with managing(turn, person_id, fase) as director:
+    with _managing(turn, person_id, fase) as director:
         seen = director.access_of(target_id)
     return [
         views.access_view(seen, director.profiles, replace=True),
