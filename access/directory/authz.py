@@ -86,3 +86,23 @@ def managed_establishments(session: Session, person_id: int | None) -> list[Esta
         .order_by(Establishment.fase)
     )
     return list(session.scalars(query))
+
+
+def establishments_to_manage(session: Session, person_id: int) -> list[Establishment]:
+    """The establishments this person directs now; empty when they direct none.
+
+    A director who may no longer manage (left, account disabled) gets that refusal raised
+    instead of an empty list, so they read why rather than « not a director ».
+    """
+    managed = managed_establishments(session, person_id)
+    if managed:
+        return managed
+    directed = session.scalars(
+        select(Establishment.fase)
+        .join(Assignment, Assignment.establishment_id == Establishment.id)
+        .join(Function, Function.code == Assignment.function_code)
+        .where(Assignment.person_id == person_id, Function.is_direction.is_(True))
+    ).all()
+    for fase in directed:
+        require_manager(session, person_id, fase)
+    return []

@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from access.clock import as_utc, utcnow
+from access.directory.grants import live_grants
 from access.directory.models import Account, Assignment, Establishment, MissionGrant, Person
 from access.directory.profiles import Profiles, default_profiles
+from access.directory.team import TeamMember, team_member
 
 
 def find_person_by_email(session: Session, email: str | None) -> Person | None:
@@ -128,3 +130,55 @@ def effective_access(
             grants=(*current.grants, live),
         )
     return EffectiveAccess(person_id=person_id, at=moment, establishments=result)
+
+
+@dataclass(frozen=True)
+class GrantLine:
+    """A live mission grant as a director reads it: who gave it (None if unknown), until when."""
+
+    grant_id: int
+    mission: str
+    resources: tuple[str, ...]
+    granted_by: str | None
+    granted_at: datetime
+    ends_at: datetime | None
+
+
+@dataclass(frozen=True)
+class MemberAccess:
+    """What one member of a team may open in that establishment, and the grants behind it."""
+
+    member: TeamMember
+    fase: str
+    establishment_name: str
+    # None once the member left: nothing counts there any more.
+    access: EstablishmentAccess | None
+    grants: tuple[GrantLine, ...]
+
+
+def member_access(
+    session: Session, establishment: Establishment, person_id: int, *, profiles: Profiles
+) -> MemberAccess | None:
+    """The access of `person_id` in `establishment`; None when not on its staff."""
+    member = team_member(session, establishment.id, person_id)
+    if member is None:
+        return None
+    everything = effective_access(session, person_id, profiles=profiles)
+    grants = tuple(
+        GrantLine(
+            grant_id=grant.id,
+            mission=grant.mission,
+            resources=tuple(grant.resources),
+            granted_by=grant.granted_by.display_name if grant.granted_by else None,
+            granted_at=grant.granted_at,
+            ends_at=grant.ends_at,
+        )
+        for grant in live_grants(session, person_id, establishment_id=establishment.id)
+    )
+    return MemberAccess(
+        member=member,
+        fase=establishment.fase,
+        establishment_name=establishment.name,
+        access=everything.establishments.get(establishment.fase) if member.current else None,
+        grants=grants,
+    )

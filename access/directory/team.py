@@ -4,6 +4,7 @@ status, name, role and the e-mail from ProECO the invitation will be sent to."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -185,6 +186,42 @@ def team_of(
         )
     rows.sort(key=lambda row: (fold(row.last_name), fold(row.first_name), row.person_id))
     return Team(establishment=establishment, rows=rows, counts=counts)
+
+
+def search_teams(session: Session, fases: Sequence[str], name: str) -> list[tuple[str, TeamRow]]:
+    """The members of these teams whose name matches `name`, team by team, as (fase, row)."""
+    return [(fase, row) for fase in fases for row in team_of(session, fase, name=name).rows]
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    """One person on an establishment's staff, now or formerly, as a director acts on them."""
+
+    person_id: int
+    name: str
+    proeco_email: str | None
+    function_label: str
+    # Still works there: the assignment has not ended and the person has not left.
+    current: bool
+
+
+def team_member(session: Session, establishment_id: int, person_id: int) -> TeamMember | None:
+    """`person_id` on the staff of the establishment (even after leaving); None if never."""
+    assignment = session.scalar(
+        select(Assignment).where(
+            Assignment.person_id == person_id, Assignment.establishment_id == establishment_id
+        )
+    )
+    if assignment is None:
+        return None
+    person = session.get_one(Person, person_id)
+    return TeamMember(
+        person_id=person_id,
+        name=person.display_name,
+        proeco_email=person.proeco_email,
+        function_label=assignment.function.label,
+        current=assignment.ended_at is None and person.left_at is None,
+    )
 
 
 def _name_matches(wanted: str, last_name: str, first_name: str) -> bool:

@@ -36,7 +36,7 @@ from access.clock import as_utc, utcnow
 from access.config import AccessSettings
 from access.directory.authz import require_manager
 from access.directory.models import Account, AccountStatus, Assignment, Establishment, Named, Person
-from access.directory.team import TeamStatus, status_of
+from access.directory.team import Team, TeamStatus, status_of, team_of
 from access.emails import normalize_email
 from access.errors import InvalidInput, NotFound
 from access.invitations.delivery import last_failure_for
@@ -754,3 +754,23 @@ def delivery_errors_for(session: Session, fase: str) -> dict[int, str]:
         .where(Establishment.fase == fase.strip())
     ).all()
     return last_failure_for(session, person_ids)
+
+
+def team_list(
+    session: Session,
+    fase: str,
+    *,
+    status: TeamStatus | str | None = None,
+    function: str | None = None,
+    name: str | None = None,
+) -> Team:
+    """The team of `fase` as the director's list shows it: a row whose invitation bounced
+    reads « Échec d'envoi : … » instead of its status. Filters as in `team_of`."""
+    return team_of(
+        session,
+        fase,
+        status=status,
+        function=function,
+        name=name,
+        delivery_errors=delivery_errors_for(session, fase),
+    )

@@ -173,7 +173,6 @@ COL_NAME = "Nom"
 COL_ROLE = "Rôle"
 COL_EMAIL = "E-mail renseigné dans ProECO (le mail d'invitation sera envoyé à cette adresse)"
 NO_EMAIL = "(aucune adresse)"
-DELIVERY_FAILED = "Échec d'envoi : {reason}"
 COUNT_LINE = "{label} : {count}"
 COUNT_LABELS = {
     "will_be_invited": "Recevront un email d'invitation",

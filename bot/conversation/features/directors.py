@@ -6,10 +6,15 @@ again on the server side: a button value or a form context names a FASE or a per
 nothing says the one pressing it is who the button was shown to. A refusal gets a French
 message, changes nothing, and is audited (`directors.refused`).
 
+Handlers parse, call the access services and render with `directors_views`. Every button and
+form about one establishment opens with `directing`: who presses, the FASE it names, a read
+session and `require_manager`, in that order.
+
 Bulk sends run as a background `Job`: acknowledged at once, progress in the message, a summary
 at the end. The idempotency key comes from the pressed message and a nonce the button carries,
 so pressing twice (or Slack retrying) sends nothing more; `access.invitations.jobs` keeps one
-running send per school, so a second director sees the running one instead of starting one.
+running send per school, so a second director sees the running one instead of starting one,
+and carries the send out (`run_team_send`).
 """
 
 from __future__ import annotations
@@ -18,57 +23,34 @@ import functools
 import logging
 import re
 import secrets
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access.audit import record
-from access.directory.authz import managed_establishments, require_manager
-from access.directory.grants import add_grant, live_grants, remove_grant
-from access.directory.models import Assignment, Establishment, Function, Person
-from access.directory.people import effective_access
+from access.directory.authz import establishments_to_manage, require_manager
+from access.directory.grants import add_grant, remove_grant
+from access.directory.models import Establishment
+from access.directory.people import MemberAccess, member_access
 from access.directory.profiles import Profiles, default_profiles
-from access.directory.team import Team, TeamStatus, team_of
-from access.directory.team_export import export_filename, team_csv
+from access.directory.team import TeamMember, TeamStatus, search_teams, team_member
 from access.errors import AccessError, InvalidInput, NotAllowed, NotFound
 from access.invitations import jobs
-from access.invitations.delivery import last_failure_for
-from access.invitations.service import InvitationReport, resend_one, send_invitations
-from access.persistence.database import Database
+from access.invitations.service import resend_one, team_list
 from access.text import fold
 from bot.conversation import action, command, form
 from bot.conversation import messages as msg
 from bot.conversation.features import directors_views as views
-from bot.conversation.replies import File, FormErrors, Job, Message, Progress, Replies
+from bot.conversation.replies import FormErrors, Job, Message, Progress, Replies
 from bot.conversation.turn import Turn
 
 log = logging.getLogger(__name__)
 
 AUDIT_REFUSED = "directors.refused"
 FASE_PATTERN = re.compile(r"^\d{3,8}$")
-PROGRESS_WRITE_INTERVAL = 0.5
-# Bulk sends running at once in this process. Each holds database connections while it writes
-# its chunks: fifty directors pressing together would exhaust the connection pool instead of
-# finishing sooner. On SQLite every write queues on one lock anyway, and parallel sends only
-# starve the other turns of it. The others wait their turn (their message says it started).
-MAX_PARALLEL_SENDS = {"sqlite": 1}
-DEFAULT_PARALLEL_SENDS = 4
-_send_slots: dict[str, threading.BoundedSemaphore] = {}
-_send_slots_lock = threading.Lock()
-
-
-def _slots(db: Database) -> threading.BoundedSemaphore:
-    dialect = db.engine.dialect.name
-    with _send_slots_lock:
-        if dialect not in _send_slots:
-            limit = MAX_PARALLEL_SENDS.get(dialect, DEFAULT_PARALLEL_SENDS)
-            _send_slots[dialect] = threading.BoundedSemaphore(limit)
-        return _send_slots[dialect]
-
 
 Handler = Callable[[Turn], Replies]
 
@@ -126,44 +108,103 @@ def _bad_request() -> NotAllowed:
     return NotAllowed("bad_request", msg.BAD_REQUEST)
 
 
+def _not_in_team() -> NotAllowed:
+    return NotAllowed("not_in_team", msg.NOT_IN_TEAM)
+
+
 def _managed(session: Session, person_id: int) -> list[Establishment]:
     """The establishments this person directs; raises the precise refusal when none."""
-    managed = managed_establishments(session, person_id)
-    if managed:
-        return managed
-    # Say why: a director who left or whose account is disabled reads that, not "not a director".
-    fases = session.scalars(
-        sa.select(Establishment.fase)
-        .join(Assignment, Assignment.establishment_id == Establishment.id)
-        .join(Function, Function.code == Assignment.function_code)
-        .where(Assignment.person_id == person_id, Function.is_direction.is_(True))
-    ).all()
-    for fase in fases:
-        require_manager(session, person_id, fase)
-    raise NotAllowed("not_director", msg.NOT_A_DIRECTOR)
+    managed = establishments_to_manage(session, person_id)
+    if not managed:
+        raise NotAllowed("not_director", msg.NOT_A_DIRECTOR)
+    return managed
+
+
+# -- the prologue: who acts, on which establishment -------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Target:
-    """Which establishment a command is about, or the question of which one."""
+class Director:
+    """A director acting on one establishment that the server found they may manage."""
 
-    fase: str | None
-    choice: Message | None = None
+    turn: Turn
+    person_id: int
+    session: Session
+    establishment: Establishment
+    # What the pressed button or the submitted form carries: it names, it proves nothing.
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fase(self) -> str:
+        return self.establishment.fase
+
+    @property
+    def profiles(self) -> Profiles:
+        return _profiles(self.turn)
+
+    def member(self, person_id: int) -> TeamMember:
+        """A person of this establishment's staff (even one who left); refused otherwise."""
+        found = team_member(self.session, self.establishment.id, person_id)
+        if found is None:
+            raise _not_in_team()
+        return found
+
+    def access_of(self, person_id: int) -> MemberAccess:
+        seen = member_access(self.session, self.establishment, person_id, profiles=self.profiles)
+        if seen is None:
+            raise _not_in_team()
+        return seen
+
+
+def _as_manager(
+    turn: Turn, session: Session, person_id: int, fase: str, context: dict[str, Any] | None = None
+) -> Director:
+    return Director(
+        turn, person_id, session, require_manager(session, person_id, fase), context or {}
+    )
+
+
+@contextmanager
+def _managing(turn: Turn, person_id: int, fase: str) -> Iterator[Director]:
+    """A read session in which `person_id` may manage `fase`; refused otherwise."""
+    with turn.db.session() as session:
+        yield _as_manager(turn, session, person_id, fase)
+
+
+@contextmanager
+def directing(
+    turn: Turn, *, check: Callable[[dict[str, Any]], object] | None = None
+) -> Iterator[Director]:
+    """The prologue of every button and form about one establishment: who presses, the FASE
+    the button or form names, a read session, and whether they may manage it (asked again
+    here: nothing proves the presser is who the button was shown to).
+
+    `check` refuses a malformed context before anything is read. Writes go after the block,
+    on their own connection: the read session is closed by then.
+    """
+    person_id = _identified(turn)
+    context = _context(turn)
+    fase = _fase_of(context)
+    if check is not None:
+        check(context)
+    with turn.db.session() as session:
+        yield _as_manager(turn, session, person_id, fase, context)
 
 
 def _target(
-    session: Session, person_id: int, fase: str | None, *, then: str, query: str = ""
-) -> _Target:
+    turn: Turn, session: Session, person_id: int, fase: str | None, *, then: str, query: str = ""
+) -> Director | Message:
+    """The establishment a command is about (the one named, or the only one directed), or
+    the question of which one."""
     if fase:
-        require_manager(session, person_id, fase)
-        return _Target(fase)
+        return _as_manager(turn, session, person_id, fase)
     managed = _managed(session, person_id)
     if len(managed) == 1:
-        return _Target(managed[0].fase)
-    return _Target(
-        None,
-        views.choose_establishment([(e.fase, e.name) for e in managed], then=then, query=query),
-    )
+        return Director(turn, person_id, session, managed[0])
+    return views.choose_establishment([(e.fase, e.name) for e in managed], then=then, query=query)
+
+
+# -- reading what a command, a button or a form says -----------------------------------------
 
 
 def _split_fase(text: str) -> tuple[str | None, str]:
@@ -177,16 +218,9 @@ def _profiles(turn: Turn) -> Profiles:
     return default_profiles(turn.settings.profiles_file)
 
 
-def _team(session: Session, fase: str, **filters: Any) -> Team:
-    ids = session.scalars(
-        sa.select(Assignment.person_id)
-        .join(Establishment, Establishment.id == Assignment.establishment_id)
-        .where(Establishment.fase == fase)
-    ).all()
-    return team_of(session, fase, delivery_errors=last_failure_for(session, ids), **filters)
-
-
 def _context(turn: Turn) -> dict[str, Any]:
+    if turn.submission is not None:
+        return dict(turn.submission.context)
     if turn.action is None:
         raise _bad_request()
     return views.decode(turn.action.value)
@@ -211,6 +245,13 @@ def _page_of(context: dict[str, Any]) -> int:
     return page if isinstance(page, int) else 1
 
 
+def _mode_of(context: dict[str, Any]) -> str:
+    mode = context.get("m")
+    if mode not in (views.MODE_NEW, views.MODE_RESEND):
+        raise _bad_request()
+    return str(mode)
+
+
 # -- /invite-team -------------------------------------------------------------------------------
 
 
@@ -224,54 +265,40 @@ def invite_team(turn: Turn) -> Replies:
             "unknown_establishment", msg.UNKNOWN_FASE.format(fase=turn.text.strip()[:16])
         )
     with turn.db.session() as session:
-        target = _target(session, person_id, fase, then="invite")
-        if target.fase is None:
-            return target.choice
-        return views.team_page(_team(session, target.fase), nonce=new_nonce())
+        target = _target(turn, session, person_id, fase, then="invite")
+        if isinstance(target, Message):
+            return target
+        return views.team_page(team_list(session, target.fase), nonce=new_nonce())
 
 
 @action(views.ACTION_CHOOSE)
 @guarded("choose-establishment")
 def choose(turn: Turn) -> Replies:
-    person_id = _identified(turn)
-    context = _context(turn)
-    fase = _fase_of(context)
-    query = str(context.get("q") or "")
-    with turn.db.session() as session:
-        require_manager(session, person_id, fase)
-        if context.get("then") == "team":
-            return _members(session, turn, fase, query, replace=True)
-        if context.get("then") == "access":
-            return _find_person(session, turn, person_id, query, fases=[fase])
-        return views.team_page(_team(session, fase), nonce=new_nonce(), replace=True)
+    with directing(turn) as director:
+        query = str(director.context.get("q") or "")
+        if director.context.get("then") == "team":
+            return _members(director, query, replace=True)
+        if director.context.get("then") == "access":
+            return _find_person(director.session, turn, director.person_id, query, [director.fase])
+        team = team_list(director.session, director.fase)
+    return views.team_page(team, nonce=new_nonce(), replace=True)
 
 
 @action(views.ACTION_PAGE)
 @guarded("team-page")
 def team_page(turn: Turn) -> Replies:
-    person_id = _identified(turn)
-    context = _context(turn)
-    fase = _fase_of(context)
-    with turn.db.session() as session:
-        require_manager(session, person_id, fase)
-        nonce = str(context.get("n") or "") or new_nonce()
-        return views.team_page(_team(session, fase), _page_of(context), nonce=nonce, replace=True)
+    with directing(turn) as director:
+        team = team_list(director.session, director.fase)
+    nonce = str(director.context.get("n") or "") or new_nonce()
+    return views.team_page(team, _page_of(director.context), nonce=nonce, replace=True)
 
 
 @action(views.ACTION_CSV)
 @guarded("team-csv")
 def team_export(turn: Turn) -> Replies:
-    person_id = _identified(turn)
-    fase = _fase_of(_context(turn))
-    with turn.db.session() as session:
-        require_manager(session, person_id, fase)
-        team = _team(session, fase)
-    return File(
-        filename=export_filename(team),
-        content=team_csv(team),
-        title=msg.CSV_TITLE.format(name=team.establishment.name, fase=fase),
-        comment=msg.CSV_COMMENT.format(count=len(team.rows)),
-    )
+    with directing(turn) as director:
+        team = team_list(director.session, director.fase)
+    return views.team_file(team)
 
 
 # -- sending invitations ----------------------------------------------------------------------
@@ -292,146 +319,33 @@ def idempotency_key(turn: Turn, context: dict[str, Any]) -> str:
 @action(views.ACTION_SEND)
 @guarded("send-invitations")
 def send(turn: Turn) -> Replies:
-    person_id = _identified(turn)
-    context = _context(turn)
-    fase = _fase_of(context)
-    mode = context.get("m")
-    if mode not in (views.MODE_NEW, views.MODE_RESEND):
-        raise _bad_request()
-    with turn.db.session() as session:
-        establishment = require_manager(session, person_id, fase)
-        establishment_id, name = establishment.id, establishment.name
-    key = idempotency_key(turn, context)
+    with directing(turn, check=_mode_of) as director:
+        establishment_id, name = director.establishment.id, director.establishment.name
     claim = jobs.claim(
         turn.db,
         establishment_id=establishment_id,
-        fase=fase,
-        mode=mode,
-        idempotency_key=key,
-        actor_person_id=person_id,
+        fase=director.fase,
+        mode=_mode_of(director.context),
+        idempotency_key=idempotency_key(turn, director.context),
+        actor_person_id=director.person_id,
     )
     if not claim.started:
-        return _job_state_reply(claim.job, name)
-    runner = functools.partial(
-        _run_send,
-        turn,
-        job_id=claim.job.id,
-        person_id=person_id,
-        fase=fase,
-        name=name,
-        mode=mode,
-        key=key,
-    )
+        return views.job_message(claim.job, name)
     return Job(
-        start=Message(msg.SEND_STARTED.format(name=name, fase=fase)),
-        run=runner,
+        start=Message(msg.SEND_STARTED.format(name=name, fase=director.fase)),
+        run=functools.partial(_run_send, turn, claim.job, name),
         label=msg.SEND_LABEL,
     )
 
 
-def _run_send(
-    turn: Turn,
-    progress: Progress,
-    *,
-    job_id: int,
-    person_id: int,
-    fase: str,
-    name: str,
-    mode: str,
-    key: str,
-) -> Replies:
-    writer = _ProgressWriter(turn.db, job_id)
-
-    def on_progress(done: int, total: int) -> None:
-        writer.seen = (done, total)
-        progress.report(done, total)
-
-    writer.start()
+def _run_send(turn: Turn, job: jobs.JobState, name: str, progress: Progress) -> Replies:
     try:
-        with _slots(turn.db):
-            report = send_invitations(
-                turn.db,
-                turn.settings,
-                actor_person_id=person_id,
-                fase=fase,
-                mode=mode,
-                idempotency_key=key,
-                progress=on_progress,
-            )
+        summary = jobs.run_team_send(turn.db, turn.settings, job, on_progress=progress.report)
     except AccessError as error:
-        writer.stop()
-        jobs.fail(turn.db, job_id, error.code)
         return Message(error.user_message, replace=True)
-    except Exception as error:
-        writer.stop()
-        log.exception("bulk invitation send failed (job %s)", job_id)
-        jobs.fail(turn.db, job_id, type(error).__name__)
-        done, total = writer.seen
-        return Message(msg.SEND_FAILED.format(done=done, total=total), replace=True)
-    writer.stop()
-    summary = summarize(turn, report)
-    jobs.finish(turn.db, job_id, summary.as_json())
-    return views.summary_message(summary, name=name, fase=fase)
-
-
-class _ProgressWriter(threading.Thread):
-    """Saves the job's progress for other presses to see, from its own thread.
-
-    The invitations service reports progress inside its per-chunk transaction; on SQLite a
-    write from that callback would wait for the very lock its caller holds. This thread
-    writes between chunks instead, at most every PROGRESS_WRITE_INTERVAL seconds.
-    """
-
-    def __init__(self, db: Database, job_id: int) -> None:
-        super().__init__(name=f"invitation-job-{job_id}", daemon=True)
-        self.db, self.job_id = db, job_id
-        self.seen = (0, 0)
-        self._written = (0, 0)
-        self._stopping = threading.Event()
-
-    def run(self) -> None:
-        while not self._stopping.wait(PROGRESS_WRITE_INTERVAL):
-            self._write()
-
-    def _write(self) -> None:
-        current = self.seen
-        if current != self._written:
-            try:
-                jobs.report(self.db, self.job_id, *current)
-            except Exception:
-                log.warning("could not save the progress of job %s", self.job_id, exc_info=True)
-            self._written = current
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self.join()
-        self._write()
-
-
-def summarize(turn: Turn, report: InvitationReport) -> views.SendSummary:
-    """The invitations service's report in the director's words, with the delivery failures
-    the outbox already knows of (later ones appear on the list: « Échec d'envoi : … »)."""
-    with turn.db.session() as session:
-        failures = last_failure_for(session, [outcome.person_id for outcome in report.sent])
-    by_name = {outcome.person_id: outcome.name for outcome in report.sent}
-    return views.SendSummary(
-        sent=len(report.sent) - len(failures),
-        skipped=[(outcome.name, outcome.label) for outcome in [*report.to_fix, *report.skipped]],
-        failed=[
-            (by_name[pid], msg.DELIVERY_FAILED.format(reason=reason))
-            for pid, reason in sorted(failures.items(), key=lambda item: by_name[item[0]])
-        ],
-    )
-
-
-def _job_state_reply(state: jobs.JobState, name: str) -> Replies:
-    if state.running:
-        return views.running_message(state.id, state.done, state.total)
-    if state.status == jobs.JobStatus.DONE and state.result is not None:
-        return views.summary_message(
-            views.SendSummary.from_json(state.result), name=name, fase=state.fase, replace=False
-        )
-    return Message(msg.SEND_FAILED.format(done=state.done, total=state.total))
+    except jobs.SendInterrupted as stopped:
+        return views.interrupted_message(stopped.done, stopped.total)
+    return views.summary_message(summary, name=name, fase=job.fase)
 
 
 @action(views.ACTION_JOB_STATUS)
@@ -444,13 +358,9 @@ def job_status(turn: Turn) -> Replies:
     state = jobs.get(turn.db, job_id)
     if state is None:
         raise _bad_request()
-    with turn.db.session() as session:
-        establishment = require_manager(session, person_id, state.fase)
-        name = establishment.name
-    reply = _job_state_reply(state, name)
-    if isinstance(reply, Message):
-        return Message(*reply.blocks, replace=True)
-    return reply
+    with _managing(turn, person_id, state.fase) as director:
+        name = director.establishment.name
+    return views.job_message(state, name, replace=True)
 
 
 # -- /team ------------------------------------------------------------------------------------
@@ -478,11 +388,10 @@ def parse_filter(query: str, profiles: Profiles) -> dict[str, str]:
     return {"name": query.strip()}
 
 
-def _members(
-    session: Session, turn: Turn, fase: str, query: str, page: int = 1, *, replace: bool = False
-) -> Message:
-    filters = parse_filter(query, _profiles(turn))
-    return views.members_page(_team(session, fase, **filters), query, page, replace=replace)
+def _members(director: Director, query: str, page: int = 1, *, replace: bool = False) -> Message:
+    filters = parse_filter(query, director.profiles)
+    team = team_list(director.session, director.fase, **filters)
+    return views.members_page(team, query, page, replace=replace)
 
 
 @command("/team")
@@ -491,59 +400,35 @@ def team(turn: Turn) -> Replies:
     person_id = _identified(turn)
     fase, query = _split_fase(turn.text)
     with turn.db.session() as session:
-        target = _target(session, person_id, fase, then="team", query=query)
-        if target.fase is None:
-            return target.choice
-        return _members(session, turn, target.fase, query)
+        target = _target(turn, session, person_id, fase, then="team", query=query)
+        if isinstance(target, Message):
+            return target
+        return _members(target, query)
 
 
 @action(views.ACTION_MEMBERS_PAGE)
 @guarded("team-page")
 def members_page(turn: Turn) -> Replies:
-    person_id = _identified(turn)
-    context = _context(turn)
-    fase = _fase_of(context)
-    with turn.db.session() as session:
-        require_manager(session, person_id, fase)
-        query = str(context.get("q") or "")
-        page = context.get("p")
-        return _members(
-            session, turn, fase, query, page if isinstance(page, int) else 1, replace=True
-        )
-
-
-def _require_member(session: Session, establishment: Establishment, person_id: int) -> Assignment:
-    assignment = session.scalar(
-        sa.select(Assignment).where(
-            Assignment.person_id == person_id, Assignment.establishment_id == establishment.id
-        )
-    )
-    if assignment is None:
-        raise NotAllowed("not_in_team", msg.NOT_IN_TEAM)
-    return assignment
+    with directing(turn) as director:
+        query = str(director.context.get("q") or "")
+        return _members(director, query, _page_of(director.context), replace=True)
 
 
 @action(views.ACTION_RESEND_ONE)
 @guarded("resend-one")
 def resend_invitation(turn: Turn) -> Replies:
-    person_id = _identified(turn)
-    context = _context(turn)
-    fase, target_id = _fase_of(context), _person_of(context)
-    with turn.db.session() as session:
-        establishment = require_manager(session, person_id, fase)
-        _require_member(session, establishment, target_id)
-        target = session.get(Person, target_id)
-        assert target is not None
-        name, email = target.display_name, target.proeco_email or msg.NO_EMAIL
+    with directing(turn, check=_person_of) as director:
+        target = director.member(_person_of(director.context))
     resend_one(
         turn.db,
         turn.settings,
-        actor_person_id=person_id,
-        fase=fase,
-        person_id=target_id,
-        idempotency_key=idempotency_key(turn, {**context, "m": f"one-{target_id}"}),
+        actor_person_id=director.person_id,
+        fase=director.fase,
+        person_id=target.person_id,
+        idempotency_key=idempotency_key(turn, {**director.context, "m": f"one-{target.person_id}"}),
     )
-    return Message(msg.RESEND_ONE_DONE.format(name=name, email=email))
+    email = target.proeco_email or msg.NO_EMAIL
+    return Message(msg.RESEND_ONE_DONE.format(name=target.name, email=email))
 
 
 # -- /access: a person's access and mission grants -------------------------------------------
@@ -558,99 +443,42 @@ def access(turn: Turn) -> Replies:
         fases = [e.fase for e in _managed(session, person_id)]
         if not query:
             return Message(msg.ACCESS_USAGE)
-        return _find_person(session, turn, person_id, query, fases=fases)
+        return _find_person(session, turn, person_id, query, fases)
 
 
 def _find_person(
-    session: Session, turn: Turn, person_id: int, query: str, *, fases: list[str]
+    session: Session, turn: Turn, person_id: int, query: str, fases: list[str]
 ) -> Replies:
-    matches = []
-    for fase in fases:
-        team_rows = team_of(session, fase, name=query).rows
-        matches.extend((fase, row) for row in team_rows)
+    matches = search_teams(session, fases, query)
     if not matches:
         return Message(msg.ACCESS_NOBODY.format(query=query))
-    if len(matches) == 1:
-        fase, row = matches[0]
-        return _access_view(session, turn, person_id, fase, row.person_id)
-    buttons = [
-        views.Button(
-            f"{row.full_name} — {row.function_label} ({fase})"[:75],
-            views.ACTION_ACCESS,
-            views.encode(f=fase, p=row.person_id),
-        )
-        for fase, row in matches[:20]
-    ]
-    return Message(msg.ACCESS_CHOOSE.format(query=query), views.Choices(buttons))
-
-
-def _access_view(
-    session: Session,
-    turn: Turn,
-    actor_id: int,
-    fase: str,
-    target_id: int,
-    *,
-    replace: bool = False,
-) -> Message:
-    establishment = require_manager(session, actor_id, fase)
-    assignment = _require_member(session, establishment, target_id)
-    target = session.get(Person, target_id)
-    assert target is not None
-    profiles = _profiles(turn)
-    everything = effective_access(session, target_id, profiles=profiles)
-    grants = [
-        views.GrantLine(
-            grant_id=grant.id,
-            mission=grant.mission,
-            resources=tuple(grant.resources),
-            granted_by=grant.granted_by.display_name if grant.granted_by else msg.UNKNOWN_GRANTOR,
-            granted_at=grant.granted_at,
-            ends_at=grant.ends_at,
-        )
-        for grant in live_grants(session, target_id, establishment_id=establishment.id)
-    ]
-    current = assignment.ended_at is None and target.left_at is None
-    return views.access_view(
-        person_id=target_id,
-        name=target.display_name,
-        access=everything.establishments.get(fase) if current else None,
-        fase=fase,
-        establishment_name=establishment.name,
-        function_label=assignment.function.label,
-        grants=grants,
-        profiles=profiles,
-        replace=replace,
-    )
+    if len(matches) > 1:
+        return views.people_choice(query, matches)
+    fase, row = matches[0]
+    director = _as_manager(turn, session, person_id, fase)
+    return views.access_view(director.access_of(row.person_id), director.profiles)
 
 
 @action(views.ACTION_ACCESS)
 @guarded("access")
 def show_access(turn: Turn) -> Replies:
-    person_id = _identified(turn)
-    context = _context(turn)
-    with turn.db.session() as session:
-        return _access_view(session, turn, person_id, _fase_of(context), _person_of(context))
+    with directing(turn, check=_person_of) as director:
+        seen = director.access_of(_person_of(director.context))
+    return views.access_view(seen, director.profiles)
 
 
 @action(views.ACTION_ADD_GRANT)
 @guarded("add-grant")
 def open_grant_form(turn: Turn) -> Replies:
-    person_id = _identified(turn)
-    context = _context(turn)
-    fase, target_id = _fase_of(context), _person_of(context)
-    with turn.db.session() as session:
-        establishment = require_manager(session, person_id, fase)
-        assignment = _require_member(session, establishment, target_id)
-        target = session.get(Person, target_id)
-        assert target is not None
-        return views.grant_form(
-            fase=fase,
-            person_id=target_id,
-            name=target.display_name,
-            function_label=assignment.function.label,
-            profiles=_profiles(turn),
-        )
+    with directing(turn, check=_person_of) as director:
+        target = director.member(_person_of(director.context))
+    return views.grant_form(
+        fase=director.fase,
+        person_id=target.person_id,
+        name=target.name,
+        function_label=target.function_label,
+        profiles=director.profiles,
+    )
 
 
 _ERROR_FIELDS = {
@@ -668,36 +496,40 @@ _ERROR_FIELDS = {
 @form(views.FORM_GRANT)
 @guarded("add-grant")
 def submit_grant(turn: Turn) -> Replies:
-    person_id = _identified(turn)
+    with directing(turn, check=_person_of) as director:
+        person_id, fase = director.person_id, director.fase
+    target_id = _person_of(director.context)
+    try:
+        mission = _add_grant(turn, person_id, fase, target_id)
+    except InvalidInput as error:
+        return FormErrors({_ERROR_FIELDS.get(error.code, "mission"): error.user_message})
+    with _managing(turn, person_id, fase) as director:
+        seen = director.access_of(target_id)
+    return [
+        Message(msg.GRANT_ADDED.format(mission=mission, name=seen.member.name)),
+        views.access_view(seen, director.profiles),
+    ]
+
+
+def _add_grant(turn: Turn, person_id: int, fase: str, target_id: int) -> str:
+    """The form's values, as the grants service takes them; the mission's label as saved."""
     assert turn.submission is not None
-    context = dict(turn.submission.context)
-    fase, target_id = _fase_of(context), _person_of(context)
     values = turn.submission.values
     resources = values.get("resources") or []
     ends_on = values.get("ends_on")
-    try:
-        with turn.db.transaction() as session:
-            grant = add_grant(
-                session,
-                actor_person_id=person_id,
-                fase=fase,
-                person_id=target_id,
-                mission=str(values.get("mission") or ""),
-                resources=resources if isinstance(resources, list) else [str(resources)],
-                profiles=_profiles(turn),
-                ends_on=ends_on if not isinstance(ends_on, str | list) else None,
-                reason=str(values.get("reason") or "") or None,
-            )
-            mission = grant.mission
-    except InvalidInput as error:
-        return FormErrors({_ERROR_FIELDS.get(error.code, "mission"): error.user_message})
-    with turn.db.session() as session:
-        target = session.get(Person, target_id)
-        name = target.display_name if target else "?"
-        return [
-            Message(msg.GRANT_ADDED.format(mission=mission, name=name)),
-            _access_view(session, turn, person_id, fase, target_id),
-        ]
+    with turn.db.transaction() as session:
+        grant = add_grant(
+            session,
+            actor_person_id=person_id,
+            fase=fase,
+            person_id=target_id,
+            mission=str(values.get("mission") or ""),
+            resources=resources if isinstance(resources, list) else [str(resources)],
+            profiles=_profiles(turn),
+            ends_on=ends_on if not isinstance(ends_on, str | list) else None,
+            reason=str(values.get("reason") or "") or None,
+        )
+        return grant.mission
 
 
 @action(views.ACTION_REMOVE_GRANT)
@@ -709,13 +541,10 @@ def remove(turn: Turn) -> Replies:
         raise _bad_request()
     with turn.db.transaction() as session:
         grant = remove_grant(session, actor_person_id=person_id, grant_id=grant_id)
-        fase = session.scalar(
-            sa.select(Establishment.fase).where(Establishment.id == grant.establishment_id)
-        )
-        target_id, mission = grant.person_id, grant.mission
-    assert fase is not None
-    with turn.db.session() as session:
-        target = session.get(Person, target_id)
-        name = target.display_name if target else "?"
-        view = _access_view(session, turn, person_id, fase, target_id, replace=True)
-    return [view, Message(msg.GRANT_REMOVED.format(mission=mission, name=name))]
+        fase, target_id, mission = grant.establishment.fase, grant.person_id, grant.mission
+    with _managing(turn, person_id, fase) as director:
+        seen = director.access_of(target_id)
+    return [
+        views.access_view(seen, director.profiles, replace=True),
+        Message(msg.GRANT_REMOVED.format(mission=mission, name=seen.member.name)),
+    ]

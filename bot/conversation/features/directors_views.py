@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from access.directory.people import EstablishmentAccess
+from access.directory.people import MemberAccess
 from access.directory.profiles import Profiles
 from access.directory.team import Team, TeamRow, TeamStatus
+from access.directory.team_export import export_filename, team_csv
+from access.invitations.jobs import JobState, JobStatus, SendSummary
 from access.messages import BRUSSELS, french_date
 from bot.conversation import messages as msg
 from bot.conversation.replies import (
@@ -28,6 +29,7 @@ from bot.conversation.replies import (
     Field,
     FieldKind,
     Fields,
+    File,
     Form,
     Heading,
     Message,
@@ -134,6 +136,17 @@ def team_page(team: Team, page: int = 1, *, nonce: str = "", replace: bool = Fal
     if buttons:
         blocks.append(Choices(buttons))
     return Message(*blocks, replace=replace)
+
+
+def team_file(team: Team) -> File:
+    """The whole team as a CSV to open in Excel."""
+    establishment = team.establishment
+    return File(
+        filename=export_filename(team),
+        content=team_csv(team),
+        title=msg.CSV_TITLE.format(name=establishment.name, fase=establishment.fase),
+        comment=msg.CSV_COMMENT.format(count=len(team.rows)),
+    )
 
 
 def send_buttons(team: Team, nonce: str = "") -> list[Button]:
@@ -246,26 +259,6 @@ def members_page(team: Team, query: str, page: int = 1, *, replace: bool = False
 # -- sending --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SendSummary:
-    """What a bulk send did, in the director's terms (names, French reasons)."""
-
-    sent: int
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return {"sent": self.sent, "skipped": self.skipped, "failed": self.failed}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> SendSummary:
-        return cls(
-            sent=int(data.get("sent", 0)),
-            skipped=[(str(a), str(b)) for a, b in data.get("skipped", [])],
-            failed=[(str(a), str(b)) for a, b in data.get("failed", [])],
-        )
-
-
 def summary_message(summary: SendSummary, *, name: str, fase: str, replace: bool = True) -> Message:
     blocks: list[Block] = [Heading(msg.SUMMARY_TITLE.format(name=name, fase=fase))]
     if not summary.sent and not summary.skipped and not summary.failed:
@@ -296,24 +289,29 @@ def summary_message(summary: SendSummary, *, name: str, fase: str, replace: bool
     return Message(*blocks, replace=replace)
 
 
-def running_message(job_id: int, done: int, total: int) -> Message:
+def running_message(job_id: int, done: int, total: int, *, replace: bool = False) -> Message:
     return Message(
         msg.ALREADY_RUNNING.format(done=done, total=total),
         Choices([Button(msg.REFRESH, ACTION_JOB_STATUS, encode(j=job_id))]),
+        replace=replace,
     )
 
 
+def job_message(state: JobState, name: str, *, replace: bool = False) -> Message:
+    """A send already asked for: still running, its summary, or how far it got."""
+    if state.running:
+        return running_message(state.id, state.done, state.total, replace=replace)
+    if state.status == JobStatus.DONE and state.result is not None:
+        summary = SendSummary.from_json(state.result)
+        return summary_message(summary, name=name, fase=state.fase, replace=replace)
+    return Message(msg.SEND_FAILED.format(done=state.done, total=state.total), replace=replace)
+
+
+def interrupted_message(done: int, total: int) -> Message:
+    return Message(msg.SEND_FAILED.format(done=done, total=total), replace=True)
+
+
 # -- a person's access (/access) -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GrantLine:
-    grant_id: int
-    mission: str
-    resources: tuple[str, ...]
-    granted_by: str
-    granted_at: datetime
-    ends_at: datetime | None
 
 
 def resource_labels(profiles: Profiles, codes: Sequence[str] | frozenset[str]) -> str:
@@ -326,27 +324,35 @@ def last_day(ends_at: datetime) -> date:
     return (ends_at.astimezone(BRUSSELS) - timedelta(microseconds=1)).date()
 
 
-def access_view(
-    *,
-    person_id: int,
-    name: str,
-    access: EstablishmentAccess | None,
-    fase: str,
-    establishment_name: str,
-    function_label: str | None,
-    grants: Sequence[GrantLine],
-    profiles: Profiles,
-    replace: bool = False,
-) -> Message:
+def people_choice(query: str, matches: Sequence[tuple[str, TeamRow]]) -> Message:
+    """Several members match `query`: one button each (the first 20), as (fase, row)."""
+    buttons = [
+        Button(
+            f"{row.full_name} — {row.function_label} ({fase})"[:75],
+            ACTION_ACCESS,
+            encode(f=fase, p=row.person_id),
+        )
+        for fase, row in matches[:20]
+    ]
+    return Message(msg.ACCESS_CHOOSE.format(query=query), Choices(buttons))
+
+
+def access_view(seen: MemberAccess, profiles: Profiles, *, replace: bool = False) -> Message:
+    """One member's access: from the function, from mission grants (each removable), in all."""
+    name, fase, access, grants = seen.member.name, seen.fase, seen.access, seen.grants
     blocks: list[Block] = [
-        Heading(msg.ACCESS_TITLE.format(name=name, establishment=establishment_name, fase=fase))
+        Heading(
+            msg.ACCESS_TITLE.format(name=name, establishment=seen.establishment_name, fase=fase)
+        )
     ]
     if access is None or access.function_code is None:
         blocks.append(Text(msg.ACCESS_LEFT))
     else:
         blocks.append(
             Text(
-                msg.ACCESS_FUNCTION.format(function=function_label or access.function_code)
+                msg.ACCESS_FUNCTION.format(
+                    function=seen.member.function_label or access.function_code
+                )
                 + "\n"
                 + resource_labels(profiles, access.function_resources)
             )
@@ -364,7 +370,7 @@ def access_view(
                 msg.ACCESS_GRANT.format(
                     mission=grant.mission,
                     resources=resource_labels(profiles, grant.resources),
-                    by=grant.granted_by,
+                    by=msg.UNKNOWN_GRANTOR if grant.granted_by is None else grant.granted_by,
                     since=french_date(grant.granted_at),
                     until=until,
                 )
@@ -390,7 +396,9 @@ def access_view(
         )
     buttons = []
     if access is not None and access.function_code is not None:
-        buttons.append(Button(msg.ADD_GRANT, ACTION_ADD_GRANT, encode(f=fase, p=person_id)))
+        buttons.append(
+            Button(msg.ADD_GRANT, ACTION_ADD_GRANT, encode(f=fase, p=seen.member.person_id))
+        )
     buttons.extend(removals)
     if buttons:
         blocks.append(Choices(buttons))
