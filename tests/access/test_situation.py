@@ -49,7 +49,7 @@ def test_a_teacher_with_a_mission_elsewhere_sees_both_places_and_the_mission(
     )
     assert (situation.email, situation.email_is_reference) == ("t@ecole.be", False)
     assert situation.places == (
-        PlaceAccess("École Saint-Joseph", "1234", "Enseignant·e", TEACHER),
+        PlaceAccess("École Saint-Joseph", "1234", "Enseignant-e", TEACHER),
         PlaceAccess("Institut Sainte-Marie", "5678", None, ()),
     )
     assert situation.missions == (
