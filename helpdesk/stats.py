@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access.clock import as_utc, utcnow
+from faq.usage import deflection
 from helpdesk import messages
 from helpdesk.models import OPEN_STATUSES, Category, Status, Ticket
 
@@ -170,11 +171,7 @@ def stats(
 
 
 def faq_deflection(session: Session, since: datetime) -> Deflection | None:
-    """From the FAQ's usage log; None when the FAQ is not installed or has no log yet."""
-    try:
-        from faq.usage import deflection
-    except ImportError:
-        return None
+    """From the FAQ's usage log; None when it has no log yet."""
     try:
         # In the caller's session (a second connection would wait on SQLite's write lock),
         # inside a savepoint so a missing table cannot spoil the caller's transaction.

@@ -102,23 +102,22 @@ def _still_the_persons_address(person: Person, sent_to: str | None) -> bool:
 
 
 def _peek(
-    db: Database,
+    session: Session,
     raw: str,
     find: Callable[[Session, str], tuple[Found, str] | None],
     form: Callable[[Found, str], Shown],
 ) -> Shown | None:
     """What a link's page shows, read without spending the token; None for a dead link."""
-    with db.transaction() as session:
-        found = find(session, raw)
-        return None if found is None else form(*found)
+    found = find(session, raw)
+    return None if found is None else form(*found)
 
 
 def _activation_form(person: Person, sent_to: str) -> ActivationForm:
     return ActivationForm(first_name=person.first_name, last_name=person.last_name, email=sent_to)
 
 
-def peek_invitation(db: Database, raw: str) -> ActivationForm | None:
-    return _peek(db, raw, _invited_person, _activation_form)
+def peek_invitation(session: Session, raw: str) -> ActivationForm | None:
+    return _peek(session, raw, _invited_person, _activation_form)
 
 
 def address_used_by_other(session: Session, email: str, person_id: int) -> bool:
@@ -153,6 +152,8 @@ def activate(
     confirmation: str,
     new_email: str | None = None,
 ) -> ActivationResult:
+    """Spend the invitation link and set the password. Owns its transactions
+    (docs/architecture.md): the slow password hash runs between them, holding no lock."""
     invalid = ActivationResult(ok=False, problems=[msg.LINK_INVALID], link_invalid=True)
     wanted = (new_email or "").strip()
     with db.transaction() as session:
@@ -274,37 +275,36 @@ def _email_change_form(account: Account, new_email: str) -> EmailChangeForm:
     return EmailChangeForm(new_email=new_email, current_email=account.reference_email)
 
 
-def peek_email_change(db: Database, raw: str) -> EmailChangeForm | None:
-    return _peek(db, raw, _pending_change, _email_change_form)
+def peek_email_change(session: Session, raw: str) -> EmailChangeForm | None:
+    return _peek(session, raw, _pending_change, _email_change_form)
 
 
-def confirm_email_change(db: Database, settings: AccessSettings, raw: str) -> EmailChangeResult:
+def confirm_email_change(session: Session, settings: AccessSettings, raw: str) -> EmailChangeResult:
     invalid = EmailChangeResult(ok=False, message=msg.EMAIL_LINK_INVALID, link_invalid=True)
-    with db.transaction() as session:
-        if _pending_change(session, raw) is None:
-            return invalid
-        token = tokens.consume(session, purpose=EMAIL_CHANGE_PURPOSE, raw=raw)
-        person = session.get(Person, token.person_id) if token is not None else None
-        account = person.account if person is not None else None
-        if token is None or account is None:
-            return invalid
-        # Checked again: the address may have been taken since the link was sent.
-        if address_used_by_other(session, token.email, account.person_id):
-            return EmailChangeResult(ok=False, message=msg.EMAIL_TAKEN)
-        old = account.reference_email
-        account.reference_email = token.email
-        account.reference_email_chosen = True
-        # Reset links went to the old address: they must not outlive the change.
-        tokens.revoke_for_person(
-            session, account.person_id, purposes=[tokens.RESET], reason="reference e-mail changed"
-        )
-        audit.record(
-            session,
-            actor=audit.actor_of(person),
-            action="email_change.confirmed",
-            target_type="account",
-            target_id=account.id,
-            before={"reference_email": old},
-            after={"reference_email": token.email},
-        )
-        return EmailChangeResult(ok=True, message=msg.EMAIL_CHANGED.format(email=token.email))
+    if _pending_change(session, raw) is None:
+        return invalid
+    token = tokens.consume(session, purpose=EMAIL_CHANGE_PURPOSE, raw=raw)
+    person = session.get(Person, token.person_id) if token is not None else None
+    account = person.account if person is not None else None
+    if token is None or account is None:
+        return invalid
+    # Checked again: the address may have been taken since the link was sent.
+    if address_used_by_other(session, token.email, account.person_id):
+        return EmailChangeResult(ok=False, message=msg.EMAIL_TAKEN)
+    old = account.reference_email
+    account.reference_email = token.email
+    account.reference_email_chosen = True
+    # Reset links went to the old address: they must not outlive the change.
+    tokens.revoke_for_person(
+        session, account.person_id, purposes=[tokens.RESET], reason="reference e-mail changed"
+    )
+    audit.record(
+        session,
+        actor=audit.actor_of(person),
+        action="email_change.confirmed",
+        target_type="account",
+        target_id=account.id,
+        before={"reference_email": old},
+        after={"reference_email": token.email},
+    )
+    return EmailChangeResult(ok=True, message=msg.EMAIL_CHANGED.format(email=token.email))

@@ -111,16 +111,15 @@ def account_by_reference_email(session: Session, email: str) -> Account | None:
     return session.scalars(query).first()
 
 
-def signed_in_person(db: Database, person_id: int, version: str) -> Person | None:
+def signed_in_person(session: Session, person_id: int, version: str) -> Person | None:
     """The person behind a session, as long as the account is active and the password unchanged."""
-    with db.transaction() as session:
-        person = session.get(Person, person_id)
-        account = person.account if person is not None else None
-        if account is None or account.status != AccountStatus.ACTIVE.value:
-            return None
-        if session_version(account.password_hash) != version:
-            return None
-        return person
+    person = session.get(Person, person_id)
+    account = person.account if person is not None else None
+    if account is None or account.status != AccountStatus.ACTIVE.value:
+        return None
+    if session_version(account.password_hash) != version:
+        return None
+    return person
 
 
 def _latest_failures(session: Session, limit: int, *where: ColumnElement[bool]) -> list[datetime]:
@@ -208,6 +207,8 @@ def authenticate(
     client: str = "",
     now: datetime | None = None,
 ) -> SignInResult:
+    """Check a password. Owns its transactions (docs/architecture.md): the slow hash check
+    runs between them, holding no lock."""
     now = now or utcnow()
     address = normalize_email(email) or email.strip()
     key = email_key(address)
@@ -293,7 +294,7 @@ def _send_reset(
 
 
 def request_password_reset(
-    db: Database,
+    session: Session,
     settings: AccessSettings,
     email: str,
     client: str,
@@ -308,38 +309,36 @@ def request_password_reset(
     address = normalize_email(email) or email.strip()
     key, by_client = email_key(address), client_key(client)
     since = now - RESET_WINDOW
-    with db.transaction() as session:
-        if count(session, RESET, since=since, client=by_client) >= RESET_PER_CLIENT:
-            return ResetRequestResult(ResetOutcome.TOO_MANY, msg.RESET_TOO_MANY)
-        over_address_limit = count(session, RESET, since=since, key=key) >= RESET_PER_ADDRESS
-        session.add(LoginAttempt(kind=RESET, email_key=key, client=by_client, at=now))
-        # Over the per-address limit the answer stays the same: only the mail is held back.
-        if over_address_limit:
-            return accepted
-        account = account_by_reference_email(session, address)
-        if account is not None and account.status == AccountStatus.ACTIVE.value:
-            _send_reset(session, settings, account, now)
+    if count(session, RESET, since=since, client=by_client) >= RESET_PER_CLIENT:
+        return ResetRequestResult(ResetOutcome.TOO_MANY, msg.RESET_TOO_MANY)
+    over_address_limit = count(session, RESET, since=since, key=key) >= RESET_PER_ADDRESS
+    session.add(LoginAttempt(kind=RESET, email_key=key, client=by_client, at=now))
+    # Over the per-address limit the answer stays the same: only the mail is held back.
+    if over_address_limit:
+        return accepted
+    account = account_by_reference_email(session, address)
+    if account is not None and account.status == AccountStatus.ACTIVE.value:
+        _send_reset(session, settings, account, now)
     return accepted
 
 
 def start_password_reset_for(
-    db: Database, settings: AccessSettings, person_id: int, *, now: datetime | None = None
+    session: Session, settings: AccessSettings, person_id: int, *, now: datetime | None = None
 ) -> ResetStart:
     """Chat self-service: the person is already identified, so the answer may name the address."""
     now = now or utcnow()
-    with db.transaction() as session:
-        person = session.get(Person, person_id)
-        account = person.account if person is not None else None
-        if account is None or account.status != AccountStatus.ACTIVE.value:
-            return ResetStart(False, msg.RESET_NOT_POSSIBLE)
-        address = account.reference_email
-        assert address is not None
-        key = email_key(address)
-        if count(session, RESET, since=now - RESET_WINDOW, key=key) >= RESET_PER_ADDRESS:
-            return ResetStart(False, msg.RESET_TOO_MANY)
-        session.add(LoginAttempt(kind=RESET, email_key=key, client=None, at=now))
-        _send_reset(session, settings, account, now)
-        return ResetStart(True, msg.RESET_LINK_SENT.format(email=address))
+    person = session.get(Person, person_id)
+    account = person.account if person is not None else None
+    if account is None or account.status != AccountStatus.ACTIVE.value:
+        return ResetStart(False, msg.RESET_NOT_POSSIBLE)
+    address = account.reference_email
+    assert address is not None
+    key = email_key(address)
+    if count(session, RESET, since=now - RESET_WINDOW, key=key) >= RESET_PER_ADDRESS:
+        return ResetStart(False, msg.RESET_TOO_MANY)
+    session.add(LoginAttempt(kind=RESET, email_key=key, client=None, at=now))
+    _send_reset(session, settings, account, now)
+    return ResetStart(True, msg.RESET_LINK_SENT.format(email=address))
 
 
 def _reset_person(session: Session, raw: str) -> Person | None:
@@ -352,10 +351,9 @@ def _reset_person(session: Session, raw: str) -> Person | None:
     return person if person.account.status == AccountStatus.ACTIVE.value else None
 
 
-def peek_reset(db: Database, raw: str) -> ResetForm | None:
-    with db.transaction() as session:
-        person = _reset_person(session, raw)
-        return ResetForm(person.id, person.first_name) if person is not None else None
+def peek_reset(session: Session, raw: str) -> ResetForm | None:
+    person = _reset_person(session, raw)
+    return ResetForm(person.id, person.first_name) if person is not None else None
 
 
 def reset_password(
@@ -366,6 +364,8 @@ def reset_password(
     password: str,
     confirmation: str,
 ) -> PasswordChangeResult:
+    """Spend the reset link and set the password. Owns its transactions
+    (docs/architecture.md): the slow password hash runs between them, holding no lock."""
     invalid = PasswordChangeResult(ok=False, problems=[msg.RESET_LINK_INVALID], link_invalid=True)
     with db.transaction() as session:
         person = _reset_person(session, raw)

@@ -694,53 +694,52 @@ def _record_all(
 
 
 def resend_own_invitation(
-    db: Database, settings: AccessSettings, *, person_id: int, now: datetime | None = None
+    session: Session, settings: AccessSettings, *, person_id: int, now: datetime | None = None
 ) -> PersonOutcome:
     """A person asks (in chat) for the invitation again; same rules, same cooldown."""
-    with db.transaction() as session:
-        moment = now or utcnow()
-        _lock_people(session, [person_id])
-        person = session.get(Person, person_id)
-        if person is None:
-            raise NotFound("unknown_person", NO_ESTABLISHMENT, detail=f"no person {person_id}")
-        current = session.scalars(
-            sa.select(Assignment)
-            .join(Establishment, Establishment.id == Assignment.establishment_id)
-            .where(Assignment.person_id == person_id, Assignment.ended_at.is_(None))
-            .order_by(Establishment.fase)
+    moment = now or utcnow()
+    _lock_people(session, [person_id])
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("unknown_person", NO_ESTABLISHMENT, detail=f"no person {person_id}")
+    current = session.scalars(
+        sa.select(Assignment)
+        .join(Establishment, Establishment.id == Assignment.establishment_id)
+        .where(Assignment.person_id == person_id, Assignment.ended_at.is_(None))
+        .order_by(Establishment.fase)
+    ).first()
+    if current is None:
+        any_assignment = session.scalars(
+            sa.select(Assignment).where(Assignment.person_id == person_id).limit(1)
         ).first()
-        if current is None:
-            any_assignment = session.scalars(
-                sa.select(Assignment).where(Assignment.person_id == person_id).limit(1)
-            ).first()
-            if any_assignment is None:
-                raise NotFound(
-                    "no_establishment", NO_ESTABLISHMENT, detail=f"person {person_id} has none"
-                )
-            current = any_assignment
-        (member,) = _members(session, current.establishment_id, [person_id])
-        reason = _skip_reason(member, ONE)
-        if reason is None and _in_cooldown(member, settings, moment):
-            reason = "cooldown"
-        if reason is not None:
-            return _outcome(member, reason, settings)
-        establishment = session.get_one(Establishment, current.establishment_id)
-        ready = _prepare(settings, [member], establishment, None, moment)[person_id]
-        revoked = tokens.revoke_for_person(
-            session, person_id, purposes=[tokens.INVITATION], reason="resent", now=moment
-        )
-        _record_all(
-            session,
-            settings,
-            chosen=[(member, ready)],
-            establishment=establishment,
-            actor=f"person:{person_id}",
-            ref="self-service",
-            resent={person_id} if revoked > 0 else set(),
-            now=moment,
-        )
-        email = ready.email
-        return _outcome(member, None, settings, email)
+        if any_assignment is None:
+            raise NotFound(
+                "no_establishment", NO_ESTABLISHMENT, detail=f"person {person_id} has none"
+            )
+        current = any_assignment
+    (member,) = _members(session, current.establishment_id, [person_id])
+    reason = _skip_reason(member, ONE)
+    if reason is None and _in_cooldown(member, settings, moment):
+        reason = "cooldown"
+    if reason is not None:
+        return _outcome(member, reason, settings)
+    establishment = session.get_one(Establishment, current.establishment_id)
+    ready = _prepare(settings, [member], establishment, None, moment)[person_id]
+    revoked = tokens.revoke_for_person(
+        session, person_id, purposes=[tokens.INVITATION], reason="resent", now=moment
+    )
+    _record_all(
+        session,
+        settings,
+        chosen=[(member, ready)],
+        establishment=establishment,
+        actor=f"person:{person_id}",
+        ref="self-service",
+        resent={person_id} if revoked > 0 else set(),
+        now=moment,
+    )
+    email = ready.email
+    return _outcome(member, None, settings, email)
 
 
 # --- what the team list shows ------------------------------------------------------------

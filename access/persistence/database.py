@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import JSON, Column, MetaData, Table, create_engine, event, exc, insert
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -172,6 +174,12 @@ class Database:
         """Commit on success, roll back everything on any error: no half-written data."""
         with self.sessions.begin() as session:
             yield session
+
+    def call(self, use_case: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """`use_case(session, *args, **kwargs)` in one transaction of its own: how an edge (a
+        web route, a chat handler, a command) runs a use case that takes the caller's session."""
+        with self.transaction() as session:
+            return use_case(session, *args, **kwargs)
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:

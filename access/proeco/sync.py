@@ -44,7 +44,7 @@ class ImportRefused(InvalidInput):
 
 
 def import_export(
-    target: Session | Database,
+    db: Database,
     source: Path | str | bytes,
     *,
     dry_run: bool = False,
@@ -52,18 +52,14 @@ def import_export(
     profiles: Profiles | None = None,
     now: datetime | None = None,
 ) -> SyncReport:
-    """Sync the stored staff with a ProECO export; all or nothing.
-
-    With a `Database` the import runs in its own transaction; with a `Session` it runs in the
-    caller's, who commits. Raises `UnreadableExport` or `ImportRefused` (nothing written).
-    """
+    """Sync the stored staff with a ProECO export, in one transaction of its own: all or
+    nothing (a process, docs/architecture.md). Raises `UnreadableExport` or `ImportRefused`
+    (nothing written)."""
     export = read_export(source)
     profiles = profiles if profiles is not None else default_profiles()
     moment = now or utcnow()
-    if isinstance(target, Database):
-        with target.transaction() as session:
-            return _sync(session, export, profiles, moment, dry_run, allow_mass_departure)
-    return _sync(target, export, profiles, moment, dry_run, allow_mass_departure)
+    with db.transaction() as session:
+        return _sync(session, export, profiles, moment, dry_run, allow_mass_departure)
 
 
 def _sync(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from access.demo import DEMO_DIRECTOR_EMAIL
 from access.directory.models import Assignment, Function, Person
 from access.directory.people import find_person_by_email
 from access.persistence.database import Database
@@ -20,11 +21,7 @@ def find_person_id(db: Database, email: str | None) -> int | None:
 
 def default_console_email(db: Database) -> str | None:
     """The demo director when the demo data is loaded, else the first director on file."""
-    try:
-        from access.demo import DEMO_DIRECTOR_EMAIL
-    except ImportError:  # pragma: no cover - the demo module ships with the foundation
-        DEMO_DIRECTOR_EMAIL = None
-    if DEMO_DIRECTOR_EMAIL and find_person_id(db, DEMO_DIRECTOR_EMAIL) is not None:
+    if find_person_id(db, DEMO_DIRECTOR_EMAIL) is not None:
         return DEMO_DIRECTOR_EMAIL
     with db.session() as session:
         return session.scalars(

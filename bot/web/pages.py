@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -129,7 +130,7 @@ class LinkForm:
 async def _link_page(
     request: Request,
     page: LinkForm,
-    peek: Callable[[Database, str], Found | None],
+    peek: Callable[[Session, str], Found | None],
     spend: Callable[[Database, Settings, str, dict[str, str]], Answer],
     answer: Callable[[Request, Answer, dict[str, str]], Response],
 ) -> Response:
@@ -138,7 +139,7 @@ async def _link_page(
     raw = request.path_params["token"]
     settings, db = _settings(request), _db(request)
     if request.method == "GET":
-        found = await run_in_threadpool(peek, db, raw)
+        found = await run_in_threadpool(db.call, peek, raw)
         if found is None:
             return _link_invalid(request, page.invalid)
         return page.show(request, found)
@@ -204,7 +205,7 @@ async def activate_page(request: Request) -> Response:
 def _confirm_email(
     db: Database, settings: Settings, raw: str, _fields: dict[str, str]
 ) -> activation.EmailChangeResult:
-    return activation.confirm_email_change(db, settings, raw)
+    return db.call(activation.confirm_email_change, settings, raw)
 
 
 def _email_confirmed(
@@ -272,7 +273,7 @@ async def my_access_page(request: Request) -> Response:
     db = _db(request)
     view = None
     if isinstance(person_id, int) and isinstance(version, str):
-        person = await run_in_threadpool(signin.signed_in_person, db, person_id, version)
+        person = await run_in_threadpool(db.call, signin.signed_in_person, person_id, version)
         if person is not None:
             view = await run_in_threadpool(my_access_view, db, _settings(request), person_id)
     if view is None:
@@ -313,7 +314,7 @@ async def forgot_page(request: Request) -> Response:
             request, "forgot.html", status=400, title=msg.TITLE_FORGOT, error=msg.EMAIL_REQUIRED
         )
     result = await run_in_threadpool(
-        signin.request_password_reset, db, settings, email, client_address(request)
+        db.call, signin.request_password_reset, settings, email, client_address(request)
     )
     if result.outcome is signin.ResetOutcome.TOO_MANY:
         return render(

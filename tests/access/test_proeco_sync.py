@@ -410,10 +410,10 @@ def test_empty_or_all_rejected_file_is_refused(db: Database) -> None:
     assert refused.value.code == "no_valid_rows"
 
 
-def test_works_inside_the_callers_session(db: Database) -> None:
-    with db.transaction() as session:
-        report = import_export(session, export_csv(STAFF))
-        assert report.added == 5
+def test_the_import_commits_in_a_transaction_of_its_own(db: Database) -> None:
+    report = import_export(db, export_csv(STAFF))
+    assert report.added == 5
+    with db.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Person)) == 5
 
 

@@ -298,11 +298,11 @@ def test_resend_one_person(db: Database, settings: Settings, school: School) -> 
 def test_a_person_may_ask_for_the_invitation_again_once_per_cooldown(
     db: Database, settings: Settings, school: School
 ) -> None:
-    first = invitations.resend_own_invitation(db, settings, person_id=school.teachers[2])
+    first = db.call(invitations.resend_own_invitation, settings, person_id=school.teachers[2])
     assert first.reason is None
-    again = invitations.resend_own_invitation(db, settings, person_id=school.teachers[2])
+    again = db.call(invitations.resend_own_invitation, settings, person_id=school.teachers[2])
     assert again.reason == "cooldown"
-    active = invitations.resend_own_invitation(db, settings, person_id=school.active)
+    active = db.call(invitations.resend_own_invitation, settings, person_id=school.active)
     assert active.reason == "active"
     (message,) = delivered(db, settings)
     assert (

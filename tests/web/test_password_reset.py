@@ -92,7 +92,7 @@ def test_a_new_password_signs_out_the_other_sessions(site: Site) -> None:
     with site.client() as elsewhere:
         sign_in(elsewhere, "marie.curie@example.org", GOOD_PASSWORD)
         assert elsewhere.get("/mon-acces").status_code == 200
-        start = signin.start_password_reset_for(site.db, site.settings, person_id)
+        start = site.db.call(signin.start_password_reset_for, site.settings, person_id)
         assert start.sent
         (mail,) = site.deliver(1)
         with site.client() as browser:
@@ -141,8 +141,11 @@ def test_a_reset_lifts_the_sign_in_block(site: Site) -> None:
 def test_requests_are_limited_per_address_without_saying_so(site: Site) -> None:
     active_person(site)
     for n in range(signin.RESET_PER_ADDRESS + 2):
-        signin.request_password_reset(
-            site.db, site.settings, "marie.curie@example.org", f"10.0.0.{n}"
+        site.db.call(
+            signin.request_password_reset,
+            site.settings,
+            "marie.curie@example.org",
+            f"10.0.0.{n}",
         )
     site.deliver(signin.RESET_PER_ADDRESS)
     assert len(site.smtp.messages) == signin.RESET_PER_ADDRESS
@@ -164,11 +167,11 @@ def test_only_active_accounts_receive_a_link(site: Site) -> None:
 
 def test_chat_self_service_names_the_address_and_is_rate_limited(site: Site) -> None:
     person_id = active_person(site)
-    first = signin.start_password_reset_for(site.db, site.settings, person_id)
+    first = site.db.call(signin.start_password_reset_for, site.settings, person_id)
     assert first.sent and "marie.curie@example.org" in first.message
     for _ in range(signin.RESET_PER_ADDRESS - 1):
-        signin.start_password_reset_for(site.db, site.settings, person_id)
-    over = signin.start_password_reset_for(site.db, site.settings, person_id)
+        site.db.call(signin.start_password_reset_for, site.settings, person_id)
+    over = site.db.call(signin.start_password_reset_for, site.settings, person_id)
     assert not over.sent and over.message == msg.RESET_TOO_MANY
     # Each new link revokes the previous one: only one of the mails still works.
     mails = site.deliver(signin.RESET_PER_ADDRESS)
@@ -179,7 +182,7 @@ def test_chat_self_service_names_the_address_and_is_rate_limited(site: Site) -> 
 
 def test_chat_self_service_refuses_an_account_not_yet_active(site: Site) -> None:
     person_id = invited_person(site.db)
-    start = signin.start_password_reset_for(site.db, site.settings, person_id)
+    start = site.db.call(signin.start_password_reset_for, site.settings, person_id)
     assert not start.sent and start.message == msg.RESET_NOT_POSSIBLE
 
 

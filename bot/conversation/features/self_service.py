@@ -119,7 +119,7 @@ def home_situation(turn: Turn) -> list[Block]:
 def on_resend_invitation(turn: Turn) -> Message:
     if turn.speaker.person_id is None:
         return Message(msg.SELF_NEEDS_LINK)
-    outcome = resend_own_invitation(turn.db, turn.settings, person_id=turn.speaker.person_id)
+    outcome = turn.db.call(resend_own_invitation, turn.settings, person_id=turn.speaker.person_id)
     if outcome.reason is None:
         return Message(msg.INVITATION_RESENT.format(email=outcome.email))
     return Message(msg.INVITATION_NOT_RESENT.format(reason=outcome.label))
@@ -129,7 +129,8 @@ def on_resend_invitation(turn: Turn) -> Message:
 def on_reset_password(turn: Turn) -> Message:
     if turn.speaker.person_id is None:
         return Message(msg.SELF_NEEDS_LINK)
-    return Message(start_password_reset_for(turn.db, turn.settings, turn.speaker.person_id).message)
+    reset = turn.db.call(start_password_reset_for, turn.settings, turn.speaker.person_id)
+    return Message(reset.message)
 
 
 # -- linking a chat account with a code ---------------------------------------------------------
