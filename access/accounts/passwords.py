@@ -59,6 +59,8 @@ _MAIL_PROVIDERS = frozenset(
      "proton", "protonmail", "example"}
 )  # fmt: skip
 _NOT_ALNUM = re.compile(r"[^\w]|_")
+# The usual reading of digits and symbols put for letters ("3xtr@n3t" is "extranet").
+_L33T = str.maketrans("4@3!1|0$5+7", "aaeiilosstt")
 _SEPARATORS = re.compile(r"[\s\-_.,;:/+*|~]+")
 
 
@@ -135,7 +137,13 @@ def _personal_words(
 
 
 def _mostly_personal(folded: str, words: dict[str, Source]) -> list[Source]:
-    """The sources whose words cover, together, at least MOSTLY of the letters and digits."""
+    """The sources whose words cover, together, at least MOSTLY of the letters and digits,
+    read as typed or with l33t characters read as letters."""
+    found = _covering(folded, words)
+    return found or _covering(folded.translate(_L33T), words)
+
+
+def _covering(folded: str, words: dict[str, Source]) -> list[Source]:
     letters = _alnum(folded)
     covered = [False] * len(letters)
     found: set[Source] = set()

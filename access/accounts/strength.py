@@ -206,7 +206,8 @@ class _Matcher:
                     break
                 hits = list(self.lexicon.lookup(word))
                 if word in self.user_inputs:
-                    hits.append((USER_INPUTS, self.user_inputs[word]))
+                    # First, so that a tie in guesses tells the person about their own words.
+                    hits.insert(0, (USER_INPUTS, self.user_inputs[word]))
                 for name, rank in hits:
                     found.append(
                         {
@@ -333,10 +334,12 @@ def _patterns_of(match: Match, others: Sequence[Match]) -> list[Pattern]:
             other
             for other in others
             if other["pattern"] in ("spatial", "sequence", "repeat")
-            and other["i"] <= match["i"]
-            and other["j"] >= match["j"]
+            and match["i"] <= other["j"]
+            and other["i"] <= match["j"]
         ]
-        found = _patterns_of(walks[0], ()) if walks else [Pattern.COMMON_PASSWORD]
+        span = set(range(match["i"], match["j"] + 1))
+        covered = {index for walk in walks for index in range(walk["i"], walk["j"] + 1)}
+        found = _patterns_of(walks[0], ()) if span <= covered else [Pattern.COMMON_PASSWORD]
     else:
         found = [Pattern.WORDS]
     if match.get("l33t"):
