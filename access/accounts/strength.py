@@ -10,10 +10,11 @@ joins dictionary words tries a handful of separators, not every character at eac
 cheaper of the two counts.
 
 zxcvbn's scoring, keyboard, sequence and date matchers are used as they are. Its dictionary,
-l33t and repeat matchers are redone here, with the same results: its own keep the user
-inputs in a module-wide dictionary (two requests in two threads would swap them) and look
-every substring up in every dictionary one after the other, which takes seconds on a long
-password full of "1", "|" and "@".
+l33t and repeat matchers are redone here: its own keep the user inputs in a module-wide
+dictionary (two requests in two threads would swap them), and look every substring up in
+every dictionary once per l33t reading, work that grows fast on a long password full of
+"1", "|" and "@". Ours look each substring up once in all dictionaries merged, stop at a
+beginning no word has, and try at most MAX_L33T_READINGS l33t readings.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ _RECENT_YEARS = {"recent_year": re.compile(r"20[2-4]\d")}
 # zxcvbn tries every way of reading the l33t characters present, hundreds when they all are;
 # each costs a dictionary pass, so only the first few are tried.
 MAX_L33T_READINGS = 16
+# Beginnings of words kept up to this length: enough to stop most scans after a few letters.
 PREFIX = 4
 USER_INPUTS = "user_inputs"
 
