@@ -49,17 +49,40 @@ def french_date(moment: datetime) -> str:
 # --- French wording of the account's life: password rules, activation, sign-in and reset.
 
 # Password rules (access.accounts.passwords).
-PASSWORD_TOO_SHORT = "Le mot de passe doit compter au moins {minimum} caractères."
+PASSWORD_TOO_SHORT = "Le mot de passe doit compter au moins {minimum} caractères visibles."
 PASSWORD_TOO_LONG = "Le mot de passe ne peut pas dépasser {maximum} caractères."
 PASSWORD_TOO_COMMON = (
     "Ce mot de passe fait partie des mots de passe les plus utilisés : choisissez-en un autre."
 )
-PASSWORD_CONTAINS_NAME = "Le mot de passe ne peut pas contenir votre nom ou votre prénom."
-PASSWORD_CONTAINS_EMAIL = "Le mot de passe ne peut pas contenir votre adresse e-mail."
+PASSWORD_CONTAINS_NAME = "Trop facile à deviner : il contient votre nom ou votre prénom."
+PASSWORD_CONTAINS_EMAIL = "Trop facile à deviner : il contient votre adresse e-mail."
+PASSWORD_CONTAINS_SCHOOL = "Trop facile à deviner : il contient le nom de votre école."
+PASSWORD_CONTAINS_PRODUCT = (
+    "Trop facile à deviner : il contient le nom du site ou d'un outil de l'école "
+    "(Extranet, SeGEC, ProECO)."
+)
+# What the strength estimate found, one sentence per kind of pattern.
+PASSWORD_KEYBOARD = "Trop prévisible : une suite du clavier (azerty, qsdf, qwerty…)."
+PASSWORD_SEQUENCE = "Trop prévisible : une suite logique (abcd, 1234, 9876…)."
+PASSWORD_REPEAT = "Trop prévisible : des caractères ou des mots répétés (aaaa, 1212, abcabc…)."
+PASSWORD_DATE = "Trop prévisible : une date ou une année."
+PASSWORD_COMMON_PART = "Trop prévisible : il reprend un mot de passe très courant."
+PASSWORD_COMMON_WORDS = (
+    "Trop prévisible : quelques mots ou prénoms très courants. Ajoutez d'autres mots."
+)
+PASSWORD_L33T = (
+    "Remplacer des lettres par des chiffres ou des symboles (@ pour a, 3 pour e…) "
+    "ne le rend pas plus difficile à deviner."
+)
+PASSWORD_REVERSED = "Un mot écrit à l'envers reste facile à deviner."
+PASSWORD_TOO_GUESSABLE = (
+    "Trop facile à deviner : allongez-le, par exemple avec une phrase de quatre ou cinq mots."
+)
 PASSWORD_MISMATCH = "Les deux mots de passe ne sont pas identiques."
 PASSWORD_RULES = (
-    "Au moins {minimum} caractères (une phrase de quelques mots convient très bien). "
-    "Ni votre nom, ni votre adresse e-mail, ni un mot de passe courant."
+    "Au moins {minimum} caractères visibles : une phrase de quelques mots convient très bien. "
+    "Évitez ce qui se devine : votre nom, votre adresse e-mail, le nom de votre école, "
+    "une suite du clavier, un mot de passe courant."
 )
 
 # Activation and reference e-mail (access.accounts.activation).

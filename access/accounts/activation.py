@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from access import audit
 from access import messages as msg
 from access.accounts import tokens
-from access.accounts.passwords import hash_password, new_password_problems
+from access.accounts.passwords import hash_password, new_password_problems, school_names
 from access.clock import utcnow
 from access.config import AccessSettings
 from access.directory.models import Account, AccountStatus, Person
@@ -161,21 +161,22 @@ def activate(
         if found is None:
             return invalid
         person, sent_to = found
-        problems = new_password_problems(
-            password,
-            confirmation,
-            names=[person.last_name, person.first_name],
-            emails=[sent_to, person.proeco_email, wanted or None],
-        )
+        names = [person.last_name, person.first_name]
+        emails = [sent_to, person.proeco_email, wanted or None]
+        schools = school_names(person)
+        form = _activation_form(person, sent_to)
         change_to: str | None = None
+        email_problem: str | None = None
         if wanted and not same_address(wanted, sent_to):
-            change_to, problem = check_new_email(session, wanted, person.id)
-            if problem:
-                problems.append(problem)
-        if problems:
-            form = _activation_form(person, sent_to)
-            return ActivationResult(ok=False, problems=problems, form=form)
-    # Hashing is slow on purpose: keep it outside the write transaction.
+            change_to, email_problem = check_new_email(session, wanted, person.id)
+    # The strength estimate and the hashing take time: keep them outside the write transaction.
+    problems = new_password_problems(
+        password, confirmation, names=names, emails=emails, schools=schools
+    )
+    if email_problem:
+        problems.append(email_problem)
+    if problems:
+        return ActivationResult(ok=False, problems=problems, form=form)
     new_hash = hash_password(password)
     with db.transaction() as session:
         token = tokens.consume(session, purpose=INVITATION_PURPOSE, raw=raw)

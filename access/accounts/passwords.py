@@ -1,15 +1,24 @@
 """Password rules and hashing.
 
-The rules follow NIST SP 800-63B: length matters, composition rules do not (they push people
-towards "Azerty123!"), so a password is refused only when it is too short, too long, one of
-the shipped common passwords, or built on the person's own name or e-mail. Hashes are
+The rules follow NIST SP 800-63B: length and guessability matter, composition rules do not
+(they push people towards "Azerty123!"). A password is refused when it has too few visible
+characters, is too long, is one of the shipped common passwords, is mostly the person's own
+words (names, e-mail, schools) or the product's, or when the strength estimate
+(access.accounts.strength, zxcvbn taught French and AZERTY) finds it too easy to guess; the
+person is told why in French. A first name inside a long phrase is judged by the strength of
+the whole phrase, not refused as a substring (« année » is not « Anne »).
+
+Unicode is normalised (NFKC) before checking and before hashing, so a password typed in
+full-width letters, or with the "²" key, is the same password everywhere. Hashes are
 argon2id with at least OWASP's minimum cost; a hash made with older parameters is redone at
 the next successful sign-in.
 """
 
 from __future__ import annotations
 
+import enum
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -18,21 +27,62 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from access import messages as msg
+from access.accounts import strength
+from access.accounts.strength import Pattern
 from access.config import DEFAULT_DATA_DIR
+from access.directory.models import Person
 from access.text import fold
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
+# zxcvbn score 3 is at least 10^8 guesses: far past what the sign-in throttle lets through
+# online, and years of argon2id work offline; score 4 would refuse everyday passphrases.
+MIN_SCORE = 3
+# A password refused outright when the person's or the product's words cover this share of
+# its letters and digits, however the estimate rates the rest.
+MOSTLY = 0.5
 COMMON_PASSWORDS_FILE = DEFAULT_DATA_DIR / "common-passwords.txt"
+PRODUCT_WORDS = ("extranet", "segec", "proeco")
 
 # OWASP's argon2id floor: 19 MiB, 2 iterations, 1 lane.
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
 
-# Name fragments too short or too common to refuse on their own ("de", "van", "le"...).
+# Fragments too short or too common to count on their own ("de", "van", "le"...).
 _MIN_FRAGMENT = 3
 _PARTICLES = frozenset(
     {"de", "du", "des", "del", "della", "der", "den", "van", "von", "le", "la", "les", "di", "da"}
 )
+# Mail providers' names say nothing about the person.
+_MAIL_PROVIDERS = frozenset(
+    {"gmail", "googlemail", "hotmail", "outlook", "live", "msn", "yahoo", "icloud", "skynet",
+     "proximus", "telenet", "voo", "scarlet", "orange", "free", "laposte", "wanadoo", "gmx",
+     "proton", "protonmail", "example"}
+)  # fmt: skip
+_NOT_ALNUM = re.compile(r"[^\w]|_")
+# The usual reading of digits and symbols put for letters ("3xtr@n3t" is "extranet").
+_L33T = str.maketrans("4@3!1|0$5+7", "aaeiilosstt")
+_SEPARATORS = re.compile(r"[\s\-_.,;:/+*|~]+")
+
+
+class Source(enum.Enum):
+    """Whose words a password leans on, in the order the person is told."""
+
+    NAME = msg.PASSWORD_CONTAINS_NAME
+    EMAIL = msg.PASSWORD_CONTAINS_EMAIL
+    SCHOOL = msg.PASSWORD_CONTAINS_SCHOOL
+    PRODUCT = msg.PASSWORD_CONTAINS_PRODUCT
+
+
+_PATTERN_PROBLEMS = {
+    Pattern.KEYBOARD: msg.PASSWORD_KEYBOARD,
+    Pattern.SEQUENCE: msg.PASSWORD_SEQUENCE,
+    Pattern.REPEAT: msg.PASSWORD_REPEAT,
+    Pattern.DATE: msg.PASSWORD_DATE,
+    Pattern.COMMON_PASSWORD: msg.PASSWORD_COMMON_PART,
+    Pattern.WORDS: msg.PASSWORD_COMMON_WORDS,
+    Pattern.L33T: msg.PASSWORD_L33T,
+    Pattern.REVERSED: msg.PASSWORD_REVERSED,
+}
 
 
 @lru_cache(maxsize=4)
@@ -41,25 +91,83 @@ def load_common_passwords(path: Path = COMMON_PASSWORDS_FILE) -> frozenset[str]:
     return frozenset(fold(line.strip()) for line in lines if line.strip() and line[0] != "#")
 
 
-def _fragments(values: Iterable[str | None]) -> set[str]:
-    found: set[str] = set()
-    for value in values:
-        if not value:
+def visible_length(password: str) -> int:
+    """Characters a person sees: invisible ones, combining marks and runs of spaces aside."""
+    visible = strength.visible_text(password)
+    return sum(1 for char in visible if char == " " or strength.is_counted(char))
+
+
+def _alnum(text: str) -> str:
+    return _NOT_ALNUM.sub("", text)
+
+
+def _email_parts(emails: Iterable[str | None]) -> list[str]:
+    parts: list[str] = []
+    for email in emails:
+        if not email:
             continue
-        folded = fold(value)
-        whole = re.sub(r"[^0-9a-z]", "", folded)
-        if len(whole) >= _MIN_FRAGMENT:
-            found.add(whole)
-        for part in re.split(r"[^0-9a-z]+", folded):
-            if len(part) >= _MIN_FRAGMENT and part not in _PARTICLES:
-                found.add(part)
-    return found
+        local, _, domain = email.rpartition("@")
+        parts.append(local or domain)
+        labels = domain.split(".")[:-1] if local else []
+        parts.extend(label for label in labels if fold(label) not in _MAIL_PROVIDERS)
+    return parts
 
 
-def _contains_any(candidate: str, fragments: set[str]) -> bool:
-    # Separators are ignored too, so "marie-dupont" and "marie dupont" both count.
-    squeezed = re.sub(r"[^0-9a-z]", "", candidate)
-    return any(fragment in candidate or fragment in squeezed for fragment in fragments)
+def _personal_words(
+    names: Iterable[str | None], emails: Iterable[str | None], schools: Iterable[str | None]
+) -> dict[str, Source]:
+    """The words an attacker who knows the person tries first, most telling first."""
+    words: dict[str, Source] = {}
+    sources = (
+        (Source.NAME, list(names)),
+        (Source.EMAIL, _email_parts(emails)),
+        (Source.SCHOOL, list(schools)),
+        (Source.PRODUCT, list(PRODUCT_WORDS)),
+    )
+    for source, values in sources:
+        for value in values:
+            if not value:
+                continue
+            folded = strength.fold_word(value)
+            parts = [p for p in re.split(r"[^\w]+|_", folded) if p not in _PARTICLES]
+            for word in (folded, _alnum(folded), *parts):
+                if len(_alnum(word)) >= _MIN_FRAGMENT:
+                    words.setdefault(word, source)
+    return words
+
+
+def _mostly_personal(folded: str, words: dict[str, Source]) -> list[Source]:
+    """The sources whose words cover, together, at least MOSTLY of the letters and digits,
+    read as typed or with l33t characters read as letters."""
+    found = _covering(folded, words)
+    return found or _covering(folded.translate(_L33T), words)
+
+
+def _covering(folded: str, words: dict[str, Source]) -> list[Source]:
+    letters = _alnum(folded)
+    covered = [False] * len(letters)
+    found: set[Source] = set()
+    for word, source in words.items():
+        fragment = _alnum(word)
+        start = letters.find(fragment)
+        while start >= 0:
+            covered[start : start + len(fragment)] = [True] * len(fragment)
+            found.add(source)
+            start = letters.find(fragment, start + 1)
+    if not letters or sum(covered) < MOSTLY * len(letters):
+        return []
+    return [source for source in Source if source in found]
+
+
+def _is_common(visible: str) -> bool:
+    common = load_common_passwords()
+    return fold(visible) in common or fold(_SEPARATORS.sub("", visible)) in common
+
+
+def preload() -> None:
+    """Read the word lists now (a process start) rather than in the first person's request."""
+    load_common_passwords()
+    strength.estimate("", [], COMMON_PASSWORDS_FILE)
 
 
 def password_problems(
@@ -67,21 +175,31 @@ def password_problems(
     *,
     names: Iterable[str | None] = (),
     emails: Iterable[str | None] = (),
+    schools: Iterable[str | None] = (),
 ) -> list[str]:
     """French reasons why `password` is refused for this person; empty when it is fine."""
-    if len(password) < MIN_LENGTH:
-        return [msg.PASSWORD_TOO_SHORT.format(minimum=MIN_LENGTH)]
     if len(password) > MAX_LENGTH:
         return [msg.PASSWORD_TOO_LONG.format(maximum=MAX_LENGTH)]
-    problems: list[str] = []
-    candidate = fold(password)
-    if candidate in load_common_passwords() or candidate.strip() in load_common_passwords():
-        problems.append(msg.PASSWORD_TOO_COMMON)
-    if _contains_any(candidate, _fragments(names)):
-        problems.append(msg.PASSWORD_CONTAINS_NAME)
-    local_parts = [email.rsplit("@", 1)[0] for email in emails if email]
-    if _contains_any(candidate, _fragments(local_parts)):
-        problems.append(msg.PASSWORD_CONTAINS_EMAIL)
+    if visible_length(password) < MIN_LENGTH:
+        return [msg.PASSWORD_TOO_SHORT.format(minimum=MIN_LENGTH)]
+    visible = strength.visible_text(password)
+    words = _personal_words(names, emails, schools)
+    common = _is_common(visible)
+    sources = _mostly_personal(strength.fold_word(visible), words)
+    estimate = strength.estimate(password, list(words), COMMON_PASSWORDS_FILE)
+    weak = estimate.score < MIN_SCORE
+    if weak:
+        sources += [words[word] for word in estimate.personal_words if word in words]
+    problems = [msg.PASSWORD_TOO_COMMON] if common else []
+    problems += [source.value for source in Source if source in sources]
+    if weak:
+        for pattern in estimate.patterns:
+            if pattern is Pattern.COMMON_PASSWORD and common:
+                continue
+            if pattern in _PATTERN_PROBLEMS:
+                problems.append(_PATTERN_PROBLEMS[pattern])
+        if not problems:
+            problems.append(msg.PASSWORD_TOO_GUESSABLE)
     return problems
 
 
@@ -91,23 +209,33 @@ def new_password_problems(
     *,
     names: Iterable[str | None] = (),
     emails: Iterable[str | None] = (),
+    schools: Iterable[str | None] = (),
 ) -> list[str]:
     """What is wrong with a password typed twice in a form (activation, reset)."""
     if password != confirmation:
         return [msg.PASSWORD_MISMATCH]
-    return password_problems(password, names=names, emails=emails)
+    return password_problems(password, names=names, emails=emails, schools=schools)
+
+
+def school_names(person: Person) -> list[str]:
+    """The names of the person's schools, past ones included: an attacker knows them too."""
+    return [assignment.establishment.name for assignment in person.assignments]
 
 
 def rules_text() -> str:
     return msg.PASSWORD_RULES.format(minimum=MIN_LENGTH)
 
 
+def _normalized(password: str) -> str:
+    # NIST SP 800-63B: NFKC before hashing, so every keyboard and device types the same one.
+    return unicodedata.normalize("NFKC", password)
+
+
 def hash_password(password: str) -> str:
-    return HASHER.hash(password)
+    return HASHER.hash(_normalized(password))
 
 
-def verify_password(stored_hash: str | None, password: str) -> bool:
-    """True when `password` matches; a missing or damaged hash never matches."""
+def _verify(stored_hash: str | None, password: str) -> bool:
     try:
         if not stored_hash:
             # Same work as a real check, so a missing account cannot be told apart by timing.
@@ -116,6 +244,17 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
         return HASHER.verify(stored_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """True when `password` matches; a missing or damaged hash never matches.
+
+    A hash made before passwords were normalised holds the text as typed: when the
+    normalised form differs and fails, the text as typed is tried too."""
+    normalized = _normalized(password)
+    if _verify(stored_hash, normalized):
+        return True
+    return normalized != password and _verify(stored_hash, password)
 
 
 def needs_rehash(stored_hash: str) -> bool:

@@ -25,6 +25,7 @@ from access.accounts.passwords import (
     hash_password,
     needs_rehash,
     new_password_problems,
+    school_names,
     verify_password,
 )
 from access.accounts.throttle import client_key, count
@@ -374,7 +375,10 @@ def reset_password(
         form = ResetForm(person.id, person.first_name)
         names = [person.last_name, person.first_name]
         emails = [person.account.reference_email, person.proeco_email]
-    problems = new_password_problems(password, confirmation, names=names, emails=emails)
+        schools = school_names(person)
+    problems = new_password_problems(
+        password, confirmation, names=names, emails=emails, schools=schools
+    )
     if problems:
         return PasswordChangeResult(ok=False, problems=problems, form=form)
     new_hash = hash_password(password)

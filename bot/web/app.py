@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from access.accounts import passwords
 from access.mail import templates as mail
 from access.persistence.database import Database
 from bot.settings import Settings
@@ -75,6 +76,7 @@ def create_app(
     the support form (the command that serves the app builds it; without one they are e-mailed
     to the help address)."""
     mail.preload(settings)
+    passwords.preload()
     secret = (
         settings.session_secret.get_secret_value()
         if settings.session_secret is not None

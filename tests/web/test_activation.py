@@ -75,8 +75,13 @@ def test_submitting_the_form_activates_the_account_once(site: Site) -> None:
     [
         ("court", "court", msg.PASSWORD_TOO_SHORT.format(minimum=12)),
         ("motdepasse123", "motdepasse123", msg.PASSWORD_TOO_COMMON),
-        ("marie et ses chats", "marie et ses chats", msg.PASSWORD_CONTAINS_NAME),
-        ("CURIE-radium-1898", "CURIE-radium-1898", msg.PASSWORD_CONTAINS_NAME),
+        ("Marie Curie 1867!", "Marie Curie 1867!", msg.PASSWORD_CONTAINS_NAME),
+        ("CURIE-marie-1898", "CURIE-marie-1898", msg.PASSWORD_CONTAINS_NAME),
+        ("qwertyuiopas", "qwertyuiopas", msg.PASSWORD_KEYBOARD),
+        ("saintjosephecole", "saintjosephecole", msg.PASSWORD_CONTAINS_SCHOOL),
+        ("extranet2026!", "extranet2026!", msg.PASSWORD_CONTAINS_PRODUCT),
+        (" " * 12, " " * 12, msg.PASSWORD_TOO_SHORT.format(minimum=12)),
+        ("\u200b" * 12, "\u200b" * 12, msg.PASSWORD_TOO_SHORT.format(minimum=12)),
         ("cheval agrafe batterie", "cheval agrafe batterie!", msg.PASSWORD_MISMATCH),
         ("x" * 129, "x" * 129, msg.PASSWORD_TOO_LONG.format(maximum=128)),
     ],
@@ -97,6 +102,48 @@ def test_a_refused_password_keeps_the_link_usable(
     assert 'role="alert"' in text_of(page)
     assert account_status(site.db, person_id)[0] == AccountStatus.INVITED.value
     assert activate(site, token).status_code == 200
+
+
+def test_the_page_says_in_french_what_makes_a_password_weak(site: Site) -> None:
+    person_id = invited_person(site.db, school_name="Institut Saint-Joseph Namur")
+    token = invitation_token(site.db, person_id)
+    with site.client() as browser:
+        walk = submit(
+            browser,
+            f"/activer/{token}",
+            {"password": "qwertyuiopas", "password_confirmation": "qwertyuiopas"},
+        )
+        school = submit(
+            browser,
+            f"/activer/{token}",
+            {"password": "saintjosephnamur", "password_confirmation": "saintjosephnamur"},
+        )
+    assert walk.status_code == 400
+    assert "Trop prévisible : une suite du clavier" in text_of(walk)
+    assert school.status_code == 400
+    assert "contient le nom de votre école" in text_of(school)
+    for page in (walk, school):
+        assert "refused" not in text_of(page).lower()
+        assert "is similar to" not in text_of(page)  # zxcvbn's English never shows
+    assert account_status(site.db, person_id)[0] == AccountStatus.INVITED.value
+
+
+def test_a_greeting_that_contains_her_name_inside_a_word_activates_annes_account(
+    site: Site,
+) -> None:
+    passphrase = "bonne année à toute l'équipe"
+    person_id = invited_person(
+        site.db, email="anne.lambert@example.org", first_name="Anne", last_name="Lambert"
+    )
+    token = invitation_token(site.db, person_id)
+    page = activate(site, token, passphrase)
+    assert page.status_code == 200, text_of(page)
+    assert account_status(site.db, person_id) == (
+        AccountStatus.ACTIVE.value,
+        "anne.lambert@example.org",
+    )
+    with site.client() as browser:
+        assert sign_in(browser, "anne.lambert@example.org", passphrase).status_code == 303
 
 
 def _invalid_page(site: Site, token: str) -> tuple[int, str]:

@@ -72,6 +72,13 @@ def test_the_reset_link_sets_a_new_password_once(site: Site) -> None:
             {"password": "motdepasse123", "password_confirmation": "motdepasse123"},
         )
         assert weak.status_code == 400 and msg.PASSWORD_TOO_COMMON in text_of(weak)
+        walk = submit(
+            browser,
+            path_of(link),
+            {"password": "q w e r t y u i o p", "password_confirmation": "q w e r t y u i o p"},
+        )
+        assert walk.status_code == 400
+        assert "Trop prévisible : une suite du clavier" in text_of(walk)
         done = submit(
             browser,
             path_of(link),
