@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher, Type
 from sqlalchemy import select
 
-from access.accounts import signin
+from access.accounts import passwords, signin
 from access.clock import utcnow
 from access.directory.models import (
     Account,
@@ -157,6 +158,17 @@ def test_unknown_addresses_are_blocked_the_same_way(site: Site) -> None:
 VISITOR = "81.246.0.10"
 
 
+@pytest.fixture
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """argon2id at its lowest cost, for tests that fail to sign in by the dozen: they count
+    refusals; the cost of a real hash is test_passwords.py's subject."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.ID)
+    monkeypatch.setattr(passwords, "HASHER", cheap)
+    passwords._dummy_hash.cache_clear()
+    yield
+    passwords._dummy_hash.cache_clear()
+
+
 def fail_from(site: Site, client: str, start: datetime, count: int) -> None:
     for n in range(count):
         signin.authenticate(
@@ -169,6 +181,7 @@ def fail_from(site: Site, client: str, start: datetime, count: int) -> None:
         )
 
 
+@pytest.mark.usefixtures("cheap_hashes")
 def test_a_client_failing_on_many_accounts_is_refused_before_any_password_is_checked(
     site: Site,
 ) -> None:
@@ -198,6 +211,7 @@ def test_a_client_failing_on_many_accounts_is_refused_before_any_password_is_che
     assert attempt(VISITOR, 15.1) is signin.SignInOutcome.OK
 
 
+@pytest.mark.usefixtures("cheap_hashes")
 @pytest.mark.parametrize("proxy", ["10.0.0.2", "127.0.0.1", "unknown"])
 def test_a_proxy_or_unknown_address_is_never_refused_for_everyone(site: Site, proxy: str) -> None:
     """Behind a proxy uvicorn does not trust, every visitor shows the proxy's address:
