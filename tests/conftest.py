@@ -118,6 +118,13 @@ def run_cli_process(
     )
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` (pyproject) runs in this one process for benchmarks, which measure one
+    thing at a time, and under `-s`, whose output workers would not show."""
+    benchmarks = any("bench" in Path(arg.split("::")[0]).parts for arg in config.args)
+    return 0 if benchmarks or config.getoption("capture") == "no" else None
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
