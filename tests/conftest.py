@@ -1,8 +1,10 @@
 """Shared fixtures: real databases (an SQLite file always, PostgreSQL when TEST_POSTGRES_URL
-is set), settings pointing at them, and free loopback ports."""
+is set), each a copy of one migrated once per session; settings pointing at them; the CLI run
+in this process or as `python -m bot`; and free loopback ports."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -20,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 import bot.cli
 import bot.console
@@ -137,7 +140,7 @@ def unused_port() -> int:
 
 
 def _postgres_schema_url(base_url: str, schema: str) -> str:
-    # Each test gets its own schema, so tests stay independent and fast on one server.
+    # Each test gets its own schema, so tests stay independent and fast on one database.
     url = make_url(base_url)
     return url.set(query={**url.query, "options": f"-csearch_path={schema}"}).render_as_string(
         hide_password=False
@@ -145,13 +148,34 @@ def _postgres_schema_url(base_url: str, schema: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_admin() -> Iterator[sa.Engine]:
-    """One engine on TEST_POSTGRES_URL for creating and dropping the tests' schemas."""
+def postgres_url() -> str:
+    """A database of this checkout's and this xdist worker's own on TEST_POSTGRES_URL's
+    server, created the first time and kept (a DROP DATABASE waits for a checkpoint of the
+    whole server); each test gets a schema in it. Runs side by side (workers, other
+    checkouts) then never hear each other's NOTIFY nor see each other's LISTEN."""
     if not POSTGRES_URL:
         pytest.skip(
             "PostgreSQL tests need TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
         )
-    admin = sa.create_engine(POSTGRES_URL, pool_size=1)
+    checkout = hashlib.sha256(str(REPO_ROOT).encode()).hexdigest()[:8]
+    name = f"pytest_{checkout}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    server = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with server.connect() as conn:
+            known = "SELECT 1 FROM pg_database WHERE datname = :name"
+            if conn.execute(sa.text(known), {"name": name}).first() is None:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.DBAPIError:
+        return POSTGRES_URL  # not allowed to create databases: schemas in the given one
+    finally:
+        server.dispose()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin(postgres_url: str) -> Iterator[sa.Engine]:
+    """One engine on the session's database for creating and dropping the tests' schemas."""
+    admin = sa.create_engine(postgres_url, pool_size=1)
     yield admin
     admin.dispose()
 
@@ -166,7 +190,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield _postgres_schema_url(POSTGRES_URL or "", schema)
+        yield _postgres_schema_url(request.getfixturevalue("postgres_url"), schema)
     finally:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -185,17 +209,19 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def migrated_postgres_ddl(postgres_admin: sa.Engine) -> Iterator[tuple[str, str] | None]:
+def migrated_postgres_ddl(
+    postgres_url: str, postgres_admin: sa.Engine
+) -> Iterator[tuple[str, str] | None]:
     """The migrated schema as SQL (pg_dump of a schema migrated once per session, with the
     schema's name to substitute), or None when pg_dump cannot give it: migrate each test then."""
     template = f"tpl_{uuid.uuid4().hex[:12]}"
     with postgres_admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{template}"'))
     try:
-        database = Database(_postgres_schema_url(POSTGRES_URL or "", template))
+        database = Database(_postgres_schema_url(postgres_url, template))
         upgrade_database(database)
         database.dispose()
-        yield _dump_schema(POSTGRES_URL or "", template)
+        yield _dump_schema(postgres_url, template)
     finally:
         with postgres_admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{template}" CASCADE'))
