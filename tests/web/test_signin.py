@@ -38,6 +38,17 @@ def active_person(site: Site, email: str = "marie.curie@example.org", **kwargs: 
     return person_id
 
 
+@pytest.fixture
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """argon2id at its lowest cost, for tests that fail to sign in again and again: they count
+    refusals; the cost of a real hash is test_passwords.py's subject."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.ID)
+    monkeypatch.setattr(passwords, "HASHER", cheap)
+    passwords._dummy_hash.cache_clear()
+    yield
+    passwords._dummy_hash.cache_clear()
+
+
 def test_the_sign_in_page_has_the_elements_of_the_login_screen(site: Site) -> None:
     with site.client() as browser:
         page = browser.get("/connexion")
@@ -133,6 +144,7 @@ def test_remember_me_makes_the_cookie_persistent(site: Site) -> None:
     assert "Max-Age=2592000" in remembered.headers["set-cookie"]
 
 
+@pytest.mark.usefixtures("cheap_hashes")
 def test_ten_failures_block_the_account_even_for_the_right_password(site: Site) -> None:
     active_person(site)
     with site.client() as browser:
@@ -147,6 +159,7 @@ def test_ten_failures_block_the_account_even_for_the_right_password(site: Site) 
     assert "Réessayez dans" in text_of(blocked) and "/mot-de-passe-oublie" in text_of(blocked)
 
 
+@pytest.mark.usefixtures("cheap_hashes")
 def test_unknown_addresses_are_blocked_the_same_way(site: Site) -> None:
     with site.client() as browser:
         answers = [sign_in(browser, "nobody@example.org", "x").status_code for _ in range(11)]
@@ -156,17 +169,6 @@ def test_unknown_addresses_are_blocked_the_same_way(site: Site) -> None:
 # A visitor's public address, as uvicorn reads it from X-Forwarded-For sent by a trusted
 # proxy (the test server trusts loopback, uvicorn's default).
 VISITOR = "81.246.0.10"
-
-
-@pytest.fixture
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """argon2id at its lowest cost, for tests that fail to sign in by the dozen: they count
-    refusals; the cost of a real hash is test_passwords.py's subject."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.ID)
-    monkeypatch.setattr(passwords, "HASHER", cheap)
-    passwords._dummy_hash.cache_clear()
-    yield
-    passwords._dummy_hash.cache_clear()
 
 
 def fail_from(site: Site, client: str, start: datetime, count: int) -> None:
@@ -230,6 +232,7 @@ def test_a_proxy_or_unknown_address_is_never_refused_for_everyone(site: Site, pr
     assert outcome is signin.SignInOutcome.OK
 
 
+@pytest.mark.usefixtures("cheap_hashes")
 def test_the_block_ends_after_fifteen_minutes(site: Site) -> None:
     active_person(site)
     start = utcnow()
@@ -255,6 +258,7 @@ def test_the_block_ends_after_fifteen_minutes(site: Site) -> None:
     assert attempt(15.1) is signin.SignInOutcome.OK
 
 
+@pytest.mark.usefixtures("cheap_hashes")
 def test_failures_spread_over_more_than_fifteen_minutes_do_not_block(site: Site) -> None:
     active_person(site)
     start = utcnow() - timedelta(hours=1)
@@ -331,6 +335,7 @@ def test_a_hash_with_older_parameters_is_redone_at_sign_in(site: Site) -> None:
         assert "m=19456,t=2,p=1" in (account.password_hash or "")
 
 
+@pytest.mark.usefixtures("cheap_hashes")
 def test_the_block_is_written_to_the_audit_log(site: Site) -> None:
     active_person(site)
     with site.client() as browser:
