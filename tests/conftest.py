@@ -1,22 +1,33 @@
 """Shared fixtures: real databases (an SQLite file always, PostgreSQL when TEST_POSTGRES_URL
-is set), settings pointing at them, and free loopback ports."""
+is set), each a copy of one migrated once per session; settings pointing at them; the CLI run
+in this process or as `python -m bot`; and free loopback ports."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
+from unittest import mock
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
+import bot.cli
+import bot.console
 from access.persistence.database import Database
+from bot.commands.context import AppContext
 from bot.settings import Settings
 from migrations import upgrade_database
 
@@ -25,6 +36,76 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_cli(
+    env: dict[str, str], *args: str, stdin: bytes | None = None, text: bool = False
+) -> subprocess.CompletedProcess[Any]:
+    """`extranet-bot ARGS` run in this process, as `bot.cli.main` runs it (its one-line
+    errors and exit codes), with the settings read from `env` alone; output as bytes, or as
+    str with `text=True`. `run_cli_process` starts `python -m bot` for the smoke tests."""
+    overrides: dict[str, str | None] = {
+        name: None for name in os.environ if name.lower() in Settings.model_fields
+    }
+    overrides.update(env)
+    argv = sys.argv
+    opened: list[AppContext] = []
+
+    class Recorded(AppContext):
+        def __post_init__(self) -> None:
+            opened.append(self)
+
+    with (
+        _logging_restored(),
+        CliRunner().isolation(input=stdin, env=overrides) as (stdout, stderr, _),
+        console_streams(sys.stdin, sys.stdout),
+        mock.patch.object(bot.cli, "AppContext", Recorded),
+    ):
+        sys.argv = ["extranet-bot", *args]
+        try:
+            bot.cli.main()
+            code: int | str | None = 0
+        except SystemExit as exit_:
+            code = exit_.code
+        finally:
+            sys.argv = argv
+            for app in opened:
+                if app._database is not None:
+                    app._database.dispose()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        out, err = stdout.getvalue(), stderr.getvalue()
+    if isinstance(code, str):  # sys.exit("reason"): the reason goes to stderr, status 1
+        err, code = err + (code + "\n").encode(), 1
+    returncode = code or 0
+    if text:
+        return subprocess.CompletedProcess(args, returncode, out.decode(), err.decode())
+    return subprocess.CompletedProcess(args, returncode, out, err)
+
+
+@contextmanager
+def console_streams(stdin: TextIO, stdout: TextIO) -> Iterator[None]:
+    """The console's read-answer loop on these streams: its defaults are the process's
+    streams as they were when it was imported (in a test process, pytest's)."""
+    with mock.patch.object(bot.console.run, "__defaults__", (stdin, stdout)):
+        yield
+
+
+@contextmanager
+def _logging_restored() -> Iterator[None]:
+    """The CLI configures logging as a process of its own would (a stderr handler on the
+    root logger, quieter levels); the test process gets its own configuration back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in ("alembic",)}
+    root.handlers.clear()
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        for name, saved in levels.items():
+            logging.getLogger(name).setLevel(saved)
+
+
+def run_cli_process(
     env: dict[str, str], *args: str, stdin: bytes | None = None, text: bool = False
 ) -> subprocess.CompletedProcess[Any]:
     """`python -m bot ARGS` as an operator runs it, from the repository root (output as
@@ -40,6 +121,13 @@ def run_cli(
     )
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` (pyproject) runs in this one process for benchmarks, which measure one
+    thing at a time, and under `-s`, whose output workers would not show."""
+    benchmarks = any("bench" in Path(arg.split("::")[0]).parts for arg in config.args)
+    return 0 if benchmarks or config.getoption("capture") == "no" else None
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -52,11 +140,44 @@ def unused_port() -> int:
 
 
 def _postgres_schema_url(base_url: str, schema: str) -> str:
-    # Each test gets its own schema, so tests stay independent and fast on one server.
+    # Each test gets its own schema, so tests stay independent and fast on one database.
     url = make_url(base_url)
     return url.set(query={**url.query, "options": f"-csearch_path={schema}"}).render_as_string(
         hide_password=False
     )
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A database of this checkout's and this xdist worker's own on TEST_POSTGRES_URL's
+    server, created the first time and kept (a DROP DATABASE waits for a checkpoint of the
+    whole server); each test gets a schema in it. Runs side by side (workers, other
+    checkouts) then never hear each other's NOTIFY nor see each other's LISTEN."""
+    if not POSTGRES_URL:
+        pytest.skip(
+            "PostgreSQL tests need TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+        )
+    checkout = hashlib.sha256(str(REPO_ROOT).encode()).hexdigest()[:8]
+    name = f"pytest_{checkout}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    server = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with server.connect() as conn:
+            known = "SELECT 1 FROM pg_database WHERE datname = :name"
+            if conn.execute(sa.text(known), {"name": name}).first() is None:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.DBAPIError:
+        return POSTGRES_URL  # not allowed to create databases: schemas in the given one
+    finally:
+        server.dispose()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin(postgres_url: str) -> Iterator[sa.Engine]:
+    """One engine on the session's database for creating and dropping the tests' schemas."""
+    admin = sa.create_engine(postgres_url, pool_size=1)
+    yield admin
+    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -64,26 +185,96 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
-    if not POSTGRES_URL:
-        pytest.skip(
-            "PostgreSQL tests need TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
-        )
+    admin: sa.Engine = request.getfixturevalue("postgres_admin")
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield _postgres_schema_url(POSTGRES_URL, schema)
+        yield _postgres_schema_url(request.getfixturevalue("postgres_url"), schema)
     finally:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated once per session (per xdist worker), copied by each test."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    template = Database(f"sqlite:///{path}")
+    upgrade_database(template)
+    template.dispose()
+    # The last connection closed wrote the WAL back into the file: the file is the database.
+    assert not Path(f"{path}-wal").exists()
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_ddl(
+    postgres_url: str, postgres_admin: sa.Engine
+) -> Iterator[tuple[str, str] | None]:
+    """The migrated schema as SQL (pg_dump of a schema migrated once per session, with the
+    schema's name to substitute), or None when pg_dump cannot give it: migrate each test then."""
+    template = f"tpl_{uuid.uuid4().hex[:12]}"
+    with postgres_admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{template}"'))
+    try:
+        database = Database(_postgres_schema_url(postgres_url, template))
+        upgrade_database(database)
+        database.dispose()
+        yield _dump_schema(postgres_url, template)
+    finally:
+        with postgres_admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{template}" CASCADE'))
+
+
+def _dump_schema(base_url: str, schema: str) -> tuple[str, str] | None:
+    url = make_url(base_url)
+    command = ["pg_dump", "--schema", schema, "--no-owner", "--no-privileges", "--inserts"]
+    command += ["--host", url.host or "localhost", "--port", str(url.port or 5432)]
+    command += ["--username", url.username or "postgres", url.database or "postgres"]
+    try:
+        dumped = subprocess.run(
+            command,
+            env={**os.environ, **({"PGPASSWORD": str(url.password)} if url.password else {})},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    # psql meta-commands (\restrict) and the schema itself (each test creates its own).
+    lines = [
+        line
+        for line in dumped.splitlines()
+        if not line.startswith("\\") and line != f"CREATE SCHEMA {schema};"
+    ]
+    return "\n".join(lines), schema
+
+
+def _clone_schema(admin: sa.Engine, ddl: tuple[str, str], url: str) -> None:
+    sql, template = ddl
+    schema = dict(make_url(url).query)["options"].removeprefix("-csearch_path=")
+    with admin.begin() as conn:
+        conn.exec_driver_sql(sql.replace(template, schema))
+        # The dump's session settings (an empty search_path) must not stay on the connection.
+        conn.exec_driver_sql("RESET ALL")
 
 
 @pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    database = Database(db_url)
-    upgrade_database(database)
+def db(db_url: str, request: pytest.FixtureRequest) -> Iterator[Database]:
+    """The database migrated to the latest revision, copied from the session's template
+    (tests of the migrations themselves take `db_url`, an empty database)."""
+    parsed = make_url(db_url)
+    if parsed.get_backend_name() == "sqlite":
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), parsed.database or "")
+        database = Database(db_url)
+    elif (ddl := request.getfixturevalue("migrated_postgres_ddl")) is not None:
+        _clone_schema(request.getfixturevalue("postgres_admin"), ddl, db_url)
+        database = Database(db_url)
+    else:
+        database = Database(db_url)
+        upgrade_database(database)
     yield database
     database.dispose()
 
@@ -97,6 +288,8 @@ def settings(db: Database, tmp_path: Path) -> Settings:
         mail_dir=tmp_path / "mail-out",
         public_base_url="http://extranet-bot.test",
         helpdesk_email="help.extranet@segec.be",
+        # A delivery run whose senders are still busy looks again for mail after this long.
+        outbox_poll_seconds=0.05,
     )
 
 
@@ -109,6 +302,7 @@ def cli_env(settings: Settings) -> dict[str, str]:
         MAIL_BACKEND="file",
         MAIL_DIR=str(settings.mail_dir),
         PUBLIC_BASE_URL=settings.public_base_url,
+        OUTBOX_POLL_SECONDS=str(settings.outbox_poll_seconds),
         PYTHONPATH=str(REPO_ROOT),
     )
     return env

@@ -6,14 +6,19 @@ answer, as text; `press(label)` presses a button of the last answers.
 
 from __future__ import annotations
 
+import codecs
+import logging
+import os
 import re
-import sys
+import select
+import threading
 import time
 from typing import Protocol
 
-import pexpect
-
-from tests.conftest import REPO_ROOT
+from bot.cli import cli
+from bot.commands.context import AppContext
+from bot.settings import Settings
+from tests.conftest import console_streams
 from tests.slack_client import SlackClient
 from tests.slack_fake import FakeSlack, Sent
 
@@ -58,25 +63,60 @@ class SlackDriver:
 
 
 class ConsoleDriver:
-    """`extranet-bot console` as a subprocess on a pseudo-terminal."""
+    """`extranet-bot console` (the command and its read-answer loop) in a thread of this
+    process, typed into through a pipe. `python -m bot console` itself runs in
+    tests/tickets/test_console_ticket.py and, on a terminal, tests/chat/test_demo_console.py."""
 
     PROMPT = "\n> "
 
     def __init__(self, env: dict[str, str], as_email: str | None = None) -> None:
-        args = ["-m", "bot", "console"] + (["--as", as_email] if as_email else [])
-        self.child = pexpect.spawn(
-            sys.executable, args, cwd=str(REPO_ROOT), env=env, encoding="utf-8", timeout=30
+        fields = {k.lower(): v for k, v in env.items() if k.lower() in Settings.model_fields}
+        self._app = AppContext(settings=Settings(_env_file=None, **fields))  # type: ignore[arg-type]
+        console_in, self._typed = os.pipe()
+        self._shown, console_out = os.pipe()
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._pending = ""
+        self._error: BaseException | None = None
+        root = logging.getLogger()
+        self._levels = {None: root.level, "alembic": logging.getLogger("alembic").level}
+        args = ["console", *(["--as", as_email] if as_email else [])]
+        self._thread = threading.Thread(
+            target=self._run,
+            args=(args, console_in, console_out),
+            daemon=True,
         )
-        self.child.expect_exact(self.PROMPT)
-        self.banner = self.child.before
+        self._thread.start()
+        self.banner = self._until_prompt()
         self.last = ""
 
+    def _run(self, args: list[str], console_in: int, console_out: int) -> None:
+        try:
+            with (
+                open(console_in, encoding="utf-8") as stdin,
+                open(console_out, "w", encoding="utf-8") as stdout,
+                console_streams(stdin, stdout),
+            ):
+                cli.main(args, prog_name="extranet-bot", standalone_mode=False, obj=self._app)
+        except BaseException as error:
+            self._error = error
+
+    def _until_prompt(self, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while self.PROMPT not in self._pending:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([self._shown], [], [], max(0.0, left))
+            if not ready:
+                raise AssertionError(f"no prompt from the console; it showed:\n{self._pending}")
+            chunk = os.read(self._shown, 65536)
+            if not chunk:
+                raise AssertionError(f"the console ended ({self._error!r}):\n{self._pending}")
+            self._pending += self._decoder.decode(chunk)
+        shown, _, self._pending = self._pending.partition(self.PROMPT)
+        return shown
+
     def say(self, line: str) -> str:
-        self.child.sendline(line)
-        self.child.expect_exact(self.PROMPT)
-        # The terminal echoes the typed line first.
-        out = self.child.before.replace("\r\n", "\n")
-        self.last = out.split("\n", 1)[1] if "\n" in out else ""
+        os.write(self._typed, f"{line}\n".encode())
+        self.last = self._until_prompt()
         return self.last
 
     def press(self, label: str) -> str:
@@ -88,6 +128,15 @@ class ConsoleDriver:
         return out
 
     def close(self) -> None:
-        self.child.sendline("/quitter")
-        self.child.expect(pexpect.EOF)
-        self.child.close()
+        try:
+            os.write(self._typed, b"/quitter\n")
+            self._thread.join(timeout=30)
+            assert not self._thread.is_alive(), "the console did not end on /quitter"
+            assert self._error is None, self._error
+        finally:
+            os.close(self._typed)
+            os.close(self._shown)
+            if self._app._database is not None:
+                self._app._database.dispose()
+            for name, level in self._levels.items():
+                logging.getLogger(name).setLevel(level)

@@ -122,19 +122,8 @@ def test_bad_field_values_get_a_french_message(kind: FieldKind, raw: str) -> Non
 
 
 def test_the_console_refuses_to_speak_as_someone_not_on_file(cli_env: dict[str, str]) -> None:
-    import subprocess
-    import sys
+    from tests.conftest import run_cli
 
-    from tests.conftest import REPO_ROOT
-
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--as", "personne@nulle-part.example"],
-        cwd=REPO_ROOT,
-        env=cli_env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_cli(cli_env, "console", "--as", "personne@nulle-part.example", text=True)
     assert result.returncode != 0
     assert "no person with the e-mail personne@nulle-part.example" in result.stderr

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from tests.conftest import REPO_ROOT
+from tests.conftest import run_cli
 from tests.slack_app import SIGNING_SECRET, serve_process
 from tests.slack_client import SlackClient
 from tests.slack_fake import FakeSlack
@@ -21,9 +18,7 @@ def test_serve_mounts_the_slack_endpoint(cli_env: dict[str, str], db_url: str) -
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": fake.api_url,
         }
-        subprocess.run(
-            [sys.executable, "-m", "bot", "db", "upgrade"], cwd=REPO_ROOT, env=env, check=True
-        )
+        assert run_cli(env, "db", "upgrade").returncode == 0
         with serve_process(env) as base:
             client = SlackClient(base, SIGNING_SECRET, fake)
             assert client.command("U1", "/helpdesk").status_code == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, run_cli
 from tests.slack_client import SlackClient
 from tests.slack_fake import FakeSlack
 
@@ -45,13 +45,6 @@ def test_socket_mode_answers_a_slash_command(cli_env: dict[str, str], db_url: st
 
 def test_socket_mode_without_an_app_token_says_what_is_missing(cli_env: dict[str, str]) -> None:
     env = {**cli_env, "SLACK_BOT_TOKEN": "xoxb-test"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "socket"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_cli(env, "socket", text=True)
     assert result.returncode != 0
     assert "SLACK_APP_TOKEN is not set" in result.stderr

@@ -4,8 +4,6 @@ worker writes the e-mails; a link is followed over HTTP; the list then says « C
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from email import policy
 from email.parser import BytesParser
 
@@ -17,7 +15,7 @@ from access.mail.outbox import OutboxMessage
 from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web.app import create_app
-from tests.conftest import REPO_ROOT
+from tests.conftest import run_cli
 from tests.directors import factories
 from tests.slack_app import serve_app
 
@@ -27,15 +25,8 @@ DIRECTOR = "claire.dupont@ecole04321.be"
 
 
 def console(cli_env: dict[str, str], *lines: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--as", DIRECTOR],
-        input="\n".join([*lines, "/quitter", ""]),
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=cli_env,
-        timeout=120,
-    )
+    typed = "\n".join([*lines, "/quitter", ""]).encode()
+    result = run_cli(cli_env, "console", "--as", DIRECTOR, stdin=typed, text=True)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -76,14 +67,7 @@ def test_console_walk_through_from_the_list_to_an_activated_account(
         )
     assert queued == 4
 
-    worker = subprocess.run(
-        [sys.executable, "-m", "bot", "worker", "--once"],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=cli_env,
-        timeout=120,
-    )
+    worker = run_cli(cli_env, "worker", "--once", text=True)
     assert worker.returncode == 0, worker.stderr
     link = activation_link_for(settings, "sam.prof04321x000@ecole04321.be")
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import runpy
 import subprocess
 import sys
 import time
@@ -196,10 +199,30 @@ def test_matcher_time_is_bounded_on_long_or_strange_input(text: str) -> None:
     assert time.perf_counter() - started < 0.25
 
 
-def _faq(*args: str) -> subprocess.CompletedProcess[str]:
+def _faq_process(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "faq", *args], cwd=REPO_ROOT, capture_output=True, text=True
     )
+
+
+def _faq(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m faq ARGS` run in this process: its `__main__` module, argv and exit code
+    (`_faq_process` starts the real thing, once per sub-command)."""
+    out, err = io.StringIO(), io.StringIO()
+    argv = sys.argv
+    sys.argv = ["faq", *args]
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            runpy.run_module("faq", run_name="__main__")
+        code: int | str | None = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    finally:
+        sys.argv = argv
+    if isinstance(code, str):
+        err.write(code + "\n")
+        code = 1
+    return subprocess.CompletedProcess(["faq", *args], code or 0, out.getvalue(), err.getvalue())
 
 
 def test_cli_eval_read_through_head_stops_quietly() -> None:
@@ -218,7 +241,7 @@ def test_cli_eval_read_through_head_stops_quietly() -> None:
 
 
 def test_cli_ask_prints_the_contracted_json() -> None:
-    result = _faq("ask", "Je ne trouve pas l'adresse de l'extranet", "--json")
+    result = _faq_process("ask", "Je ne trouve pas l'adresse de l'extranet", "--json")
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["id"] == "adresse-extranet"
@@ -255,7 +278,7 @@ def test_cli_eval_fails_with_one_line_on_a_bad_file(tmp_path: Path) -> None:
 
 
 def test_cli_check_passes_on_the_shipped_base_and_fails_on_a_broken_one(tmp_path: Path) -> None:
-    assert _faq("check").returncode == 0
+    assert _faq_process("check").returncode == 0
     (tmp_path / "entries").mkdir()
     (tmp_path / "entries" / "x.yaml").write_text("- id: x\n", encoding="utf-8")
     broken = _faq("--data", str(tmp_path), "check")

@@ -19,7 +19,7 @@ from faq.usage import (
     record_question,
     unanswered_report,
 )
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, run_cli
 
 
 def _ask(db: Database, question: str, entry_id: str | None, **kwargs) -> int:
@@ -159,13 +159,7 @@ def test_report_command_prints_the_unanswered_questions(db: Database, tmp_path) 
     payload = json.loads(result.stdout)
     assert payload["deflection"]["asked"] == 2
     assert payload["unanswered"][0]["count"] == 2
-    text = subprocess.run(
-        [sys.executable, "-m", "bot", "faq", "report"],
-        cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(REPO_ROOT)},
-        capture_output=True,
-        text=True,
-    )
+    text = run_cli(env, "faq", "report", text=True)
     assert text.returncode == 0 and "wifi ne marche pas" in text.stdout
 
 

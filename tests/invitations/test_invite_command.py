@@ -7,7 +7,7 @@ from pathlib import Path
 from access.persistence.database import Database
 from access.proeco.sync import import_export
 from tests.access.exports import export_csv, person
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_cli_process
 
 STAFF = [
     person("1001", "Dubois", "Anne", "Directrice"),
@@ -24,7 +24,10 @@ def test_invite_sends_through_the_outbox_and_reports_as_json(
     db: Database, cli_env: dict[str, str]
 ) -> None:
     import_export(db, export_csv(STAFF))
-    result = run(cli_env, "invite", "01234", "--as", "Anne.Dubois@ecoles.be", "--json")
+    # The one run of `invite` in a process of its own; the others run in this one.
+    result = run_cli_process(
+        cli_env, "invite", "01234", "--as", "Anne.Dubois@ecoles.be", "--json", text=True
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert sorted(o["name"] for o in report["sent"]) == ["Dubois Anne", "Lambert Marc"]

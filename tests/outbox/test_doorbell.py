@@ -108,8 +108,8 @@ def _listener_pids(db: Database) -> set[int]:
         return set(
             connection.scalars(
                 sa.text(
-                    "SELECT pid FROM pg_stat_activity"
-                    " WHERE query = :listen AND pid <> pg_backend_pid()"
+                    "SELECT pid FROM pg_stat_activity WHERE query = :listen"
+                    " AND datname = current_database() AND pid <> pg_backend_pid()"
                 ),
                 {"listen": f"LISTEN {doorbell.CHANNEL}"},
             )
