@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from helpdesk.models import OPEN_STATUSES, Status, Ticket, TicketEvent
+from helpdesk.models import OPEN_STATUSES, Status, Ticket, TicketEvent, TicketFullText
 from helpdesk.tickets import get_ticket
 
 DEFAULT_LIMIT = 50
@@ -54,3 +54,10 @@ def ticket_with_history(
         query = query.where(TicketEvent.internal.is_(False))
     events = list(session.scalars(query.order_by(TicketEvent.at, TicketEvent.id)))
     return TicketHistory(ticket, events)
+
+
+def full_texts(session: Session, number: str) -> list[TicketFullText]:
+    """The whole texts of the ticket's e-mails that were cut (`helpdesk.inbound.full_texts`)."""
+    ticket = get_ticket(session, number)
+    query = sa.select(TicketFullText).where(TicketFullText.ticket_id == ticket.id)
+    return list(session.scalars(query.order_by(TicketFullText.id)))
