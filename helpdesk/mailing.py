@@ -24,11 +24,13 @@ def identification_rows(ticket: Ticket) -> list[tuple[str, str]]:
     fase = ticket.fase or messages.NOT_PROVIDED
     if ticket.fase_unknown:
         fase = f"{fase} ({messages.FASE_UNKNOWN_FLAG})"
+    answers = [(messages.REPLY_EMAIL_LABEL, ticket.reply_email)] if ticket.reply_email else []
     return [
         (messages.FIELD_LABELS["last_name"], ticket.last_name or messages.NOT_PROVIDED),
         (messages.FIELD_LABELS["first_name"], ticket.first_name or messages.NOT_PROVIDED),
         (messages.FIELD_LABELS["fase"], fase),
         (messages.FIELD_LABELS["email"], ticket.contact_email),
+        *answers,
         ("Téléphone", ticket.phone or messages.NOT_PROVIDED),
         (messages.FIELD_LABELS["category"], messages.category_label(ticket.category)),
         ("Source", messages.SOURCE_LABELS.get(ticket.source, ticket.source)),

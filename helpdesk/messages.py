@@ -101,6 +101,9 @@ EVENT_LABELS: Final[dict[str, str]] = {
     "bounced": "E-mail non remis",
 }
 
+# The address an e-mail's Reply-To asked answers to go to, beside the sender's.
+REPLY_EMAIL_LABEL = "Réponses envoyées à"
+
 # What agents read about inbound e-mail (internal notes in the ticket's history).
 MAIL_UNVERIFIED: Final[dict[str, str]] = {
     "no_key": (

@@ -82,8 +82,12 @@ def test_reply_to_is_where_answers_go_never_who_wrote(
     assert "n'est pas le demandeur" in (doubt.body or "")
     # The acknowledgement of that new ticket goes to the address asked for.
     deliver_due(mail_settings, db)
-    acknowledged = [m for m in smtp_server.messages if result.number in str(m.message["Subject"])]
-    assert [m.rcpt_tos for m in acknowledged if m.rcpt_tos != [HELP]] == [[SOPHIE]]
+    about = [m for m in smtp_server.messages if result.number in str(m.message["Subject"])]
+    assert [m.rcpt_tos for m in about if m.rcpt_tos != [HELP]] == [[SOPHIE]]
+    # The help address reads both addresses, and its own answer goes where it was asked.
+    (to_helpdesk,) = [m for m in about if m.rcpt_tos == [HELP]]
+    assert "Réponses envoyées à" in to_helpdesk.text() and SOPHIE in to_helpdesk.text()
+    assert str(to_helpdesk.message["Reply-To"]) == SOPHIE
 
 
 def test_a_reply_to_the_reply_address_of_our_email_joins_its_ticket(
