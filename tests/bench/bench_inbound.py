@@ -102,3 +102,22 @@ def test_bench_ingest_a_single_line_message(
         f"`mail ingest --maildir` end to end {end_to_end:.2f} s (an empty run {startup:.2f} s), "
         f"{posts} post(s) to Slack"
     )
+
+
+@pytest.mark.parametrize("mib", [4, 10])
+def test_bench_html_only_message(db: Database, settings: Settings, mib: int) -> None:
+    kind = "sqlite" if db.is_sqlite else "postgresql"
+    paragraph = b"<p>erreur &amp; <b>code</b></p>"
+    raw = (
+        b"From: Emilie Dupont <emilie.dupont@ecole.be>\r\nTo: help.extranet@segec.be\r\n"
+        b"Subject: HTML\r\nMessage-ID: <bench-html@ecole.be>\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/html; charset=utf-8\r\n\r\n"
+        + paragraph
+        * (mib * MIB // len(paragraph) - 10)
+    )
+    t0 = time.perf_counter()
+    with db.transaction() as session:
+        result = ingest(session, settings, raw, triage_enabled=True, options=RAISED)
+    elapsed = time.perf_counter() - t0
+    assert result.outcome == "created"
+    print(f"\n[{kind}] {mib} MiB of HTML paragraphs: ingest {elapsed:.2f} s")

@@ -140,3 +140,29 @@ def test_the_sample_messages_fit_whole(
     with db.session() as session:
         assert "Message tronqué" not in tickets.get_ticket(session, number).description
         assert full_texts(session, number) == []
+
+
+def test_quoted_history_is_still_cut_from_a_very_long_reply() -> None:
+    from helpdesk.inbound import strip_quoted
+
+    quoted = "\n".join(["> Bonjour, avez-vous essayé de vider le cache ?"] * 50_000)
+    reply = f"Bonjour,\nToujours bloquée.\n\nLe 25/11/2026 à 19:02, Helpdesk a écrit :\n{quoted}"
+    assert strip_quoted(reply) == "Bonjour,\nToujours bloquée."
+    # New text longer than where the history is looked for is kept whole.
+    long_new = "Suite. " * 30_000
+    assert strip_quoted(long_new) == long_new.strip()
+
+
+def test_a_large_html_only_message_reads_as_its_text(
+    db: Database, settings: Settings, directory: Directory
+) -> None:
+    paragraphs = "".join(f"<p>Paragraphe {n} &amp; <b>suite</b></p>" for n in range(40_000))
+    message = plain_message(f"<html><body>{paragraphs}</body></html>").replace(
+        b"text/plain", b"text/html"
+    )
+    number = run_ingest(db, settings, message).number or ""
+    with db.session() as session:
+        ticket = tickets.get_ticket(session, number)
+        assert ticket.description.startswith("Paragraphe 0 & suite\nParagraphe 1 & suite")
+        (kept,) = full_texts(session, number)
+        assert kept.body.endswith("Paragraphe 39999 & suite")
