@@ -49,7 +49,8 @@ def _describe(result: IngestResult) -> str:
         missing = (
             f" (identification requested: {len(result.missing)} field(s))" if result.missing else ""
         )
-        return f"created {result.number}{missing}"
+        doubt = f" (sender not proven for {result.cited})" if result.cited else ""
+        return f"created {result.number}{missing}{doubt}"
     if result.outcome in ("appended", "duplicate"):
         return f"{result.outcome} {result.number}"
     if result.outcome == "bounce":
@@ -146,7 +147,12 @@ def _ingest_maildir(settings: Settings, database: Database, root: Path) -> None:
         try:
             result = _ingest_one(settings, database, entry.read(settings.mail_ingest_max_bytes))
         except (Unprocessable, MessageTooLarge) as error:
-            maildirs.quarantine(root, entry)
+            try:
+                maildirs.quarantine(root, entry)
+            except OSError as move_error:
+                log.error("message %s: %s; not moved: %s", entry.unique, error, move_error)
+                failed += 1
+                continue
             log.warning("message %s quarantined: %s", entry.unique, error)
             click.echo(f"quarantined: {error}")
             counts["quarantined"] = counts.get("quarantined", 0) + 1

@@ -27,8 +27,9 @@ def record_report(session: Session, mail: InboundMail, source_ref: str | None) -
     if sent is None:
         return IngestResult("ignored", reason="automatic message (bounce of no message of ours)")
     failure = report.failures[0]
-    recorded = record_bounce(session, sent, failure)
     number = sent.ref if sent.kind.startswith(f"{KIND_PREFIX}_") and sent.ref else None
+    if not record_bounce(session, sent, failure):
+        return IngestResult("duplicate", number=number, reason=f"outbox message {sent.id}")
     if number is not None:
         body = messages.MAIL_BOUNCED.format(
             recipient=failure.recipient,
@@ -46,5 +47,4 @@ def record_report(session: Session, mail: InboundMail, source_ref: str | None) -
             )
         except TicketNotFound:
             number = None
-    outcome = "bounce" if recorded else "duplicate"
-    return IngestResult(outcome, number=number, reason=f"outbox message {sent.id}")
+    return IngestResult("bounce", number=number, reason=f"outbox message {sent.id}")

@@ -96,8 +96,13 @@ def ingest(
 
 
 def _is_ours(settings: AccessSettings, mail: InboundMail) -> bool:
+    """From our sender, or from the help address itself (with or without a `+tag`): such a
+    message opened as a ticket would acknowledge itself."""
     own = normalize_email(parseaddr(settings.mail_from)[1])
-    return same_address(mail.from_address, own)
+    if same_address(mail.from_address, own):
+        return True
+    local, _, domain = (mail.from_address or "").rpartition("@")
+    return same_address(f"{local.partition('+')[0]}@{domain}", settings.helpdesk_email)
 
 
 def _append(

@@ -165,3 +165,51 @@ def test_the_acknowledgement_says_it_is_an_automatic_answer(
     assert run_ingest(db, settings, looped).outcome == "ignored"
     assert str(acknowledgement["To"]) != HELP
     assert reply_address(db, number) != HELP
+
+
+def test_a_message_from_the_help_address_itself_opens_nothing(
+    db: Database, settings: Settings, directory: Directory
+) -> None:
+    for sender in (HELP, "help.extranet+T-2026-00001.abc@segec.be"):
+        message = PERSON.replace(b"<Emilie.Dupont@ecole.be>", f"<{sender}>".encode(), 1)
+        assert run_ingest(db, settings, message).outcome == "ignored"
+    assert ticket_count(db) == 0 and _outbox_count(db) == 0
+
+
+def test_a_bounce_of_an_invitation_is_recorded_on_its_outbox_row(
+    db: Database, settings: Settings, directory: Directory
+) -> None:
+    from access.mail.outbox import enqueue
+    from access.mail.templates import render
+
+    letter = render(
+        settings,
+        "tickets_reply",
+        to="emilie.dupont@ecole.be",
+        context={
+            "number": "T-2026-00001",
+            "ticket_subject": "x",
+            "requester_name": "",
+            "body": "x",
+            "author_name": "",
+            "subject": "x",
+        },
+    )
+    with db.transaction() as session:
+        row = enqueue(session, letter, kind="invitation", person_id=directory.person_id)
+        session.flush()
+        message_id = row.message_id
+    # A report without a Message-ID of its own, received twice: recorded once.
+    bounce = raw("dsn_postfix.eml.tmpl", message_id=message_id, recipient="e@ecole.be").replace(
+        b"Message-Id: <20261126090214.4Zy1Ab2CdEz9sRt@mx.segec.be>\r\n", b""
+    )
+    first = run_ingest(db, settings, bounce)
+    assert (first.outcome, first.number) == ("bounce", None)
+    assert run_ingest(db, settings, bounce).outcome == "duplicate"
+    with db.session() as session:
+        row = session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.message_id == message_id)
+        ).one()
+        assert row.bounced_at is not None and row.bounce_status == "5.1.1"
+        assert "User unknown" in (row.bounce_reason or "")
+    assert ticket_count(db) == 0
