@@ -8,6 +8,7 @@ asserted here (see tests/bench/bench_inbound.py); the work is: how many characte
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,7 +59,7 @@ def test_the_pieces_are_those_of_the_previous_implementation(text: str, limit: i
     assert split_text(text, limit) == reference_split(text, limit)
 
 
-def test_a_long_line_is_escaped_a_bounded_number_of_times(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_long_line_is_escaped_a_bounded_number_of_times(monkeypatch: pytest.MonkeyPatch) -> None:
     escaped = 0
 
     def counting(text: str) -> str:
@@ -76,7 +77,9 @@ def test_a_long_line_is_escaped_a_bounded_number_of_times(monkeypatch) -> None: 
     assert escaped <= 5 * len(line)
 
 
-def test_many_short_lines_are_escaped_a_bounded_number_of_times(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_many_short_lines_are_escaped_a_bounded_number_of_times(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     escaped = 0
 
     def counting(text: str) -> str:
