@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from access.config import AccessSettings
 
@@ -16,3 +16,8 @@ class Settings(AccessSettings):
     port: int = 8000
     # Signs the web session cookies; when unset, one is generated and kept in the database.
     session_secret: SecretStr | None = None
+    # `mail ingest`: a larger message is refused whole (quarantined from a Maildir).
+    mail_ingest_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # The authserv-id of our MTA's Authentication-Results header (e.g. mx.segec.be): set, its
+    # dmarc=pass for the From domain lets a reply citing its ticket number join the ticket.
+    mail_ingest_dmarc_authserv_id: str | None = None

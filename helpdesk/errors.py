@@ -15,3 +15,16 @@ class TicketNotFound(TicketError):
 
 class InvalidTicketInput(TicketError):
     pass
+
+
+class MessageTooLarge(Exception):
+    """An inbound e-mail over the size limit: refused whole, never cut (English, operators)."""
+
+    def __init__(self, size: int | None, limit: int) -> None:
+        shown = "more than " + f"{limit:,}" if size is None else f"{size:,}"
+        super().__init__(
+            f"message too large: {shown} bytes, the limit is {limit:,} bytes "
+            "(MAIL_INGEST_MAX_BYTES); not ingested"
+        )
+        self.size = size
+        self.limit = limit

@@ -1,7 +1,9 @@
 """The helpdesk's e-mails, all through the outbox (same transaction as the ticket change).
 
-Subjects carry the ticket number in brackets: replies come back through `mail ingest` to the
-right ticket, and the help address can sort its mailbox by ticket.
+Subjects carry the ticket number in brackets, so the help address can sort its mailbox by
+ticket. What the requester receives answers to a reply address of its own
+(`helpdesk.reply_keys`): only a reply to that address joins the ticket through `mail ingest`.
+Answers go to the address the requester asked for (Reply-To of the first e-mail), if any.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from access.config import AccessSettings
-from helpdesk import messages
+from helpdesk import messages, reply_keys
 from helpdesk.models import Ticket
 
 KIND_PREFIX = "ticket"
@@ -22,11 +24,13 @@ def identification_rows(ticket: Ticket) -> list[tuple[str, str]]:
     fase = ticket.fase or messages.NOT_PROVIDED
     if ticket.fase_unknown:
         fase = f"{fase} ({messages.FASE_UNKNOWN_FLAG})"
+    answers = [(messages.REPLY_EMAIL_LABEL, ticket.reply_email)] if ticket.reply_email else []
     return [
         (messages.FIELD_LABELS["last_name"], ticket.last_name or messages.NOT_PROVIDED),
         (messages.FIELD_LABELS["first_name"], ticket.first_name or messages.NOT_PROVIDED),
         (messages.FIELD_LABELS["fase"], fase),
         (messages.FIELD_LABELS["email"], ticket.contact_email),
+        *answers,
         ("Téléphone", ticket.phone or messages.NOT_PROVIDED),
         (messages.FIELD_LABELS["category"], messages.category_label(ticket.category)),
         ("Source", messages.SOURCE_LABELS.get(ticket.source, ticket.source)),
@@ -57,11 +61,19 @@ def _send(
     kind: str,
     reply_to: str | None,
     context: dict[str, Any],
+    auto_submitted: str = "auto-generated",
 ) -> None:
     from access.mail.outbox import enqueue
     from access.mail.templates import render
 
-    message = render(settings, template, to=to, context=context, reply_to=reply_to)
+    message = render(
+        settings,
+        template,
+        to=to,
+        context=context,
+        reply_to=reply_to,
+        auto_submitted=auto_submitted,
+    )
     enqueue(
         session,
         message,
@@ -76,7 +88,7 @@ def send_to_helpdesk(session: Session, settings: AccessSettings, ticket: Ticket)
         settings,
         ticket,
         subject=messages.SUBJECT_TO_HELPDESK.format(number=ticket.number, subject=ticket.subject),
-        reply_to_address=ticket.contact_email,
+        reply_to_address=ticket.answer_address,
     )
     _send(
         session,
@@ -85,7 +97,7 @@ def send_to_helpdesk(session: Session, settings: AccessSettings, ticket: Ticket)
         to=settings.helpdesk_email,
         ticket=ticket,
         kind="helpdesk",
-        reply_to=ticket.contact_email,
+        reply_to=ticket.answer_address,
         context=context,
     )
 
@@ -99,11 +111,12 @@ def send_acknowledgement(session: Session, settings: AccessSettings, ticket: Tic
         session,
         settings,
         "tickets_acknowledged",
-        to=ticket.contact_email,
+        to=ticket.answer_address,
         ticket=ticket,
         kind="acknowledged",
-        reply_to=settings.helpdesk_email,
+        reply_to=reply_keys.issue(session, settings.helpdesk_email, ticket),
         context=_context(settings, ticket, subject=subject, missing_fields=missing),
+        auto_submitted="auto-replied",
     )
 
 
@@ -125,10 +138,10 @@ def send_to_requester(
         session,
         settings,
         name,
-        to=ticket.contact_email,
+        to=ticket.answer_address,
         ticket=ticket,
         kind=kind,
-        reply_to=settings.helpdesk_email,
+        reply_to=reply_keys.issue(session, settings.helpdesk_email, ticket),
         context=_context(
             settings,
             ticket,
@@ -147,7 +160,7 @@ def send_followup_to_helpdesk(
         ticket,
         subject=messages.SUBJECT_FOLLOWUP.format(number=ticket.number, subject=ticket.subject),
         body=body,
-        reply_to_address=ticket.contact_email,
+        reply_to_address=ticket.answer_address,
     )
     _send(
         session,
@@ -156,6 +169,6 @@ def send_followup_to_helpdesk(
         to=settings.helpdesk_email,
         ticket=ticket,
         kind="followup",
-        reply_to=ticket.contact_email,
+        reply_to=ticket.answer_address,
         context=context,
     )

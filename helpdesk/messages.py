@@ -95,7 +95,53 @@ EVENT_LABELS: Final[dict[str, str]] = {
     "identification_requested": "Identification demandée par e-mail",
     "identified": "Identification complétée par le demandeur",
     "delivery_fallback": "Message transmis par e-mail",
+    "unverified_mail": "E-mail non rattaché",
+    "answer_address": "Adresse de réponse",
+    "acknowledgement_withheld": "Accusé de réception non envoyé",
+    "bounced": "E-mail non remis",
 }
+
+# The address an e-mail's Reply-To asked answers to go to, beside the sender's.
+REPLY_EMAIL_LABEL = "Réponses envoyées à"
+
+# What agents read about inbound e-mail (internal notes in the ticket's history).
+MAIL_UNVERIFIED: Final[dict[str, str]] = {
+    "no_key": (
+        "Cet e-mail cite le ticket {cited} et porte l'adresse de son demandeur comme "
+        "expéditeur, mais il ne répond pas à un e-mail du helpdesk (l'adresse de réponse de "
+        "nos e-mails n'y figure pas) : rien ne prouve qu'il vient de la boîte du demandeur. "
+        "Il ouvre donc une nouvelle demande ; s'il est authentique, reportez-le dans {cited}."
+    ),
+    "other_sender": (
+        "Cet e-mail cite le ticket {cited}, mais son expéditeur n'est pas le demandeur de ce "
+        "ticket : il ouvre donc une nouvelle demande."
+    ),
+    "unknown_ticket": (
+        "Cet e-mail cite le ticket {cited}, qui n'existe pas : il ouvre une nouvelle demande."
+    ),
+}
+MAIL_UNVERIFIED_ON_CITED = (
+    "Un e-mail citant ce ticket n'y a pas été ajouté ({why}) : il a ouvert la demande {number}."
+)
+MAIL_UNVERIFIED_WHY: Final[dict[str, str]] = {
+    "no_key": "expéditeur non vérifié",
+    "other_sender": "l'expéditeur n'est pas le demandeur",
+}
+MAIL_ANSWER_ADDRESS = (
+    "L'e-mail demande une réponse à {reply}, une autre adresse que celle de son expéditeur "
+    "({sender}) : les réponses du helpdesk partent à {reply}."
+)
+MAIL_ACKNOWLEDGEMENT_WITHHELD = (
+    "Accusé de réception non envoyé : trop d'accusés de réception dans l'heure pour cette "
+    "adresse ou pour l'ensemble du helpdesk (protection contre les envois en masse)."
+)
+MAIL_BOUNCED = "L'e-mail envoyé à {recipient} n'a pas pu être remis ({status}) : {reason}"
+MAIL_BOUNCED_NO_REASON = "sans explication du serveur destinataire"
+TEXT_CUT = (
+    "[Message tronqué : {total} caractères au total. Le texte complet est conservé avec le "
+    "ticket ; un agent le lit avec la commande « extranet-bot tickets full-text » suivie du "
+    "numéro du ticket.]"
+)
 
 RESOLUTION_QUESTION = "Votre problème est-il résolu ?"
 RESOLUTION_YES = "Oui"

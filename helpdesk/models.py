@@ -85,7 +85,11 @@ class Ticket(Base):
     first_name: Mapped[str] = mapped_column(String(255), default="")
     fase: Mapped[str] = mapped_column(String(16), default="", index=True)
     fase_unknown: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who wrote (the From of an e-mail): the only address a later message is checked against.
     contact_email: Mapped[str] = mapped_column(String(320))
+    # Where answers go when the first e-mail asked for another address (Reply-To); never used
+    # to recognise the requester.
+    reply_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     # Tickets from e-mail may arrive without identification; the requester is asked for it.
     identification_missing: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -139,6 +143,10 @@ class Ticket(Base):
     def requester_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    @property
+    def answer_address(self) -> str:
+        return self.reply_email or self.contact_email
+
 
 class TicketEvent(Base):
     """Append-only: everything a ticket went through, with author and time."""
@@ -160,3 +168,31 @@ class TicketEvent(Base):
     source_ref: Mapped[str | None] = mapped_column(String(255), nullable=True, unique=True)
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+
+class TicketReplyKey(Base):
+    """The secret in the reply address of one e-mail sent to the requester
+    (`help+T-2026-00042.<key>@…`): a message to that address comes from a mailbox that received
+    the e-mail. Only the SHA-256 of the key is stored, as for the access module's tokens."""
+
+    __tablename__ = "ticket_reply_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TicketFullText(Base):
+    """The whole text of an e-mail whose copy in the ticket was cut to the form's limit: the
+    ticket and the triage card stay readable, agents can still read every word."""
+
+    __tablename__ = "ticket_full_texts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # The requester's reply it belongs to; None for the message that opened the ticket.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_events.id"), nullable=True)
+    chars: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access.directory.models import Establishment, Person
-from helpdesk.models import OPEN_STATUSES, Status, Ticket, TicketEvent
+from helpdesk.models import OPEN_STATUSES, Status, Ticket, TicketEvent, TicketFullText
 from helpdesk.tickets import get_ticket
 
 DEFAULT_LIMIT = 50
@@ -87,3 +87,10 @@ def person_name(session: Session, person_id: int) -> str:
     """A person's display name, "" when the person is gone."""
     person = session.get(Person, person_id)
     return person.display_name if person else ""
+
+
+def full_texts(session: Session, number: str) -> list[TicketFullText]:
+    """The whole texts of the ticket's e-mails that were cut (`helpdesk.inbound.full_texts`)."""
+    ticket = get_ticket(session, number)
+    query = sa.select(TicketFullText).where(TicketFullText.ticket_id == ticket.id)
+    return list(session.scalars(query.order_by(TicketFullText.id)))

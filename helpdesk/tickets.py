@@ -141,6 +141,7 @@ def _add_message_event(
     *,
     internal: bool,
     source_ref: str | None,
+    data: dict[str, Any] | None = None,
 ) -> TicketEvent | None:
     """Record a message once, even when two deliveries of it race."""
     if _already_recorded(session, source_ref):
@@ -148,7 +149,14 @@ def _add_message_event(
     try:
         with session.begin_nested():
             event = _add_event(
-                session, ticket, actor, kind, body=body, internal=internal, source_ref=source_ref
+                session,
+                ticket,
+                actor,
+                kind,
+                body=body,
+                internal=internal,
+                data=data,
+                source_ref=source_ref,
             )
             session.flush()
     except IntegrityError:
@@ -181,11 +189,15 @@ def open_ticket(
     identification_missing: Iterable[str] = (),
     source_ref: str | None = None,
     now: datetime | None = None,
+    reply_email: str | None = None,
+    acknowledge: bool = True,
 ) -> Opened:
     """Open a ticket, or find the one this same submission already opened.
 
     Without a triage channel the helpdesk receives it by e-mail in the same transaction;
     with one, the transport posts it and calls `record_triage_post` or `fall_back_to_email`.
+    `reply_email`: where answers go instead of the form's address (an e-mail's Reply-To);
+    `acknowledge=False`: no acknowledgement leaves (the caller decided it would be one too many).
     """
     requester = requester or Requester()
     source = Source(source)
@@ -211,6 +223,7 @@ def open_ticket(
                 fase=form.fase,
                 fase_unknown=form.fase_unknown,
                 contact_email=form.email,
+                reply_email=reply_email,
                 phone=form.phone,
                 identification_missing=list(identification_missing),
                 subject=form.subject,
@@ -245,7 +258,7 @@ def open_ticket(
     )
     if not triage_enabled:
         email_helpdesk(session, settings, ticket, reason="no triage channel")
-    if source in (Source.WEB, Source.EMAIL):
+    if source in (Source.WEB, Source.EMAIL) and acknowledge:
         mailing.send_acknowledgement(session, settings, ticket)
         if ticket.identification_missing:
             _add_event(
@@ -411,6 +424,23 @@ def internal_note(
     ticket = get_ticket(session, number, for_update=True)
     return _add_message_event(
         session, ticket, agent, "note", text, internal=True, source_ref=source_ref
+    )
+
+
+def system_note(
+    session: Session,
+    number: str,
+    kind: str,
+    body: str,
+    *,
+    data: dict[str, Any] | None = None,
+    source_ref: str | None = None,
+) -> TicketEvent | None:
+    """What the bot itself tells agents about a ticket (an e-mail that could not join it, a
+    bounce): internal, in the history. None when `source_ref` was already recorded."""
+    ticket = get_ticket(session, number, for_update=True)
+    return _add_message_event(
+        session, ticket, SYSTEM, kind, body, internal=True, source_ref=source_ref, data=data
     )
 
 

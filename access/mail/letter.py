@@ -43,6 +43,9 @@ class Letter:
     reply_to: Address | None
     text: str
     html: str
+    # RFC 3834: "auto-replied" for an automatic answer to a message (a ticket's
+    # acknowledgement), "auto-generated" for the rest; either way no responder answers it.
+    auto_submitted: str = "auto-generated"
 
     @property
     def recipients(self) -> list[str]:
@@ -60,7 +63,7 @@ class Letter:
         if self.reply_to is not None:
             headers.append(("Reply-To", _address(self.reply_to)))
         headers += [
-            ("Auto-Submitted", "auto-generated"),
+            ("Auto-Submitted", self.auto_submitted),
             ("Message-ID", message_id),
             ("Date", _date(date)),
             ("MIME-Version", "1.0"),

@@ -174,6 +174,7 @@ def render(
     to: Recipient,
     context: dict[str, Any],
     reply_to: Recipient | None = None,
+    auto_submitted: str = "auto-generated",
 ) -> Letter:
     """Write the message for `template` (e.g. "invitation") addressed to `to`."""
     subject, text, html = _render_parts(settings, template, context)
@@ -184,6 +185,7 @@ def render(
         reply_to=address(reply_to) if reply_to is not None else None,
         text=text,
         html=html,
+        auto_submitted=auto_submitted,
     )
 
 

@@ -1,4 +1,8 @@
-"""`extranet-bot tickets stats [--json]`: the helpdesk's measures from the terminal."""
+"""`extranet-bot tickets stats [--json]`: the helpdesk's measures from the terminal.
+
+`extranet-bot tickets full-text NUMBER`: the whole text of a ticket's e-mails that were cut
+to the form's length in the ticket (see helpdesk.inbound.full_texts).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import click
 
 from bot.commands.context import AppContext, pass_app
 from helpdesk import messages
+from helpdesk.errors import TicketNotFound
+from helpdesk.queries import full_texts
 from helpdesk.stats import stats, stats_rows
 
 
@@ -32,3 +38,22 @@ def stats_command(app: AppContext, as_json: bool) -> None:
     click.echo(messages.STATS_TITLE)
     for label, value in rows:
         click.echo(f"  {label.ljust(width)}  {value}")
+
+
+@tickets.command("full-text", help="The whole text of a ticket's e-mails cut in the ticket.")
+@click.argument("number")
+@pass_app
+def full_text_command(app: AppContext, number: str) -> None:
+    with app.database().session() as session:
+        try:
+            texts = full_texts(session, number)
+        except TicketNotFound as error:
+            raise click.ClickException(str(error)) from None
+        if not texts:
+            click.echo(f"{number}: nothing was cut; the ticket holds every message whole.")
+            return
+        for text in texts:
+            what = "reply" if text.event_id is not None else "first message"
+            when = f"{text.created_at:%Y-%m-%d %H:%M} UTC"
+            click.echo(f"--- {number}, {what}, {when}, {text.chars:,} characters")
+            click.echo(text.body)

@@ -95,7 +95,10 @@ def test_a_web_requester_gets_the_number_then_replies_by_email(
     for mail in (acknowledged, replied, closed):
         assert mail.rcpt_tos == ["emilie.dupont@ecole.be"]
         assert f"[{number}]" in str(mail.message["Subject"])
-        assert str(mail.message["Reply-To"]) == "help.extranet@segec.be"
+        # Answers go to the help address, tagged with the ticket and a key of this e-mail.
+        reply_to = str(mail.message["Reply-To"])
+        assert reply_to.startswith(f"help.extranet+{number}.") and reply_to.endswith("@segec.be")
+    assert len({str(m.message["Reply-To"]) for m in (acknowledged, replied, closed)}) == 3
     assert number in acknowledged.text()
     assert "Agent Alice" in replied.text()
     assert "Avez-vous essayé « Mot de passe oublié » ?" in replied.text()

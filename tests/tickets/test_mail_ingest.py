@@ -18,13 +18,7 @@ from helpdesk.queries import ticket_with_history
 from tests.conftest import run_cli, run_cli_process
 from tests.smtp_server import SmtpServer
 from tests.tickets.conftest import Directory, make_form
-
-MAIL = Path(__file__).parent / "mail"
-
-
-def raw(name: str, number: str | None = None) -> bytes:
-    data = (MAIL / name).read_bytes()
-    return data.replace(b"{number}", number.encode()) if number else data
+from tests.tickets.inbound import raw, reply_address
 
 
 def _ingest(db: Database, settings: Settings, data: bytes):
@@ -83,7 +77,9 @@ def test_a_reply_with_the_ticket_number_joins_its_ticket_and_completes_identific
     with db.transaction() as session:
         tickets.set_status(session, mail_settings, number, Actor("slack:U1", "Alice"), "en_attente")
 
-    result = _ingest(db, mail_settings, raw("thunderbird_reply.eml.tmpl", number))
+    # The reply goes to the Reply-To of the last e-mail Sophie received about the ticket.
+    to = reply_address(db, number)
+    result = _ingest(db, mail_settings, raw("thunderbird_reply.eml.tmpl", number, reply_to=to))
     assert (result.outcome, result.number) == ("appended", number)
     with db.session() as session:
         ticket = tickets.get_ticket(session, number)
@@ -103,7 +99,8 @@ def test_an_outlook_html_reply_keeps_only_the_new_text(
     db: Database, mail_settings: Settings, directory: Directory
 ) -> None:
     number = _ingest(db, mail_settings, raw("outlook_multipart_qp.eml")).number or ""
-    result = _ingest(db, mail_settings, raw("outlook_reply_html.eml.tmpl", number))
+    to = reply_address(db, number)
+    result = _ingest(db, mail_settings, raw("outlook_reply_html.eml.tmpl", number, reply_to=to))
     assert result.outcome == "appended"
     with db.session() as session:
         body = session.scalars(
@@ -120,7 +117,7 @@ def test_the_same_message_ingested_twice_is_counted_once(
     assert first.outcome == "created" and again.outcome == "duplicate"
     assert first.number == again.number
     number = first.number or ""
-    reply = raw("thunderbird_reply.eml.tmpl", number).replace(
+    reply = raw("thunderbird_reply.eml.tmpl", number, reply_to=reply_address(db, number)).replace(
         b"sophie.lemaitre@gmail.com", b"m.janssens@athenee-royal.be"
     )
     assert _ingest(db, mail_settings, reply).outcome == "appended"

@@ -40,6 +40,11 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A delivery report (bounce) received later for this message: when, the status code it
+    # gave ("5.1.1") and the receiving server's words.
+    bounced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    bounce_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    bounce_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     # None once the message is sent or has failed for good (see the module's docstring).
     body: Mapped[OutboxBody | None] = relationship(cascade="all, delete-orphan")
