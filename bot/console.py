@@ -145,8 +145,9 @@ class ConsoleServices:
     def update(self, ref: MessageRef, message: Message) -> None:
         self._session.emit(f"[message {ref.ts} mis à jour]\n" + render_blocks(message.blocks, None))
 
-    def channel_members(self, channel: str) -> list[str]:
-        return [self._session.speaker.user_id]
+    def is_member(self, channel: str, user_id: str) -> bool:
+        # Whoever types at the console is the helpdesk agent (`console --agent`).
+        return user_id == self._session.speaker.user_id
 
     def person_of(self, user_id: str) -> int | None:
         if user_id == self._session.speaker.user_id:

@@ -264,6 +264,18 @@ NOTICE_RESOLVED = "Le helpdesk a marqué votre demande {number} comme résolue."
 
 RESOLUTION_NOT_YOURS = "Seule la personne qui a ouvert ce ticket peut répondre à cette question."
 AGENTS_ONLY = "Cette commande est réservée aux agents du helpdesk (membres du canal de triage)."
+AGENT_CHECK_FAILED = (
+    "Impossible de vérifier pour l'instant que vous êtes agent du helpdesk (membre du canal "
+    "de triage) : rien n'a été fait. Réessayez dans un instant."
+)
+THREAD_NOT_AGENT = (
+    "Seuls les agents du helpdesk (membres du canal de triage) peuvent répondre au demandeur "
+    "depuis ce fil : votre message ne lui a pas été transmis."
+)
+THREAD_AGENT_CHECK_FAILED = (
+    "Impossible de vérifier pour l'instant que vous êtes agent du helpdesk : votre message "
+    "n'a pas été transmis au demandeur. Réessayez dans un instant."
+)
 LIST_TITLE = "Tickets — {what} ({count})"
 LIST_WHAT_OPEN = "ouverts"
 LIST_WHAT_MINE = "pris en charge par vous"

@@ -15,6 +15,7 @@ Also serves `response_url`s (`slack.response_url()`) and file upload URLs.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import itertools
 import json
@@ -445,13 +446,26 @@ class FakeSlack:
         return {"ok": True, "channel": {"id": "D" + users.removeprefix("U")}}
 
     def _channel_members(self, params: dict[str, Any]) -> dict[str, Any]:
+        """One page of the members, as Slack pages them: `limit` (100 by default, at most
+        1000) and an opaque `cursor` ("" on the last page)."""
         channel = str(params.get("channel", ""))
         if channel not in self.members:
             return {"ok": False, "error": "channel_not_found"}
+        try:
+            limit = min(int(params.get("limit") or 100), 1000)
+            cursor = str(params.get("cursor") or "")
+            start = int(base64.b64decode(cursor).decode().removeprefix("offset:")) if cursor else 0
+        except ValueError:
+            return {"ok": False, "error": "invalid_cursor"}
+        members = self.members[channel]
+        end = start + max(limit, 1)
+        following = (
+            base64.b64encode(f"offset:{end}".encode()).decode() if end < len(members) else ""
+        )
         return {
             "ok": True,
-            "members": self.members[channel],
-            "response_metadata": {"next_cursor": ""},
+            "members": members[start:end],
+            "response_metadata": {"next_cursor": following},
         }
 
     def _user_info(self, params: dict[str, Any]) -> dict[str, Any]:

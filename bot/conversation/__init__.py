@@ -28,7 +28,7 @@ The `Turn` (`turn.py`): `speaker` (`Speaker(user_id, person_id|None, transport)`
 `submission` (`Submission(form_id, values, context)`), `message` (MessageRef of the incoming
 message or of the message holding the pressed button), `thread` (thread root), `mentioned`,
 and `services` (`Services`: `send(Recipient, Message, thread=None) -> MessageRef|None`,
-`update(MessageRef, Message)`, `channel_members(channel)`, `person_of(user_id)`,
+`update(MessageRef, Message)`, `is_member(channel, user_id)`, `person_of(user_id)`,
 `user_of(person_id)`; they raise `DeliveryFailed` when the transport refuses).
 
 Replies (`replies.py`), returned as one reply, a list, a str (a private text) or None:

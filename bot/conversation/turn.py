@@ -74,8 +74,9 @@ class Services(Protocol):
     def update(self, ref: MessageRef, message: Message) -> None:
         """Replace the content of a message posted earlier (a triage card)."""
 
-    def channel_members(self, channel: str) -> list[str]:
-        """Transport user ids of a channel's members (agents of the triage channel)."""
+    def is_member(self, channel: str, user_id: str) -> bool:
+        """Whether a transport user is a member of a channel now (agents: the triage channel's
+        members); raises `DeliveryFailed` when the transport cannot tell."""
 
     def person_of(self, user_id: str) -> int | None:
         """The person behind another transport user (None: unknown)."""

@@ -1,6 +1,7 @@
 """The Bolt app: verifies, acknowledges at once, then hands the turn to a worker thread.
 
-`build_slack_handler(settings, db)` is what the web app mounts at `POST /slack/events`;
+`build_slack_handler(settings, db)` is what the web app mounts at `POST /slack/events` (the
+request's signature checked before Bolt reads it, see `bot.slack.endpoint`);
 `build_slack_app` is also used by Socket Mode (`extranet-bot socket`).
 """
 
@@ -14,7 +15,6 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -28,6 +28,7 @@ from bot.conversation import load_features
 from bot.conversation.links import claim_event, prune_events
 from bot.conversation.router import Router
 from bot.settings import Settings
+from bot.slack.endpoint import SlackEndpoint
 from bot.slack.transport import SlackTransport
 
 log = logging.getLogger(__name__)
@@ -162,9 +163,7 @@ def _add_listeners(app: AsyncApp, transport: SlackTransport, threads: _Threads) 
         await ack()
 
 
-def slack_handler_if_configured(
-    settings: Settings, db: Database
-) -> AsyncSlackRequestHandler | None:
+def slack_handler_if_configured(settings: Settings, db: Database) -> SlackEndpoint | None:
     """For `serve`: the Slack endpoint when its settings are there, else none (and say so)."""
     if not settings.slack_bot_token or not settings.slack_signing_secret:
         log.warning("Slack is off: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not both set")
@@ -174,9 +173,11 @@ def slack_handler_if_configured(
 
 def build_slack_handler(
     settings: Settings, db: Database, *, router: Router | None = None
-) -> AsyncSlackRequestHandler:
-    """The Starlette handler of `POST /slack/events` (pass it to bot.web.app.create_app)."""
-    return AsyncSlackRequestHandler(build_slack_app(settings, db, router=router))
+) -> SlackEndpoint:
+    """The Starlette handler of `POST /slack/events` (pass it to bot.web.app.create_app): it
+    verifies the signature on the raw bytes before Bolt parses anything."""
+    app = build_slack_app(settings, db, router=router)
+    return SlackEndpoint(app, _secret(settings.slack_signing_secret, "SLACK_SIGNING_SECRET"))
 
 
 async def run_socket_mode(

@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 
 TRANSPORT = "slack"
 PROGRESS_INTERVAL_SECONDS = 1.0
+# How long a channel's member list is trusted: someone removed from the triage channel stops
+# being an agent after at most this long.
+MEMBERS_TTL_SECONDS = 30.0
 
 
 def web_client(settings: Settings) -> WebClient:
@@ -94,6 +97,8 @@ class SlackTransport:
         self.client = client or web_client(settings)
         self._dm_channels: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._members: dict[str, tuple[float, frozenset[str]]] = {}
+        self._members_lock = threading.Lock()
 
     # -- identity ------------------------------------------------------------------------------
 
@@ -139,6 +144,29 @@ class SlackTransport:
         with self._lock:
             self._dm_channels[user_id] = channel
         return channel
+
+    def is_member(self, channel: str, user_id: str) -> bool:
+        """From the channel's member list, cached briefly; a failed listing is not cached."""
+        # One listing at a time: turns arriving together wait for it instead of each asking.
+        with self._members_lock:
+            cached = self._members.get(channel)
+            if cached is None or time.monotonic() - cached[0] > MEMBERS_TTL_SECONDS:
+                cached = (time.monotonic(), frozenset(self._list_members(channel)))
+                self._members[channel] = cached
+        return user_id in cached[1]
+
+    def _list_members(self, channel: str) -> list[str]:
+        members: list[str] = []
+        cursor = None
+        try:
+            while True:
+                page = self.client.conversations_members(channel=channel, cursor=cursor, limit=200)
+                members.extend(page["members"])
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    return members
+        except SlackApiError as error:
+            raise DeliveryFailed(f"conversations.members failed: {_reason(error)}") from None
 
     def is_dm_with_bot(self, user_id: str, channel: str | None) -> bool:
         if not channel or not channel.startswith("D"):
@@ -186,9 +214,13 @@ class SlackTransport:
         self.deliver(origin, self.router.dispatch(turn))
 
     def on_message(self, event: Mapping[str, Any], bot_user_id: str | None) -> None:
+        # Only what a person typed is a turn: edits, deletions, joins, bots, apps (even when
+        # they carry a person's user id) and the bot's own messages are ignored silently.
         if event.get("subtype") not in (None, "thread_broadcast", "file_share"):
             return
-        if event.get("bot_id") or not event.get("user") or event.get("user") == bot_user_id:
+        if any(event.get(key) for key in ("bot_id", "bot_profile", "app_id")):
+            return
+        if not event.get("user") or event.get("user") == bot_user_id:
             return
         text = event.get("text") or ""
         mentioned = event.get("type") == "app_mention"
@@ -496,20 +528,8 @@ class SlackServices:
         except SlackApiError as error:
             raise DeliveryFailed(f"chat.update failed: {_reason(error)}") from None
 
-    def channel_members(self, channel: str) -> list[str]:
-        members: list[str] = []
-        cursor = None
-        try:
-            while True:
-                page = self._t.client.conversations_members(
-                    channel=channel, cursor=cursor, limit=200
-                )
-                members.extend(page["members"])
-                cursor = (page.get("response_metadata") or {}).get("next_cursor")
-                if not cursor:
-                    return members
-        except SlackApiError as error:
-            raise DeliveryFailed(f"conversations.members failed: {_reason(error)}") from None
+    def is_member(self, channel: str, user_id: str) -> bool:
+        return self._t.is_member(channel, user_id)
 
     def person_of(self, user_id: str) -> int | None:
         return self._t.person_of(user_id)

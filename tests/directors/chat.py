@@ -33,8 +33,8 @@ class NoServices:
     def update(self, ref: MessageRef, message: Message) -> None:
         return None
 
-    def channel_members(self, channel: str) -> list[str]:
-        return []
+    def is_member(self, channel: str, user_id: str) -> bool:
+        return False
 
     def person_of(self, user_id: str) -> int | None:
         return None

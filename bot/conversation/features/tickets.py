@@ -1,15 +1,15 @@
 """Helpdesk tickets in chat: opening (form), triage (card, buttons, thread), relay, /tickets.
 
-Agents are the members of TRIAGE_CHANNEL, checked on the server (the transport's member list,
-cached briefly). Requesters in Slack are answered by DM in the thread where they got their
-ticket number; everyone else by e-mail (the domain decides, see `helpdesk.tickets`).
+Agents are the members of TRIAGE_CHANNEL, asked of the transport at each action (Slack caches
+the member list briefly); when it cannot tell, nothing is done and the person is told. Only an
+agent's message in a ticket's triage thread reaches the requester. Requesters in Slack are
+answered by DM in the thread where they got their ticket number; everyone else by e-mail (the
+domain decides, see `helpdesk.tickets`).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from typing import Any
 
 from access.persistence.database import Database
@@ -70,40 +70,29 @@ log = logging.getLogger(__name__)
 
 __all__ = ["contact_button", "publish_triage"]
 
-MEMBERS_TTL_SECONDS = 60.0
 NOTE_PREFIXES = ("note:", "note :")
 
 
 # --- who is an agent -------------------------------------------------------------------------
 
-_members_cache: dict[tuple[int, str], tuple[float, frozenset[str]]] = {}
-_members_lock = threading.Lock()
 
-
-def is_agent(turn: Turn) -> bool:
+def _agents_only(
+    turn: Turn,
+    *,
+    refused: str = messages.AGENTS_ONLY,
+    unknown: str = messages.AGENT_CHECK_FAILED,
+    thread: MessageRef | None = None,
+) -> Message | None:
+    """None for an agent; else what to tell the speaker. Fails closed: when the transport cannot
+    tell who the members are, the speaker is not an agent for this turn."""
     channel = turn.settings.triage_channel
-    if not channel:
-        return False
-    key = (id(type(turn.services)), channel)
-    now = time.monotonic()
-    with _members_lock:
-        cached = _members_cache.get(key)
-    if cached is None or now - cached[0] > MEMBERS_TTL_SECONDS:
-        try:
-            members = frozenset(turn.services.channel_members(channel))
-        except DeliveryFailed:
-            log.warning("could not list the members of the triage channel")
-            return False
-        cached = (now, members)
-        with _members_lock:
-            _members_cache[key] = cached
-    return turn.speaker.user_id in cached[1]
-
-
-def forget_agents() -> None:
-    """Drop the cached member lists (tests; a membership change must show at once)."""
-    with _members_lock:
-        _members_cache.clear()
+    try:
+        if channel and turn.services.is_member(channel, turn.speaker.user_id):
+            return None
+    except DeliveryFailed as error:
+        log.warning("could not check the members of the triage channel: %s", error)
+        return Message(unknown, thread=thread)
+    return Message(refused, thread=thread)
 
 
 def _agent(turn: Turn) -> Actor:
@@ -330,10 +319,6 @@ def submit_ticket(turn: Turn) -> Replies:
 # --- the triage card's buttons ---------------------------------------------------------------
 
 
-def _agents_only(turn: Turn) -> Message | None:
-    return None if is_agent(turn) else Message(messages.AGENTS_ONLY)
-
-
 @action(CLAIM)
 def claim_ticket(turn: Turn) -> Replies:
     assert turn.action is not None
@@ -444,6 +429,14 @@ def agent_thread_message(turn: Turn) -> Replies:
     if not text:
         return None
     thread = turn.thread
+    refused = _agents_only(
+        turn,
+        refused=messages.THREAD_NOT_AGENT,
+        unknown=messages.THREAD_AGENT_CHECK_FAILED,
+        thread=thread,
+    )
+    if refused is not None:
+        return refused
     if text.casefold().startswith(NOTE_PREFIXES):
         body = text.split(":", 1)[1]
         with turn.db.transaction() as session:
