@@ -121,6 +121,7 @@ def run_cli_process(
     )
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """`-n auto` (pyproject) runs in this one process for benchmarks, which measure one
     thing at a time, and under `-s`, whose output workers would not show."""
@@ -139,12 +140,11 @@ def unused_port() -> int:
     return free_port()
 
 
-def _postgres_schema_url(base_url: str, schema: str) -> str:
+def _postgres_schema_url(base_url: str, schema: str, **query: str) -> str:
     # Each test gets its own schema, so tests stay independent and fast on one database.
     url = make_url(base_url)
-    return url.set(query={**url.query, "options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False
-    )
+    query = {**url.query, "options": f"-csearch_path={schema}", **query}
+    return url.set(query=query).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -174,60 +174,117 @@ def postgres_url() -> str:
 
 @pytest.fixture(scope="session")
 def postgres_admin(postgres_url: str) -> Iterator[sa.Engine]:
-    """One engine on the session's database for creating and dropping the tests' schemas."""
-    admin = sa.create_engine(postgres_url, pool_size=1)
+    """One connection on the session's database for creating, emptying and dropping the
+    tests' schemas."""
+    admin = sa.create_engine(postgres_url, pool_size=1, max_overflow=0)
     yield admin
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-        return
-    admin: sa.Engine = request.getfixturevalue("postgres_admin")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield _postgres_schema_url(request.getfixturevalue("postgres_url"), schema)
-    finally:
-        with admin.begin() as conn:
+class PostgresSchemas:
+    """This session's schemas. A test that uses `db` takes a migrated one: a free one,
+    emptied after an earlier test (a few DELETEs), else a new copy of the template made from
+    its SQL (a few hundred DDL statements); the tests of the migrations get an empty one.
+    Before a schema is emptied, the connections the finished test left open are cut (they
+    may hold locks): every connection of this session names it (`application_name`)."""
+
+    def __init__(self, url: str, admin: sa.Engine) -> None:
+        self.url = url
+        self.admin = admin
+        self.session = f"pytest-{uuid.uuid4().hex[:12]}"
+        self.free: list[str] = []
+        self._template: str | None = None
+        self._ddl: str | None = None
+        self._emptying: list[str] = []
+
+    def url_of(self, schema: str) -> str:
+        return _postgres_schema_url(self.url, schema, application_name=self.session)
+
+    def empty(self) -> str:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with self.admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        return schema
+
+    def migrated(self) -> str:
+        if self._template is None:
+            self._template = self.empty()
+            self._migrate(self._template)
+            self._ddl = _dump_schema(self.url, self._template)
+            self._emptying = self._statements_emptying(self._template)
+            return self._template
+        if self.free:
+            return self.free.pop()
+        schema = self.empty()
+        if self._ddl is None:
+            self._migrate(schema)
+        else:
+            with self.admin.begin() as conn:
+                conn.exec_driver_sql(self._ddl.replace(self._template, schema))
+                # The dump's session settings (an empty search_path) must not stay.
+                conn.exec_driver_sql("RESET ALL")
+        return schema
+
+    def give_back(self, schema: str, *, migrated: bool) -> None:
+        """Empty a migrated schema for the next test; drop what cannot be reused."""
+        with self.admin.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE application_name = :session AND pid <> pg_backend_pid()"
+                ),
+                {"session": self.session},
+            )
+        if migrated:
+            try:
+                with self.admin.begin() as conn:
+                    conn.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
+                    for statement in self._emptying:
+                        conn.exec_driver_sql(statement.format(schema=schema))
+                self.free.append(schema)
+                return
+            except sa.exc.DBAPIError:
+                pass
+        with self.admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
 
+    def close(self) -> None:
+        for schema in self.free:
+            with self.admin.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
 
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An SQLite file migrated once per session (per xdist worker), copied by each test."""
-    path = tmp_path_factory.mktemp("template") / "migrated.db"
-    template = Database(f"sqlite:///{path}")
-    upgrade_database(template)
-    template.dispose()
-    # The last connection closed wrote the WAL back into the file: the file is the database.
-    assert not Path(f"{path}-wal").exists()
-    return path
-
-
-@pytest.fixture(scope="session")
-def migrated_postgres_ddl(
-    postgres_url: str, postgres_admin: sa.Engine
-) -> Iterator[tuple[str, str] | None]:
-    """The migrated schema as SQL (pg_dump of a schema migrated once per session, with the
-    schema's name to substitute), or None when pg_dump cannot give it: migrate each test then."""
-    template = f"tpl_{uuid.uuid4().hex[:12]}"
-    with postgres_admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{template}"'))
-    try:
-        database = Database(_postgres_schema_url(postgres_url, template))
+    def _migrate(self, schema: str) -> None:
+        database = Database(self.url_of(schema))
         upgrade_database(database)
         database.dispose()
-        yield _dump_schema(postgres_url, template)
-    finally:
-        with postgres_admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{template}" CASCADE'))
+
+    def _statements_emptying(self, schema: str) -> list[str]:
+        """DELETE every table, those referring to others first; sequences back to 1."""
+        with self.admin.connect() as conn:
+            tables = sa.MetaData()
+            tables.reflect(conn, schema=schema)
+            sequences = conn.scalars(
+                sa.text("SELECT sequencename FROM pg_sequences WHERE schemaname = :schema"),
+                {"schema": schema},
+            ).all()
+        deletes = [
+            f'DELETE FROM "{{schema}}"."{table.name}"'
+            for table in reversed(tables.sorted_tables)
+            if table.name != "alembic_version"
+        ]
+        restarts = [f'SELECT setval(\'"{{schema}}"."{name}"\', 1, false)' for name in sequences]
+        return deletes + restarts
 
 
-def _dump_schema(base_url: str, schema: str) -> tuple[str, str] | None:
+@pytest.fixture(scope="session")
+def postgres_schemas(postgres_url: str, postgres_admin: sa.Engine) -> Iterator[PostgresSchemas]:
+    schemas = PostgresSchemas(postgres_url, postgres_admin)
+    yield schemas
+    schemas.close()
+
+
+def _dump_schema(base_url: str, schema: str) -> str | None:
+    """The schema as SQL (pg_dump), or None when pg_dump cannot give it."""
     url = make_url(base_url)
     command = ["pg_dump", "--schema", schema, "--no-owner", "--no-privileges", "--inserts"]
     command += ["--host", url.host or "localhost", "--port", str(url.port or 5432)]
@@ -243,38 +300,51 @@ def _dump_schema(base_url: str, schema: str) -> tuple[str, str] | None:
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    # psql meta-commands (\restrict) and the schema itself (each test creates its own).
+    # psql meta-commands (\restrict) and the schema itself (each copy is created first).
     lines = [
         line
         for line in dumped.splitlines()
         if not line.startswith("\\") and line != f"CREATE SCHEMA {schema};"
     ]
-    return "\n".join(lines), schema
+    return "\n".join(lines)
 
 
-def _clone_schema(admin: sa.Engine, ddl: tuple[str, str], url: str) -> None:
-    sql, template = ddl
-    schema = dict(make_url(url).query)["options"].removeprefix("-csearch_path=")
-    with admin.begin() as conn:
-        conn.exec_driver_sql(sql.replace(template, schema))
-        # The dump's session settings (an empty search_path) must not stay on the connection.
-        conn.exec_driver_sql("RESET ALL")
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database, or on PostgreSQL a migrated one when the test also uses `db`."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    schemas: PostgresSchemas = request.getfixturevalue("postgres_schemas")
+    migrated = "db" in request.fixturenames
+    schema = schemas.migrated() if migrated else schemas.empty()
+    try:
+        yield schemas.url_of(schema)
+    finally:
+        schemas.give_back(schema, migrated=migrated)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated once per session (per xdist worker), copied by each test."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    template = Database(f"sqlite:///{path}")
+    upgrade_database(template)
+    template.dispose()
+    # The last connection closed wrote the WAL back into the file: the file is the database.
+    assert not Path(f"{path}-wal").exists()
+    return path
 
 
 @pytest.fixture
 def db(db_url: str, request: pytest.FixtureRequest) -> Iterator[Database]:
-    """The database migrated to the latest revision, copied from the session's template
-    (tests of the migrations themselves take `db_url`, an empty database)."""
+    """The database migrated to the latest revision: on SQLite a copy of the session's
+    migrated file, on PostgreSQL a schema `db_url` took migrated (tests of the migrations
+    themselves take `db_url` alone, an empty database)."""
     parsed = make_url(db_url)
     if parsed.get_backend_name() == "sqlite":
         shutil.copyfile(request.getfixturevalue("migrated_sqlite"), parsed.database or "")
-        database = Database(db_url)
-    elif (ddl := request.getfixturevalue("migrated_postgres_ddl")) is not None:
-        _clone_schema(request.getfixturevalue("postgres_admin"), ddl, db_url)
-        database = Database(db_url)
-    else:
-        database = Database(db_url)
-        upgrade_database(database)
+    database = Database(db_url)
     yield database
     database.dispose()
 

@@ -74,4 +74,7 @@ def test_what_one_test_writes_the_next_does_not_see(db: Database, turn: int) -> 
     with db.session() as session:
         assert session.scalars(sa.select(Establishment)).all() == []
     with db.transaction() as session:
-        session.add(Establishment(fase=f"{turn:05d}", name="École Saint-Joseph"))
+        school = Establishment(fase=f"{turn:05d}", name="École Saint-Joseph")
+        session.add(school)
+        session.flush()
+        assert school.id == 1, "numbering starts again at 1"
