@@ -49,7 +49,9 @@ def test_any_sequence_of_exports(db: Database, exports: list[list[tuple[str, ...
                 )
             }
         try:
-            report = import_export(db, data, allow_mass_departure=True)
+            report = import_export(
+                db, data, allow_mass_departure=True, allow_mass_email_change=True
+            )
         except Exception as refused:  # a file with no valid row at all
             assert getattr(refused, "code", None) == "no_valid_rows"
             continue
@@ -86,6 +88,6 @@ def test_any_sequence_of_exports(db: Database, exports: list[list[tuple[str, ...
         for matricule, _fase in active - set(accepted):
             assert matricule in rejected  # only a rejected row can keep an absent assignment
 
-        again = import_export(db, data, allow_mass_departure=True)
+        again = import_export(db, data, allow_mass_departure=True, allow_mass_email_change=True)
         assert not again.changed
         assert again.unchanged == len({m for m, _ in accepted})
