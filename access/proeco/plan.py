@@ -292,7 +292,8 @@ class _Planner:
         self, stored: PersonState, email: str | None, valid: bool, *, email_changed: bool
     ) -> tuple[bool, bool]:
         """Plan the account's changes; returns (the person had none and gets one, the
-        reference e-mail is kept although the ProECO one is now empty or invalid)."""
+        activated account signs in with a reference e-mail although ProECO's is empty or
+        invalid)."""
         person_id = stored.id
         account = self.stored.accounts.get(person_id)
         if account is None:
@@ -305,9 +306,8 @@ class _Planner:
         new_account = account
         if stored.left_at is not None:
             new_account = self._enabled_again(account)
-        kept = False
+        kept = not valid and _activated(new_account) and bool(new_account.reference_email)
         if email_changed and not new_account.reference_email_chosen:
-            kept = not valid and _activated(new_account) and bool(new_account.reference_email)
             if kept:
                 self._keep_reference_email(new_account, email)
             else:

@@ -13,7 +13,8 @@ class EmailToFix:
     line: int
     matricule: str
     email: str
-    # The activated account keeps its reference e-mail although ProECO's is empty or invalid.
+    # The activated account still signs in with its reference e-mail: the sync never removes
+    # it, however empty or invalid ProECO's is.
     reference_email_kept: bool = False
 
 

@@ -671,7 +671,9 @@ def test_an_emptied_email_never_removes_the_reference_email_of_an_active_account
     again = import_export(db, export_csv(emptied))
 
     assert not again.changed
-    assert [item.matricule for item in again.emails_to_fix] == ["1002"]
+    assert [(item.matricule, item.reference_email_kept) for item in again.emails_to_fix] == [
+        ("1002", True)
+    ]
     back = import_export(db, export_csv(STAFF))
     assert back.email_changed == 1
     assert _person(db, "1002").account.reference_email == "marc.lambert@ecoles.be"
