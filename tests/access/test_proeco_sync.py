@@ -526,7 +526,7 @@ def test_a_header_naming_a_column_twice_is_refused_and_writes_nothing(db: Databa
     emails, entries = _reference_emails(db), _audit_count(db)
 
     with pytest.raises(UnreadableExport) as refused:
-        import_export(db, _with_doubled_email(STAFF), allow_mass_email_change=True)
+        import_export(db, _with_doubled_email(STAFF))
 
     assert refused.value.code == "duplicate_columns"
     assert str(refused.value) == (
