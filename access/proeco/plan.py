@@ -142,9 +142,13 @@ class _Planner:
     def _wanted_assignments(self, rows: list[ExportRow]) -> dict[str, str]:
         return {row.fase: self._function(row.function).code for row in rows}
 
-    def _note_invalid_email(self, row: ExportRow, email: str | None, valid: bool) -> None:
+    def _note_invalid_email(
+        self, row: ExportRow, email: str | None, valid: bool, *, reference_kept: bool = False
+    ) -> None:
         if not valid:
-            self.report.emails_to_fix.append(EmailToFix(row.line, row.matricule, email or ""))
+            self.report.emails_to_fix.append(
+                EmailToFix(row.line, row.matricule, email or "", reference_kept)
+            )
 
     # -- functions and establishments --------------------------------------------------------
 
@@ -220,17 +224,23 @@ class _Planner:
     ) -> None:
         first = rows[0]
         email, valid = self._email(first.email, stored)
-        self._note_invalid_email(first, email, valid)
         email_changed = not (
             email == stored.proeco_email or same_address(email, stored.proeco_email)
         )
+        if email_changed and stored.proeco_email and stored.left_at is None:
+            # The figure the mass e-mail change limit is checked against.
+            self.report.email_changed_or_emptied += 1
+            self.report.email_emptied += int(email is None)
         details_changed = self._plan_person_details(
             stored, first, email, email_changed=email_changed
         )
         returned = stored.left_at is not None
         if stored.left_at is not None:
             self._plan_return(stored.id, stored.left_at)
-        account_created = self._plan_account(stored, email, valid, email_changed=email_changed)
+        account_created, reference_kept = self._plan_account(
+            stored, email, valid, email_changed=email_changed
+        )
+        self._note_invalid_email(first, email, valid, reference_kept=reference_kept)
         assignments_changed, function_changed = self._plan_assignments(
             stored.id, rows, protected=protected
         )
@@ -280,8 +290,10 @@ class _Planner:
 
     def _plan_account(
         self, stored: PersonState, email: str | None, valid: bool, *, email_changed: bool
-    ) -> bool:
-        """Plan the account's changes; returns whether the person had none and gets one."""
+    ) -> tuple[bool, bool]:
+        """Plan the account's changes; returns (the person had none and gets one, the
+        activated account signs in with a reference e-mail although ProECO's is empty or
+        invalid)."""
         person_id = stored.id
         account = self.stored.accounts.get(person_id)
         if account is None:
@@ -290,17 +302,33 @@ class _Planner:
                 {**self._new_account(email, valid), "person_id": person_id}
             )
             self.result.note("account.created", "person", person_id, reason="person had no account")
-            return True
+            return True, False
         new_account = account
         if stored.left_at is not None:
             new_account = self._enabled_again(account)
+        kept = not valid and _activated(new_account) and bool(new_account.reference_email)
         if email_changed and not new_account.reference_email_chosen:
-            new_account = self._with_reference_email(
-                person_id, account, new_account, email if valid else None
-            )
+            if kept:
+                self._keep_reference_email(new_account, email)
+            else:
+                new_account = self._with_reference_email(
+                    person_id, account, new_account, email if valid else None
+                )
         if new_account != account:
             self.result.account_updates.append(self._account_values(new_account))
-        return False
+        return False, kept
+
+    def _keep_reference_email(self, account: AccountState, email: str | None) -> None:
+        """An activated account signs in with its reference e-mail: an empty or invalid cell
+        in the export must not lock the person out (the address is listed to fix instead)."""
+        self.result.note(
+            "account.reference_email_kept",
+            "account",
+            account.id,
+            before={"reference_email": account.reference_email},
+            after={"proeco_email": email},
+            reason="ProECO e-mail empty or invalid; the activated account keeps its address",
+        )
 
     def _enabled_again(self, account: AccountState) -> AccountState:
         """A returning person's disabled account gets back the status it had."""
@@ -471,3 +499,11 @@ class _Planner:
             "status_before_disable": account.status_before_disable,
             "updated_at": self.now,
         }
+
+
+def _activated(account: AccountState) -> bool:
+    """The person chose a password and signs in with the reference e-mail (a disabled account
+    remembers whether it was)."""
+    if account.status == AccountStatus.DISABLED.value:
+        return account.status_before_disable == AccountStatus.ACTIVE.value
+    return account.status == AccountStatus.ACTIVE.value

@@ -1,10 +1,12 @@
 """Reading the ProECO export: one CSV row per assignment.
 
 Real exports come from Excel on Belgian Windows machines, so the reader accepts `;`, `,` or
-tab delimiters, UTF-8 with or without BOM, UTF-16 with BOM and Windows-1252, header names in
-any case with or without accents, spaces or punctuation (`Prénom`, `PRENOM`, `N° FASE`),
-blank lines and surrounding spaces. Each data row is either accepted or rejected with its line
-number and a reason; only a file whose header cannot be understood is refused as a whole.
+tab delimiters, UTF-8 with or without BOM, UTF-16 with BOM and Windows-1252 (one of them from
+start to end: `encodings`), header names in any case with or without accents, spaces or
+punctuation (`Prénom`, `PRENOM`, `N° FASE`), blank lines and surrounding spaces. Each data row
+is either accepted or rejected with its line number and a reason; only a file whose header
+cannot be understood (a column missing or named twice) or whose encoding changes midway is
+refused as a whole.
 
 An invalid e-mail address does not reject a row: the person is kept and the director sees
 « à corriger dans ProECO ». E-mail validation therefore happens in the sync, not here.
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from access.errors import InvalidInput
+from access.proeco import encodings
 from access.text import compact_key
 
 COLUMNS = ("matricule", "nom", "prenom", "fonction", "email", "fase", "etablissement")
@@ -89,21 +92,11 @@ class UnreadableExport(InvalidInput):
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """The text and the encoding it was in. UTF-8 is tried first: valid UTF-8 is never
-    accidental for accented French text, while every byte string is valid Windows-1252."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    """The text and the encoding it was in; a file in more than one encoding is refused."""
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        # The five bytes Windows-1252 leaves undefined: read them as Latin-1 would.
-        return data.decode("latin-1"), "latin-1"
+        return encodings.decode(data)
+    except encodings.MixedEncodings as mixed:
+        raise UnreadableExport("mixed_encodings", detail=str(mixed)) from None
 
 
 def read_export(source: Path | bytes | str) -> ExportFile:
@@ -142,19 +135,19 @@ def _has_content(line: str) -> bool:
 
 
 def _read_header(line: str) -> tuple[str, dict[str, int], int]:
-    best: tuple[int, str, dict[str, int], int] | None = None
+    best: tuple[int, str, dict[str, list[int]], list[str]] | None = None
     for delimiter in DELIMITERS:
         names = next(csv.reader([line], delimiter=delimiter), [])
-        positions: dict[str, int] = {}
+        found: dict[str, list[int]] = {}
         for index, name in enumerate(names):
             column = HEADER_ALIASES.get(compact_key(name))
-            if column is not None and column not in positions:
-                positions[column] = index
-        if best is None or len(positions) > best[0]:
-            best = (len(positions), delimiter, positions, len(names))
+            if column is not None:
+                found.setdefault(column, []).append(index)
+        if best is None or len(found) > best[0]:
+            best = (len(found), delimiter, found, names)
     assert best is not None
-    _, delimiter, positions, width = best
-    missing = [column for column in COLUMNS if column not in positions]
+    _, delimiter, found, names = best
+    missing = [column for column in COLUMNS if column not in found]
     if missing:
         raise UnreadableExport(
             "missing_columns",
@@ -162,7 +155,39 @@ def _read_header(line: str) -> tuple[str, dict[str, int], int]:
                 f"the header names no column {', '.join(missing)} (expected: {', '.join(COLUMNS)})"
             ),
         )
-    return delimiter, positions, width
+    _refuse_repeated_columns(found, names)
+    return delimiter, {column: indexes[0] for column, indexes in found.items()}, len(names)
+
+
+def _refuse_repeated_columns(found: dict[str, list[int]], names: list[str]) -> None:
+    """Two columns read as one (`E-mail` and `Courriel`): which holds the data is a guess, and
+    a wrong guess empties or replaces every e-mail, so the file is refused."""
+    repeated = [
+        f"{column}: "
+        + " and ".join(
+            f'"{names[index].strip()}" in column {_column_label(index)}' for index in indexes
+        )
+        for column in COLUMNS
+        if len(indexes := found[column]) > 1
+    ]
+    if repeated:
+        raise UnreadableExport(
+            "duplicate_columns",
+            detail=(
+                f"the header names the same column more than once: {'; '.join(repeated)}; "
+                "keep one of each and export again"
+            ),
+        )
+
+
+def _column_label(index: int) -> str:
+    """`5 (E)`: the position and the spreadsheet letter of a 0-based column index."""
+    letters = ""
+    number = index + 1
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return f"{index + 1} ({letters})"
 
 
 def _read_rows(

@@ -13,6 +13,9 @@ class EmailToFix:
     line: int
     matricule: str
     email: str
+    # The activated account still signs in with its reference e-mail: the sync never removes
+    # it, however empty or invalid ProECO's is.
+    reference_email_kept: bool = False
 
 
 @dataclass
@@ -20,6 +23,9 @@ class SyncReport:
     added: int = 0
     updated: int = 0
     email_changed: int = 0
+    # Of the people who had a ProECO e-mail: how many the file changes or empties.
+    email_changed_or_emptied: int = 0
+    email_emptied: int = 0
     function_changed: int = 0
     left: int = 0
     unchanged: int = 0
@@ -63,6 +69,8 @@ class SyncReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.counts(),
+            "email_changed_or_emptied": self.email_changed_or_emptied,
+            "email_emptied": self.email_emptied,
             "returned": self.returned,
             "assignments_ended": self.assignments_ended,
             "establishments_added": self.establishments_added,

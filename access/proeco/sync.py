@@ -28,9 +28,16 @@ from access.proeco.report import SyncReport
 from access.proeco.stored import StoredState, load_stored
 
 # SyncReport is re-exported: callers of `import_export` read its result.
-__all__ = ["MASS_DEPARTURE_LIMIT", "ImportRefused", "SyncReport", "import_export"]
+__all__ = [
+    "MASS_DEPARTURE_LIMIT",
+    "MASS_EMAIL_CHANGE_LIMIT",
+    "ImportRefused",
+    "SyncReport",
+    "import_export",
+]
 
 MASS_DEPARTURE_LIMIT = 0.20
+MASS_EMAIL_CHANGE_LIMIT = 0.20
 
 
 class ImportRefused(InvalidInput):
@@ -49,6 +56,7 @@ def import_export(
     *,
     dry_run: bool = False,
     allow_mass_departure: bool = False,
+    allow_mass_email_change: bool = False,
     profiles: Profiles | None = None,
     now: datetime | None = None,
 ) -> SyncReport:
@@ -59,7 +67,15 @@ def import_export(
     profiles = profiles if profiles is not None else default_profiles()
     moment = now or utcnow()
     with db.transaction() as session:
-        return _sync(session, export, profiles, moment, dry_run, allow_mass_departure)
+        return _sync(
+            session,
+            export,
+            profiles,
+            moment,
+            dry_run=dry_run,
+            allow_mass_departure=allow_mass_departure,
+            allow_mass_email_change=allow_mass_email_change,
+        )
 
 
 def _sync(
@@ -67,8 +83,10 @@ def _sync(
     export: ExportFile,
     profiles: Profiles,
     now: datetime,
+    *,
     dry_run: bool,
     allow_mass_departure: bool,
+    allow_mass_email_change: bool,
 ) -> SyncReport:
     report = SyncReport(
         rows_read=len(export.rows) + len(export.rejected),
@@ -90,6 +108,8 @@ def _sync(
     plan = plan_sync(stored, export, profiles, report, now)
     if not allow_mass_departure:
         _refuse_a_mass_departure(stored, report)
+    if not allow_mass_email_change:
+        _refuse_a_mass_email_change(stored, report)
     if not dry_run and plan.has_writes():
         establishment_ids = {fase: id_ for fase, (id_, _) in stored.establishments.items()}
         apply_plan(session, plan, establishment_ids)
@@ -108,6 +128,25 @@ def _refuse_a_mass_departure(stored: StoredState, report: SyncReport) -> None:
                 f"({report.left / known:.0%}) as having left, more than "
                 f"{MASS_DEPARTURE_LIMIT:.0%}: a truncated export or the wrong file? "
                 "Nothing was changed; use --allow-mass-departure if it is expected"
+            ),
+            report=report,
+        )
+
+
+def _refuse_a_mass_email_change(stored: StoredState, report: SyncReport) -> None:
+    """A shifted or wrong e-mail column would send every invitation and reset link to the
+    wrong address, or to none."""
+    known = sum(1 for p in stored.people.values() if p.left_at is None and p.proeco_email)
+    changed = report.email_changed_or_emptied
+    if known and changed / known > MASS_EMAIL_CHANGE_LIMIT:
+        emptied = f", {report.email_emptied} of them emptied" if report.email_emptied else ""
+        raise ImportRefused(
+            "mass_email_change",
+            detail=(
+                f"the file would change the e-mail of {changed} of the {known} people who have "
+                f"one ({changed / known:.0%}{emptied}), more than "
+                f"{MASS_EMAIL_CHANGE_LIMIT:.0%}: a shifted or wrong e-mail column? "
+                "Nothing was changed; use --allow-mass-email-change if it is expected"
             ),
             report=report,
         )

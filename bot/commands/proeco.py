@@ -25,7 +25,8 @@ def proeco() -> None:
     help=(
         "Sync the staff with a ProECO export (CSV, one row per assignment). "
         "All or nothing; a file that would mark more than 20 % of the people as having "
-        "left is refused unless --allow-mass-departure."
+        "left is refused unless --allow-mass-departure, one that would change or empty "
+        "more than 20 % of the e-mails unless --allow-mass-email-change."
     ),
 )
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -36,9 +37,19 @@ def proeco() -> None:
     is_flag=True,
     help="Accept a file that marks more than 20 % of the known people as having left.",
 )
+@click.option(
+    "--allow-mass-email-change",
+    is_flag=True,
+    help="Accept a file that changes or empties more than 20 % of the people's e-mails.",
+)
 @pass_app
 def import_command(
-    app: AppContext, file: Path, dry_run: bool, as_json: bool, allow_mass_departure: bool
+    app: AppContext,
+    file: Path,
+    dry_run: bool,
+    as_json: bool,
+    allow_mass_departure: bool,
+    allow_mass_email_change: bool,
 ) -> None:
     try:
         profiles = load_profiles(app.settings.profiles_file)
@@ -47,6 +58,7 @@ def import_command(
             file,
             dry_run=dry_run,
             allow_mass_departure=allow_mass_departure,
+            allow_mass_email_change=allow_mass_email_change,
             profiles=profiles,
         )
     except AccessError as error:
@@ -102,7 +114,10 @@ def render_report(report: SyncReport, name: str) -> str:
         "",
         table(("count", "people"), list(report.counts().items())),
     ]
+    kept = sum(1 for item in report.emails_to_fix if item.reference_email_kept)
     extra = [
+        ("e-mails emptied by the file", report.email_emptied),
+        ("sign-in e-mails kept (empty or invalid in ProECO)", kept),
         ("returned", report.returned),
         ("assignments ended", report.assignments_ended),
         ("establishments added", report.establishments_added),

@@ -3,6 +3,7 @@ accounts for every data row, accepted or rejected with a reason."""
 
 from __future__ import annotations
 
+import re
 import string
 
 from hypothesis import HealthCheck, given, settings
@@ -115,3 +116,70 @@ def test_any_text_after_a_valid_header_never_crashes(body: str, encoding: str) -
     export = read_export(data)
     assert all(r.reason for r in export.rejected)
     assert all(r.fase.isdigit() for r in export.rows)
+
+
+# A Windows-1252 line made of these letters is never valid UTF-8 (each one is a UTF-8 lead
+# byte that no continuation byte follows); a UTF-8 line holds at least one of them or of the
+# typographic signs.
+ACCENTED = "éèêëàâçîïôûùüÉÈÀÇ"
+UTF8_SIGNS = "’«»€œŒ–…"
+ASCII_NAME = st.text(alphabet=string.ascii_letters + " -'", max_size=8)
+
+
+@st.composite
+def accented_names(draw: st.DrawFn, alphabet: str) -> str:
+    return draw(ASCII_NAME) + draw(st.sampled_from(alphabet)) + draw(ASCII_NAME)
+
+
+@st.composite
+def mixed_exports(draw: st.DrawFn) -> tuple[bytes, set[int], set[int]]:
+    """An ASCII header, then UTF-8, Windows-1252 and ASCII rows in any order (at least one
+    of the first two kinds each); with the line numbers of each kind."""
+    delimiter = draw(st.sampled_from([";", ",", "\t"]))
+    newline = draw(st.sampled_from(["\r\n", "\n", "\r"]))
+    kinds = draw(st.lists(st.sampled_from(["utf-8", "cp1252", "ascii"]), max_size=12))
+    kinds = draw(st.permutations(["utf-8", "cp1252", *kinds]))
+    lines = [_line(list(COLUMNS), delimiter).encode("ascii")]
+    utf8: set[int] = set()
+    cp1252: set[int] = set()
+    for index, kind in enumerate(kinds):
+        if kind == "utf-8":
+            name = draw(accented_names(ACCENTED + UTF8_SIGNS))
+            utf8.add(len(lines) + 1)
+        elif kind == "cp1252":
+            name = draw(accented_names(ACCENTED))
+            cp1252.add(len(lines) + 1)
+        else:
+            name = draw(ASCII_NAME)
+        row = (str(index + 1), "Dubois", name, "Enseignant", "", "00123", "Ecole")
+        lines.append(_line(row, delimiter).encode("ascii" if kind == "ascii" else kind))
+    return newline.encode().join(lines) + newline.encode(), utf8, cp1252
+
+
+def _numbers(listed: str) -> set[int]:
+    numbers: set[int] = set()
+    for part in listed.split(", "):
+        first, _, last = part.partition("-")
+        numbers.update(range(int(first), int(last or first) + 1))
+    return numbers
+
+
+@settings(max_examples=300, deadline=None)
+@given(mixed_exports())
+def test_a_file_mixing_utf8_and_windows_1252_is_refused_naming_every_line(
+    case: tuple[bytes, set[int], set[int]],
+) -> None:
+    data, utf8, cp1252 = case
+    try:
+        read_export(data)
+    except UnreadableExport as refused:
+        message = str(refused)
+        assert refused.code == "mixed_encodings"
+    else:
+        raise AssertionError("a file mixing encodings was read")
+    said_utf8 = re.search(r"lines? ([0-9, -]+) (?:is|are) UTF-8", message)
+    said_other = re.search(r"lines? ([0-9, -]+) (?:is|are) not", message)
+    assert said_utf8 is not None and said_other is not None, message
+    assert _numbers(said_utf8.group(1)) == utf8
+    assert _numbers(said_other.group(1)) == cp1252
+    assert "\n" not in message

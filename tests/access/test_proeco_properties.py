@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from access.directory.models import Assignment, Establishment, Person
+from access.directory.models import Account, AccountStatus, Assignment, Establishment, Person
 from access.persistence.database import Database
 from access.proeco.sync import import_export
 from tests.access.exports import export_csv
@@ -49,7 +49,9 @@ def test_any_sequence_of_exports(db: Database, exports: list[list[tuple[str, ...
                 )
             }
         try:
-            report = import_export(db, data, allow_mass_departure=True)
+            report = import_export(
+                db, data, allow_mass_departure=True, allow_mass_email_change=True
+            )
         except Exception as refused:  # a file with no valid row at all
             assert getattr(refused, "code", None) == "no_valid_rows"
             continue
@@ -86,6 +88,65 @@ def test_any_sequence_of_exports(db: Database, exports: list[list[tuple[str, ...
         for matricule, _fase in active - set(accepted):
             assert matricule in rejected  # only a rejected row can keep an absent assignment
 
-        again = import_export(db, data, allow_mass_departure=True)
+        again = import_export(db, data, allow_mass_departure=True, allow_mass_email_change=True)
         assert not again.changed
         assert again.unchanged == len({m for m, _ in accepted})
+
+
+def _signing_in(db: Database) -> dict[str, str]:
+    """Matricule -> reference e-mail of the accounts a person activated (even if disabled)."""
+    with db.session() as session:
+        rows = session.execute(
+            sa.select(
+                Person.matricule,
+                Account.reference_email,
+                Account.status,
+                Account.status_before_disable,
+            ).join(Account, Account.person_id == Person.id)
+        ).all()
+    active = AccountStatus.ACTIVE.value
+    return {
+        matricule: email
+        for matricule, email, status, before in rows
+        if email
+        and (status == active or (status == AccountStatus.DISABLED.value and before == active))
+    }
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.lists(st.lists(ROW, min_size=1, max_size=15), min_size=1, max_size=3),
+    st.sets(st.sampled_from(MATRICULES)),
+)
+def test_an_activated_account_never_loses_its_reference_email(
+    db: Database, exports: list[list[tuple[str, ...]]], activating: set[str]
+) -> None:
+    for rows in exports:
+        with db.transaction() as session:
+            session.execute(
+                sa.update(Account)
+                .where(
+                    Account.person_id.in_(
+                        sa.select(Person.id).where(Person.matricule.in_(activating))
+                    ),
+                    Account.reference_email.is_not(None),
+                    Account.status != AccountStatus.DISABLED.value,
+                )
+                .values(status=AccountStatus.ACTIVE.value)
+            )
+        before = _signing_in(db)
+        try:
+            import_export(
+                db, export_csv(rows), allow_mass_departure=True, allow_mass_email_change=True
+            )
+        except Exception as refused:  # a file with no valid row at all
+            assert getattr(refused, "code", None) == "no_valid_rows"
+            continue
+        after = _signing_in(db)
+        # Still activated, still an address to sign in with: the same one, or ProECO's new
+        # valid one.
+        assert before.keys() <= after.keys()

@@ -7,6 +7,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from access.accounts import tokens
+from access.accounts.passwords import hash_password
+from access.accounts.signin import SignInOutcome, authenticate
 from access.clock import as_utc, utcnow
 from access.directory.models import (
     Account,
@@ -21,11 +24,14 @@ from access.directory.models import (
 from access.directory.team import TeamStatus, team_of
 from access.persistence.database import Database
 from access.proeco import apply as proeco_apply
+from access.proeco.reader import UnreadableExport
 from access.proeco.sync import ImportRefused, import_export
-from tests.access.exports import export_csv, person
+from bot.settings import Settings
+from tests.access.exports import HEADER, export_csv, person
 
 SCHOOL = ("01234", "École Saint-Joseph")
 OTHER = ("05678", "Institut Sainte-Marie")
+PASSWORD = "cartable bleu sur la table"
 
 STAFF = [
     person("1001", "Dubois", "Anne", "Directrice"),
@@ -448,3 +454,296 @@ def test_a_person_recorded_without_an_account_gets_one(db: Database) -> None:
     assert marc.account is not None
     assert marc.account.reference_email == "marc.lambert@ecoles.be"
     assert not import_export(db, export_csv(STAFF)).changed
+
+
+# -- a header naming a column twice (issue 16, item 15) ------------------------------------
+
+# The file that was applied: the seven columns, then a second « E-mail » column holding the
+# addresses while the first one is blank.
+DOUBLED_EMAIL_HEADER = (
+    "Matricule",
+    "Nom",
+    "Prénom",
+    "Fonction",
+    "E-mail",
+    "N° FASE",
+    "Établissement",
+    "E-mail",
+)
+
+
+def _with_doubled_email(rows: list[tuple[str, ...]]) -> bytes:
+    moved = [
+        (m, nom, prenom, fonction, "", fase, etab, email)
+        for m, nom, prenom, fonction, email, fase, etab in rows
+    ]
+    return export_csv(moved, header=DOUBLED_EMAIL_HEADER, encoding="cp1252")
+
+
+def _invite(db: Database, matricule: str) -> int:
+    """A live invitation link sent to the person's reference e-mail; returns the person id."""
+    with db.transaction() as session:
+        person_id, email = session.execute(
+            sa.select(Person.id, Account.reference_email)
+            .join(Account, Account.person_id == Person.id)
+            .where(Person.matricule == matricule)
+        ).one()
+        tokens.issue(
+            session,
+            purpose=tokens.INVITATION,
+            person_id=person_id,
+            email=email,
+            ttl=timedelta(days=7),
+        )
+        session.execute(
+            sa.update(Account)
+            .where(Account.person_id == person_id)
+            .values(status=AccountStatus.INVITED.value, invited_at=utcnow())
+        )
+    return int(person_id)
+
+
+def _live_invitations(db: Database, person_id: int) -> int:
+    with db.session() as session:
+        return len(tokens.pending_for_person(session, person_id, purpose=tokens.INVITATION))
+
+
+def _reference_emails(db: Database) -> dict[str, str | None]:
+    with db.session() as session:
+        return dict(
+            session.execute(
+                sa.select(Person.matricule, Account.reference_email).join(
+                    Account, Account.person_id == Person.id
+                )
+            ).all()
+        )
+
+
+def test_a_header_naming_a_column_twice_is_refused_and_writes_nothing(db: Database) -> None:
+    import_export(db, export_csv(STAFF))
+    _set_account(db, "1001", status=AccountStatus.ACTIVE.value)
+    invited = _invite(db, "1002")
+    emails, entries = _reference_emails(db), _audit_count(db)
+
+    with pytest.raises(UnreadableExport) as refused:
+        import_export(db, _with_doubled_email(STAFF))
+
+    assert refused.value.code == "duplicate_columns"
+    assert str(refused.value) == (
+        "the header names the same column more than once: "
+        'email: "E-mail" in column 5 (E) and "E-mail" in column 8 (H); '
+        "keep one of each and export again"
+    )
+    assert _reference_emails(db) == emails
+    assert _person(db, "1001").proeco_email == "anne.dubois@ecoles.be"
+    assert _live_invitations(db, invited) == 1
+    assert _audit_count(db) == entries
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("E-mail", "Courriel"), ("email", "EMAIL"), ("Adresse e-mail", "email ProECO")],
+)
+def test_every_spelling_of_one_column_counts_as_the_same_column(
+    db: Database, first: str, second: str
+) -> None:
+    header = (*HEADER[:4], first, *HEADER[5:], second)
+    rows = [(*row, row[4]) for row in STAFF]
+
+    with pytest.raises(UnreadableExport) as refused:
+        import_export(db, export_csv(rows, header=header))
+
+    assert refused.value.code == "duplicate_columns"
+    assert f'"{first}" in column 5 (E) and "{second}" in column 8 (H)' in str(refused.value)
+    with db.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Person)) == 0
+
+
+# -- a mass e-mail change (issue 16, item 16) ----------------------------------------------
+
+
+def _with_email(row: tuple[str, ...], email: str) -> tuple[str, ...]:
+    return (*row[:4], email, *row[5:])
+
+
+def test_a_mass_email_change_is_refused_unless_allowed(db: Database) -> None:
+    import_export(db, export_csv(STAFF))
+    entries = _audit_count(db)
+    changed = [_with_email(row, f"{row[0]}@ailleurs.be") for row in STAFF[:2]] + STAFF[2:]
+
+    with pytest.raises(ImportRefused) as refused:
+        import_export(db, export_csv(changed))
+
+    assert refused.value.code == "mass_email_change"
+    assert "the e-mail of 2 of the 5 people who have one (40%)" in str(refused.value)
+    assert "--allow-mass-email-change" in str(refused.value)
+    assert refused.value.report is not None
+    assert refused.value.report.email_changed_or_emptied == 2
+    assert _person(db, "1001").proeco_email == "anne.dubois@ecoles.be"
+    assert _audit_count(db) == entries
+    with pytest.raises(ImportRefused):
+        import_export(db, export_csv(changed), dry_run=True)
+
+    report = import_export(db, export_csv(changed), allow_mass_email_change=True)
+
+    assert (report.email_changed, report.email_changed_or_emptied) == (2, 2)
+    anne = _person(db, "1001")
+    assert anne.proeco_email == anne.account.reference_email == "1001@ailleurs.be"
+
+
+def test_a_file_emptying_the_emails_is_a_mass_email_change(db: Database) -> None:
+    import_export(db, export_csv(STAFF))
+
+    with pytest.raises(ImportRefused) as refused:
+        import_export(db, export_csv([_with_email(row, "") for row in STAFF]))
+
+    assert refused.value.code == "mass_email_change"
+    assert "5 of the 5 people who have one (100%, 5 of them emptied)" in str(refused.value)
+    assert _reference_emails(db)["1003"] == "sophie.peeters@ecoles.be"
+
+
+def test_twenty_percent_email_changes_are_still_accepted(db: Database) -> None:
+    import_export(db, export_csv(STAFF))
+
+    report = import_export(db, export_csv([_with_email(STAFF[0], "anne@ailleurs.be"), *STAFF[1:]]))
+
+    assert report.email_changed_or_emptied == 1
+    assert _person(db, "1001").proeco_email == "anne@ailleurs.be"
+
+
+def test_first_emails_do_not_count_as_email_changes(db: Database) -> None:
+    newcomer = person("2000", "Nouveau", "Paul")
+    import_export(db, export_csv([*[_with_email(row, "") for row in STAFF], newcomer]))
+
+    report = import_export(db, export_csv([*STAFF, newcomer]))
+
+    assert (report.email_changed, report.email_changed_or_emptied) == (5, 0)
+    assert _person(db, "1001").account.reference_email == "anne.dubois@ecoles.be"
+
+
+def test_people_who_left_are_not_counted_among_those_with_an_email(db: Database) -> None:
+    others = [person(f"20{n:02}", "Autre", f"Personne{n}") for n in range(6)]
+    import_export(db, export_csv([*STAFF, *others]))
+    import_export(db, export_csv(STAFF), allow_mass_departure=True)
+    changed = [_with_email(row, f"{row[0]}@ailleurs.be") for row in STAFF[:2]] + STAFF[2:]
+
+    # 2 of the 5 people still there, not 2 of 11.
+    with pytest.raises(ImportRefused) as refused:
+        import_export(db, export_csv(changed))
+
+    assert "2 of the 5 people who have one" in str(refused.value)
+
+
+def test_an_emptied_email_never_removes_the_reference_email_of_an_active_account(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    revoked: list[int] = []
+    monkeypatch.setattr(
+        proeco_apply, "_revoke_pending_tokens", lambda s, pid, reason: revoked.append(pid)
+    )
+    import_export(db, export_csv(STAFF))
+    _set_account(
+        db, "1002", status=AccountStatus.ACTIVE.value, password_hash=hash_password(PASSWORD)
+    )
+    emptied = [*STAFF]
+    emptied[1] = _with_email(STAFF[1], "")
+
+    report = import_export(db, export_csv(emptied))
+
+    marc = _person(db, "1002")
+    assert marc.proeco_email is None
+    assert marc.account.reference_email == "marc.lambert@ecoles.be"
+    assert marc.account.status == AccountStatus.ACTIVE
+    assert revoked == []
+    assert [(item.matricule, item.reference_email_kept) for item in report.emails_to_fix] == [
+        ("1002", True)
+    ]
+    assert (report.email_changed, report.email_emptied) == (1, 1)
+    signed_in = authenticate(db, settings, email="marc.lambert@ecoles.be", password=PASSWORD)
+    assert signed_in.outcome == SignInOutcome.OK
+    with db.session() as session:
+        kept = session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "account.reference_email_kept")
+        ).one()
+    assert kept.actor == "proeco-sync"
+    assert kept.before == {"reference_email": "marc.lambert@ecoles.be"}
+
+    again = import_export(db, export_csv(emptied))
+
+    assert not again.changed
+    assert [(item.matricule, item.reference_email_kept) for item in again.emails_to_fix] == [
+        ("1002", True)
+    ]
+    back = import_export(db, export_csv(STAFF))
+    assert back.email_changed == 1
+    assert _person(db, "1002").account.reference_email == "marc.lambert@ecoles.be"
+    assert revoked == []
+
+
+def test_an_invalid_email_never_removes_the_reference_email_of_an_active_account(
+    db: Database,
+) -> None:
+    import_export(db, export_csv(STAFF))
+    _set_account(db, "1002", status=AccountStatus.ACTIVE.value)
+    invalid = [*STAFF]
+    invalid[1] = _with_email(STAFF[1], "marc.lambert@")
+
+    report = import_export(db, export_csv(invalid))
+
+    marc = _person(db, "1002")
+    assert (marc.proeco_email, marc.proeco_email_valid) == ("marc.lambert@", False)
+    assert marc.account.reference_email == "marc.lambert@ecoles.be"
+    assert [item.reference_email_kept for item in report.emails_to_fix] == [True]
+
+
+def test_an_emptied_email_voids_an_invitation_not_yet_accepted(db: Database) -> None:
+    import_export(db, export_csv(STAFF))
+    invited = _invite(db, "1002")
+    emptied = [*STAFF]
+    emptied[1] = _with_email(STAFF[1], "")
+
+    report = import_export(db, export_csv(emptied))
+
+    marc = _person(db, "1002")
+    assert marc.account.reference_email is None
+    assert marc.account.status == AccountStatus.NOT_INVITED
+    assert _live_invitations(db, invited) == 0
+    assert [(item.matricule, item.reference_email_kept) for item in report.emails_to_fix] == [
+        ("1002", False)
+    ]
+
+
+def test_a_returning_person_who_had_activated_keeps_the_reference_email(db: Database) -> None:
+    import_export(db, export_csv(STAFF))
+    _set_account(db, "1003", status=AccountStatus.ACTIVE.value)
+    import_export(db, export_csv([r for r in STAFF if r[0] != "1003"]))
+    back = [*STAFF]
+    back[2] = _with_email(STAFF[2], "")
+
+    report = import_export(db, export_csv(back))
+
+    assert report.returned == 1
+    sophie = _person(db, "1003")
+    assert sophie.account.status == AccountStatus.ACTIVE
+    assert sophie.account.reference_email == "sophie.peeters@ecoles.be"
+
+
+# -- a file in two encodings (issue 16, item 17) --------------------------------------------
+
+
+def test_a_file_mixing_encodings_is_refused_and_writes_nothing(db: Database) -> None:
+    import_export(db, export_csv(STAFF))
+    entries = _audit_count(db)
+    renamed = [person("1002", "Lambert", "Benoît"), person("1003", "Peeters", "Sophie-Hélène")]
+    data = (
+        export_csv([STAFF[0], renamed[0]])
+        + export_csv([renamed[1], *STAFF[3:]], encoding="cp1252").split(b"\r\n", 1)[1]
+    )
+
+    with pytest.raises(UnreadableExport) as refused:
+        import_export(db, data)
+
+    assert refused.value.code == "mixed_encodings"
+    assert "lines 2-3 are UTF-8, lines 4-6 are not" in str(refused.value)
+    assert _person(db, "1002").first_name == "Marc"
+    assert _audit_count(db) == entries
