@@ -116,7 +116,8 @@ def client_address(request: Request) -> str:
 
 
 async def home(request: Request) -> Response:
-    return _redirect(request, SIGNED_IN_HOME if signed_in_person_id(request) else SIGNIN)
+    signed_in = signed_in_person_id(request) is not None
+    return _redirect(request, SIGNED_IN_HOME if signed_in else SIGNIN)
 
 
 Found = TypeVar("Found")

@@ -106,7 +106,8 @@ def test_the_next_request_on_a_kept_alive_connection_has_the_same_deadline(quick
         assert first.startswith(b"HTTP/1.1 200 ")
         sock.sendall(b"GET /connexion HTTP/1.1\r\n")
         took = trickle(sock, FOREVER, every=0.05, limit=8)
-    assert took < 4
+        answer = answer_of(sock)
+    assert took < 4 and answer.startswith(b"HTTP/1.1 408 ")
 
 
 def test_a_client_sending_its_body_slowly_gets_408(quick: Site) -> None:
