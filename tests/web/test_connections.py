@@ -96,7 +96,7 @@ def test_a_connection_that_sends_nothing_is_closed(quick: Site) -> None:
         start = time.monotonic()
         answer = answer_of(sock)
         took = time.monotonic() - start
-    assert took < 4 and answer.startswith(b"HTTP/1.1 408 ")
+    assert took < 4 and b"HTTP/1.1 408 " in answer
 
 
 def test_the_next_request_on_a_kept_alive_connection_has_the_same_deadline(quick: Site) -> None:
@@ -107,7 +107,7 @@ def test_the_next_request_on_a_kept_alive_connection_has_the_same_deadline(quick
         sock.sendall(b"GET /connexion HTTP/1.1\r\n")
         took = trickle(sock, FOREVER, every=0.05, limit=8)
         answer = answer_of(sock)
-    assert took < 4 and answer.startswith(b"HTTP/1.1 408 ")
+    assert took < 4 and b"HTTP/1.1 408 " in answer
 
 
 def test_a_client_sending_its_body_slowly_gets_408(quick: Site) -> None:
