@@ -185,7 +185,7 @@ def signed_in_person_id(request: Request) -> int | None:
 class SignedInMiddleware:
     """Checks the cookie's session on the server before every page: a session that ended
     (signed out, on every device, password changed, idle, too old, account disabled) signs
-    nobody in, and leaves the cookie. Runs inside `SessionMiddleware`."""
+    nobody in, and its secret is dropped from the cookie. Runs inside `SessionMiddleware`."""
 
     def __init__(self, app: ASGIApp, *, db: Database) -> None:
         self.app = app
