@@ -1,5 +1,6 @@
 """Persistent model of secrets and requests around accounts: one-time tokens, invitation
-requests (idempotency) and sign-in attempts (throttling). Tables created by 0002_invitations.
+requests (idempotency) and sign-in attempts (throttling), tables created by 0002_invitations;
+web sessions, created by 0010_web_sessions.
 """
 
 from __future__ import annotations
@@ -82,3 +83,22 @@ class LoginAttempt(Base):
 def email_key(email: str) -> str:
     """Stable key of an address for counting attempts, without storing the address."""
     return hashlib.sha256(email.strip().casefold().encode("utf-8")).hexdigest()
+
+
+class WebSession(Base):
+    """A signed-in browser (access.accounts.sessions). The cookie holds a random secret and
+    the table only its SHA-256, so reading the table signs nobody in."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    # « Se souvenir de moi »: the longer idle and absolute lifetimes.
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    # signin.session_version of the password at sign-in: a new password ends the session.
+    credential_version: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The absolute end, whatever the activity.
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

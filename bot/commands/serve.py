@@ -23,19 +23,23 @@ def serve_app(
 
     from bot.web.access_log import uvicorn_log_config
     from bot.web.app import create_app
+    from bot.web.limits import HttpLimits, uvicorn_options
     from common import collector
 
     settings = app_context.settings
+    limits = HttpLimits()
     app = create_app(
         settings,
         app_context.database(),
         slack_handler=slack_handler,
         run_worker=with_worker,
         triage=triage,
+        limits=limits,
     )
     collector.freeze_startup_heap()
     # proxy_headers: behind the platform's router the client address comes from
     # X-Forwarded-For (uvicorn trusts it only from FORWARDED_ALLOW_IPS, 127.0.0.1 by default).
+    # uvicorn_options: slow clients are cut off (head, body, keep-alive; bot/web/limits.py).
     uvicorn.run(
         app,
         host=host,
@@ -43,6 +47,7 @@ def serve_app(
         proxy_headers=True,
         log_level="info",
         log_config=uvicorn_log_config(),
+        **uvicorn_options(limits),
     )
 
 

@@ -27,7 +27,13 @@ from access.mail import templates as mail
 from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web import pages, support
-from bot.web.security import SecurityHeadersMiddleware, SessionMiddleware, stored_secret
+from bot.web.limits import HttpLimits, RequestLimitsMiddleware
+from bot.web.security import (
+    SecurityHeadersMiddleware,
+    SessionMiddleware,
+    SignedInMiddleware,
+    stored_secret,
+)
 from helpdesk.triage import EmailTriage, TriageNotifier
 
 log = logging.getLogger(__name__)
@@ -70,11 +76,12 @@ def create_app(
     slack_handler: SlackHandler | None = None,
     run_worker: bool = False,
     triage: TriageNotifier | None = None,
+    limits: HttpLimits | None = None,
 ) -> Starlette:
     """Build the app. `slack_handler` mounts `POST /slack/events`; `run_worker` runs the mail
     outbox worker inside this process (single-process mode); `triage` announces the tickets of
     the support form (the command that serves the app builds it; without one they are e-mailed
-    to the help address)."""
+    to the help address); `limits` bounds each request's body (bot.web.limits)."""
     mail.preload(settings)
     passwords.preload()
     secret = (
@@ -121,15 +128,18 @@ def create_app(
             stop.set()
             await worker
 
+    https = settings.public_base_url.startswith("https://")
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(SecurityHeadersMiddleware, form_origin=_origin(settings.public_base_url)),
             Middleware(
-                SessionMiddleware,
-                secret=secret,
-                secure=settings.public_base_url.startswith("https://"),
+                SecurityHeadersMiddleware,
+                form_origin=_origin(settings.public_base_url),
+                https=https,
             ),
+            Middleware(RequestLimitsMiddleware, limits=limits or HttpLimits()),
+            Middleware(SessionMiddleware, secret=secret, secure=https),
+            Middleware(SignedInMiddleware, db=db),
         ],
         exception_handlers={404: pages.not_found},
         lifespan=lifespan,

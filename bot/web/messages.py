@@ -20,6 +20,7 @@ TITLE_EMAIL_CONFIRMED = "Adresse e-mail confirmée"
 TITLE_FAQ = "Autres questions fréquentes"
 TITLE_FORM_EXPIRED = "Formulaire expiré"
 TITLE_NOT_FOUND = "Page introuvable"
+TITLE_FORM_REFUSED = "Saisie refusée"
 
 FORM_EXPIRED = (
     "Ce formulaire a expiré ou les cookies sont désactivés dans votre navigateur. "
@@ -27,6 +28,22 @@ FORM_EXPIRED = (
 )
 NOT_FOUND = "Cette page n'existe pas."
 SIGNED_OUT = "Vous êtes déconnecté·e."
+SIGNED_OUT_EVERYWHERE = (
+    "Vous êtes déconnecté·e de tous les appareils : il faudra vous reconnecter partout."
+)
+SIGN_OUT_EVERYWHERE_EXPIRED = (
+    "Votre session avait déjà pris fin. Pour vous déconnecter de tous les appareils, "
+    "connectez-vous puis choisissez « Se déconnecter de tous les appareils »."
+)
+CONTROL_CHARACTERS = (
+    "Votre saisie contient un caractère invisible non autorisé (caractère de contrôle). "
+    "Tapez-la à nouveau, sans copier-coller, puis recommencez."
+)
+FIELD_CONTROL_CHARACTERS = (
+    "Ce champ contient un caractère invisible non autorisé : tapez-le à nouveau."
+)
+REQUEST_TIMEOUT = "La requête a mis trop de temps à arriver. Réessayez."
+REQUEST_TOO_LARGE = "La requête est trop volumineuse."
 EMAIL_REQUIRED = "Indiquez votre adresse e-mail."
 NO_ESTABLISHMENT = "Aucun établissement n'est associé à votre compte pour le moment."
 FAQ_UNAVAILABLE = (

@@ -18,13 +18,21 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from access import messages as account_msg
-from access.accounts import activation, signin
+from access.accounts import activation, sessions, signin
 from access.accounts.passwords import MAX_LENGTH, MIN_LENGTH, rules_text
 from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web import messages as msg
+from bot.web.forms import Submitted, read_form
 from bot.web.my_access import my_access_view
-from bot.web.security import CSRF_FIELD, csrf_token, csrf_valid, start_signed_in_session
+from bot.web.security import (
+    CSRF_FIELD,
+    csrf_token,
+    forget_signed_in,
+    session_secret,
+    signed_in_person_id,
+    start_signed_in_session,
+)
 
 SIGNED_IN_HOME = "/mon-acces"
 SIGNIN = "/connexion"
@@ -55,7 +63,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         "helpdesk_email": settings.helpdesk_email,
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_token(request),
-        "signed_in": bool(request.session.get("pid")),
+        "signed_in": signed_in_person_id(request) is not None,
         "password_rules": rules_text(),
         "password_min": MIN_LENGTH,
         "password_max": MAX_LENGTH,
@@ -67,11 +75,9 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
     return response
 
 
-async def _form(request: Request) -> tuple[dict[str, str], bool]:
-    """The submitted fields as text, and whether the CSRF token matches the session."""
-    form = await request.form()
-    fields = {key: value for key, value in form.items() if isinstance(value, str)}
-    return fields, csrf_valid(request, fields.get(CSRF_FIELD))
+async def _form(request: Request) -> Submitted:
+    """The submitted fields as text (bot.web.forms), and whether the CSRF token matches."""
+    return await read_form(request)
 
 
 def _form_expired(request: Request) -> Response:
@@ -81,6 +87,18 @@ def _form_expired(request: Request) -> Response:
         status=403,
         title=msg.TITLE_FORM_EXPIRED,
         message=msg.FORM_EXPIRED,
+        retry_path=request.url.path,
+    )
+
+
+def _refused(request: Request) -> Response:
+    """A form that only carries its token, holding a control character: nothing to show back."""
+    return render(
+        request,
+        "message.html",
+        status=400,
+        title=msg.TITLE_FORM_REFUSED,
+        message=msg.CONTROL_CHARACTERS,
         retry_path=request.url.path,
     )
 
@@ -98,7 +116,8 @@ def client_address(request: Request) -> str:
 
 
 async def home(request: Request) -> Response:
-    return _redirect(request, SIGNED_IN_HOME if request.session.get("pid") else SIGNIN)
+    signed_in = signed_in_person_id(request) is not None
+    return _redirect(request, SIGNED_IN_HOME if signed_in else SIGNIN)
 
 
 Found = TypeVar("Found")
@@ -143,13 +162,24 @@ async def _link_page(
         if found is None:
             return _link_invalid(request, page.invalid)
         return page.show(request, found)
-    fields, csrf_ok = await _form(request)
-    if not csrf_ok:
+    form = await _form(request)
+    if not form.csrf_ok:
         return _form_expired(request)
-    result = await run_in_threadpool(spend, db, settings, raw, fields)
+    if form.refused:
+        found = await run_in_threadpool(db.call, peek, raw)
+        if found is None:
+            return _link_invalid(request, page.invalid)
+        return page.show(
+            request,
+            found,
+            status=400,
+            problems=[msg.CONTROL_CHARACTERS],
+            new_email=form.fields.get("new_email", ""),
+        )
+    result = await run_in_threadpool(spend, db, settings, raw, form.fields)
     if result.link_invalid:
         return _link_invalid(request, page.invalid)
-    return answer(request, result, fields)
+    return answer(request, result, form.fields)
 
 
 ACTIVATE = LinkForm("activate.html", msg.TITLE_ACTIVATE, "invitee", account_msg.LINK_INVALID)
@@ -231,30 +261,43 @@ async def confirm_email_page(request: Request) -> Response:
 async def signin_page(request: Request) -> Response:
     settings, db = _settings(request), _db(request)
     if request.method == "GET":
-        if request.session.get("pid"):
+        if signed_in_person_id(request) is not None:
             return _redirect(request, SIGNED_IN_HOME)
         return render(request, "signin.html", title=msg.TITLE_SIGNIN)
-    fields, csrf_ok = await _form(request)
-    if not csrf_ok:
+    form = await _form(request)
+    if not form.csrf_ok:
         return _form_expired(request)
-    email = fields.get("username", "").strip()
+    email = form.fields.get("username", "").strip()
+    if form.refused:
+        return render(
+            request,
+            "signin.html",
+            status=400,
+            title=msg.TITLE_SIGNIN,
+            error=msg.CONTROL_CHARACTERS,
+            username=email,
+        )
     result = await run_in_threadpool(
         lambda: signin.authenticate(
             db,
             settings,
             email=email,
-            password=fields.get("password", ""),
+            password=form.fields.get("password", ""),
             client=client_address(request),
         )
     )
     if result.outcome is signin.SignInOutcome.OK:
         assert result.person_id is not None and result.session_version is not None
-        start_signed_in_session(
-            request,
-            person_id=result.person_id,
-            version=result.session_version,
-            remember=fields.get("remember") == "on",
+        remember = form.fields.get("remember") == "on"
+        secret = await run_in_threadpool(
+            db.call,
+            sessions.start_session,
+            result.person_id,
+            credential_version=result.session_version,
+            remember=remember,
+            replacing=session_secret(request),
         )
+        start_signed_in_session(request, secret=secret, remember=remember)
         return _redirect(request, SIGNED_IN_HOME)
     status = 429 if result.outcome is signin.SignInOutcome.BLOCKED else 401
     return render(
@@ -269,15 +312,12 @@ async def signin_page(request: Request) -> Response:
 
 
 async def my_access_page(request: Request) -> Response:
-    person_id, version = request.session.get("pid"), request.session.get("ver")
-    db = _db(request)
+    person_id = signed_in_person_id(request)
     view = None
-    if isinstance(person_id, int) and isinstance(version, str):
-        person = await run_in_threadpool(db.call, signin.signed_in_person, person_id, version)
-        if person is not None:
-            view = await run_in_threadpool(my_access_view, db, _settings(request), person_id)
+    if person_id is not None:
+        view = await run_in_threadpool(my_access_view, _db(request), _settings(request), person_id)
     if view is None:
-        # Signed out elsewhere (password changed, account disabled) or never signed in.
+        # Signed out (here or elsewhere), session over, password changed, or never signed in.
         request.session.clear()
         return _redirect(request, SIGNIN)
     return render(
@@ -286,18 +326,35 @@ async def my_access_page(request: Request) -> Response:
         title=msg.TITLE_MY_ACCESS,
         view=view,
         no_establishment=msg.NO_ESTABLISHMENT,
+        everywhere_field=EVERYWHERE,
     )
+
+
+# The sign-out form's field asking to end every session of the person, not only this one.
+EVERYWHERE = "partout"
 
 
 async def signout_page(request: Request) -> Response:
     if request.method == "GET":
-        return render(request, "signout.html", title=msg.TITLE_SIGNOUT)
-    _fields, csrf_ok = await _form(request)
-    if not csrf_ok:
+        return render(request, "signout.html", title=msg.TITLE_SIGNOUT, everywhere_field=EVERYWHERE)
+    form = await _form(request)
+    if not form.csrf_ok:
         return _form_expired(request)
+    if form.refused:
+        return _refused(request)
+    db, person_id, secret = _db(request), signed_in_person_id(request), session_secret(request)
+    message = msg.SIGNED_OUT
+    if form.fields.get(EVERYWHERE):
+        if person_id is None:
+            message = msg.SIGN_OUT_EVERYWHERE_EXPIRED
+        else:
+            await run_in_threadpool(db.call, sessions.end_all_sessions, person_id)
+            message = msg.SIGNED_OUT_EVERYWHERE
+    elif secret is not None:
+        await run_in_threadpool(db.call, sessions.end_session, secret)
     request.session.clear()
     return render(
-        request, "message.html", title=msg.TITLE_SIGNOUT, message=msg.SIGNED_OUT, signin_link=True
+        request, "message.html", title=msg.TITLE_SIGNOUT, message=message, signin_link=True
     )
 
 
@@ -305,13 +362,18 @@ async def forgot_page(request: Request) -> Response:
     settings, db = _settings(request), _db(request)
     if request.method == "GET":
         return render(request, "forgot.html", title=msg.TITLE_FORGOT)
-    fields, csrf_ok = await _form(request)
-    if not csrf_ok:
+    form = await _form(request)
+    if not form.csrf_ok:
         return _form_expired(request)
-    email = fields.get("email", "").strip()
-    if not email:
+    email = form.fields.get("email", "").strip()
+    if form.refused or not email:
         return render(
-            request, "forgot.html", status=400, title=msg.TITLE_FORGOT, error=msg.EMAIL_REQUIRED
+            request,
+            "forgot.html",
+            status=400,
+            title=msg.TITLE_FORGOT,
+            error=msg.CONTROL_CHARACTERS if form.refused else msg.EMAIL_REQUIRED,
+            email=email,
         )
     result = await run_in_threadpool(
         db.call, signin.request_password_reset, settings, email, client_address(request)
@@ -339,8 +401,8 @@ def _password_changed(
 ) -> Response:
     if not result.ok:
         return RESET.show(request, result.form, status=400, problems=result.problems)
-    request.session.pop("pid", None)
-    request.session.pop("ver", None)
+    # The new password already ended every session (access.accounts.sessions).
+    forget_signed_in(request.session)
     return render(
         request,
         "message.html",

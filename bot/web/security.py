@@ -1,8 +1,10 @@
-"""Cookies, CSRF and response headers of the web pages.
+"""Cookies, sessions, CSRF and response headers of the web pages.
 
-The session is a signed cookie (itsdangerous), like Starlette's SessionMiddleware, with one
-difference the sign-in page needs: « Se souvenir de moi » makes it a persistent cookie,
-otherwise it is a browser-session cookie that the server also refuses after a few hours.
+The cookie is signed (itsdangerous), like Starlette's SessionMiddleware, with one difference
+the sign-in page needs: « Se souvenir de moi » makes it a persistent cookie, otherwise it is
+a browser-session cookie. Who is signed in is not in the cookie: it holds the secret of a
+session kept on the server (`access.accounts.sessions`), checked on every request by
+`SignedInMiddleware`, so signing out ends the session even for a copy of the cookie.
 Every form carries the session's CSRF token and every POST checks it (synchronizer token:
 the cookie is HttpOnly and SameSite=Lax, the token is only ever put in our own pages).
 """
@@ -20,10 +22,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from access.accounts import sessions
 from access.persistence.database import Base, Database
 
 COOKIE_NAME = "extranet_session"
@@ -31,6 +35,14 @@ REMEMBER_SECONDS = 30 * 24 * 3600
 BROWSER_SESSION_SECONDS = 12 * 3600
 CSRF_FIELD = "csrf_token"
 SESSION_SECRET_NAME = "session_secret"
+# Keys of the cookie: the server-side session's secret, and « Se souvenir de moi ».
+SIGNED_IN = "sid"
+REMEMBER = "remember"
+# Where SignedInMiddleware puts the signed-in person's id (None: nobody) for the pages.
+PERSON_ID = "extranet.person_id"
+# Paths that never show who is signed in: no session lookup for them.
+NO_SESSION_PATHS = ("/static/", "/healthz", "/slack/")
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 class AppSecret(Base):
@@ -80,7 +92,7 @@ class SessionMiddleware:
             return {}
         if not isinstance(data, dict):
             return {}
-        if not data.get("remember") and time.time() - float(data.get("since", 0)) > (
+        if not data.get(REMEMBER) and time.time() - float(data.get("since", 0)) > (
             BROWSER_SESSION_SECONDS
         ):
             return {}
@@ -92,7 +104,7 @@ class SessionMiddleware:
             attributes.append("Secure")
         if not data:
             return "; ".join([f"{COOKIE_NAME}=", "Max-Age=0", *attributes])
-        if data.get("remember"):
+        if data.get(REMEMBER):
             attributes.append(f"Max-Age={REMEMBER_SECONDS}")
         value = self.serializer.dumps(dict(data))
         assert isinstance(value, str)
@@ -139,27 +151,69 @@ def csrf_valid(request: Request, submitted: object) -> bool:
     )
 
 
-def start_signed_in_session(
-    request: Request, *, person_id: int, version: str, remember: bool
-) -> None:
-    """A fresh session on sign-in: a new CSRF token too, so nothing planted before survives."""
+def start_signed_in_session(request: Request, *, secret: str, remember: bool) -> None:
+    """A fresh cookie on sign-in: a new CSRF token too, so nothing planted before survives."""
     request.session.clear()
     request.session.update(
         {
-            "pid": person_id,
-            "ver": version,
-            "remember": remember,
+            SIGNED_IN: secret,
+            REMEMBER: remember,
             "since": time.time(),
             "csrf": secrets.token_urlsafe(32),
         }
     )
 
 
-class SecurityHeadersMiddleware:
-    """Headers every page gets: nothing cached, no referrer (links carry secrets), no framing."""
+def session_secret(request: Request) -> str | None:
+    """The secret of the server-side session this browser holds, if any."""
+    secret = request.session.get(SIGNED_IN)
+    return secret if isinstance(secret, str) else None
 
-    def __init__(self, app: ASGIApp, *, form_origin: str) -> None:
+
+def forget_signed_in(session: dict[str, Any]) -> None:
+    """Drop the sign-in from the cookie, keeping its CSRF token (a form being typed survives)."""
+    session.pop(SIGNED_IN, None)
+    session.pop(REMEMBER, None)
+
+
+def signed_in_person_id(request: Request) -> int | None:
+    """The person signed in on this request, as checked against the server."""
+    person_id = request.scope.get(PERSON_ID)
+    return person_id if isinstance(person_id, int) else None
+
+
+class SignedInMiddleware:
+    """Checks the cookie's session on the server before every page: a session that ended
+    (signed out, on every device, password changed, idle, too old, account disabled) signs
+    nobody in, and its secret is dropped from the cookie. Runs inside `SessionMiddleware`."""
+
+    def __init__(self, app: ASGIApp, *, db: Database) -> None:
         self.app = app
+        self.db = db
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope[PERSON_ID] = await self._person(scope)
+        await self.app(scope, receive, send)
+
+    async def _person(self, scope: Scope) -> int | None:
+        cookie: dict[str, Any] = scope["session"]
+        secret = cookie.get(SIGNED_IN)
+        if not isinstance(secret, str) or str(scope.get("path", "")).startswith(NO_SESSION_PATHS):
+            return None
+        person_id = await run_in_threadpool(self.db.call, sessions.session_person, secret)
+        if person_id is None:
+            forget_signed_in(cookie)
+        return person_id
+
+
+class SecurityHeadersMiddleware:
+    """Headers every page gets: nothing cached, no referrer (links carry secrets), no framing;
+    over https, HSTS (browsers then never use plain http for the site, for a year)."""
+
+    def __init__(self, app: ASGIApp, *, form_origin: str, https: bool = False) -> None:
+        self.app = app
+        self.https = https
         self.policy = (
             "default-src 'none'; style-src 'self'; img-src 'self'; "
             f"form-action 'self' {form_origin}; frame-ancestors 'none'; base-uri 'none'"
@@ -178,6 +232,8 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("X-Frame-Options", "DENY")
                 headers.setdefault("Content-Security-Policy", self.policy)
+                if self.https:
+                    headers.setdefault("Strict-Transport-Security", HSTS)
                 if not static:
                     headers["Cache-Control"] = "no-store"
             await send(message)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -19,8 +18,10 @@ from starlette.routing import Route
 from access.accounts import throttle
 from access.persistence.database import Database
 from bot.settings import Settings
+from bot.web import messages as web_msg
+from bot.web.forms import read_form
 from bot.web.pages import client_address, render
-from bot.web.security import CSRF_FIELD, csrf_valid
+from bot.web.security import signed_in_person_id
 from helpdesk import messages
 from helpdesk.actors import Requester
 from helpdesk.models import Category, Source
@@ -32,6 +33,8 @@ from helpdesk.validation import FIELDS, MAX_LENGTHS, check_ticket_form
 PATH = "/support"
 DONE_PATH = "/support/envoye"
 SUBMISSION_FIELD = "submission_id"
+# Fields typed on several lines: tab and line breaks are kept there.
+MULTILINE = frozenset({"description"})
 # A whole school may sit behind one address: the client limit is generous, the per-address
 # one is what stops the form from mailing a stranger over and over.
 SUPPORT_PER_CLIENT = 30
@@ -73,8 +76,8 @@ def _page(
     )
 
 
-def _signed_in_values(db: Database, person_id: Any) -> dict[str, str]:
-    if not isinstance(person_id, int):
+def _signed_in_values(db: Database, person_id: int | None) -> dict[str, str]:
+    if person_id is None:
         return {}
     with db.session() as session:
         prefill = prefill_for_person(session, person_id=person_id)
@@ -84,21 +87,31 @@ def _signed_in_values(db: Database, person_id: Any) -> dict[str, str]:
 async def support_page(request: Request) -> Response:
     settings, db = _state(request)
     if request.method == "GET":
-        values = await run_in_threadpool(_signed_in_values, db, request.session.get("pid"))
+        values = await run_in_threadpool(_signed_in_values, db, signed_in_person_id(request))
         values[SUBMISSION_FIELD] = uuid.uuid4().hex
         return _page(request, values=values)
 
-    form = await request.form()
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    form = await read_form(request, multiline=MULTILINE)
+    fields = form.fields
     values = {name: fields.get(name, "") for name in FIELDS}
     values[SUBMISSION_FIELD] = fields.get(SUBMISSION_FIELD) or uuid.uuid4().hex
     if fields.get("confirm_unknown_fase"):
         values["confirm_unknown_fase"] = "on"
-    if not csrf_valid(request, fields.get(CSRF_FIELD)):
+    if not form.csrf_ok:
         # The page comes back with a fresh token and every value typed: nothing is lost.
         return _page(request, values=values, notice=messages.WEB_EXPIRED, status=400)
-    person_id = request.session.get("pid")
-    requester = Requester(person_id=person_id if isinstance(person_id, int) else None)
+    if form.refused:
+        # Shown back without the control characters: sending again is enough.
+        return _page(
+            request,
+            values=values,
+            errors={
+                name: web_msg.FIELD_CONTROL_CHARACTERS for name in FIELDS if name in form.refused
+            },
+            notice=None if form.refused <= set(FIELDS) else web_msg.CONTROL_CHARACTERS,
+            status=400,
+        )
+    requester = Requester(person_id=signed_in_person_id(request))
 
     client = client_address(request)
 

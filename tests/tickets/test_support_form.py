@@ -168,3 +168,37 @@ def test_someone_without_slack_opens_a_ticket_in_a_browser(
         finally:
             browser.close()
     assert _count(site.db) == 1
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b"], ids=["NUL", "ESC"])
+def test_a_control_character_in_a_field_is_pointed_at_and_the_rest_kept(
+    site: Site,  # noqa: F811
+    directory: Directory,
+    char: str,
+) -> None:
+    with site.client() as client:
+        page = client.get("/support")
+        typed = {**GOOD, "last_name": f"Lema{char}ître", "subject": f"{char}[31mPas reçu"}
+        answer = client.post("/support", data={**_form_fields(page), **typed})
+    assert answer.status_code == 400
+    text = text_of(answer)
+    assert 'id="erreur-last_name"' in answer.text and 'id="erreur-subject"' in answer.text
+    assert "Ce champ contient un caractère invisible non autorisé" in text
+    # Shown back without it: sending again is enough.
+    assert 'value="Lemaître"' in text and 'value="[31mPas reçu"' in text
+    assert char not in answer.text
+    assert _count(site.db) == 0
+
+
+def test_control_characters_in_the_description_are_dropped_and_line_breaks_kept(
+    site: Site,  # noqa: F811
+    directory: Directory,
+) -> None:
+    with site.client() as client:
+        page = client.get("/support")
+        typed = {**GOOD, "description": "Bonjour,\r\n\tvoici l'erreur :\x00 \x1b[31mrefusé\x7f"}
+        answer = client.post("/support", data={**_form_fields(page), **typed})
+    assert answer.status_code == 303
+    with site.db.session() as session:
+        description = session.scalars(sa.select(Ticket.description)).one()
+    assert description.replace("\r\n", "\n") == "Bonjour,\n\tvoici l'erreur : [31mrefusé"

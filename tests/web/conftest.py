@@ -24,6 +24,7 @@ from access.mail import templates as mail
 from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web.app import create_app
+from bot.web.limits import HttpLimits, uvicorn_options
 from tests import people
 from tests.conftest import free_port
 from tests.smtp_server import Received, SmtpServer, smtp_server  # noqa: F401  (fixture)
@@ -33,10 +34,17 @@ GOOD_PASSWORD = "cheval agrafe batterie correcte"
 
 
 class LiveServer:
-    """uvicorn in a thread, as `extranet-bot serve` runs it, stopped cleanly at the end."""
+    """uvicorn in a thread, as `extranet-bot serve` runs it (its limits on slow clients
+    included), stopped cleanly at the end."""
 
-    def __init__(self, app: Starlette, port: int) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    def __init__(self, app: Starlette, port: int, limits: HttpLimits | None = None) -> None:
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            **uvicorn_options(limits or HttpLimits()),
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = f"http://127.0.0.1:{port}"
