@@ -1,7 +1,7 @@
 """web sessions kept on the server, so that signing out ends them (issue 16)
 
 Revision ID: 0010_web_sessions
-Revises: 0008_outbox_forget_sent_bodies
+Revises: 0009_inbound_mail
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_web_sessions"
-down_revision = "0008_outbox_forget_sent_bodies"
+down_revision = "0009_inbound_mail"
 branch_labels = None
 depends_on = None
 
