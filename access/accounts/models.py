@@ -76,6 +76,7 @@ class LoginAttempt(Base):
     email_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     client: Mapped[str | None] = mapped_column(String(64), nullable=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Sign-in: the password matched. Reset: the request was carried out after the answer.
     success: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

@@ -5,12 +5,19 @@ towards "Azerty123!"), so a password is refused only when it is too short, too l
 the shipped common passwords, or built on the person's own name or e-mail. Hashes are
 argon2id with at least OWASP's minimum cost; a hash made with older parameters is redone at
 the next successful sign-in.
+
+Each hash holds 19 MiB while it runs, so a process computes at most one per core at a time
+(`HASHING`): a flood of sign-ins then neither grows the memory nor takes every worker thread;
+a few requests wait their turn briefly, the others get `HashingBusy` at once.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from access import messages as msg
 from access.config import DEFAULT_DATA_DIR
+from access.errors import AccessError
 from access.text import fold
 
 MIN_LENGTH = 12
@@ -102,20 +110,79 @@ def rules_text() -> str:
     return msg.PASSWORD_RULES.format(minimum=MIN_LENGTH)
 
 
+class HashingBusy(AccessError):
+    """Every hashing slot stayed taken while this request waited: the process is saturated."""
+
+    default_user_message = msg.HASHING_BUSY
+
+    def __init__(self) -> None:
+        super().__init__("hashing_busy", detail="every password hashing slot is busy")
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class HashingSlots:
+    """At most `size` hashes at once; up to `max_waiting` callers wait `wait_seconds` at most
+    for a slot, beyond that they are refused at once (waiting holds a web worker thread)."""
+
+    def __init__(self, size: int, *, max_waiting: int, wait_seconds: float) -> None:
+        self.size = size
+        self.max_waiting = max_waiting
+        self.wait_seconds = wait_seconds
+        self._free = threading.BoundedSemaphore(size)
+        self._waiting = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        if not self._free.acquire(blocking=False):
+            self._wait_for_a_slot()
+        try:
+            yield
+        finally:
+            self._free.release()
+
+    def _wait_for_a_slot(self) -> None:
+        with self._lock:
+            if self._waiting >= self.max_waiting:
+                raise HashingBusy()
+            self._waiting += 1
+        try:
+            acquired = self._free.acquire(timeout=self.wait_seconds)
+        finally:
+            with self._lock:
+                self._waiting -= 1
+        if not acquired:
+            raise HashingBusy()
+
+
+# A queue of a few hashes per core drains within the wait; a longer one only delays the answer.
+HASHING = HashingSlots(_cores(), max_waiting=8 * _cores(), wait_seconds=2.0)
+
+
 def hash_password(password: str) -> str:
-    return HASHER.hash(password)
+    """The argon2id hash of `password`; raises `HashingBusy` when no slot frees in time."""
+    with HASHING.hold():
+        return HASHER.hash(password)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
-    """True when `password` matches; a missing or damaged hash never matches."""
-    try:
-        if not stored_hash:
-            # Same work as a real check, so a missing account cannot be told apart by timing.
-            HASHER.verify(_dummy_hash(), password + "\0")
+    """True when `password` matches; a missing or damaged hash never matches. Raises
+    `HashingBusy` when no slot frees in time."""
+    with HASHING.hold():
+        try:
+            if not stored_hash:
+                # Same work as a real check, so a missing account cannot be told apart by timing.
+                HASHER.verify(_dummy_hash(), password + "\0")
+                return False
+            return HASHER.verify(stored_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
-        return HASHER.verify(stored_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
 
 
 def needs_rehash(stored_hash: str) -> bool:

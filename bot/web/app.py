@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from access.accounts.passwords import HashingBusy
 from access.mail import templates as mail
 from access.persistence.database import Database
 from bot.settings import Settings
@@ -129,7 +130,7 @@ def create_app(
                 secure=settings.public_base_url.startswith("https://"),
             ),
         ],
-        exception_handlers={404: pages.not_found},
+        exception_handlers={404: pages.not_found, HashingBusy: pages.busy},
         lifespan=lifespan,
     )
     app.state.settings = settings

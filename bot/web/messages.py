@@ -20,6 +20,7 @@ TITLE_EMAIL_CONFIRMED = "Adresse e-mail confirmée"
 TITLE_FAQ = "Autres questions fréquentes"
 TITLE_FORM_EXPIRED = "Formulaire expiré"
 TITLE_NOT_FOUND = "Page introuvable"
+TITLE_BUSY = "Service très sollicité"
 
 FORM_EXPIRED = (
     "Ce formulaire a expiré ou les cookies sont désactivés dans votre navigateur. "
