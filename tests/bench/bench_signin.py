@@ -128,8 +128,8 @@ def _form_token(client: httpx.Client, path: str) -> str:
 
 def test_bench_lockout_race(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     """30 visitors at once for one address, 29 wrong passwords and the right one, each with
-    its own CSRF session: how many passwords were checked, and was the right one let in after
-    the tenth failure?"""
+    its own CSRF session and its own address: how many passwords were checked, and was the
+    right one let in after the tenth failure?"""
     checks = CallCounter(signin.verify_password)
     monkeypatch.setattr(signin, "verify_password", checks)
     print()
@@ -140,7 +140,10 @@ def test_bench_lockout_race(site: Site, monkeypatch: pytest.MonkeyPatch) -> None
         checks.calls = 0
         passwords = [f"mauvais essai {n}" for n in range(RACE_CLIENTS - 1)] + [GOOD_PASSWORD]
         answers = submit_together(
-            site, "/connexion", [{"username": email, "password": p} for p in passwords]
+            site,
+            "/connexion",
+            [{"username": email, "password": p} for p in passwords],
+            headers=lambda n, r=round_: {"X-Forwarded-For": f"81.246.{r}.{n + 1}"},
         )
         with site.db.transaction() as session:
             attempts = session.execute(
@@ -151,11 +154,14 @@ def test_bench_lockout_race(site: Site, monkeypatch: pytest.MonkeyPatch) -> None
         failures = [row.id for row in attempts if not row.success]
         successes = [row.id for row in attempts if row.success]
         right = answers[-1].status_code
+        statuses = [answer.status_code for answer in answers]
+        counted = {status: statuses.count(status) for status in sorted(set(statuses))}
         before = len([f for f in failures if successes and f < successes[0]])
         print(
             f"{RACE_CLIENTS} concurrent sign-ins (29 wrong, 1 right): {checks.calls} passwords"
             f" checked, {len(failures)} failures recorded, the right password answered {right}"
             + (f" after {before} recorded failures" if right == 303 else "")
+            + f"; answers {counted}"
         )
 
 
