@@ -275,12 +275,18 @@ def _settle_failure(session: Session, reserved: _Reserved) -> SignInResult:
 
 
 def _settle_success(session: Session, reserved: _Reserved, new_hash: str | None) -> SignInResult:
+    fresh = session.get(Account, reserved.account_id)
+    if (
+        fresh is None
+        or fresh.status != AccountStatus.ACTIVE.value
+        or fresh.password_hash != reserved.stored_hash
+    ):
+        # Reset or disabled while the password was checked: it is no longer the account's.
+        return _settle_failure(session, reserved)
     session.execute(
         update(LoginAttempt).where(LoginAttempt.id == reserved.attempt_id).values(success=True)
     )
-    fresh = session.get(Account, reserved.account_id)
-    assert fresh is not None
-    if new_hash is not None and fresh.password_hash == reserved.stored_hash:
+    if new_hash is not None:
         fresh.password_hash = new_hash
     return SignInResult(
         SignInOutcome.OK,
@@ -401,9 +407,10 @@ def carry_out_reset_request(
     """Send the reset link of an accepted request if its address is an active account's;
     either way mark the request handled. True when a link was written to the outbox."""
     account = account_by_reference_email(session, pending.address)
-    sent = account is not None and account.status == AccountStatus.ACTIVE.value
-    if account is not None and sent:
+    sent = False
+    if account is not None and account.status == AccountStatus.ACTIVE.value:
         _send_reset(session, settings, account, pending.at)
+        sent = True
     session.execute(
         update(LoginAttempt).where(LoginAttempt.id == pending.attempt_id).values(success=True)
     )
@@ -422,6 +429,7 @@ def start_password_reset_for(
     address = account.reference_email
     assert address is not None
     key = email_key(address)
+    serialize(session, key)
     if count(session, RESET, since=now - RESET_WINDOW, key=key) >= RESET_PER_ADDRESS:
         return ResetStart(False, msg.RESET_TOO_MANY)
     session.add(LoginAttempt(kind=RESET, email_key=key, client=None, at=now))

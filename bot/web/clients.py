@@ -17,7 +17,8 @@ from starlette.requests import Request
 log = logging.getLogger(__name__)
 
 NOT_ONE_VISITOR = ""
-_warned: set[str] = set()
+# Once per process: any visitor can send the header, and the log must not fill with it.
+_operator_told = False
 
 
 def client_address(request: Request) -> str:
@@ -27,8 +28,9 @@ def client_address(request: Request) -> str:
     host = request.client.host
     if not _through_untrusted_proxy(request, host):
         return host
-    if host not in _warned:
-        _warned.add(host)
+    global _operator_told
+    if not _operator_told:
+        _operator_told = True
         log.warning(
             "requests from %s carry X-Forwarded-For/Forwarded but uvicorn does not trust it:"
             " set FORWARDED_ALLOW_IPS to the proxy's address, or per-client limits count"

@@ -20,6 +20,7 @@ from access.accounts import passwords, signin
 from access.accounts.models import LoginAttempt, email_key
 from access.accounts.throttle import client_key
 from access.clock import utcnow
+from access.directory.models import Account
 from bot.web import clients
 from bot.web.app import create_app
 from tests.conftest import free_port
@@ -220,6 +221,40 @@ def test_one_client_on_many_addresses_at_once_checks_at_most_its_limit(
     assert all("depuis cet appareil" in text_of(answer) for answer in refused)
 
 
+def test_a_password_changed_while_the_old_one_is_checked_does_not_sign_in(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check runs outside any transaction: a reset that lands meanwhile wins, and the
+    old password opens no session (which would carry the new password's version)."""
+    person_id = active_person(site)
+    checking, release = threading.Event(), threading.Event()
+    verify = signin.verify_password
+
+    def slow_check(stored: str | None, password: str) -> bool:
+        checking.set()
+        release.wait(10)
+        return verify(stored, password)
+
+    monkeypatch.setattr(signin, "verify_password", slow_check)
+    seen: dict[str, httpx.Response] = {}
+
+    def sign_in_with_the_old_password() -> None:
+        with site.client() as browser:
+            seen["answer"] = sign_in(browser, EMAIL, GOOD_PASSWORD)
+            seen["after"] = browser.get("/mon-acces")
+
+    visitor = threading.Thread(target=sign_in_with_the_old_password)
+    visitor.start()
+    assert checking.wait(10)
+    with site.db.transaction() as session:
+        account = session.scalars(select(Account).where(Account.person_id == person_id)).one()
+        account.password_hash = passwords.HASHER.hash("un tout nouveau mot de passe")
+    release.set()
+    visitor.join()
+    assert seen["answer"].status_code == 401
+    assert seen["after"].status_code == 303
+
+
 # --- Item 3: hashing cannot exhaust the server ------------------------------------------------
 
 
@@ -393,7 +428,7 @@ def test_an_untrusted_proxys_address_is_never_refused_for_everyone(
     """Counting the proxy would let 50 typos anywhere lock the whole site out: its address
     is not counted for sign-in nor for reset, and the operator is told what to set."""
     site = behind_untrusted_proxy
-    monkeypatch.setattr(clients, "_warned", set())  # told once per process
+    monkeypatch.setattr(clients, "_operator_told", False)  # told once per process
     active_person(site)
     fill_client_failures(site, "127.0.0.1", kind=signin.SIGNIN, count=signin.CLIENT_MAX_FAILURES)
     fill_client_failures(site, "127.0.0.1", kind=signin.RESET, count=signin.RESET_PER_CLIENT)
