@@ -82,7 +82,7 @@ EMAIL_TAKEN = (
 )
 EMAIL_CHOICES_TOO_MANY = (
     "Vous avez essayé trop d'adresses différentes en peu de temps. Activez votre compte avec "
-    "l'adresse proposée (vous pourrez la changer ensuite), ou réessayez dans une heure."
+    "l'adresse proposée, ou réessayez dans une heure."
 )
 ACCOUNT_ACTIVATED = "Votre compte est activé. Vous pouvez vous connecter."
 EMAIL_CHANGE_PENDING = (

@@ -32,8 +32,6 @@ from access.config import DEFAULT_DATA_DIR
 from access.errors import AccessError
 from access.text import fold
 
-Result = TypeVar("Result")
-
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 COMMON_PASSWORDS_FILE = DEFAULT_DATA_DIR / "common-passwords.txt"
@@ -129,6 +127,9 @@ def _cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+Result = TypeVar("Result")
 
 
 class HashingSlots:

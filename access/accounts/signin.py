@@ -392,11 +392,13 @@ def request_password_reset(
     ):
         return ResetRequestResult(ResetOutcome.TOO_MANY, msg.RESET_TOO_MANY)
     over_address_limit = count(session, RESET, since=since, key=key) >= RESET_PER_ADDRESS
-    attempt = LoginAttempt(kind=RESET, email_key=key, client=by_client, at=now)
+    # Over the per-address limit the answer stays the same: only the mail is held back.
+    attempt = LoginAttempt(
+        kind=RESET, email_key=key, client=by_client, at=now, success=over_address_limit
+    )
     session.add(attempt)
     session.flush()
     message = msg.RESET_REQUESTED.format(minutes=settings.reset_ttl_minutes)
-    # Over the per-address limit the answer stays the same: only the mail is held back.
     pending = None if over_address_limit else PendingReset(address, attempt.id, now)
     return ResetRequestResult(ResetOutcome.ACCEPTED, message, pending)
 
@@ -405,7 +407,7 @@ def carry_out_reset_request(
     session: Session, settings: AccessSettings, pending: PendingReset
 ) -> bool:
     """Send the reset link of an accepted request if its address is an active account's;
-    either way mark the request handled. True when a link was written to the outbox."""
+    either way mark the request done. True when a link was written to the outbox."""
     account = account_by_reference_email(session, pending.address)
     sent = False
     if account is not None and account.status == AccountStatus.ACTIVE.value:
@@ -432,7 +434,7 @@ def start_password_reset_for(
     serialize(session, key)
     if count(session, RESET, since=now - RESET_WINDOW, key=key) >= RESET_PER_ADDRESS:
         return ResetStart(False, msg.RESET_TOO_MANY)
-    session.add(LoginAttempt(kind=RESET, email_key=key, client=None, at=now))
+    session.add(LoginAttempt(kind=RESET, email_key=key, client=None, at=now, success=True))
     _send_reset(session, settings, account, now)
     return ResetStart(True, msg.RESET_LINK_SENT.format(email=address))
 

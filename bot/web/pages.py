@@ -6,6 +6,8 @@ spends a token. Links and redirects are built from PUBLIC_BASE_URL, never from t
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -32,6 +34,8 @@ SIGNED_IN_HOME = "/mon-acces"
 SIGNIN = "/connexion"
 # A saturated server's queue of hashes drains within a few seconds.
 BUSY_RETRY_AFTER_SECONDS = 5
+RESET_JITTER_SECONDS = 0.5
+_jitter = secrets.SystemRandom()
 
 
 def _settings(request: Request) -> Settings:
@@ -328,10 +332,15 @@ async def forgot_page(request: Request) -> Response:
     answer = render(request, "message.html", title=msg.TITLE_FORGOT, message=result.message)
     if result.pending is not None:
         # After the answer, whether the address has an account or not: same time for both.
-        answer.background = BackgroundTask(
-            db.call, signin.carry_out_reset_request, settings, result.pending
-        )
+        answer.background = BackgroundTask(_carry_out_later, db, settings, result.pending)
     return answer
+
+
+async def _carry_out_later(db: Database, settings: Settings, pending: signin.PendingReset) -> None:
+    # At a random moment: the link takes more work than no link, and a request sent right
+    # after the answer must not be able to time it.
+    await asyncio.sleep(_jitter.uniform(0, RESET_JITTER_SECONDS))
+    await run_in_threadpool(db.call, signin.carry_out_reset_request, settings, pending)
 
 
 def _reset(
