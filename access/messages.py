@@ -103,6 +103,10 @@ EMAIL_TAKEN = (
     "Cette adresse e-mail est déjà utilisée par un autre compte. "
     "Choisissez une autre adresse ou contactez le support."
 )
+EMAIL_CHOICES_TOO_MANY = (
+    "Vous avez essayé trop d'adresses différentes en peu de temps. Activez votre compte avec "
+    "l'adresse proposée, ou réessayez dans une heure."
+)
 ACCOUNT_ACTIVATED = "Votre compte est activé. Vous pouvez vous connecter."
 EMAIL_CHANGE_PENDING = (
     "Un e-mail de confirmation a été envoyé à {email}. "
@@ -132,6 +136,7 @@ RESET_TOO_MANY = (
     "Trop de demandes en peu de temps. Patientez quelques minutes avant de réessayer, "
     "ou contactez le support."
 )
+HASHING_BUSY = "Le service reçoit trop de demandes en ce moment. Réessayez dans quelques secondes."
 PASSWORD_CHANGED = "Votre mot de passe a été modifié. Vous pouvez vous connecter."
 RESET_NOT_POSSIBLE = (
     "Aucun compte activé n'est associé à votre profil : utilisez plutôt l'invitation "

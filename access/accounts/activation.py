@@ -3,6 +3,11 @@
 Opening a link changes nothing (`peek_*`): mail scanners open every link they see. Only the
 form's submission consumes the token. A new reference e-mail replaces the old one only once
 it is confirmed from the new mailbox; the old address is told of the request at once.
+
+An address already used by someone else is refused in so many words (the person must know
+why), as Keycloak does when one updates one's e-mail: the link holder has proven an invited
+staff mailbox. A form sent back does not spend the link, so the answers are limited per
+invitation (`EMAIL_CHOICES_PER_PERSON`): a link cannot be used to probe the directory.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from access import audit
 from access import messages as msg
-from access.accounts import tokens
+from access.accounts import throttle, tokens
 from access.accounts.passwords import hash_password, new_password_problems, school_names
 from access.clock import utcnow
 from access.config import AccessSettings
@@ -31,6 +36,11 @@ from access.persistence.database import Database
 INVITATION_PURPOSE = tokens.INVITATION
 EMAIL_CHANGE_PURPOSE = tokens.EMAIL_CHANGE
 EMAIL_CHANGE_TTL = timedelta(days=2)
+# Other addresses a person may try at activation within EMAIL_CHOICE_WINDOW: a typo or two
+# is normal, more is someone asking which addresses have an account.
+EMAIL_CHOICES_PER_PERSON = 5
+EMAIL_CHOICE_WINDOW = timedelta(hours=1)
+EMAIL_CHOICE = "email_choice"
 
 Found = TypeVar("Found")
 Shown = TypeVar("Shown")
@@ -143,6 +153,19 @@ def check_new_email(
     return email, None
 
 
+def _may_try_another_address(session: Session, person_id: int) -> bool:
+    """Count one more address tried with this person's invitation; False beyond the limit."""
+    return throttle.allow(
+        session,
+        EMAIL_CHOICE,
+        client="",
+        address=f"person:{person_id}",
+        per_client=0,
+        per_address=EMAIL_CHOICES_PER_PERSON,
+        window=EMAIL_CHOICE_WINDOW,
+    )
+
+
 def activate(
     db: Database,
     settings: AccessSettings,
@@ -168,7 +191,10 @@ def activate(
         change_to: str | None = None
         email_problem: str | None = None
         if wanted and not same_address(wanted, sent_to):
-            change_to, email_problem = check_new_email(session, wanted, person.id)
+            if _may_try_another_address(session, person.id):
+                change_to, email_problem = check_new_email(session, wanted, person.id)
+            else:
+                change_to, email_problem = None, msg.EMAIL_CHOICES_TOO_MANY
     # The strength estimate and the hashing take time: keep them outside the write transaction.
     problems = new_password_problems(
         password, confirmation, names=names, emails=emails, schools=schools

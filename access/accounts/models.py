@@ -77,6 +77,7 @@ class LoginAttempt(Base):
     email_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     client: Mapped[str | None] = mapped_column(String(64), nullable=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Sign-in: the password matched. Reset: nothing is left to do (link written or held back).
     success: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

@@ -12,16 +12,26 @@ Unicode is normalised (NFKC) before checking and before hashing, so a password t
 full-width letters, or with the "²" key, is the same password everywhere. Hashes are
 argon2id with at least OWASP's minimum cost; a hash made with older parameters is redone at
 the next successful sign-in.
+
+Each hash holds 19 MiB while it runs, so a process computes at most one per core at a time
+(`HASHING`), always on the same few threads: a flood of sign-ins then neither grows the
+memory nor takes every worker thread; a few requests wait their turn briefly, the others get
+`HashingBusy` at once.
 """
 
 from __future__ import annotations
 
 import enum
+import os
 import re
+import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -31,6 +41,7 @@ from access.accounts import strength
 from access.accounts.strength import Pattern
 from access.config import DEFAULT_DATA_DIR
 from access.directory.models import Person
+from access.errors import AccessError
 from access.text import fold
 
 MIN_LENGTH = 12
@@ -231,8 +242,83 @@ def _normalized(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
 
+class HashingBusy(AccessError):
+    """Every hashing slot stayed taken while this request waited: the process is saturated."""
+
+    default_user_message = msg.HASHING_BUSY
+
+    def __init__(self) -> None:
+        super().__init__("hashing_busy", detail="every password hashing slot is busy")
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+Result = TypeVar("Result")
+
+
+class HashingSlots:
+    """At most `size` hashes at once; up to `max_waiting` callers wait `wait_seconds` at most
+    for a slot, beyond that they are refused at once (waiting holds a web worker thread).
+
+    The hashes run on `size` threads of their own: the C allocator keeps a freed hash's
+    memory in the arena of the thread that used it, so hashing on whichever web thread
+    serves the request would leave 19 MiB behind in each of up to 8 arenas per core."""
+
+    def __init__(self, size: int, *, max_waiting: int, wait_seconds: float) -> None:
+        self.size = size
+        self.max_waiting = max_waiting
+        self.wait_seconds = wait_seconds
+        self._free = threading.BoundedSemaphore(size)
+        self._waiting = 0
+        self._lock = threading.Lock()
+        self._threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="argon2")
+
+    def run(self, work: Callable[[], Result]) -> Result:
+        """`work()` on a hashing thread, once a slot is free; raises `HashingBusy`."""
+        with self.hold():
+            return self._threads.submit(work).result()
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        if not self._free.acquire(blocking=False):
+            self._wait_for_a_slot()
+        try:
+            yield
+        finally:
+            self._free.release()
+
+    def _wait_for_a_slot(self) -> None:
+        with self._lock:
+            if self._waiting >= self.max_waiting:
+                raise HashingBusy()
+            self._waiting += 1
+        try:
+            acquired = self._free.acquire(timeout=self.wait_seconds)
+        finally:
+            with self._lock:
+                self._waiting -= 1
+        if not acquired:
+            raise HashingBusy()
+
+
+# A queue of a few hashes per core drains within the wait; a longer one only delays the answer.
+HASHING = HashingSlots(_cores(), max_waiting=8 * _cores(), wait_seconds=2.0)
+
+
 def hash_password(password: str) -> str:
-    return HASHER.hash(_normalized(password))
+    """The argon2id hash of `password`; raises `HashingBusy` when no slot frees in time."""
+    return HASHING.run(lambda: HASHER.hash(_normalized(password)))
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """True when `password` matches; a missing or damaged hash never matches. Raises
+    `HashingBusy` when no slot frees in time."""
+    return HASHING.run(lambda: _verify_either(stored_hash, password))
 
 
 def _verify(stored_hash: str | None, password: str) -> bool:
@@ -246,10 +332,8 @@ def _verify(stored_hash: str | None, password: str) -> bool:
         return False
 
 
-def verify_password(stored_hash: str | None, password: str) -> bool:
-    """True when `password` matches; a missing or damaged hash never matches.
-
-    A hash made before passwords were normalised holds the text as typed: when the
+def _verify_either(stored_hash: str | None, password: str) -> bool:
+    """A hash made before passwords were normalised holds the text as typed: when the
     normalised form differs and fails, the text as typed is tried too."""
     normalized = _normalized(password)
     if _verify(stored_hash, normalized):

@@ -2,19 +2,20 @@
 
 Nothing here tells a stranger whether an address has an account: failures, blocks and
 reset requests are counted per typed address (whether it exists or not) and answered with
-the same words. After `MAX_FAILURES` failures within `FAILURE_WINDOW` the address is
-blocked for `BLOCK_DURATION`; a password reset (which proves the mailbox) lifts the block.
+the same words after the same work (a reset link is written once the answer is given).
+After `MAX_FAILURES` failures within `FAILURE_WINDOW` the address is blocked for
+`BLOCK_DURATION`; a password reset (which proves the mailbox) lifts the block. An attempt is
+written before its password is checked, so concurrent attempts cannot outrun the limits.
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
-import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from access import audit
@@ -22,13 +23,14 @@ from access import messages as msg
 from access.accounts import tokens
 from access.accounts.models import LoginAttempt, email_key
 from access.accounts.passwords import (
+    HashingBusy,
     hash_password,
     needs_rehash,
     new_password_problems,
     school_names,
     verify_password,
 )
-from access.accounts.throttle import client_key, count
+from access.accounts.throttle import count, counted_client, serialize
 from access.clock import as_utc, utcnow
 from access.config import AccessSettings
 from access.directory.models import Account, AccountStatus, Person
@@ -75,9 +77,19 @@ class ResetOutcome(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class PendingReset:
+    """An accepted reset request, to carry out after the answer (`carry_out_reset_request`)."""
+
+    address: str
+    attempt_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
 class ResetRequestResult:
     outcome: ResetOutcome
     message: str
+    pending: PendingReset | None = None
 
 
 @dataclass(frozen=True)
@@ -123,19 +135,27 @@ def signed_in_person(session: Session, person_id: int, version: str) -> Person |
     return person
 
 
-def _latest_failures(session: Session, limit: int, *where: ColumnElement[bool]) -> list[datetime]:
-    """Times of the latest failed sign-ins matching `where`, newest first."""
+@dataclass(frozen=True)
+class _Failure:
+    id: int
+    at: datetime
+
+
+def _latest_failures(session: Session, limit: int, *where: ColumnElement[bool]) -> list[_Failure]:
+    """The latest failed sign-ins matching `where` (attempts still being checked count as
+    failures), newest first."""
     query = (
-        select(LoginAttempt.at)
+        select(LoginAttempt.id, LoginAttempt.at)
         .where(LoginAttempt.kind == SIGNIN, LoginAttempt.success.is_(False), *where)
-        .order_by(LoginAttempt.at.desc())
+        .order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc())
         .limit(limit)
     )
-    return [moment for moment in (as_utc(at) for at in session.scalars(query)) if moment]
+    failures = (_Failure(row.id, as_utc(row.at)) for row in session.execute(query))
+    return [failure for failure in failures if failure.at]
 
 
-def _failures_since_success(session: Session, key: str, limit: int) -> list[datetime]:
-    """Times of the latest failed sign-ins for `key` after its last success, newest first."""
+def _failures_since_success(session: Session, key: str, limit: int) -> list[_Failure]:
+    """The latest failed sign-ins for `key` after its last success, newest first."""
     last_success = (
         select(func.max(LoginAttempt.at))
         .where(LoginAttempt.kind == SIGNIN, LoginAttempt.email_key == key, LoginAttempt.success)
@@ -149,38 +169,31 @@ def _failures_since_success(session: Session, key: str, limit: int) -> list[date
     )
 
 
-def _blocked_until(session: Session, key: str, now: datetime) -> datetime | None:
+def _block(session: Session, key: str, now: datetime) -> tuple[datetime, int] | None:
+    """When the address's block ends and the attempt that started it; None: not blocked."""
     latest = _failures_since_success(session, key, MAX_FAILURES)
-    if len(latest) < MAX_FAILURES or latest[0] - latest[-1] > FAILURE_WINDOW:
+    if len(latest) < MAX_FAILURES or latest[0].at - latest[-1].at > FAILURE_WINDOW:
         return None
-    until = latest[0] + BLOCK_DURATION
-    return until if until > now else None
+    until = latest[0].at + BLOCK_DURATION
+    return (until, latest[0].id) if until > now else None
 
 
-def _names_one_visitor(client: str) -> bool:
-    """Whether a client address can be counted as one visitor: a public address. Behind a
-    reverse proxy that uvicorn does not trust (FORWARDED_ALLOW_IPS), every visitor shows the
-    proxy's private address; counting that one would let 50 typos lock everyone out."""
-    try:
-        return ipaddress.ip_address(client).is_global
-    except ValueError:
-        return False
-
-
-def _client_blocked_until(session: Session, client: str, now: datetime) -> datetime | None:
+def _client_blocked_until(
+    session: Session, by_client: str | None, now: datetime
+) -> datetime | None:
     """When a client that failed too often may try again (None: it may now)."""
-    if not _names_one_visitor(client):
+    if by_client is None:
         return None
     latest = _latest_failures(
         session,
         CLIENT_MAX_FAILURES,
-        LoginAttempt.client == client_key(client),
+        LoginAttempt.client == by_client,
         LoginAttempt.at >= now - FAILURE_WINDOW,
     )
     if len(latest) < CLIENT_MAX_FAILURES:
         return None
     # Free again when the oldest of those failures leaves the window.
-    return latest[-1] + FAILURE_WINDOW
+    return latest[-1].at + FAILURE_WINDOW
 
 
 def _prune(session: Session, now: datetime) -> None:
@@ -199,6 +212,102 @@ def _blocked(until: datetime, now: datetime, message: str = msg.ACCOUNT_BLOCKED)
     return SignInResult(SignInOutcome.BLOCKED, message.format(minutes=minutes))
 
 
+@dataclass(frozen=True)
+class _Reserved:
+    """A sign-in attempt written as a failure before its password is checked."""
+
+    attempt_id: int
+    key: str
+    at: datetime
+    stored_hash: str | None
+    account_id: int | None
+
+
+def _reserve(
+    session: Session, address: str, by_client: str | None, now: datetime | None
+) -> _Reserved | SignInResult:
+    """Check the blocks and write the attempt as a failure, as one step per address and per
+    client: concurrent attempts each see those before them, so no more than MAX_FAILURES
+    passwords are checked per address since its last success (CLIENT_MAX_FAILURES per client)
+    in a window."""
+    key = email_key(address)
+    serialize(session, by_client, key)
+    # Read once the turn has come, so attempts are dated in the order they were written.
+    now = now or utcnow()
+    until = _client_blocked_until(session, by_client, now)
+    if until is not None:
+        return _blocked(until, now, msg.CLIENT_BLOCKED)
+    block = _block(session, key, now)
+    if block is not None:
+        return _blocked(block[0], now)
+    account = account_by_reference_email(session, address)
+    usable = account is not None and account.status == AccountStatus.ACTIVE.value
+    attempt = LoginAttempt(kind=SIGNIN, email_key=key, client=by_client, at=now, success=False)
+    session.add(attempt)
+    _prune(session, now)
+    session.flush()
+    return _Reserved(
+        attempt_id=attempt.id,
+        key=key,
+        at=now,
+        stored_hash=account.password_hash if account is not None and usable else None,
+        account_id=account.id if account is not None else None,
+    )
+
+
+def _settle_failure(session: Session, reserved: _Reserved) -> SignInResult:
+    """The reserved failure stands; when it completes a block, say so (and audit it once)."""
+    now = reserved.at
+    block = _block(session, reserved.key, now)
+    if block is None:
+        return SignInResult(SignInOutcome.FAILED, msg.SIGNIN_FAILED)
+    until, started_by = block
+    # Concurrent failures may all see the block: the newest of them records it.
+    if started_by == reserved.attempt_id and reserved.account_id is not None:
+        audit.record(
+            session,
+            actor=audit.SYSTEM,
+            action="account.blocked",
+            target_type="account",
+            target_id=reserved.account_id,
+            reason=f"{MAX_FAILURES} failed sign-ins within {FAILURE_WINDOW}",
+        )
+    return _blocked(until, now)
+
+
+def _settle_success(session: Session, reserved: _Reserved, new_hash: str | None) -> SignInResult:
+    fresh = session.get(Account, reserved.account_id)
+    if (
+        fresh is None
+        or fresh.status != AccountStatus.ACTIVE.value
+        or fresh.password_hash != reserved.stored_hash
+    ):
+        # Reset or disabled while the password was checked: it is no longer the account's.
+        return _settle_failure(session, reserved)
+    session.execute(
+        update(LoginAttempt).where(LoginAttempt.id == reserved.attempt_id).values(success=True)
+    )
+    if new_hash is not None:
+        fresh.password_hash = new_hash
+    return SignInResult(
+        SignInOutcome.OK,
+        person_id=fresh.person_id,
+        session_version=session_version(fresh.password_hash),
+    )
+
+
+def _check(stored_hash: str | None, password: str) -> tuple[bool, str | None]:
+    """Whether the password matches, and its hash with today's parameters when the stored
+    one is older (None: keep it). A busy server skips the rehash, never the sign-in."""
+    matches = verify_password(stored_hash, password)
+    if not matches or stored_hash is None or not needs_rehash(stored_hash):
+        return matches, None
+    try:
+        return True, hash_password(password)
+    except HashingBusy:
+        return True, None
+
+
 def authenticate(
     db: Database,
     settings: AccessSettings,
@@ -208,56 +317,25 @@ def authenticate(
     client: str = "",
     now: datetime | None = None,
 ) -> SignInResult:
-    """Check a password. Owns its transactions (docs/architecture.md): the slow hash check
-    runs between them, holding no lock."""
-    now = now or utcnow()
+    """Check a password. Owns its transactions (docs/architecture.md): the attempt is written
+    as a failure first (`_reserve`), the slow hash check runs outside any transaction, and a
+    match then turns the attempt into a success. Raises `HashingBusy` (the attempt undone)
+    when the server has no hashing slot free."""
     address = normalize_email(email) or email.strip()
-    key = email_key(address)
     with db.transaction() as session:
-        until = _client_blocked_until(session, client, now)
-        if until is not None:
-            return _blocked(until, now, msg.CLIENT_BLOCKED)
-        until = _blocked_until(session, key, now)
-        if until is not None:
-            return _blocked(until, now)
-        account = account_by_reference_email(session, address)
-        usable = account is not None and account.status == AccountStatus.ACTIVE.value
-        stored = account.password_hash if account is not None and usable else None
-        account_id = account.id if account is not None else None
-    # The hash check runs outside the transaction: it is slow by design and needs no lock.
-    matches = verify_password(stored, password)
+        reserved = _reserve(session, address, counted_client(client), now)
+    if isinstance(reserved, SignInResult):
+        return reserved
+    try:
+        matches, new_hash = _check(reserved.stored_hash, password)
+    except HashingBusy:
+        with db.transaction() as session:
+            session.execute(delete(LoginAttempt).where(LoginAttempt.id == reserved.attempt_id))
+        raise
     with db.transaction() as session:
-        session.add(
-            LoginAttempt(
-                kind=SIGNIN, email_key=key, client=client_key(client), at=now, success=matches
-            )
-        )
-        if not matches:
-            _prune(session, now)
-            session.flush()
-            until = _blocked_until(session, key, now)
-            if until is None:
-                return SignInResult(SignInOutcome.FAILED, msg.SIGNIN_FAILED)
-            # Not blocked when this attempt began: this very failure starts the block.
-            if account_id is not None:
-                audit.record(
-                    session,
-                    actor=audit.SYSTEM,
-                    action="account.blocked",
-                    target_type="account",
-                    target_id=account_id,
-                    reason=f"{MAX_FAILURES} failed sign-ins within {FAILURE_WINDOW}",
-                )
-            return _blocked(until, now)
-        fresh = session.get(Account, account_id)
-        assert fresh is not None and stored is not None
-        if needs_rehash(stored) and fresh.password_hash == stored:
-            fresh.password_hash = hash_password(password)
-        return SignInResult(
-            SignInOutcome.OK,
-            person_id=fresh.person_id,
-            session_version=session_version(fresh.password_hash),
-        )
+        if matches:
+            return _settle_success(session, reserved, new_hash)
+        return _settle_failure(session, reserved)
 
 
 def _send_reset(
@@ -302,25 +380,44 @@ def request_password_reset(
     *,
     now: datetime | None = None,
 ) -> ResetRequestResult:
-    """Send a reset link if `email` is an active account's address; answer the same either way."""
-    now = now or utcnow()
-    accepted = ResetRequestResult(
-        ResetOutcome.ACCEPTED, msg.RESET_REQUESTED.format(minutes=settings.reset_ttl_minutes)
-    )
+    """Record a reset request and answer it the same way whether `email` has an account or
+    not: nothing here looks the address up, so both take the same time. The link itself is
+    `carry_out_reset_request`'s, which the caller runs once it has answered (`pending`)."""
     address = normalize_email(email) or email.strip()
-    key, by_client = email_key(address), client_key(client)
+    key, by_client = email_key(address), counted_client(client)
+    serialize(session, by_client, key)
+    now = now or utcnow()
     since = now - RESET_WINDOW
-    if count(session, RESET, since=since, client=by_client) >= RESET_PER_CLIENT:
+    if by_client is not None and count(session, RESET, since=since, client=by_client) >= (
+        RESET_PER_CLIENT
+    ):
         return ResetRequestResult(ResetOutcome.TOO_MANY, msg.RESET_TOO_MANY)
     over_address_limit = count(session, RESET, since=since, key=key) >= RESET_PER_ADDRESS
-    session.add(LoginAttempt(kind=RESET, email_key=key, client=by_client, at=now))
     # Over the per-address limit the answer stays the same: only the mail is held back.
-    if over_address_limit:
-        return accepted
-    account = account_by_reference_email(session, address)
+    attempt = LoginAttempt(
+        kind=RESET, email_key=key, client=by_client, at=now, success=over_address_limit
+    )
+    session.add(attempt)
+    session.flush()
+    message = msg.RESET_REQUESTED.format(minutes=settings.reset_ttl_minutes)
+    pending = None if over_address_limit else PendingReset(address, attempt.id, now)
+    return ResetRequestResult(ResetOutcome.ACCEPTED, message, pending)
+
+
+def carry_out_reset_request(
+    session: Session, settings: AccessSettings, pending: PendingReset
+) -> bool:
+    """Send the reset link of an accepted request if its address is an active account's;
+    either way mark the request done. True when a link was written to the outbox."""
+    account = account_by_reference_email(session, pending.address)
+    sent = False
     if account is not None and account.status == AccountStatus.ACTIVE.value:
-        _send_reset(session, settings, account, now)
-    return accepted
+        _send_reset(session, settings, account, pending.at)
+        sent = True
+    session.execute(
+        update(LoginAttempt).where(LoginAttempt.id == pending.attempt_id).values(success=True)
+    )
+    return sent
 
 
 def start_password_reset_for(
@@ -335,9 +432,10 @@ def start_password_reset_for(
     address = account.reference_email
     assert address is not None
     key = email_key(address)
+    serialize(session, key)
     if count(session, RESET, since=now - RESET_WINDOW, key=key) >= RESET_PER_ADDRESS:
         return ResetStart(False, msg.RESET_TOO_MANY)
-    session.add(LoginAttempt(kind=RESET, email_key=key, client=None, at=now))
+    session.add(LoginAttempt(kind=RESET, email_key=key, client=None, at=now, success=True))
     _send_reset(session, settings, account, now)
     return ResetStart(True, msg.RESET_LINK_SENT.format(email=address))
 

@@ -2,22 +2,51 @@
 
 Uses the sign-in attempts table: the client and the address are stored only as keys.
 Sign-in and password reset (`access.accounts.signin`) and the support form share these counts.
+
+A client is the address the web edge names (`bot.web.clients`): the peer, or the visitor a
+trusted proxy forwarded, private or public alike. The edge passes "" when the address names
+no one visitor (no address, or an untrusted proxy's); such a request is counted per address
+only. A count followed by a write is one step per key (`serialize`), so concurrent requests
+cannot all pass a check that only one of them should.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from access.accounts.models import LoginAttempt, email_key
 from access.clock import utcnow
 
+# Unrelated addresses sharing a lock only wait for each other: 32 bits of the key suffice.
+_LOCK_SPACE = 0x45585452  # the first argument of pg_advisory_xact_lock(int, int): "EXTR"
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:space, :id)")
+_NO_VISITOR = frozenset({"", "unknown"})
+
 
 def client_key(client: str) -> str:
     # The client's address is personal data: kept only as a key for counting.
     return email_key(f"client:{client}")
+
+
+def counted_client(client: str | None) -> str | None:
+    """The key `client` is counted under, or None when it names no one visitor."""
+    if client is None or client.strip() in _NO_VISITOR:
+        return None
+    return client_key(client.strip())
+
+
+def serialize(session: Session, *keys: str | None) -> None:
+    """Until the caller's transaction ends, no other transaction gets past this call for the
+    same keys. On SQLite the write transaction (BEGIN IMMEDIATE) already runs alone; on
+    PostgreSQL each key takes an advisory lock, in one order for every caller so that two
+    transactions locking the same keys never deadlock."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for lock_id in sorted({int(key[:8], 16) - 2**31 for key in keys if key}):
+        session.execute(_ADVISORY_LOCK, {"space": _LOCK_SPACE, "id": lock_id})
 
 
 def count(
@@ -56,9 +85,10 @@ def allow(
     """
     now = now or utcnow()
     since = now - window
-    by_client, by_address = client_key(client), email_key(address or "")
-    within = count(session, kind, since=since, client=by_client) < per_client and (
-        address is None or count(session, kind, since=since, key=by_address) < per_address
-    )
+    by_client, by_address = counted_client(client), email_key(address or "")
+    serialize(session, by_client, by_address if address is not None else None)
+    within = (
+        by_client is None or count(session, kind, since=since, client=by_client) < per_client
+    ) and (address is None or count(session, kind, since=since, key=by_address) < per_address)
     session.add(LoginAttempt(kind=kind, email_key=by_address, client=by_client, at=now))
     return within

@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from access.accounts import passwords
+from access.accounts.passwords import HashingBusy
 from access.mail import templates as mail
 from access.persistence.database import Database
 from bot.settings import Settings
@@ -141,7 +142,7 @@ def create_app(
             Middleware(SessionMiddleware, secret=secret, secure=https),
             Middleware(SignedInMiddleware, db=db),
         ],
-        exception_handlers={404: pages.not_found},
+        exception_handlers={404: pages.not_found, HashingBusy: pages.busy},
         lifespan=lifespan,
     )
     app.state.settings = settings

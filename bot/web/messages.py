@@ -21,6 +21,7 @@ TITLE_FAQ = "Autres questions fréquentes"
 TITLE_FORM_EXPIRED = "Formulaire expiré"
 TITLE_NOT_FOUND = "Page introuvable"
 TITLE_FORM_REFUSED = "Saisie refusée"
+TITLE_BUSY = "Service très sollicité"
 
 FORM_EXPIRED = (
     "Ce formulaire a expiré ou les cookies sont désactivés dans votre navigateur. "

@@ -6,11 +6,14 @@ spends a token. Links and redirects are built from PUBLIC_BASE_URL, never from t
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,6 +26,7 @@ from access.accounts.passwords import MAX_LENGTH, MIN_LENGTH, rules_text
 from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web import messages as msg
+from bot.web.clients import client_address
 from bot.web.forms import Submitted, read_form
 from bot.web.my_access import my_access_view
 from bot.web.security import (
@@ -36,6 +40,10 @@ from bot.web.security import (
 
 SIGNED_IN_HOME = "/mon-acces"
 SIGNIN = "/connexion"
+# A saturated server's queue of hashes drains within a few seconds.
+BUSY_RETRY_AFTER_SECONDS = 5
+RESET_JITTER_SECONDS = 0.5
+_jitter = secrets.SystemRandom()
 
 
 def _settings(request: Request) -> Settings:
@@ -109,10 +117,6 @@ def _link_invalid(request: Request, message: str) -> Response:
     return render(
         request, "message.html", status=404, title=msg.TITLE_LINK_INVALID, message=message
     )
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client is not None else "unknown"
 
 
 async def home(request: Request) -> Response:
@@ -387,7 +391,18 @@ async def forgot_page(request: Request) -> Response:
             error=result.message,
             email=email,
         )
-    return render(request, "message.html", title=msg.TITLE_FORGOT, message=result.message)
+    answer = render(request, "message.html", title=msg.TITLE_FORGOT, message=result.message)
+    if result.pending is not None:
+        # After the answer, whether the address has an account or not: same time for both.
+        answer.background = BackgroundTask(_carry_out_later, db, settings, result.pending)
+    return answer
+
+
+async def _carry_out_later(db: Database, settings: Settings, pending: signin.PendingReset) -> None:
+    # At a random moment: the link takes more work than no link, and a request sent right
+    # after the answer must not be able to time it.
+    await asyncio.sleep(_jitter.uniform(0, RESET_JITTER_SECONDS))
+    await run_in_threadpool(db.call, signin.carry_out_reset_request, settings, pending)
 
 
 def _reset(
@@ -432,6 +447,19 @@ async def faq_page(request: Request) -> Response:
         entries=entries,
         unavailable=msg.FAQ_UNAVAILABLE.format(helpdesk_email=_settings(request).helpdesk_email),
     )
+
+
+async def busy(request: Request, _exc: Exception) -> Response:
+    """Every password hashing slot is taken: the request may be tried again in a moment."""
+    answer = render(
+        request,
+        "message.html",
+        status=503,
+        title=msg.TITLE_BUSY,
+        message=account_msg.HASHING_BUSY,
+    )
+    answer.headers["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+    return answer
 
 
 async def not_found(request: Request, _exc: HTTPException) -> Response:

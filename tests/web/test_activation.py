@@ -269,6 +269,35 @@ def test_an_address_of_another_account_is_refused(site: Site) -> None:
     assert account_status(site.db, person_id)[0] == AccountStatus.INVITED.value
 
 
+def test_a_link_holder_cannot_probe_which_addresses_have_an_account(site: Site) -> None:
+    """« déjà utilisée » stays (the person must know why, as in Keycloak), but a form sent back
+    does not spend the link: past a few addresses an hour, none is checked any more, taken or
+    not, while activating with the proposed address still works."""
+    invited_person(site.db, email="taken@example.org", first_name="Paul", last_name="Durand")
+    person_id = invited_person(site.db, fase="5678")
+    token = invitation_token(site.db, person_id)
+    weak = {"password": "court", "password_confirmation": "court"}
+
+    def try_address(address: str) -> str:
+        with site.client() as browser:
+            page = submit(browser, f"/activer/{token}", {**weak, "new_email": address})
+        assert page.status_code == 400
+        return text_of(page)
+
+    answers = [try_address(f"essai{n}@example.org") for n in range(4)]
+    assert all("déjà utilisée" not in answer for answer in answers)
+    assert "déjà utilisée par un autre compte" in try_address("taken@example.org")
+    probing = try_address("taken@example.org")
+    assert "déjà utilisée" not in probing
+    assert msg.EMAIL_CHOICES_TOO_MANY in probing
+    assert msg.EMAIL_CHOICES_TOO_MANY in try_address("libre@example.org")
+    assert activate(site, token).status_code == 200
+    assert account_status(site.db, person_id) == (
+        AccountStatus.ACTIVE.value,
+        "marie.curie@example.org",
+    )
+
+
 def test_an_invalid_new_address_is_refused(site: Site) -> None:
     person_id = invited_person(site.db)
     token = invitation_token(site.db, person_id)

@@ -4,13 +4,22 @@ link, and the chat's self-service entry."""
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections.abc import Callable
 from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from access import messages as msg
 from access.accounts import signin, tokens
+from access.accounts.models import LoginAttempt
 from access.clock import utcnow
 from access.directory.models import Person
 from access.mail import outbox
+from bot.settings import Settings
 from tests.web.conftest import (
     GOOD_PASSWORD,
     Site,
@@ -35,9 +44,21 @@ def active_person(site: Site, email: str = "marie.curie@example.org") -> int:
     return person_id
 
 
+def wait_until_reset_requests_are_handled(site: Site) -> None:
+    """The link is written just after the page answers: wait for that, as a person would."""
+    deadline = time.monotonic() + 15
+    unhandled = select(func.count()).where(
+        LoginAttempt.kind == signin.RESET, LoginAttempt.success.is_(False)
+    )
+    while site.db.call(lambda session: session.scalar(unhandled)):
+        assert time.monotonic() < deadline, "a reset request was never carried out"
+        time.sleep(0.01)
+
+
 def ask_reset(site: Site, email: str) -> tuple[int, str]:
     with site.client() as browser:
         page = submit(browser, "/mot-de-passe-oublie", {"email": email})
+    wait_until_reset_requests_are_handled(site)
     return page.status_code, re.sub(r'value="[^"]*"', "", text_of(page))
 
 
@@ -148,12 +169,15 @@ def test_a_reset_lifts_the_sign_in_block(site: Site) -> None:
 def test_requests_are_limited_per_address_without_saying_so(site: Site) -> None:
     active_person(site)
     for n in range(signin.RESET_PER_ADDRESS + 2):
-        site.db.call(
+        result = site.db.call(
             signin.request_password_reset,
             site.settings,
             "marie.curie@example.org",
             f"10.0.0.{n}",
         )
+        assert result.outcome is signin.ResetOutcome.ACCEPTED
+        if result.pending is not None:
+            site.db.call(signin.carry_out_reset_request, site.settings, result.pending)
     site.deliver(signin.RESET_PER_ADDRESS)
     assert len(site.smtp.messages) == signin.RESET_PER_ADDRESS
 
@@ -211,3 +235,60 @@ def test_a_reset_link_to_a_former_reference_address_no_longer_works(site: Site) 
     assert posted.status_code == 404
     with site.client() as browser:
         assert sign_in(browser, "marie@ailleurs.example.org", GOOD_PASSWORD).status_code == 303
+
+
+class Statements:
+    """The SQL the site runs while answering: not what runs after the answer
+    (`carry_out_reset_request`, whose calls are listed apart), nor the test's own queries."""
+
+    def __init__(self, site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.recorded: list[str] = []
+        self.carried_out: list[str] = []
+        self._after_answer = threading.local()
+        self._test_thread = threading.get_ident()
+        self._engine = site.db.engine
+        carry_out = signin.carry_out_reset_request
+
+        def after_answer(
+            session: Session, settings: Settings, pending: signin.PendingReset
+        ) -> bool:
+            self._after_answer.active = True
+            try:
+                self.carried_out.append(pending.address)
+                return carry_out(session, settings, pending)
+            finally:
+                self._after_answer.active = False
+
+        monkeypatch.setattr(signin, "carry_out_reset_request", after_answer)
+
+    def _record(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        answering = not getattr(self._after_answer, "active", False)
+        if threading.get_ident() != self._test_thread and answering:
+            self.recorded.append(statement)
+
+    def during(self, action: Callable[[], object]) -> list[str]:
+        self.recorded = []
+        event.listen(self._engine, "before_cursor_execute", self._record)
+        try:
+            action()
+        finally:
+            event.remove(self._engine, "before_cursor_execute", self._record)
+        return self.recorded
+
+
+def test_a_reset_request_does_the_same_work_whether_the_address_has_an_account_or_not(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stranger timing the answer learns nothing: until the page is answered, the same
+    statements run and the same page is rendered for an active account's address and for an
+    unknown one; the link is written after the answer, for both the same way."""
+    active_person(site)
+    statements = Statements(site, monkeypatch)
+    known = statements.during(lambda: ask_reset(site, "marie.curie@example.org"))
+    unknown = statements.during(lambda: ask_reset(site, "personne@example.org"))
+    assert known == unknown
+    assert any("login_attempts" in statement for statement in known)
+    assert not any("secret_tokens" in statement or "outbox" in statement for statement in known)
+    assert statements.carried_out == ["marie.curie@example.org", "personne@example.org"]
+    (mail,) = site.deliver(1)
+    assert mail.rcpt_tos == ["marie.curie@example.org"]
