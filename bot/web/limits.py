@@ -61,48 +61,51 @@ def _plain(status: int, reason: str, text: str) -> bytes:
     ).encode("ascii") + body
 
 
-def protocol_with_header_timeout(seconds: float) -> type[H11Protocol]:
-    """uvicorn's h11 protocol, plus a deadline for each request's head."""
+class HeaderTimeoutProtocol(H11Protocol):
+    """uvicorn's h11 protocol, plus a deadline (`head_seconds`) for each request's head."""
 
-    class HeaderTimeoutProtocol(H11Protocol):
-        _head_timer: asyncio.TimerHandle | None = None
+    head_seconds: float = 10.0
+    _head_timer: asyncio.TimerHandle | None = None
 
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            super().connection_made(transport)  # type: ignore[arg-type]
-            self._start_head_timer()
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[arg-type]
+        self._start_head_timer()
 
-        def handle_events(self) -> None:
-            super().handle_events()
-            if self.conn.their_state is not h11.IDLE:
-                self._stop_head_timer()  # the head is in: the body has its own deadline
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.conn.their_state is not h11.IDLE:
+            self._stop_head_timer()  # the head is in: the body has its own deadline
 
-        def on_response_complete(self) -> None:
-            super().on_response_complete()
-            if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
-                self._start_head_timer()  # the next request on this connection
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+            self._start_head_timer()  # the next request on this connection
 
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._stop_head_timer()
-            super().connection_lost(exc)
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_head_timer()
+        super().connection_lost(exc)
 
-        def _start_head_timer(self) -> None:
-            self._stop_head_timer()
-            self._head_timer = self.loop.call_later(seconds, self._head_too_slow)
+    def _start_head_timer(self) -> None:
+        self._stop_head_timer()
+        self._head_timer = self.loop.call_later(self.head_seconds, self._head_too_slow)
 
-        def _stop_head_timer(self) -> None:
-            if self._head_timer is not None:
-                self._head_timer.cancel()
-                self._head_timer = None
-
-        def _head_too_slow(self) -> None:
+    def _stop_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
             self._head_timer = None
-            if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
-                return
-            log.debug("closed a connection whose request head took over %s s", seconds)
-            self.transport.write(_plain(408, "Request Timeout", msg.REQUEST_TIMEOUT))
-            self.transport.close()
 
-    return HeaderTimeoutProtocol
+    def _head_too_slow(self) -> None:
+        self._head_timer = None
+        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+            return
+        log.debug("closed a connection whose request head took over %s s", self.head_seconds)
+        self.transport.write(_plain(408, "Request Timeout", msg.REQUEST_TIMEOUT))
+        self.transport.close()
+
+
+def protocol_with_header_timeout(seconds: float) -> type[H11Protocol]:
+    """The protocol class uvicorn is given: `HeaderTimeoutProtocol` with this deadline."""
+    return type("HeaderTimeoutProtocol", (HeaderTimeoutProtocol,), {"head_seconds": seconds})
 
 
 class _BodyTimeout(Exception):
@@ -129,18 +132,17 @@ class RequestLimitsMiddleware:
         if declared is not None and declared > self.limits.max_body_bytes:
             await _answer(send, 413, msg.REQUEST_TOO_LARGE)
             return
-        reading = _Reading(asyncio.get_running_loop().time() + self.limits.body_seconds)
+        reading = _Reading(
+            asyncio.get_running_loop().time() + self.limits.body_seconds,
+            receive_from=receive,
+            send_to=send,
+            max_bytes=self.limits.max_body_bytes,
+        )
+        await self._serve(scope, send, reading)
 
-        async def timed_receive() -> Message:
-            return await reading.receive(receive, self.limits.max_body_bytes)
-
-        async def watched_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                reading.answered = True
-            await send(message)
-
+    async def _serve(self, scope: Scope, send: Send, reading: _Reading) -> None:
         try:
-            await self.app(scope, timed_receive, watched_send)
+            await self.app(scope, reading.timed_receive, reading.watched_send)
         except _BodyTimeout:
             log.info("request body not in within %s s: answered 408", self.limits.body_seconds)
             if not reading.answered:
@@ -159,10 +161,21 @@ class _Reading:
     """One request's body as it arrives: its deadline, its size so far, the client's fate."""
 
     deadline: float
+    receive_from: Receive
+    send_to: Send
+    max_bytes: int
     size: int = 0
     complete: bool = False
     client_gone: bool = False
     answered: bool = False
+
+    async def timed_receive(self) -> Message:
+        return await self.receive(self.receive_from, self.max_bytes)
+
+    async def watched_send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.answered = True
+        await self.send_to(message)
 
     async def receive(self, receive: Receive, max_bytes: int) -> Message:
         if self.complete:

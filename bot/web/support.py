@@ -8,6 +8,7 @@ submit open one ticket; the answer is a redirect (Post/Redirect/Get) to the tick
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from starlette.concurrency import run_in_threadpool
@@ -19,7 +20,7 @@ from access.accounts import throttle
 from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web import messages as web_msg
-from bot.web.forms import read_form
+from bot.web.forms import Submitted, read_form
 from bot.web.pages import client_address, render
 from bot.web.security import signed_in_person_id
 from helpdesk import messages
@@ -90,13 +91,28 @@ async def support_page(request: Request) -> Response:
         values = await run_in_threadpool(_signed_in_values, db, signed_in_person_id(request))
         values[SUBMISSION_FIELD] = uuid.uuid4().hex
         return _page(request, values=values)
-
     form = await read_form(request, multiline=MULTILINE)
-    fields = form.fields
+    values = _typed_values(form.fields)
+    refusal = _refused_form(request, form, values)
+    if refusal is not None:
+        return refusal
+    requester = Requester(person_id=signed_in_person_id(request))
+    submitted = await run_in_threadpool(
+        _submit, db, settings, values, requester, client_address(request)
+    )
+    return await _answer(request, settings, values, submitted)
+
+
+def _typed_values(fields: dict[str, str]) -> dict[str, str]:
     values = {name: fields.get(name, "") for name in FIELDS}
     values[SUBMISSION_FIELD] = fields.get(SUBMISSION_FIELD) or uuid.uuid4().hex
     if fields.get("confirm_unknown_fase"):
         values["confirm_unknown_fase"] = "on"
+    return values
+
+
+def _refused_form(request: Request, form: Submitted, values: dict[str, str]) -> Response | None:
+    """The page again when the form itself cannot be taken (expired, control characters)."""
     if not form.csrf_ok:
         # The page comes back with a fresh token and every value typed: nothing is lost.
         return _page(request, values=values, notice=messages.WEB_EXPIRED, status=400)
@@ -111,55 +127,73 @@ async def support_page(request: Request) -> Response:
             notice=None if form.refused <= set(FIELDS) else web_msg.CONTROL_CHARACTERS,
             status=400,
         )
-    requester = Requester(person_id=signed_in_person_id(request))
+    return None
 
-    client = client_address(request)
 
-    def submit() -> tuple[str | None, bool, dict[str, str], bool]:
-        with db.transaction() as session:
-            check = check_ticket_form(values, session)
-            if check.form is None:
-                return None, False, check.errors, check.fase_needs_confirmation
-        # A public form that sends an acknowledgement to the address typed could be used to
-        # spam third parties: a few tickets per client and per contact address per hour.
-        with db.transaction() as session:
-            if not throttle.allow(
-                session,
-                "support",
-                client=client,
-                address=check.form.email,
-                per_client=SUPPORT_PER_CLIENT,
-                per_address=SUPPORT_PER_ADDRESS,
-                window=SUPPORT_WINDOW,
-            ):
-                return None, False, {}, False
-        with db.transaction() as session:
-            opened = open_ticket(
-                session,
-                settings,
-                check.form,
-                source=Source.WEB,
-                requester=requester,
-                idempotency_key=f"web:{values[SUBMISSION_FIELD]}"[:128],
-                triage_enabled=bool(settings.triage_channel),
-            )
-            return opened.ticket.number, opened.created, {}, False
+@dataclass(frozen=True)
+class _Submitted:
+    number: str | None = None
+    created: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
+    needs_confirmation: bool = False
 
-    number, created, errors, needs_confirmation = await run_in_threadpool(submit)
-    if number is None and not errors and not needs_confirmation:
+
+def _submit(
+    db: Database, settings: Settings, values: dict[str, str], requester: Requester, client: str
+) -> _Submitted:
+    with db.transaction() as session:
+        check = check_ticket_form(values, session)
+        if check.form is None:
+            return _Submitted(errors=check.errors, needs_confirmation=check.fase_needs_confirmation)
+    # A public form that sends an acknowledgement to the address typed could be used to spam
+    # third parties: a few tickets per client and per contact address per hour.
+    with db.transaction() as session:
+        if not throttle.allow(
+            session,
+            "support",
+            client=client,
+            address=check.form.email,
+            per_client=SUPPORT_PER_CLIENT,
+            per_address=SUPPORT_PER_ADDRESS,
+            window=SUPPORT_WINDOW,
+        ):
+            return _Submitted()
+    with db.transaction() as session:
+        opened = open_ticket(
+            session,
+            settings,
+            check.form,
+            source=Source.WEB,
+            requester=requester,
+            idempotency_key=f"web:{values[SUBMISSION_FIELD]}"[:128],
+            triage_enabled=bool(settings.triage_channel),
+        )
+        return _Submitted(opened.ticket.number, opened.created)
+
+
+async def _answer(
+    request: Request, settings: Settings, values: dict[str, str], submitted: _Submitted
+) -> Response:
+    if submitted.number is None and not submitted.errors and not submitted.needs_confirmation:
         return _page(request, values=values, notice=messages.WEB_TOO_MANY, status=429)
-    if number is None:
+    if submitted.number is None:
         # The summary lists the problems in the order of the fields on the page.
         errors = {
-            name: errors[name] for name in (*FIELDS, "confirm_unknown_fase") if name in errors
+            name: submitted.errors[name]
+            for name in (*FIELDS, "confirm_unknown_fase")
+            if name in submitted.errors
         }
         return _page(
-            request, values=values, errors=errors, confirm_fase=needs_confirmation, status=400
+            request,
+            values=values,
+            errors=errors,
+            confirm_fase=submitted.needs_confirmation,
+            status=400,
         )
-    if created and settings.triage_channel:
+    if submitted.created and settings.triage_channel:
         triage: TriageNotifier = request.app.state.triage
-        await run_in_threadpool(triage.publish, number)
-    request.session["support_ticket"] = number
+        await run_in_threadpool(triage.publish, submitted.number)
+    request.session["support_ticket"] = submitted.number
     return RedirectResponse(settings.public_base_url.rstrip("/") + DONE_PATH, status_code=303)
 
 
