@@ -329,6 +329,11 @@ def test_a_retried_thread_reply_is_relayed_once(
         AGENT, "Réponse unique", channel=TRIAGE, thread_ts=card.ts, event_id="Ev-1", retry_num=1
     )
     assert first.status_code == again.status_code == 200
+    # The relay comes after the ack: wait for it, then for anything more.
+    fake.wait_for(
+        "chat.postMessage",
+        where=lambda c: "Réponse unique" in str(c.params) and c.params.get("channel") != TRIAGE,
+    )
     fake.wait_quiet()
     dms = [s for s in fake.sent() if "Réponse unique" in s.all_text() and s.channel != TRIAGE]
     assert len(dms) == 1
