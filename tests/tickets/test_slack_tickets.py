@@ -3,6 +3,7 @@ SMTP server for what leaves by e-mail."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +12,6 @@ import sqlalchemy as sa
 
 from access.mail.outbox import deliver_due
 from access.persistence.database import Database
-from bot.conversation.features.tickets import forget_agents
 from bot.settings import Settings
 from helpdesk.models import Ticket, TicketEvent
 from tests.slack_app import serve_slack, slack_settings
@@ -28,7 +28,6 @@ TRIAGE = "CTRIAGE"
 
 @pytest.fixture
 def fake(directory: Directory) -> Iterator[FakeSlack]:
-    forget_agents()
     with FakeSlack() as slack:
         slack.add_user(REQUESTER, email=directory.person_email, name="Émilie Dupont")
         slack.add_user(AGENT, email="agent@helpdesk.test", name="Alice Agent")
@@ -329,7 +328,7 @@ def test_a_retried_thread_reply_is_relayed_once(
         AGENT, "Réponse unique", channel=TRIAGE, thread_ts=card.ts, event_id="Ev-1", retry_num=1
     )
     assert first.status_code == again.status_code == 200
-    # The relay comes after the ack: wait for it, then for anything more.
+    # The relay first (the bot may still be busy with the database), then no second one.
     fake.wait_for(
         "chat.postMessage",
         where=lambda c: "Réponse unique" in str(c.params) and c.params.get("channel") != TRIAGE,
@@ -394,3 +393,212 @@ def test_the_app_home_offers_the_form_and_lists_my_open_tickets(
     published = fake.wait_for("views.publish")[-1].params["view"]
     text = str(published["blocks"])
     assert "Contacter le helpdesk" in text and number in text
+
+
+# --- who may answer the requester from the triage thread -------------------------------------
+
+
+def _ticket_in_triage(slack: SlackClient, fake: FakeSlack, db: Database) -> tuple[Sent, str]:
+    """A ticket whose card is in the triage channel; (the card, the requester's DM thread)."""
+    _submit_ticket(slack, fake)
+    fake.wait_for("chat.postMessage", 2)
+    fake.wait_quiet()
+    with db.session() as session:
+        requester_thread = session.scalars(sa.select(Ticket.requester_thread_ts)).one()
+    return _triage_card(fake), requester_thread
+
+
+def _reached_requester(fake: FakeSlack, requester_thread: str) -> list[str]:
+    return [s.all_text() for s in fake.sent() if s.thread_ts == requester_thread]
+
+
+def _thread_events(db: Database) -> list[str]:
+    with db.session() as session:
+        kinds = session.scalars(sa.select(TicketEvent.kind).order_by(TicketEvent.id)).all()
+    return [k for k in kinds if k in ("reply", "note")]
+
+
+def _relay_of(fake: FakeSlack, requester_thread: str, text: str) -> None:
+    fake.wait_for(
+        "chat.postMessage",
+        where=lambda c: c.params.get("thread_ts") == requester_thread and text in str(c.params),
+    )
+
+
+def test_a_reply_in_the_triage_thread_from_someone_not_an_agent_is_not_relayed(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    card, requester_thread = _ticket_in_triage(slack, fake, db)
+    slack.message(OUTSIDER, "Envoyez-moi votre mot de passe", channel=TRIAGE, thread_ts=card.ts)
+    [told] = fake.wait_for("chat.postEphemeral")
+    assert told.params["user"] == OUTSIDER
+    assert (told.params["channel"], told.params["thread_ts"]) == (TRIAGE, card.ts)
+    assert "agents du helpdesk" in str(told.params["blocks"])
+    assert "pas été transmis" in str(told.params["blocks"])
+    slack.message(OUTSIDER, "note: fausse note", channel=TRIAGE, thread_ts=card.ts)
+    fake.wait_for("chat.postEphemeral", 2)
+    # An agent's answer afterwards: it goes through, and it is the only one that did.
+    slack.message(AGENT, "Réponse de l'agent", channel=TRIAGE, thread_ts=card.ts)
+    _relay_of(fake, requester_thread, "Réponse de l'agent")
+    fake.wait_quiet()
+    reached = _reached_requester(fake, requester_thread)
+    assert len(reached) == 1 and "Réponse de l'agent" in reached[0]
+    assert "mot de passe" not in "".join(s.all_text() for s in fake.sent() if s.channel != TRIAGE)
+    assert _thread_events(db) == ["reply"]
+
+
+def test_a_broadcast_thread_reply_from_someone_not_an_agent_is_not_relayed(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    card, requester_thread = _ticket_in_triage(slack, fake, db)
+    event = {
+        "type": "message",
+        "subtype": "thread_broadcast",
+        "user": OUTSIDER,
+        "text": "Aussi envoyé au canal",
+        "ts": "1700000900.000100",
+        "thread_ts": card.ts,
+        "channel": TRIAGE,
+        "channel_type": "channel",
+    }
+    slack.event(event)
+    fake.wait_for("chat.postEphemeral")
+    fake.wait_quiet()
+    assert _reached_requester(fake, requester_thread) == []
+    assert _thread_events(db) == []
+
+
+def test_when_slack_refuses_the_ephemeral_the_non_agent_is_told_in_a_dm(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    # Slack refuses an ephemeral to someone who is not in the channel.
+    card, requester_thread = _ticket_in_triage(slack, fake, db)
+    fake.fail("chat.postEphemeral", "user_not_in_channel")
+    slack.message(OUTSIDER, "Je réponds quand même", channel=TRIAGE, thread_ts=card.ts)
+    fake.wait_for(
+        "chat.postMessage",
+        where=lambda c: (
+            c.params.get("channel") == dm_channel(OUTSIDER)
+            and "agents du helpdesk" in str(c.params.get("blocks"))
+        ),
+    )
+    fake.wait_quiet()
+    assert _reached_requester(fake, requester_thread) == []
+    assert _thread_events(db) == []
+
+
+_event_ts = itertools.count(1)
+
+
+def _thread_event(card: Sent, **fields: Any) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "text": "Message automatique",
+        "ts": f"1700000{next(_event_ts):03d}.000200",
+        "thread_ts": card.ts,
+        "channel": TRIAGE,
+        "channel_type": "channel",
+        **fields,
+    }
+
+
+def _machine_messages(card: Sent, bot_user_id: str) -> dict[str, dict[str, Any]]:
+    """Messages in the thread that no agent typed (some carry an agent's user id)."""
+    agent_message = {"user": AGENT, "text": "Texte d'origine", "ts": "1700000001.000100"}
+    return {
+        "another bot": _thread_event(card, user="UOTHERBOT", bot_id="BOTHER"),
+        "a bot speaking as an agent": _thread_event(card, user=AGENT, bot_id="BOTHER"),
+        "bot_message": _thread_event(card, subtype="bot_message", bot_id="BOTHER"),
+        "the bot itself": _thread_event(card, user=bot_user_id),
+        "an app": _thread_event(card, user=AGENT, app_id="A0OTHER", bot_profile={"id": "B1"}),
+        "an app without a bot": _thread_event(card, user=AGENT, app_id="A0OTHER"),
+        "an edit": _thread_event(
+            card,
+            subtype="message_changed",
+            message={**agent_message, "text": "Texte modifié", "thread_ts": card.ts},
+            previous_message=agent_message,
+        ),
+        "a deletion": _thread_event(
+            card, subtype="message_deleted", deleted_ts="1700000001.000100"
+        ),
+        "a join": _thread_event(card, subtype="channel_join", user=OUTSIDER),
+        "no author": _thread_event(card),
+    }
+
+
+def test_bots_apps_edits_and_deletions_in_the_triage_thread_are_ignored_silently(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    card, requester_thread = _ticket_in_triage(slack, fake, db)
+    fake.clear()
+    for event in _machine_messages(card, fake.bot_user_id).values():
+        assert slack.event(event).status_code == 200
+    slack.message(AGENT, "Seule réponse", channel=TRIAGE, thread_ts=card.ts)
+    _relay_of(fake, requester_thread, "Seule réponse")
+    fake.wait_quiet()
+    reached = _reached_requester(fake, requester_thread)
+    assert len(reached) == 1 and "Seule réponse" in reached[0]
+    # Nobody told anything but the agent, that the one reply went through.
+    told = [s for s in fake.sent() if s.kind != "update" and s.channel != dm_channel(REQUESTER)]
+    assert [(s.kind, s.user) for s in told] == [("ephemeral", AGENT)]
+    assert "Réponse transmise" in told[0].all_text()
+    assert _thread_events(db) == ["reply"]
+
+
+def test_when_the_members_cannot_be_listed_nothing_is_relayed_and_the_agent_is_told(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    card, requester_thread = _ticket_in_triage(slack, fake, db)
+    fake.fail("conversations.members", "internal_error")
+    slack.message(AGENT, "Première tentative", channel=TRIAGE, thread_ts=card.ts)
+    [told] = fake.wait_for("chat.postEphemeral")
+    assert told.params["user"] == AGENT and told.params["thread_ts"] == card.ts
+    assert "Impossible de vérifier" in str(told.params["blocks"])
+    assert "pas été transmis" in str(told.params["blocks"])
+    fake.wait_quiet()
+    assert _reached_requester(fake, requester_thread) == []
+    assert _thread_events(db) == []
+    # The failure is not remembered: the next try asks Slack again and goes through.
+    slack.message(AGENT, "Deuxième tentative", channel=TRIAGE, thread_ts=card.ts)
+    _relay_of(fake, requester_thread, "Deuxième tentative")
+    assert _thread_events(db) == ["reply"]
+
+
+def test_when_the_members_cannot_be_listed_buttons_and_commands_do_nothing(
+    slack: SlackClient, fake: FakeSlack, db: Database
+) -> None:
+    card, _ = _ticket_in_triage(slack, fake, db)
+    fake.fail("conversations.members", "channel_not_found", times=2)
+    slack.press(AGENT, card, "Prendre en charge")
+    fake.wait_for("response_url", where=lambda c: "Impossible de vérifier" in str(c.params))
+    slack.command(AGENT, "/tickets")
+    fake.wait_for("chat.postMessage", where=lambda c: "Impossible de vérifier" in str(c.params))
+    fake.wait_quiet()
+    assert not fake.calls_to("chat.update")
+    with db.session() as session:
+        assert session.scalars(sa.select(Ticket.status)).one() == "nouveau"
+
+
+def test_the_member_list_is_cached_briefly_and_read_across_pages(
+    slack: SlackClient, fake: FakeSlack, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A big triage channel: the agent is on the last page of conversations.members.
+    fake.set_members(TRIAGE, [f"UMEMBER{i:04d}" for i in range(450)] + [AGENT])
+    card, requester_thread = _ticket_in_triage(slack, fake, db)
+    slack.press(AGENT, card, "Prendre en charge")
+    fake.wait_for("chat.update")
+    listed = len(fake.calls_to("conversations.members"))
+    assert listed >= 3  # several pages
+    slack.message(AGENT, "Dans le cache", channel=TRIAGE, thread_ts=card.ts)
+    _relay_of(fake, requester_thread, "Dans le cache")
+    assert len(fake.calls_to("conversations.members")) == listed
+
+    # Removed from the channel: once the cache has expired, no longer an agent.
+    import bot.slack.transport
+
+    monkeypatch.setattr(bot.slack.transport, "MEMBERS_TTL_SECONDS", 0.0)
+    fake.set_members(TRIAGE, [f"UMEMBER{i:04d}" for i in range(450)])
+    slack.message(AGENT, "Plus agent", channel=TRIAGE, thread_ts=card.ts)
+    fake.wait_for("chat.postEphemeral")
+    fake.wait_quiet()
+    assert not any("Plus agent" in text for text in _reached_requester(fake, requester_thread))
