@@ -95,7 +95,7 @@ def school_blocks(school: SchoolDigest) -> list[Block]:
 
 
 def _list(title: str, items: Sequence[T], line: Callable[[T], str]) -> Text:
-    lines = [title, *(line(item) for item in items[:SHOWN])]
+    lines = [title.format(count=len(items)), *(line(item) for item in items[:SHOWN])]
     if len(items) > SHOWN:
         lines.append(msg.DIGEST_MORE.format(count=len(items) - SHOWN))
     return Text("\n".join(lines))
