@@ -4,11 +4,15 @@ recorded, and `extranet-bot jobs` shows them."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -21,7 +25,7 @@ from scheduling.models import JobRun, Outcome
 from scheduling.runner import run_job
 from scheduling.scheduler import build_scheduler
 from scheduling.schedules import BRUSSELS, current_slot, trigger_of
-from tests.conftest import run_cli
+from tests.conftest import REPO_ROOT, run_cli
 from tests.scheduler.conftest import RecordedAlerts
 
 NOW = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
@@ -190,3 +194,31 @@ def test_a_wrong_schedule_stops_the_command_with_one_line(settings: Settings) ->
     assert result.returncode == 1
     assert result.stderr.startswith("Error: invalid setting SCHEDULE_HOUSEKEEPING:")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_scheduler_process_starts_and_stops_on_sigterm(cli_env: dict[str, str]) -> None:
+    if not cli_env["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("a process test: once is enough, on SQLite")
+    env = {**cli_env, "SCHEDULE_HOUSEKEEPING": "off"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "scheduler"],
+        cwd=REPO_ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        started = ""
+        while "scheduler started" not in started:
+            line = process.stderr.readline()
+            assert line, "the scheduler ended before it started"
+            started = line
+        assert "invitation-reminders (0 9 * * 1-5)" in started
+        assert "housekeeping" not in started
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
