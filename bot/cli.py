@@ -27,6 +27,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("bot.commands.tickets", "tickets"),
     ("bot.commands.mail", "mail"),
     ("bot.commands.faq", "faq"),
+    ("bot.commands.scheduler", "scheduler"),
+    ("bot.commands.jobs", "jobs"),
 ]
 
 
