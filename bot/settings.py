@@ -3,6 +3,8 @@ transports'."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 
 from scheduling.config import SchedulingSettings
@@ -24,3 +26,10 @@ class Settings(SchedulingSettings):
     # The authserv-id of our MTA's Authentication-Results header (e.g. mx.segec.be): set, its
     # dmarc=pass for the From domain lets a reply citing its ticket number join the ticket.
     mail_ingest_dmarc_authserv_id: str | None = None
+    # Operators' view (docs/operations.md): `/metrics` with this bearer token on the app's
+    # port, and/or on a port of its own (bound to METRICS_HOST); neither set, no metrics.
+    metrics_token: SecretStr | None = None
+    metrics_port: int | None = Field(default=None, gt=0, lt=65536)
+    metrics_host: str = "127.0.0.1"
+    # `json`: one JSON object per log line (with the request id), for log collectors.
+    log_format: Literal["text", "json"] = "text"

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from common import metrics
 from faq.normalize import MAX_QUESTION_CHARS, fold
 
 Outcome = Literal["helpful", "not_helpful", "ticket_opened"]
@@ -136,6 +137,8 @@ def record_question(
                 outcome_at=None,
             )
         )
+        result_class = metrics.faq_result(entry_id, len(suggestions))
+        metrics.on_commit(session, metrics.FAQ_QUESTIONS.labels(result=result_class).inc)
         return int(result.inserted_primary_key[0])
 
 
@@ -157,6 +160,8 @@ def record_outcome(bind: Bind, *, question_id: int, outcome: Outcome) -> None:
             .where(table.c.id == question_id)
             .values(outcome=outcome, outcome_at=_now())
         )
+        if current.outcome != outcome:
+            metrics.on_commit(session, metrics.FAQ_FEEDBACK.labels(outcome=outcome).inc)
 
 
 def forget_personal_data(bind: Bind, *, before: datetime) -> int:
