@@ -10,6 +10,7 @@ COPY common ./common
 COPY faq ./faq
 COPY helpdesk ./helpdesk
 COPY migrations ./migrations
+COPY scheduling ./scheduling
 COPY data ./data
 RUN python -m venv /opt/extranet-bot \
     && /opt/extranet-bot/bin/pip install --no-cache-dir .

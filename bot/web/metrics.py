@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, start_http_server
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
@@ -27,6 +27,7 @@ from access.persistence.database import Database
 from bot.settings import Settings
 from common.metrics import PREFIX
 from helpdesk.stats import open_by_status
+from scheduling import runs
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ class DatabaseCollector(Collector):
         with self.db.reading() as session:
             outbox = backlog(session, now=now)
             tickets = open_by_status(session)
+            successes = runs.last_successes(session)
+            outcomes = runs.runs_by_outcome(session)
         messages = GaugeMetricFamily(
             f"{PREFIX}_outbox_messages", "Messages in the outbox, by status.", labels=["status"]
         )
@@ -63,6 +66,22 @@ class DatabaseCollector(Collector):
         for status, count in sorted(tickets.items()):
             open_tickets.add_metric([status], count)
         yield open_tickets
+        job_runs = CounterMetricFamily(
+            f"{PREFIX}_job_runs",
+            "Runs of the scheduled jobs, by outcome.",
+            labels=["job", "outcome"],
+        )
+        for (job, outcome), count in sorted(outcomes.items()):
+            job_runs.add_metric([job, outcome], count)
+        yield job_runs
+        last = GaugeMetricFamily(
+            f"{PREFIX}_job_last_success_timestamp_seconds",
+            "When each scheduled job last ended well (Unix time).",
+            labels=["job"],
+        )
+        for job, at in sorted(successes.items()):
+            last.add_metric([job], at.timestamp())
+        yield last
 
 
 class _Exposition:

@@ -22,7 +22,7 @@ from common.logs import RequestIdFilter
 from faq import usage as faq_usage
 from helpdesk import tickets
 from helpdesk.actors import Requester
-from tests.conftest import free_port
+from tests.conftest import free_port, run_cli
 from tests.smtp_server import SmtpServer
 from tests.tickets.conftest import make_form
 from tests.web.conftest import (
@@ -250,3 +250,16 @@ def test_json_logs_are_one_object_per_line_without_personal_data_or_secrets(
     written = log_path.read_text(encoding="utf-8")
     for secret in (address, "marie.curie", link_token, "wrong password"):
         assert secret not in written
+
+
+async def test_metrics_show_each_jobs_runs_and_last_success(
+    settings: Settings, db: Database, cli_env: dict[str, str]
+) -> None:
+    app = create_app(settings.model_copy(update={"metrics_token": SecretStr(TOKEN)}), db)
+    ran = run_cli(cli_env, "jobs", "run", "housekeeping", text=True)
+    assert ran.returncode == 0, ran.stderr
+    answer = await _get(app, "/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    values = _values(answer.text)
+    assert _one(values, "extranet_job_runs_total", job="housekeeping", outcome="success") == 1
+    last = _one(values, "extranet_job_last_success_timestamp_seconds", job="housekeeping")
+    assert abs(last - time.time()) < 600
