@@ -76,7 +76,8 @@ class LoginAttempt(Base):
     kind: Mapped[str] = mapped_column(String(16), default="signin")
     email_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     client: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Indexed: every sign-in deletes the attempts older than two days.
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     # Sign-in: the password matched. Reset: nothing is left to do (link written or held back).
     success: Mapped[bool] = mapped_column(Boolean, default=False)
 
