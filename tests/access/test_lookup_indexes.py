@@ -16,9 +16,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from access.accounts import signin
+from access.accounts import sessions, signin
 from access.accounts.activation import address_used_by_other
-from access.accounts.models import LoginAttempt
+from access.accounts.models import LoginAttempt, WebSession
 from access.clock import utcnow
 from access.directory.models import AccountStatus
 from access.directory.people import find_person_by_email
@@ -138,3 +138,47 @@ def test_old_sign_in_attempts_are_pruned_through_the_index(db: Database) -> None
     with db.session() as session:
         left = session.scalars(sa.select(LoginAttempt.email_key)).all()
     assert left == ["b" * 64], "only the attempt older than two days goes"
+
+
+def test_ended_web_sessions_are_pruned_through_the_indexes(db: Database) -> None:
+    person_id = _someone(db)
+    now = utcnow()
+    version = signin.session_version(None)  # the account has no password in this test
+    with db.transaction() as session:
+        idle = sessions.start_session(
+            session,
+            person_id,
+            credential_version=version,
+            remember=False,
+            now=now - timedelta(hours=1),
+        )
+        remembered = sessions.start_session(
+            session,
+            person_id,
+            credential_version=version,
+            remember=True,
+            now=now - timedelta(hours=1),
+        )
+        signed_out = sessions.start_session(
+            session, person_id, credential_version=version, remember=True, now=now
+        )
+        sessions.end_session(session, signed_out, now=now)
+        alive = sessions.start_session(
+            session, person_id, credential_version=version, remember=False, now=now
+        )
+
+    def prune() -> None:
+        with db.transaction() as session:
+            sessions.prune(session, now)
+
+    if db.engine.dialect.name == "postgresql":
+        # SQLite's planner scans a four-way OR whatever the indexes (development only).
+        assert_indexed(db, prune, "web_sessions", "ix_web_sessions_last_seen_at")
+    else:
+        prune()
+    with db.session() as session:
+        assert sessions.session_person(session, alive, now=now) == person_id
+        assert sessions.session_person(session, remembered, now=now) == person_id
+        assert sessions.session_person(session, idle, now=now) is None
+        left = session.scalar(sa.select(sa.func.count()).select_from(WebSession))
+    assert left == 2, "the idle and the signed-out sessions went, the others stayed"
