@@ -532,16 +532,8 @@ def _argon2_cost() -> float:
     return (time.process_time() - started) / 10
 
 
-def test_september_rush(tmp_path: Path) -> None:
-    load_before = os.getloadavg()
-    url = _fresh_database()
-    drop = tmp_path / "drop"
-    drop.mkdir()
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    relay = Relay(SMTP_DELAY, tmp_path / "smtp.log")
-    web_ports = [free_port(), free_port()]
-    env = {
+def _environment(url: str, relay: Relay, web_ports: list[int], drop: Path) -> dict[str, str]:
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SCHEDULE_", "SMTP_"))},
         "PYTHONPATH": str(REPO_ROOT),
         "DATABASE_URL": url,
@@ -550,6 +542,7 @@ def test_september_rush(tmp_path: Path) -> None:
         "SMTP_PORT": str(relay.port),
         "SMTP_TLS": "none",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_ports[0]}",
+        # Both web processes sign the same cookies: a browser's requests alternate between them.
         "SESSION_SECRET": "rush-bench-session-secret-0123456789abcdef",
         "SLACK_BOT_TOKEN": "xoxb-rush",
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -563,45 +556,183 @@ def test_september_rush(tmp_path: Path) -> None:
         "SCHEDULE_HOUSEKEEPING": "off",
         "LOG_LEVEL": "WARNING",
     }
-    phases: list[Phase] = []
-    fleet = Fleet(env, logs)
-    fleet.extra["smtp"] = psutil.Process(relay.process.pid)
-    engine = sa.create_engine(url)
-    print(f"\n[bench_rush] {os.cpu_count()} cores; load average before {load_before}", flush=True)
-    try:
-        _run(env, "db", "upgrade")
-        fleet.sample_memory()
 
-        # 1. The first import.
-        rows = generate_rows(round(PEOPLE * ROWS_PER_PERSON), SCHOOLS, SEED)
-        people = {row[4] for row in rows}
-        export = write_export(tmp_path / "export-1.csv", rows)
-        directors = _directors(rows)
-        with measured(fleet, engine, "1. first import", phases) as figures:
-            wall, cpu, rss, output = _run(env, "proeco", "import", str(export), "--json")
+
+@dataclass
+class Rush:
+    """The run's parts, shared by the phases."""
+
+    tmp_path: Path
+    env: dict[str, str]
+    fleet: Fleet
+    relay: Relay
+    engine: sa.Engine
+    phases: list[Phase] = field(default_factory=list)
+
+    def first_import(self, rows: list[tuple[str, ...]]) -> None:
+        export = write_export(self.tmp_path / "export-1.csv", rows)
+        with measured(self.fleet, self.engine, "1. first import", self.phases) as figures:
+            wall, cpu, rss, output = _run(self.env, "proeco", "import", str(export), "--json")
             report = json.loads(output[output.index("{") :])
             figures |= {
                 "rows": len(rows),
-                "people": len(people),
-                "schools": len(directors),
+                "people": len({row[4] for row in rows}),
+                "schools": len(_directors(rows)),
                 "added": report["added"],
                 "import process": f"{wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {rss:.0f} MB",
                 "_cpu": {"import": cpu},
             }
 
-        # The production layout.
-        env_slack = {**env}
+    def start_layout(self, slack: RushSlack, web_ports: list[int]) -> list[str]:
+        """Two web processes, two workers, one scheduler; the web processes' base URLs."""
+        self.fleet.env = {**self.env, "SLACK_API_URL": slack.api_url}
+        for port in web_ports:
+            self.fleet.start("web", "serve", "--host", "127.0.0.1", "--port", str(port))
+        self.fleet.start("worker", "worker")
+        self.fleet.start("worker", "worker")
+        self.fleet.start("scheduler", "scheduler")
+        bases = [f"http://127.0.0.1:{port}" for port in web_ports]
+        for base in bases:
+            _wait(lambda b=base: _healthy(b), 60, f"{base}/healthz")
+        return bases
+
+    def directors_press(
+        self, slack: RushSlack, clients: list[SlackClient], directors: list[str], people: set[str]
+    ) -> list[Arrival]:
+        with measured(
+            self.fleet, self.engine, "2. directors press « Envoyer »", self.phases
+        ) as figures:
+            commands, presses, pressed_at, no_list = _press_all(
+                slack, clients, directors, PRESS_SECONDS
+            )
+            first_press = min(pressed_at)
+            _wait(
+                lambda: self.relay.counter.value >= len(people),
+                DELIVERY_TIMEOUT,
+                f"{len(people)} invitations",
+            )
+            time.sleep(5)  # anything sent twice would arrive now
+            arrivals = self.relay.arrivals()
+            delivered = max(a.at for a in arrivals) - _wall_clock(first_press)
+            figures |= {
+                "directors": len(presses),
+                "presses spread over": f"{max(pressed_at) - first_press:.0f} s",
+                "/invite-team ack": _latency(commands),
+                "« Envoyer » ack": _latency(presses),
+                "all acks": _latency(commands + presses),
+                "acks over 3 s": sum(a > 3 for a in commands + presses),
+                "e-mails": len(arrivals),
+                "last delivery after first press": f"{delivered:.0f} s",
+                "delivery rate": f"{len(arrivals) / delivered:.0f} mails/s",
+            }
+        _per_operation(self.phases[-1], {"director": len(presses), "invitation": len(arrivals)})
+        after_presses = [a.at for a in arrivals if a.at >= _wall_clock(max(pressed_at))]
+        if len(after_presses) > 1:
+            drain = max(after_presses) - min(after_presses)
+            print(
+                f"  after the last press: {len(after_presses)} e-mails in {drain:.0f} s "
+                f"({len(after_presses) / max(drain, 0.001):.0f} mails/s, the workers alone)",
+                flush=True,
+            )
+        assert not no_list, f"{len(no_list)} directors got no team list"
+        per_address = Counter(r for a in arrivals for r in a.recipients)
+        lost = people - set(per_address)
+        twice = [a for a, n in per_address.items() if n > 1]
+        print(f"  lost {len(lost)}, received twice {len(twice)}", flush=True)
+        assert not lost and not twice
+        print(f"  outbox rows by status: {self._counted('outbox_messages', 'status')}")
+        return arrivals
+
+    def activations(self, bases: list[str], arrivals: list[Arrival], people: int) -> None:
+        robin = RoundRobin(bases)
+        tokens = [(a.recipients[0], a.token) for a in arrivals if a.token][:ACTIVATIONS]
+        assert len(tokens) == min(ACTIVATIONS, people), "links missing in the e-mails"
+        argon2 = _argon2_cost()
+        with measured(self.fleet, self.engine, "3. activations and sign-ins", self.phases) as f:
+            rss_before = self.fleet.rss()
+            busy: list[int] = []
+            started = time.perf_counter()
+            with ThreadPoolExecutor(CLIENTS) as pool:
+                timed = list(
+                    pool.map(
+                        lambda item: _activate_and_sign_in(
+                            robin, item[1][0], item[1][1], _visitor(item[0]), busy
+                        ),
+                        enumerate(tokens),
+                    )
+                )
+            wall = time.perf_counter() - started
+            f |= {
+                "people": len(timed),
+                "throughput": f"{len(timed) / wall:.1f} people/s "
+                f"({2 * len(timed) / wall:.1f} password POSTs/s)",
+                "activation POST": _latency([a for a, _ in timed]),
+                "sign-in POST": _latency([s for _, s in timed]),
+                "busy answers (503, retried)": len(busy),
+                "argon2 per hash (this process)": f"{argon2 * 1000:.0f} ms CPU",
+                "argon2 CPU in all": f"{2 * len(timed) * argon2:.0f} s",
+                "web RSS before": ", ".join(
+                    f"{k} {v:.0f} MB" for k, v in rss_before.items() if k.startswith("web")
+                ),
+            }
+        _per_operation(self.phases[-1], {"person (activation + sign-in)": len(timed)})
+        print(f"  accounts by status: {self._counted('accounts', 'status')}", flush=True)
+
+    def resync(self, drop: Path) -> None:
+        later = generate_rows(round(PEOPLE * ROWS_PER_PERSON), SCHOOLS, SEED, 0.01)
+        staged = write_export(self.tmp_path / "export-2.csv", later)
+        with measured(
+            self.fleet, self.engine, "4. nightly re-sync (scheduler)", self.phases
+        ) as figures:
+            dropped = time.time()
+            staged.rename(drop / "export-2.csv")
+            run = _wait_for_import(self.engine, dropped)
+            figures |= {
+                "rows": len(later),
+                "run": f"{run['seconds']:.1f} s (job_runs), outcome {run['outcome']}",
+                "counts": run["counts"],
+                "waited for the minute": f"{run['waited']:.0f} s",
+            }
+        with self.engine.connect() as connection:
+            size = connection.scalar(sa.text(f"SELECT pg_database_size('{DATABASE}')"))
+        print(f"  database size {size / 2**20:.0f} MB", flush=True)
+        assert run["outcome"] == "success"
+
+    def _counted(self, table: str, column: str) -> dict[str, int]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.text(f"SELECT {column}, count(*) FROM {table} GROUP BY {column}")
+            ).all()
+        return {str(value): int(count) for value, count in rows}
+
+
+def _wall_clock(perf: float) -> float:
+    """The time.time() of a time.perf_counter() instant (arrivals are dated by the former)."""
+    return time.time() - (time.perf_counter() - perf)
+
+
+def test_september_rush(tmp_path: Path) -> None:
+    load_before = os.getloadavg()
+    url = _fresh_database()
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (tmp_path / "logs").mkdir()
+    relay = Relay(SMTP_DELAY, tmp_path / "smtp.log")
+    web_ports = [free_port(), free_port()]
+    env = _environment(url, relay, web_ports, drop)
+    fleet = Fleet(env, tmp_path / "logs")
+    fleet.extra["smtp"] = psutil.Process(relay.process.pid)
+    rush = Rush(tmp_path, env, fleet, relay, sa.create_engine(url))
+    print(f"\n[bench_rush] {os.cpu_count()} cores; load average before {load_before}", flush=True)
+    try:
+        _run(env, "db", "upgrade")
+        fleet.sample_memory()
+        rows = generate_rows(round(PEOPLE * ROWS_PER_PERSON), SCHOOLS, SEED)
+        people = {row[4] for row in rows}
+        directors = _directors(rows)
+        rush.first_import(rows)
         with RushSlack() as slack:
-            env_slack["SLACK_API_URL"] = slack.api_url
-            fleet.env = env_slack
-            for port in web_ports:
-                fleet.start("web", "serve", "--host", "127.0.0.1", "--port", str(port))
-            fleet.start("worker", "worker")
-            fleet.start("worker", "worker")
-            fleet.start("scheduler", "scheduler")
-            bases = [f"http://127.0.0.1:{port}" for port in web_ports]
-            for base in bases:
-                _wait(lambda b=base: _healthy(b), 60, f"{base}/healthz")
+            bases = rush.start_layout(slack, web_ports)
             for n, email in enumerate(directors):
                 slack.add_user(f"U{n:06d}", email=email, name=f"Direction {n}")
             clients = [SlackClient(base, SIGNING_SECRET, slack) for base in bases]
@@ -609,125 +740,17 @@ def test_september_rush(tmp_path: Path) -> None:
             for n, client in enumerate(clients):
                 client.command(f"U{n:06d}", "/team")
             time.sleep(2)
-
-            # 2. The directors press « Envoyer ».
-            with measured(fleet, engine, "2. directors press « Envoyer »", phases) as figures:
-                commands, presses, pressed_at, no_list = _press_all(
-                    slack, clients, directors, PRESS_SECONDS
-                )
-                first_press = min(pressed_at)
-                _wait(
-                    lambda: relay.counter.value >= len(people),
-                    DELIVERY_TIMEOUT,
-                    f"{len(people)} invitations",
-                )
-                time.sleep(5)  # anything sent twice would arrive now
-                arrivals = relay.arrivals()
-                per_address = Counter(r for a in arrivals for r in a.recipients)
-                last_arrival = max(a.at for a in arrivals)
-                delivered = last_arrival - (time.time() - (time.perf_counter() - first_press))
-                figures |= {
-                    "directors": len(presses),
-                    "presses spread over": f"{max(pressed_at) - first_press:.0f} s",
-                    "/invite-team ack": _latency(commands),
-                    "« Envoyer » ack": _latency(presses),
-                    "all acks": _latency(commands + presses),
-                    "acks over 3 s": sum(a > 3 for a in commands + presses),
-                    "e-mails": len(arrivals),
-                    "last delivery after first press": f"{delivered:.0f} s",
-                    "delivery rate": f"{len(arrivals) / delivered:.0f} mails/s",
-                }
-            _per_operation(phases[-1], {"director": len(presses), "invitation": len(arrivals)})
-            last_press = max(pressed_at)
-            after_presses = [
-                a.at for a in arrivals if a.at >= time.time() - (time.perf_counter() - last_press)
-            ]
-            if len(after_presses) > 1:
-                drain = max(after_presses) - min(after_presses)
-                print(
-                    f"  after the last press: {len(after_presses)} e-mails in {drain:.0f} s "
-                    f"({len(after_presses) / max(drain, 0.001):.0f} mails/s, the workers alone)",
-                    flush=True,
-                )
-            assert not no_list, f"{len(no_list)} directors got no team list"
-            lost = people - set(per_address)
-            twice = [a for a, n in per_address.items() if n > 1]
-            print(f"  lost {len(lost)}, received twice {len(twice)}", flush=True)
-            assert not lost and not twice
-            with engine.connect() as connection:
-                outbox = dict(
-                    connection.execute(
-                        sa.text("SELECT status, count(*) FROM outbox_messages GROUP BY status")
-                    ).all()
-                )
-            print(f"  outbox rows by status: {outbox}", flush=True)
-
-            # 3. Activations and sign-ins.
-            robin = RoundRobin(bases)
-            tokens = [(a.recipients[0], a.token) for a in arrivals if a.token][:ACTIVATIONS]
-            assert len(tokens) == min(ACTIVATIONS, len(people)), "links missing in the e-mails"
-            argon2 = _argon2_cost()
-            with measured(fleet, engine, "3. activations and sign-ins", phases) as figures:
-                rss_before = fleet.rss()
-                busy: list[int] = []
-                started = time.perf_counter()
-                with ThreadPoolExecutor(CLIENTS) as pool:
-                    timed = list(
-                        pool.map(
-                            lambda item: _activate_and_sign_in(
-                                robin, item[1][0], item[1][1], _visitor(item[0]), busy
-                            ),
-                            enumerate(tokens),
-                        )
-                    )
-                wall = time.perf_counter() - started
-                activations = [a for a, _ in timed]
-                sign_ins = [s for _, s in timed]
-                figures |= {
-                    "people": len(timed),
-                    "throughput": f"{len(timed) / wall:.1f} people/s "
-                    f"({2 * len(timed) / wall:.1f} password POSTs/s)",
-                    "activation POST": _latency(activations),
-                    "sign-in POST": _latency(sign_ins),
-                    "busy answers (503, retried)": len(busy),
-                    "argon2 per hash (this process)": f"{argon2 * 1000:.0f} ms CPU",
-                    "argon2 CPU in all": f"{2 * len(timed) * argon2:.0f} s",
-                    "web RSS before": ", ".join(
-                        f"{k} {v:.0f} MB" for k, v in rss_before.items() if k.startswith("web")
-                    ),
-                }
-            _per_operation(phases[-1], {"person (activation + sign-in)": len(timed)})
-            with engine.connect() as connection:
-                active = connection.scalar(
-                    sa.text("SELECT count(*) FROM accounts WHERE status = 'active'")
-                )
-            print(f"  active accounts: {active}", flush=True)
-
-            # 4. The nightly re-sync, by the scheduler.
-            later = generate_rows(round(PEOPLE * ROWS_PER_PERSON), SCHOOLS, SEED, 0.01)
-            staged = write_export(tmp_path / "export-2.csv", later)
-            with measured(fleet, engine, "4. nightly re-sync (scheduler)", phases) as figures:
-                dropped = time.time()
-                staged.rename(drop / "export-2.csv")
-                run = _wait_for_import(engine, dropped)
-                figures |= {
-                    "rows": len(later),
-                    "run": f"{run['seconds']:.1f} s (job_runs), outcome {run['outcome']}",
-                    "counts": run["counts"],
-                    "waited for the minute": f"{run['waited']:.0f} s",
-                }
-            with engine.connect() as connection:
-                size = connection.scalar(sa.text(f"SELECT pg_database_size('{DATABASE}')"))
-            print(f"  database size {size / 2**20:.0f} MB", flush=True)
-            assert run["outcome"] == "success"
+            arrivals = rush.directors_press(slack, clients, directors, people)
+            rush.activations(bases, arrivals, len(people))
+            rush.resync(drop)
             for client in clients:
                 client.close()
     finally:
         fleet.stop()
         relay.close()
-        engine.dispose()
+        rush.engine.dispose()
         print(f"[bench_rush] load average after {os.getloadavg()}", flush=True)
-    _write_report(phases, load_before)
+    _write_report(rush.phases, load_before)
 
 
 def _per_operation(phase: Phase, counts: dict[str, int]) -> None:
