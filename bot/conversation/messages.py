@@ -67,6 +67,37 @@ FAQ_CONTACT_BY_EMAIL = (
     "Écrivez au helpdesk : {helpdesk_email}. Pour être aidé·e rapidement, indiquez vos nom et "
     "prénom, le numéro FASE de votre établissement et vos coordonnées."
 )
+# Not a question for the FAQ (faq.kinds): politeness, another subject, a fault of the site.
+SOCIAL_REPLIES = {
+    "greeting": "Bonjour ! Je suis l'assistant de l'Extranet.",
+    "thanks": "Avec plaisir !",
+    "goodbye": "Au revoir, et bonne journée !",
+    "small_talk": "Je suis là si vous avez besoin de moi.",
+}
+SOCIAL_HINT = (
+    "Posez-moi votre question sur l'Extranet (compte, invitation, mot de passe, accès…), "
+    "ou tapez « aide » pour voir ce que je sais faire."
+)
+FAQ_OFF_TOPIC = (
+    "Ce helpdesk ne couvre que l'Extranet : compte, invitation, mot de passe, accès. "
+    "Pour le wifi, Smartschool, les congés, les fiches de paie, les imprimantes ou le matériel "
+    "de l'école, adressez-vous au secrétariat ou à la direction de votre école."
+)
+FAQ_OFF_TOPIC_LAST_RESORT = "En dernier recours, s'il s'agit bien de l'Extranet : {helpdesk_email}"
+FAQ_PROBLEM = (
+    "Cela ressemble à un problème de l'Extranet lui-même : la FAQ ne peut pas le régler, "
+    "le helpdesk oui. Ouvrez une demande en précisant votre navigateur, votre appareil et "
+    "l'heure du problème : c'est ce qui permet de le retrouver."
+)
+FAQ_PROBLEM_BUTTON = "Signaler le problème"
+# The ticket's description, ready for the details the helpdesk needs to find the fault.
+PROBLEM_DETAILS = (
+    "Ma question : « {question} »\n\n"
+    "Navigateur (Chrome, Edge, Firefox, Safari…) : \n"
+    "Appareil (ordinateur, tablette, téléphone) : \n"
+    "Heure du problème : le {date} vers {time}\n"
+    "Ce que vous faisiez et le message affiché : \n"
+)
 FAQ_EMPTY_QUESTION = (
     "Quelle est votre question ? Par exemple : /helpdesk question j'ai oublié mon mot de passe"
 )
