@@ -220,6 +220,9 @@ TO_FIX_HINT = (
     "L'adresse se corrige dans ProECO, jamais ici ; quelques jours plus tard, la correction "
     "apparaît dans cette liste et vous pourrez renvoyer l'invitation."
 )
+# Invited or to invite, yet not written to by a send now (cooldown, refused address…).
+HELD_TITLE = "Ne recevront pas d'e-mail si vous envoyez maintenant :"
+HELD_LINE = "• {name} — {reason}"
 PAGE_NOTE = "Page {page} / {pages} — {count} personne(s)"
 FILTER_NOTE = "Filtre : {query} — {count} personne(s)"
 

@@ -129,11 +129,12 @@ def test_send_is_acknowledged_then_shows_progress_and_a_summary(
     assert sorted(invitations_per_person(db).values()) == [1] * 6
     again = chat.command("/invite-team")
     assert "Invitation envoyée le" in again.text
-    assert any(
-        label.startswith("Renvoyer aux personnes qui n'ont pas encore activé leur compte (6)")
-        for m in again.messages
-        for label in [b.label for b in m.buttons]
-    )
+    # Within the cooldown nobody would get a reminder now: no « Renvoyer (6) » promised, and
+    # the six are named with the reason.
+    labels = [b.label for m in again.messages for b in m.buttons]
+    assert not any(label.startswith("Renvoyer aux personnes") for label in labels)
+    assert "Ne recevront pas d'e-mail si vous envoyez maintenant" in again.text
+    assert again.text.count("Invitation envoyée il y a moins de 3 minutes") == 6
 
 
 def test_pressing_send_twice_on_the_same_list_sends_each_person_once(

@@ -39,6 +39,7 @@ from access.directory.profiles import Profiles, default_profiles
 from access.directory.team import TeamMember, TeamStatus, search_teams, team_member
 from access.errors import AccessError, InvalidInput, NotAllowed, NotFound
 from access.invitations import jobs
+from access.invitations.preview import send_preview
 from access.invitations.service import resend_one, team_list
 from access.text import fold
 from bot.conversation import action, command, form
@@ -268,7 +269,7 @@ def invite_team(turn: Turn) -> Replies:
         target = _target(turn, session, person_id, fase, then="invite")
         if isinstance(target, Message):
             return target
-        return views.team_page(team_list(session, target.fase), nonce=new_nonce())
+        return _team_page(target, nonce=new_nonce())
 
 
 @action(views.ACTION_CHOOSE)
@@ -280,17 +281,22 @@ def choose(turn: Turn) -> Replies:
             return _members(director, query, replace=True)
         if director.context.get("then") == "access":
             return _find_person(director.session, turn, director.person_id, query, [director.fase])
-        team = team_list(director.session, director.fase)
-    return views.team_page(team, nonce=new_nonce(), replace=True)
+        return _team_page(director, nonce=new_nonce(), replace=True)
 
 
 @action(views.ACTION_PAGE)
 @guarded("team-page")
 def team_page(turn: Turn) -> Replies:
     with directing(turn) as director:
-        team = team_list(director.session, director.fase)
-    nonce = str(director.context.get("n") or "") or new_nonce()
-    return views.team_page(team, _page_of(director.context), nonce=nonce, replace=True)
+        nonce = str(director.context.get("n") or "") or new_nonce()
+        return _team_page(director, _page_of(director.context), nonce=nonce, replace=True)
+
+
+def _team_page(director: Director, page: int = 1, *, nonce: str, replace: bool = False) -> Message:
+    """The team screen, its send buttons counting who a send would really write to now."""
+    team = team_list(director.session, director.fase)
+    preview = send_preview(director.session, director.turn.settings, director.establishment.id)
+    return views.team_page(team, page, preview=preview, nonce=nonce, replace=replace)
 
 
 @action(views.ACTION_CSV)

@@ -19,6 +19,7 @@ from access.directory.profiles import Profiles
 from access.directory.team import Team, TeamRow, TeamStatus
 from access.directory.team_export import export_filename, team_csv
 from access.invitations.jobs import JobState, JobStatus, SendSummary
+from access.invitations.preview import SendPreview
 from access.messages import BRUSSELS, french_date
 from bot.conversation import messages as msg
 from bot.conversation.replies import (
@@ -101,8 +102,17 @@ def email_cell(row: TeamRow) -> str:
     return row.proeco_email or msg.NO_EMAIL
 
 
-def team_page(team: Team, page: int = 1, *, nonce: str = "", replace: bool = False) -> Message:
-    """`nonce` names this list: presses of its send buttons share one idempotency key."""
+def team_page(
+    team: Team,
+    page: int = 1,
+    *,
+    preview: SendPreview | None = None,
+    nonce: str = "",
+    replace: bool = False,
+) -> Message:
+    """`nonce` names this list: presses of its send buttons share one idempotency key.
+    `preview` (access.invitations.preview): who a send would really write to now; the
+    buttons count only them, and the others are named apart."""
     establishment = team.establishment
     fase = establishment.fase
     pages = max(1, math.ceil(len(team.rows) / TEAM_PAGE_SIZE))
@@ -112,6 +122,7 @@ def team_page(team: Team, page: int = 1, *, nonce: str = "", replace: bool = Fal
         _counts(team),
     ]
     blocks.extend(_to_fix(team.rows))
+    blocks.extend(_held(preview))
     if not team.rows:
         blocks.append(Text(msg.TEAM_EMPTY))
     else:
@@ -126,7 +137,7 @@ def team_page(team: Team, page: int = 1, *, nonce: str = "", replace: bool = Fal
             )
         )
         blocks.append(Note(msg.PAGE_NOTE.format(page=page, pages=pages, count=len(team.rows))))
-    buttons = send_buttons(team, nonce)
+    buttons = send_buttons(team, nonce, preview)
     if page > 1:
         buttons.append(Button(msg.PREVIOUS_PAGE, ACTION_PAGE, encode(f=fase, p=page - 1, n=nonce)))
     if page < pages:
@@ -149,10 +160,13 @@ def team_file(team: Team) -> File:
     )
 
 
-def send_buttons(team: Team, nonce: str = "") -> list[Button]:
+def send_buttons(team: Team, nonce: str = "", preview: SendPreview | None = None) -> list[Button]:
     fase = team.establishment.fase
-    to_invite = team.counts.get(TeamStatus.WILL_BE_INVITED, 0)
-    to_remind = team.counts.get(TeamStatus.INVITED, 0)
+    if preview is not None:
+        to_invite, to_remind = preview.new, preview.resend
+    else:
+        to_invite = team.counts.get(TeamStatus.WILL_BE_INVITED, 0)
+        to_remind = team.counts.get(TeamStatus.INVITED, 0)
     buttons = []
     if to_invite:
         buttons.append(
@@ -210,6 +224,19 @@ def _to_fix(rows: Sequence[TeamRow]) -> list[Block]:
     if len(to_fix) > TO_FIX_SHOWN:
         lines.append(msg.TO_FIX_MORE.format(count=len(to_fix) - TO_FIX_SHOWN))
     return [Text("\n".join(lines)), Note(msg.TO_FIX_HINT)]
+
+
+def _held(preview: SendPreview | None) -> list[Block]:
+    if preview is None or not preview.held:
+        return []
+    lines = [msg.HELD_TITLE]
+    lines.extend(
+        msg.HELD_LINE.format(name=held.name, reason=held.label)
+        for held in preview.held[:TO_FIX_SHOWN]
+    )
+    if len(preview.held) > TO_FIX_SHOWN:
+        lines.append(msg.SUMMARY_MORE.format(count=len(preview.held) - TO_FIX_SHOWN))
+    return [Text("\n".join(lines))]
 
 
 # -- /team: the list with per-person actions --------------------------------------------------
