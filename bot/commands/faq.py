@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import click
 
 from bot.commands.context import AppContext, pass_app
+from bot.commands.output import table
 from faq.usage import deflection, unanswered_report
 
 
@@ -60,14 +61,16 @@ def report(app: AppContext, limit: int, days: int | None, as_json: bool) -> None
     if not groups:
         click.echo("No unanswered question.")
         return
-    click.echo("\nMost frequent unanswered or unhelpful questions:")
-    click.echo(f"{'count':>5}  {'none':>4}  {'nh':>3}  {'tk':>3}  question (proposed entry)")
+    click.echo("\nMost frequent unanswered or unhelpful questions (as people typed them):")
+    rows = []
     for g in groups:
-        proposed = f" ({g.proposed})" if g.proposed else ""
         example = g.example.replace("\n", " ")
         if len(example) > 80:
             example = example[:79] + "…"
-        click.echo(
-            f"{g.count:>5}  {g.unanswered:>4}  {g.not_helpful:>3}  {g.tickets:>3}  "
-            f"{example}{proposed}"
+        rows.append((g.count, g.unanswered, g.not_helpful, g.tickets, example, g.proposed or "-"))
+    click.echo(
+        table(
+            ("asked", "unanswered", "not helpful", "tickets", "question", "entry proposed"),
+            rows,
         )
+    )
