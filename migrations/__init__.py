@@ -31,3 +31,13 @@ def upgrade_database(database: Database, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
+
+
+def is_up_to_date(database: Database) -> bool:
+    """Whether the database is at the latest revision (False when it was never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(database.engine)).get_heads())
+    with database.engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads()) == heads

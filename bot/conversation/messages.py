@@ -42,6 +42,9 @@ HELP_LINES = {
     "et l'envoi des invitations",
     "team": "• /team : (directions) votre équipe, avec des filtres",
     "access": "• /access NOM : (directions) l'accès d'une personne et ses missions",
+    "tickets": "• /tickets : (agents du helpdesk) les tickets ouverts ; /tickets NUMÉRO : la "
+    "fiche d'un ticket, avec ses actions (prendre en charge, répondre, note interne, priorité, "
+    "statut) ; /tickets stats : les mesures. Dans un terminal : extranet-bot console --agent",
 }
 HELP_ADDRESSES = "Extranet : {extranet_url}\nHelpdesk : {helpdesk_email}"
 HELP_WORDS = frozenset({"help", "aide", "/aide", "?", "menu", "aide moi", "aidez moi"})
