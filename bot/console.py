@@ -253,6 +253,7 @@ class ConsoleSession:
         # A number per action for the whole session, and the button it last stood for.
         self.numbers: dict[tuple[str, ...], int] = {}
         self.choices: dict[int, _Choice] = {}
+        self._per_row: set[tuple[str, ...]] = set()
         self.pending_form: _PendingForm | None = None
         self.pending_confirm: _Choice | None = None
         self._refs = itertools.count(1)
@@ -412,11 +413,12 @@ class ConsoleSession:
         """Number the buttons of one message: an action met before keeps its number."""
         buttons = [b for block in blocks if isinstance(block, Choices) for b in block.buttons]
         repeated = Counter(_action_identity(b) for b in buttons)
+        self._per_row.update(identity for identity, count in repeated.items() if count > 1)
         ref = self._current_ref
 
         def number(button: Button) -> int:
             identity = _action_identity(button)
-            if repeated[identity] > 1:
+            if identity in self._per_row:
                 # One button per row (« Renvoyer l'invitation » of each person): its row too.
                 identity = (*identity, button.value)
             n = self.numbers.setdefault(identity, len(self.numbers) + 1)
