@@ -38,26 +38,46 @@ class AppContext:
     def database_name(self) -> str:
         return database_name(self.settings.database_url)
 
-    def database_with_data(self) -> Database:
-        """The database, checked to be there, migrated and not empty: a command run on the
-        wrong one says so instead of answering with zeros or « nobody »."""
+    def checked_database(self) -> Database:
+        """The database, checked to be there and migrated: a command run on the wrong one
+        says so instead of answering with zeros, and leaves no empty SQLite file behind."""
         where = self.database_name()
         sqlite_file = sqlite_path(self.settings.database_url)
         if sqlite_file is not None and not sqlite_file.is_file():
-            # Not even created: connecting would leave an empty file behind.
-            raise click.ClickException(f"no database at {where}; {LOAD_SOMETHING}.")
+            raise click.ClickException(
+                f"no database at {where}: `extranet-bot demo` creates it with the demo data; "
+                "`extranet-bot db upgrade` creates it empty, for `extranet-bot proeco import "
+                "FILE`."
+            )
         database = self.database()
         if not is_up_to_date(database):
             raise click.ClickException(
                 f"the database {where} is not migrated; run `extranet-bot db upgrade` "
                 "(`extranet-bot demo` migrates it and loads the demo data)."
             )
-        with database.session() as session:
-            if database_contents(session).kind is Contents.EMPTY:
-                raise click.ClickException(
-                    f"the database {where} holds no establishment and no person; {LOAD_SOMETHING}."
-                )
         return database
+
+    def database_with_data(self) -> Database:
+        """`checked_database`, and not empty: a directory to read."""
+        database = self.checked_database()
+        if self.holds_no_directory(database):
+            raise click.ClickException(
+                f"the database {self.database_name()} holds no establishment and no person; "
+                f"{LOAD_SOMETHING}."
+            )
+        return database
+
+    def holds_no_directory(self, database: Database) -> bool:
+        with database.session() as session:
+            return database_contents(session).kind is Contents.EMPTY
+
+    def empty_hint(self, database: Database) -> str:
+        """What to add where a command found nothing: the database it read, and whether it
+        is empty altogether."""
+        where = self.database_name()
+        if self.holds_no_directory(database):
+            return f"The database {where} holds no establishment and no person; {LOAD_SOMETHING}."
+        return f"(Database: {where}.)"
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -101,7 +101,8 @@ def demo(app: AppContext, reset: bool) -> None:
     )
     click.echo(
         f"You are the demo director: {DEMO_DIRECTOR_EMAIL} (FASE {DEMO_FASE}). A teacher: "
-        f"`/as {DEMO_TEACHER_EMAIL}`; a helpdesk agent: `extranet-bot console --agent`."
+        f"`extranet-bot console --as {DEMO_TEACHER_EMAIL}` (or `/as …` here); "
+        "a helpdesk agent: `extranet-bot console --agent`."
     )
     click.echo(mail_banner(settings))
     click.echo("")

@@ -109,7 +109,7 @@ def test_commands_on_a_missing_database_say_so_and_create_none(newcomer: Path) -
     ):
         result = run_cli({}, *args, text=True)
         assert result.returncode == 1, args
-        assert f"Error: no database at {newcomer}; `extranet-bot demo` loads the demo" in (
+        assert f"Error: no database at {newcomer}: `extranet-bot demo` creates it" in (
             result.stderr
         )
         assert result.stdout == ""
@@ -125,16 +125,20 @@ def test_commands_on_an_unmigrated_or_empty_database_say_so(db_url: str, tmp_pat
         assert "is not migrated; run `extranet-bot db upgrade`" in result.stderr
 
     assert run_cli(env, "db", "upgrade").returncode == 0
-    for args in (
-        ("team", DEMO_FASE),
-        ("invite", DEMO_FASE, "--as", DEMO_DIRECTOR_EMAIL),
-        ("tickets", "stats", "--json"),
-        ("faq", "report"),
-    ):
+    for args in (("team", DEMO_FASE), ("invite", DEMO_FASE, "--as", DEMO_DIRECTOR_EMAIL)):
         result = run_cli(env, *args, text=True)
         assert result.returncode == 1, args
         assert "holds no establishment and no person; `extranet-bot demo` loads" in result.stderr
         assert result.stdout == ""
+    # The measures have nothing to measure yet, and say why.
+    for args, nothing in (
+        (("tickets", "stats"), "No ticket open, none opened in the last 30 days."),
+        (("faq", "report"), "No question was asked: nothing to report."),
+    ):
+        result = run_cli(env, *args, text=True)
+        assert result.returncode == 0, result.stderr
+        assert nothing in result.stdout
+        assert "holds no establishment and no person; `extranet-bot demo` loads" in result.stdout
     console = run_cli(env, "console", stdin=b"", text=True)
     assert console.returncode == 0
     assert "It holds no establishment and no person yet" in console.stdout
