@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from access.demo import Contents, database_contents
 from access.persistence.database import Database
 from bot.settings import Settings
-from migrations import is_up_to_date, upgrade_database
+from migrations import is_at_head, upgrade_database
 
 LOAD_SOMETHING = (
     "`extranet-bot demo` loads the demo data into it; "
@@ -50,7 +50,7 @@ class AppContext:
                 "FILE`."
             )
         database = self.database()
-        if not is_up_to_date(database):
+        if not is_at_head(database.engine):
             raise click.ClickException(
                 f"the database {where} is not migrated; run `extranet-bot db upgrade` "
                 "(`extranet-bot demo` migrates it and loads the demo data)."
