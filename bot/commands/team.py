@@ -7,7 +7,7 @@ import json
 import click
 
 from access.directory.team import Team, TeamStatus, team_of
-from access.errors import AccessError
+from access.errors import AccessError, NotFound
 from access.invitations.service import delivery_errors_for
 from bot.commands import labels
 from bot.commands.context import AppContext, pass_app
@@ -34,7 +34,7 @@ def team(
     name: str | None,
 ) -> None:
     try:
-        with app.database().session() as session:
+        with app.database_with_data().session() as session:
             found = team_of(
                 session,
                 fase,
@@ -43,6 +43,8 @@ def team(
                 name=name,
                 delivery_errors=delivery_errors_for(session, fase),
             )
+    except NotFound as error:
+        raise click.ClickException(f"{error} in the database {app.database_name()}") from None
     except AccessError as error:
         raise click.ClickException(str(error)) from None
     click.echo(team_json(found) if as_json else render_team(found))
