@@ -27,6 +27,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("bot.commands.tickets", "tickets"),
     ("bot.commands.mail", "mail"),
     ("bot.commands.faq", "faq"),
+    ("bot.commands.diagnose", "diagnose"),
 ]
 
 

@@ -28,6 +28,7 @@ class Topic(enum.StrEnum):
     SIGN_IN = "sign_in"  # locked account, forgotten password
     EMAIL = "email"  # wrong or missing address, change of reference address
     SCHOOLS = "schools"  # several schools, leaving
+    STATUS = "status"  # /extranet, which lists the schools already: everything else
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,11 @@ def explain(
     now: datetime | None = None,
 ) -> Explanation:
     voice = _Voice(owner, show_addresses, diagnosis.name, now or utcnow())
-    facts = [fact for topics, fact in _facts(diagnosis, voice) if topic in topics]
+    facts = [
+        fact
+        for topics, fact in _facts(diagnosis, voice)
+        if topic in topics or (topic is Topic.STATUS and topics is not PLACES)
+    ]
     step = diagnosis.next
     return Explanation(
         title=msg.DIAGNOSIS_TITLE if owner else msg.DIAGNOSIS_TITLE_OF.format(name=diagnosis.name),
@@ -95,23 +100,23 @@ def failure_text(failure: Failure | None, server_reply: str | None) -> str:
 
 
 ALL = frozenset(Topic)
+PLACES = frozenset({Topic.GENERAL, Topic.SCHOOLS, Topic.INVITATION})
 INVITATION_FACTS = frozenset({Topic.GENERAL, Topic.INVITATION, Topic.EMAIL})
 
 
 def _facts(d: Diagnosis, voice: _Voice) -> Iterator[tuple[frozenset[Topic], str]]:
     active = d.status == AccountStatus.ACTIVE
-    schools = frozenset({Topic.GENERAL, Topic.SCHOOLS, Topic.INVITATION})
     for place in d.places:
         if place.current:
             yield (
-                schools,
+                PLACES,
                 msg.DIAGNOSIS_PLACE.format(
                     school=place.name, fase=place.fase, function=place.function
                 ),
             )
         else:
             yield (
-                schools,
+                PLACES,
                 msg.DIAGNOSIS_PLACE_ENDED.format(
                     school=place.name,
                     fase=place.fase,
@@ -126,7 +131,7 @@ def _facts(d: Diagnosis, voice: _Voice) -> Iterator[tuple[frozenset[Topic], str]
     if not active:
         yield from _not_sent(d, voice)
     yield from _addresses(d, voice)
-    if d.invitation is not None and (not active or d.status == AccountStatus.DISABLED):
+    if d.invitation is not None and not active:
         yield from _invitation(d, voice)
     if d.locked_until is not None:
         yield ALL, voice.say(msg.DIAGNOSIS_LOCKED, time=clock_time(d.locked_until))

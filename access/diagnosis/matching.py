@@ -105,3 +105,32 @@ def match_by_name(session: Session, *, last_name: str, first_name: str, fase: st
 
 def _name_key(last_name: str, first_name: str) -> str:
     return " ".join(fold(f"{last_name} {first_name}").replace("-", " ").split())
+
+
+def people_named_in(
+    session: Session, text: str, fases: list[str], *, besides: int | None = None
+) -> list[tuple[str, int]]:
+    """The staff of these establishments whose first and last name (either order) appear
+    in `text`, as (fase, person id): « Marie Dupont ne reçoit pas l'invitation »."""
+    words = f" {_words(text)} "
+    if not fases or not words.strip():
+        return []
+    rows = session.execute(
+        sa.select(Establishment.fase, Person.id, Person.last_name, Person.first_name)
+        .join(Assignment, Assignment.person_id == Person.id)
+        .join(Establishment, Establishment.id == Assignment.establishment_id)
+        .where(Establishment.fase.in_(fases))
+        .order_by(Establishment.fase, Person.id)
+    ).all()
+    found: dict[int, str] = {}
+    for fase, person_id, last_name, first_name in rows:
+        if person_id == besides or person_id in found:
+            continue
+        first, last = _words(first_name), _words(last_name)
+        if first and last and (f" {first} {last} " in words or f" {last} {first} " in words):
+            found[person_id] = fase
+    return [(fase, person_id) for person_id, fase in found.items()]
+
+
+def _words(text: str) -> str:
+    return " ".join("".join(c if c.isalnum() else " " for c in fold(text)).split())

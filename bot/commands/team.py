@@ -7,9 +7,9 @@ import json
 import click
 
 from access import messages
-from access.directory.team import Team, TeamStatus, team_of
+from access.directory.team import Team, TeamStatus
 from access.errors import AccessError
-from access.invitations.service import delivery_errors_for
+from access.invitations.service import team_list
 from bot.commands.context import AppContext, pass_app
 from bot.commands.output import table
 
@@ -35,14 +35,7 @@ def team(
 ) -> None:
     try:
         with app.database().session() as session:
-            found = team_of(
-                session,
-                fase,
-                status=status,
-                function=function,
-                name=name,
-                delivery_errors=delivery_errors_for(session, fase),
-            )
+            found = team_list(session, fase, status=status, function=function, name=name)
     except AccessError as error:
         raise click.ClickException(str(error)) from None
     click.echo(team_json(found) if as_json else render_team(found))

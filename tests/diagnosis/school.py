@@ -69,9 +69,7 @@ def make_school(db: Database) -> School:
             first_name="Nadia",
             email="n.lambert@sj.example.be",
         )
-        nomail = people.person(
-            session, school, last_name="Sansmail", first_name="Paul", email=None
-        )
+        nomail = people.person(session, school, last_name="Sansmail", first_name="Paul", email=None)
         active = people.person(
             session,
             school,

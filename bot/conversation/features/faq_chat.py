@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.conversation import action, command, home, message, router
 from bot.conversation import messages as msg
+from bot.conversation.features.diagnosis import situation_after_answer
 from bot.conversation.features.tickets_views import contact_button
 from bot.conversation.replies import (
     Block,
@@ -67,11 +68,14 @@ def on_text(turn: Turn) -> Message | None:
         return help_message(turn) if turn.mentioned else None
     if _is_help(text):
         return help_message(turn)
-    reply = answer(turn, text)
     if turn.mentioned and turn.message is not None:
-        # Asked in a channel: answer in the thread of the question, for everyone to read.
-        return Message(*reply.blocks, private=False, thread=turn.message)
-    return reply
+        # Asked in a channel: answer in the thread of the question, for everyone to read;
+        # the person's own situation only for them.
+        reply = answer(turn, text, with_situation=False)
+        public = Message(*reply.blocks, private=False, thread=turn.message)
+        situation = situation_after_answer(turn, _answered_entry(reply), text)
+        return [public, Message(*situation)] if situation else public
+    return answer(turn, text)
 
 
 @command("/helpdesk")
@@ -122,12 +126,16 @@ def _parse(value: str) -> tuple[Any, str | None]:
     return data.get("u"), data.get("e")
 
 
-def answer(turn: Turn, question: str) -> Message:
+def answer(turn: Turn, question: str, *, with_situation: bool = True) -> Message:
+    """The FAQ's answer; on an access topic, followed by the person's own situation
+    (`features.diagnosis`), which only they read: the reply is private."""
     question = " ".join(question.split())[:MAX_QUESTION_CHARS]
     result = _matcher().match(question)
     usage_id = record_question(turn, question, result)
+    entry_id = result.entry.id if result.entry is not None else None
+    situation = situation_after_answer(turn, entry_id, question) if with_situation else []
     if result.entry is not None:
-        return answer_message(result.entry, usage_id)
+        return Message(*answer_message(result.entry, usage_id).blocks, *situation)
     suggestions = list(result.suggestions)[:3]
     ids = [s.entry.id for s in suggestions]
     if suggestions:
@@ -138,6 +146,7 @@ def answer(turn: Turn, question: str) -> Message:
             Text(msg.FAQ_UNSURE),
             Choices(buttons),
             Choices([contact_button(question, ids, usage_id)]),
+            *situation,
         )
     return Message(
         Text(msg.FAQ_NO_ANSWER),
@@ -147,7 +156,16 @@ def answer(turn: Turn, question: str) -> Message:
                 extranet_url=turn.settings.extranet_url, helpdesk_email=turn.settings.helpdesk_email
             )
         ),
+        *situation,
     )
+
+
+def _answered_entry(reply: Message) -> str | None:
+    """The FAQ entry a reply answers (its feedback buttons carry it), if any."""
+    for button in reply.buttons:
+        if button.action_id == "faq.helpful":
+            return _parse(button.value)[1]
+    return None
 
 
 def answer_message(entry: Any, usage_id: object, *, feedback: bool = True) -> Message:

@@ -14,6 +14,7 @@ from typing import Any
 
 from access.persistence.database import Database
 from bot.conversation import action, command, form, home, message
+from bot.conversation.features.diagnosis_card import account_blocks
 from bot.conversation.features.tickets_views import (
     CLAIM,
     FASE_FORM_ID,
@@ -128,7 +129,9 @@ def card_for(db: Database, number: str) -> tuple[Ticket, Message]:
     with db.session() as session:
         ticket = tickets.get_ticket(session, number)
         return ticket, triage_message(
-            ticket, establishment=establishment_name(session, ticket.fase)
+            ticket,
+            establishment=establishment_name(session, ticket.fase),
+            account=account_blocks(session, ticket),
         )
 
 

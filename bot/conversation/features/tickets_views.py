@@ -244,8 +244,11 @@ def assignee_text(ticket: Ticket) -> str:
     return messages.UNASSIGNED
 
 
-def triage_message(ticket: Ticket, *, establishment: str | None = None) -> Message:
-    """The card agents work from; rebuilt and updated in place after every change."""
+def triage_message(
+    ticket: Ticket, *, establishment: str | None = None, account: Sequence[Any] = ()
+) -> Message:
+    """The card agents work from; rebuilt and updated in place after every change.
+    `account`: the « Compte » section (`diagnosis_card.account_blocks`)."""
     requester = ticket.requester_name or messages.NOT_PROVIDED
     blocks: list[Any] = [
         Heading(f"{ticket.number} · {ticket.subject}"),
@@ -270,6 +273,7 @@ def triage_message(ticket: Ticket, *, establishment: str | None = None) -> Messa
     if ticket.identification_missing:
         missing = ", ".join(messages.FIELD_LABELS[f] for f in ticket.identification_missing)
         blocks.append(Note(messages.TRIAGE_MISSING.format(fields=missing)))
+    blocks.extend(account)
     blocks.append(
         Choices(
             [
