@@ -116,17 +116,25 @@ def deliver(db: Database, settings: Settings) -> None:
     deliver_due(settings, db)
 
 
-def age_invitation(db: Database, person_id: int, days: int) -> None:
-    """Move the person's last invitation `days` into the past (its link expires as it would)."""
+def age_invitation(db: Database, person_id: int, days: float) -> None:
+    """Move the person's invitations `days` into the past (a link expires as it would, the
+    resend cooldown is over)."""
+    back = timedelta(days=days)
     with db.transaction() as session:
         for token in session.scalars(
             sa.select(SecretToken).where(SecretToken.person_id == person_id)
         ):
-            token.created_at -= timedelta(days=days)
-            token.expires_at -= timedelta(days=days)
+            token.created_at -= back
+            token.expires_at -= back
+        for message in session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.person_id == person_id)
+        ):
+            message.created_at -= back
+            if message.sent_at is not None:
+                message.sent_at -= back
         account = session.scalars(sa.select(Account).where(Account.person_id == person_id)).one()
         if account.invited_at is not None:
-            account.invited_at -= timedelta(days=days)
+            account.invited_at -= back
 
 
 def lock_out(db: Database, address: str, at: datetime | None = None) -> datetime:

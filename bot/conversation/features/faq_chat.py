@@ -132,7 +132,8 @@ def answer(turn: Turn, question: str, *, with_situation: bool = True) -> Message
     question = " ".join(question.split())[:MAX_QUESTION_CHARS]
     result = _matcher().match(question)
     usage_id = record_question(turn, question, result)
-    entry_id = result.entry.id if result.entry is not None else None
+    entry = result.entry or next((s.entry for s in result.suggestions), None)
+    entry_id = entry.id if entry is not None else None
     situation = situation_after_answer(turn, entry_id, question) if with_situation else []
     if result.entry is not None:
         return Message(*answer_message(result.entry, usage_id).blocks, *situation)
