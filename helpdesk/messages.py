@@ -133,7 +133,7 @@ ACCOUNT_TOLD: Final[dict[str, str]] = {
 }
 ACCOUNT_DONE = "{label} : fait. {told}"
 ACCOUNT_NOT_DONE = "{label} : pas fait. {reason}"
-ACCOUNT_THREAD = "{agent} — {label} : {outcome}"
+ACCOUNT_THREAD = "{agent} — {outcome}"
 ACCOUNT_NOT_ALLOWED = (
     "Cette action ne correspond plus à la situation du compte : la fiche vient d'être mise à jour."
 )

@@ -235,15 +235,11 @@ def agent_action(turn: Turn) -> Replies:
         result = act_on_account(session, turn.settings, number, agent, chosen)
     if result.notice is not None:
         deliver_notice(turn.services, turn.db, turn.settings, result.notice)
-    label = helpdesk_msg.ACCOUNT_BUTTONS[chosen.value]
-    outcome = result.summary
     post_in_triage_thread(
         turn.services,
         turn.db,
         number,
-        helpdesk_msg.ACCOUNT_THREAD.format(
-            agent=agent.name or agent.ref, label=label, outcome=outcome
-        ),
+        helpdesk_msg.ACCOUNT_THREAD.format(agent=agent.name or agent.ref, outcome=result.summary),
     )
     refresh_triage(turn.services, turn.db, number)
     return Message(result.summary)
