@@ -347,3 +347,17 @@ def test_the_team_rows_show_what_became_of_each_invitation(
     shown = " ".join(_command(slack, fake, DIRECTOR, "/team").split())
     assert "refusée par le serveur : boîte inconnue" in shown
     deliver(world.db, world.settings)
+
+
+def test_asked_in_a_channel_the_situation_goes_to_the_person_only(
+    world: World, slack: SlackClient, fake: FakeSlack
+) -> None:
+    mark = len(fake.sent())
+    assert slack.mention(TEACHER, "Je n'ai pas reçu l'e-mail d'invitation", channel="C0STAFF")
+    _answer(fake, mark)
+    shown = fake.sent()[mark:]
+    public = [s for s in shown if s.kind == "post" and s.channel == "C0STAFF"]
+    private = [s for s in shown if s.kind == "ephemeral"]
+    assert public and all("Votre situation" not in s.all_text() for s in public)
+    assert private and "Votre situation" in private[-1].all_text()
+    assert private[-1].user == TEACHER
