@@ -179,6 +179,13 @@ DIAGNOSIS_NEXT = {
         "Le helpdesk doit examiner la situation.",
     ),
 }
+# The remind step once the direction was told this week (« Prévenir ma direction »).
+DIAGNOSIS_NEXT_REMINDED = (
+    "Votre direction est prévenue ; si l'invitation n'arrive pas dans les jours qui viennent, "
+    "ouvrez une demande au helpdesk.",
+    "La direction est prévenue ; sans invitation dans les jours qui viennent, le helpdesk "
+    "peut relancer.",
+)
 DIAGNOSIS_WHO = {
     "person": "la personne elle-même",
     "direction": "la direction de l'école",
@@ -194,8 +201,8 @@ DELIVERY_BOUNCED = "Invitation du {date} non remise (renvoyée par le serveur) :
 DELIVERY_LINK_EXPIRED = "Invitation envoyée le {date} — lien expiré le {expired}"
 # « Prévenir ma direction »: the one e-mail the directors receive (subject in the template).
 REMINDER_SENT = (
-    "C'est fait : {count} personne(s) de la direction de {schools} ont reçu un message "
-    "disant que vous attendez votre invitation."
+    "C'est fait : {count} membre(s) de la direction ({schools}) ont reçu un message disant "
+    "que vous attendez votre invitation."
 )
 REMINDER_ALREADY = (
     "Votre direction a déjà été prévenue le {date} ; vous pourrez la prévenir à nouveau "

@@ -9,7 +9,7 @@ the e-mail (through the outbox), the audit entry and the change commit together.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -21,7 +21,12 @@ from access.clock import utcnow
 from access.config import AccessSettings
 from access.diagnosis.explain import day, explain
 from access.diagnosis.model import Action
-from access.diagnosis.service import DIRECTION_REMINDED, diagnose, last_reminder
+from access.diagnosis.service import (
+    DIRECTION_REMINDED,
+    REMINDER_INTERVAL,
+    diagnose,
+    last_reminder,
+)
 from access.directory.models import (
     Account,
     AccountStatus,
@@ -36,8 +41,6 @@ from access.invitations.service import PersonOutcome, resend_own_invitation
 from access.mail import outbox
 from access.mail import templates as mail
 
-# « Prévenir ma direction »: at most one message to the directors per person and per week.
-REMINDER_INTERVAL = timedelta(days=7)
 # The steps for which telling the direction helps: it sends invitations and hears of wrong
 # addresses first.
 REMINDABLE = frozenset({Action.REMIND_DIRECTION, Action.FIX_EMAIL_IN_PROECO})

@@ -15,6 +15,7 @@ from datetime import datetime
 from access import messages as msg
 from access.clock import utcnow
 from access.diagnosis.model import Action, Delivery, Diagnosis, Failure, LinkState, Who
+from access.diagnosis.service import REMINDER_INTERVAL
 from access.directory.models import AccountStatus
 from access.emails import mask_address
 from access.messages import BRUSSELS
@@ -69,10 +70,18 @@ def explain(
         if topic in topics or (topic is Topic.STATUS and topics is not PLACES)
     ]
     step = diagnosis.next
+    sentence = msg.DIAGNOSIS_NEXT[step.action.value]
+    reminded = diagnosis.direction_reminded_at
+    if (
+        step.action == Action.REMIND_DIRECTION
+        and reminded is not None
+        and voice.now - reminded < REMINDER_INTERVAL
+    ):
+        sentence = msg.DIAGNOSIS_NEXT_REMINDED
     return Explanation(
         title=msg.DIAGNOSIS_TITLE if owner else msg.DIAGNOSIS_TITLE_OF.format(name=diagnosis.name),
         facts=tuple(facts),
-        next_step=voice.say(msg.DIAGNOSIS_NEXT[step.action.value]),
+        next_step=voice.say(sentence),
         who=msg.DIAGNOSIS_WHO[step.who.value],
         action=step.action,
     )

@@ -9,7 +9,7 @@ take it. No wording here (`access.diagnosis.explain`), no transport.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -44,6 +44,8 @@ from access.directory.models import (
 )
 
 INVITATION_SENT = "invitation.sent"
+# « Prévenir ma direction »: at most one message to the directors per person and per week.
+REMINDER_INTERVAL = timedelta(days=7)
 DIRECTION_REMINDED = "direction.reminded"
 # Agents' actions are audited as "helpdesk:<agent>", so the person reads « par le helpdesk ».
 HELPDESK_ACTOR_PREFIX = "helpdesk:"
