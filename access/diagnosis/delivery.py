@@ -78,7 +78,9 @@ def mail_state(message: Any) -> MailState:
     """`message`: an outbox row (ORM object or plain row), or None."""
     if message is None:
         return MailState(Delivery.UNKNOWN, None, None, None, None, None)
-    address = message.recipients[0] if message.recipients else None
+    # The list's rows are read without their recipients (a JSON column, slow to decode).
+    recipients = getattr(message, "recipients", None)
+    address = recipients[0] if recipients else None
     if message.bounced_at is not None:
         reply = " ".join(
             part for part in (message.bounce_status, message.bounce_reason) if part
@@ -151,7 +153,6 @@ _MESSAGE_COLUMNS = [
     for name in (
         "person_id",
         "created_at",
-        "recipients",
         "status",
         "attempts",
         "sent_at",

@@ -788,6 +788,12 @@ def team_list(
     refused, bounced or whose link expired says so instead of its bare status
     (`access.diagnosis.delivery.team_notes`). Filters as in `team_of`."""
     person_ids = _team_person_ids(session, fase)
+    # Only invited rows say more than their status; everyone else needs no delivery read.
+    invited = session.scalars(
+        sa.select(Account.person_id).where(
+            Account.person_id.in_(person_ids), Account.status == AccountStatus.INVITED.value
+        )
+    ).all()
     return team_of(
         session,
         fase,
@@ -795,5 +801,5 @@ def team_list(
         function=function,
         name=name,
         delivery_errors=last_failure_for(session, person_ids),
-        delivery_notes=team_notes(session, person_ids),
+        delivery_notes=team_notes(session, invited),
     )
