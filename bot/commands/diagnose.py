@@ -41,12 +41,14 @@ def _plain(value: Any) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print the diagnosis as one JSON object.")
 @pass_app
 def diagnose(app: AppContext, who: tuple[str, ...], as_json: bool) -> None:
-    with app.database().session() as session:
+    with app.database_with_data().session() as session:
         match = _match(session, who)
         if match.confidence == Confidence.AMBIGUOUS:
             raise click.ClickException(f"{match.candidates} people match; be more precise")
         if match.person_id is None:
-            raise click.ClickException("nobody in the directory matches")
+            raise click.ClickException(
+                f"nobody in the directory matches, in the database {app.database_name()}"
+            )
         found = diagnose_person(session, match.person_id)
     assert found is not None
     told = explain(found, owner=False, show_addresses=True)

@@ -28,7 +28,8 @@ def faq() -> None:
 @pass_app
 def report(app: AppContext, limit: int, days: int | None, as_json: bool) -> None:
     since = datetime.now(UTC) - timedelta(days=days) if days else None
-    with app.database().session() as session:
+    database = app.checked_database()
+    with database.session() as session:
         groups = unanswered_report(session, limit=limit, since=since)
         totals = deflection(session, since=since)
     if as_json:
@@ -50,6 +51,11 @@ def report(app: AppContext, limit: int, days: int | None, as_json: bool) -> None
             ],
         }
         click.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    if not totals["asked"]:
+        when = f" in the last {days} days" if days else ""
+        click.echo(f"No question was asked{when}: nothing to report.")
+        click.echo(app.empty_hint(database))
         return
     click.echo(
         f"{totals['asked']} questions, {totals['answered']} answered by the FAQ, "

@@ -22,11 +22,13 @@ from bot.commands.output import table
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app
 def invite(app: AppContext, fase: str, as_email: str, resend: bool, as_json: bool) -> None:
-    database = app.database()
+    database = app.database_with_data()
     with database.session() as session:
         director = find_person_by_email(session, as_email)
     if director is None:
-        raise click.ClickException("no person has the e-mail given to --as")
+        raise click.ClickException(
+            f"no person has the e-mail given to --as in the database {app.database_name()}"
+        )
     try:
         report = send_invitations(
             database,

@@ -8,7 +8,7 @@ import click
 
 from access import messages
 from access.directory.team import Team, TeamStatus
-from access.errors import AccessError
+from access.errors import AccessError, NotFound
 from access.invitations.service import team_list
 from bot.commands.context import AppContext, pass_app
 from bot.commands.output import table
@@ -34,8 +34,10 @@ def team(
     name: str | None,
 ) -> None:
     try:
-        with app.database().session() as session:
+        with app.database_with_data().session() as session:
             found = team_list(session, fase, status=status, function=function, name=name)
+    except NotFound as error:
+        raise click.ClickException(f"{error} in the database {app.database_name()}") from None
     except AccessError as error:
         raise click.ClickException(str(error)) from None
     click.echo(team_json(found) if as_json else render_team(found))

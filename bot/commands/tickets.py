@@ -28,7 +28,8 @@ def tickets() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
 def stats_command(app: AppContext, as_json: bool) -> None:
-    with app.database().session() as session:
+    database = app.checked_database()
+    with database.session() as session:
         result = stats(session)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
@@ -38,6 +39,9 @@ def stats_command(app: AppContext, as_json: bool) -> None:
     click.echo(messages.STATS_TITLE)
     for label, value in rows:
         click.echo(f"  {label.ljust(width)}  {value}")
+    if not result.open_total and not result.opened:
+        click.echo("No ticket open, none opened in the last 30 days.")
+        click.echo(app.empty_hint(database))
 
 
 @tickets.command("full-text", help="The whole text of a ticket's e-mails cut in the ticket.")

@@ -37,8 +37,9 @@ def help_blocks(turn: Turn) -> list[Block]:
     for name, sub in (("/helpdesk", "ticket"), ("/invite-team", None), ("/team", None)):
         if router.knows_command(name, sub):
             lines.append(msg.HELP_LINES[sub or name.lstrip("/")])
-    if router.knows_command("/access"):
-        lines.append(msg.HELP_LINES["access"])
+    for name in ("/access", "/tickets"):
+        if router.knows_command(name):
+            lines.append(msg.HELP_LINES[name.lstrip("/")])
     addresses = msg.HELP_ADDRESSES.format(
         extranet_url=turn.settings.extranet_url, helpdesk_email=turn.settings.helpdesk_email
     )
