@@ -115,8 +115,10 @@ def test_a_reset_link_and_a_lifted_lock_for_an_active_requester(
 def test_the_console_diagnoses_for_its_agent(
     db: Database, settings: Settings, school: School
 ) -> None:
-    # The console's speaker is the helpdesk agent, once the helpdesk has a triage channel.
-    agent = settings.model_copy(update={"triage_channel": "CTRIAGE"})
-    dialog = Dialog(db, agent, as_email=school.director_email)
-    shown = dialog.say(f"/diagnostic {school.teacher_email}")
+    # `console --agent`: whoever types is the helpdesk's agent; else, nobody is.
+    helpdesk = settings.model_copy(update={"triage_channel": "CTRIAGE"})
+    agent = Dialog(db, helpdesk, as_email=school.director_email, agent=True)
+    shown = agent.say(f"/diagnostic {school.teacher_email}")
     assert "Situation de Nadia Lambert" in shown and "n.l***@sj.example.be" in shown
+    staff = Dialog(db, helpdesk, as_email=school.active_email)
+    assert "réservé aux agents" in staff.say(f"/diagnostic {school.teacher_email}")

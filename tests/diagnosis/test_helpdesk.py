@@ -161,8 +161,9 @@ def test_an_expired_link_fixed_from_the_card_counts_in_the_stats(
     assert entry.after == {"ticket": number, "action": "resend", "done": True}
     assert sent is not None and sent.actor == f"helpdesk:slack:{AGENT}"
 
+    mark = len(fake.sent())
     assert slack.press(AGENT, _card(fake), "Résolu").status_code == 200
-    fake.wait_quiet(0.3)
+    _answer(fake, mark)
     stats = run_cli(world.cli_env, "tickets", "stats", text=True)
     assert stats.returncode == 0, stats.stderr
     line = next(row for row in stats.stdout.splitlines() if "après une action sur le compte" in row)
@@ -187,8 +188,9 @@ def test_the_card_of_a_locked_account_lifts_the_lock(
     fake.wait_quiet(0.3)
     card = _card(fake).all_text()
     assert "Connexion bloquée jusqu'à" in card
+    mark = len(fake.sent())
     assert slack.press(AGENT, _card(fake), "Lever le blocage de connexion").status_code == 200
-    fake.wait_quiet(0.3)
+    assert "Lever le blocage de connexion : fait." in _answer(fake, mark)
     with world.db.session() as session:
         assert blocked_until(session, world.school.active_email) is None
     assert "Connexion bloquée" not in _card(fake).all_text()
@@ -332,8 +334,9 @@ def test_a_director_resends_to_a_colleague_whose_link_expired(
     shown = _answer(fake, mark)
     assert "Le lien a expiré le" in shown
     (sent,) = [s for s in fake.sent()[mark:] if "Situation de Nadia Lambert" in s.all_text()]
+    mark = len(fake.sent())
     assert slack.press(DIRECTOR, sent, "Renvoyer l'invitation").status_code == 200
-    fake.wait_quiet(0.3)
+    assert "Nadia Lambert" in _answer(fake, mark)
     raw = world.link_token(world.school.teacher_email, "Activez votre compte", "activer")
     assert activate(world.db, world.settings, raw, password=PASSWORD, confirmation=PASSWORD).ok
 
