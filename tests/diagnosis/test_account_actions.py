@@ -4,6 +4,8 @@ audited with the ticket and told to the requester."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from access.directory.models import AuditEntry
@@ -122,3 +124,25 @@ def test_the_console_diagnoses_for_its_agent(
     assert "Situation de Nadia Lambert" in shown and "n.l***@sj.example.be" in shown
     staff = Dialog(db, helpdesk, as_email=school.active_email)
     assert "réservé aux agents" in staff.say(f"/diagnostic {school.teacher_email}")
+
+
+def test_the_agents_console_shows_the_account_and_acts_on_it(
+    db: Database, settings: Settings, school: School
+) -> None:
+    from tests.diagnosis.school import age_invitation, deliver, invite_team
+
+    invite_team(db, settings, school)
+    deliver(db, settings)
+    age_invitation(db, school.teacher, days=settings.invitation_ttl_days + 2)
+    number = _ticket(db, settings, email=school.teacher_email)
+    helpdesk = settings.model_copy(update={"triage_channel": "CTRIAGE"})
+    agent = Dialog(db, helpdesk, agent=True)
+    card = agent.say(f"/tickets {number}")
+    assert "== Compte ==" in card and "Le lien a expiré le" in card
+    assert "reconnu·e par son adresse e-mail (sûr)" in card
+    pressed = re.search(r"\[(\d+)\] Renvoyer l'invitation", card)
+    assert pressed is not None
+    done = agent.say(pressed.group(1))
+    assert "Renvoyer l'invitation : fait." in done
+    assert "elle est en cours d'envoi" in done  # the card again, as it now is
+    assert len(_events(db, "account_action")) == 1

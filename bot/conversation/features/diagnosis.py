@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.orm import Session
+
 from access import audit
 from access import messages as access_msg
 from access.diagnosis import actions
@@ -33,11 +35,12 @@ from bot.conversation.features import diagnosis_views as views
 from bot.conversation.features.directors import _person_of, directing, guarded
 from bot.conversation.features.tickets import (
     _agent,
+    card_in_place,
     deliver_notice,
     post_in_triage_thread,
     refresh_triage,
 )
-from bot.conversation.replies import Block, Button, Choices, Message, Replies, Text
+from bot.conversation.replies import Block, Button, Choices, Message, Replies, Text, as_replies
 from bot.conversation.turn import DeliveryFailed, Turn
 from helpdesk import messages as helpdesk_msg
 from helpdesk.account_actions import AccountAction, act_on_account
@@ -104,12 +107,12 @@ def colleague_blocks(turn: Turn, question: str) -> list[Block]:
         return _colleague_view(session, person_id, fase)
 
 
-def _name(session, person_id: int) -> str:  # type: ignore[no-untyped-def]
+def _name(session: Session, person_id: int) -> str:
     person = session.get(Person, person_id)
     return person.display_name if person is not None else "?"
 
 
-def _colleague_view(session, person_id: int, fase: str) -> list[Block]:  # type: ignore[no-untyped-def]
+def _colleague_view(session: Session, person_id: int, fase: str) -> list[Block]:
     diagnosis = diagnose(session, person_id, fase=fase)
     if diagnosis is None:
         return []
@@ -183,7 +186,7 @@ def _refuse(turn: Turn, request: str, given: str) -> Message:
     return Message(msg.DIAG_AGENTS_ONLY)
 
 
-def _match_query(session, query: str) -> Match:  # type: ignore[no-untyped-def]
+def _match_query(session: Session, query: str) -> Match:
     """An address, or « NOM PRÉNOM FASE » (the name in either order)."""
     if "@" in query:
         return match_person(session, email=query)
@@ -242,4 +245,6 @@ def agent_action(turn: Turn) -> Replies:
         helpdesk_msg.ACCOUNT_THREAD.format(agent=agent.name or agent.ref, outcome=result.summary),
     )
     refresh_triage(turn.services, turn.db, number)
-    return Message(result.summary)
+    # A card shown elsewhere than the triage channel (/tickets NUMBER, the console) is
+    # replaced by the ticket as it now is.
+    return [Message(result.summary), *as_replies(card_in_place(turn, number))]

@@ -185,7 +185,9 @@ def card_in_place(turn: Turn, number: str) -> Replies:
         ):
             return None
         name = establishment_name(session, ticket.fase)
-        card = history_message(ticket, history.events, establishment=name)
+        card = history_message(
+            ticket, history.events, establishment=name, account=account_blocks(session, ticket)
+        )
     return Message(*card.blocks, replace=True)
 
 
@@ -594,7 +596,12 @@ def tickets_command(turn: Turn) -> Replies:
         if number is not None:
             history = ticket_with_history(session, number)
             name = establishment_name(session, history.ticket.fase)
-            return history_message(history.ticket, history.events, establishment=name)
+            return history_message(
+                history.ticket,
+                history.events,
+                establishment=name,
+                account=account_blocks(session, history.ticket),
+            )
         if lowered in ("", "ouverts", "open"):
             filters, what = TicketFilters(), messages.LIST_WHAT_OPEN
         elif lowered in ("mes", "mine", "moi", "les miens"):

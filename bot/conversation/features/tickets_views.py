@@ -286,7 +286,6 @@ def triage_message(
     if ticket.identification_missing:
         missing = ", ".join(messages.FIELD_LABELS[f] for f in ticket.identification_missing)
         blocks.append(Note(messages.TRIAGE_MISSING.format(fields=missing)))
-    blocks.extend(account)
     blocks.append(
         Choices(
             [
@@ -318,6 +317,8 @@ def triage_message(
             ]
         )
     )
+    # After the card's own buttons: their numbers in the console stay the same.
+    blocks.extend(account)
     blocks.append(Note(messages.TRIAGE_HELP))
     return Message(*blocks, private=False)
 
@@ -389,10 +390,14 @@ def _event_detail(event: TicketEvent) -> str:
 
 
 def history_message(
-    ticket: Ticket, events: Sequence[TicketEvent], *, establishment: str | None
+    ticket: Ticket,
+    events: Sequence[TicketEvent],
+    *,
+    establishment: str | None,
+    account: Sequence[Any] = (),
 ) -> Message:
     """The card and its history; its buttons act as the triage card's do (agents only)."""
-    card = triage_message(ticket, establishment=establishment)
+    card = triage_message(ticket, establishment=establishment, account=account)
     info = [b for b in card.blocks if not isinstance(b, Choices) and not isinstance(b, Note)]
     actions = [b for b in card.blocks if isinstance(b, Choices)]
     rows = []
