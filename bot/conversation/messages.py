@@ -33,8 +33,9 @@ HELP_TITLE = "Assistant de l'Extranet"
 HELP_INTRO = "Bonjour ! Je réponds aux questions sur l'Extranet et je vous aide à y accéder."
 HELP_LINES = {
     "question": "• Posez votre question en m'écrivant ici, ou avec /helpdesk question …",
-    "extranet": "• /extranet : votre accès (établissements, fonction, statut du compte) et, selon "
-    "le cas, le renvoi de votre invitation ou un lien pour changer votre mot de passe",
+    "extranet": "• /extranet : votre accès (établissements, fonction, statut du compte), ce qui "
+    "bloque et, selon le cas, le renvoi de votre invitation, un message à votre direction ou un "
+    "lien pour changer votre mot de passe",
     "lier": "• /extranet lier : relier votre compte Slack à votre fiche, "
     "avec un code reçu par e-mail",
     "ticket": "• /helpdesk ticket : écrire au helpdesk",
@@ -45,6 +46,8 @@ HELP_LINES = {
     "tickets": "• /tickets : (agents du helpdesk) les tickets ouverts ; /tickets NUMÉRO : la "
     "fiche d'un ticket, avec ses actions (prendre en charge, répondre, note interne, priorité, "
     "statut) ; /tickets stats : les mesures. Dans un terminal : extranet-bot console --agent",
+    "diagnostic": "• /diagnostic ADRESSE ou NOM PRÉNOM FASE : (agents du helpdesk) ce qui bloque "
+    "l'accès d'une personne",
 }
 HELP_ADDRESSES = "Extranet : {extranet_url}\nHelpdesk : {helpdesk_email}"
 HELP_WORDS = frozenset({"help", "aide", "/aide", "?", "menu", "aide moi", "aidez moi"})

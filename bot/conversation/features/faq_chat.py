@@ -37,7 +37,7 @@ def help_blocks(turn: Turn) -> list[Block]:
     for name, sub in (("/helpdesk", "ticket"), ("/invite-team", None), ("/team", None)):
         if router.knows_command(name, sub):
             lines.append(msg.HELP_LINES[sub or name.lstrip("/")])
-    for name in ("/access", "/tickets"):
+    for name in ("/access", "/tickets", "/diagnostic"):
         if router.knows_command(name):
             lines.append(msg.HELP_LINES[name.lstrip("/")])
     addresses = msg.HELP_ADDRESSES.format(
