@@ -179,6 +179,15 @@ def _block(session: Session, key: str, now: datetime) -> tuple[datetime, int] | 
     return (until, latest[0].id) if until > now else None
 
 
+def blocked_until(
+    session: Session, address: str, *, now: datetime | None = None
+) -> datetime | None:
+    """When the sign-in block of `address` ends; None when it is not blocked (the diagnosis
+    tells the person and the helpdesk until when)."""
+    block = _block(session, email_key(address), now or utcnow())
+    return block[0] if block is not None else None
+
+
 def _client_blocked_until(
     session: Session, by_client: str | None, now: datetime
 ) -> datetime | None:
