@@ -66,6 +66,17 @@ def _check_current(
     return checked
 
 
+def _is_blocked(checked: signin.SignInResult | str) -> bool:
+    return isinstance(checked, signin.SignInResult) and (
+        checked.outcome is signin.SignInOutcome.BLOCKED
+    )
+
+
+def _blocked(checked: signin.SignInResult | str) -> ChangeResult:
+    message = checked.message if isinstance(checked, signin.SignInResult) else None
+    return ChangeResult(ok=False, problems=[message or msg.ACCOUNT_BLOCKED], blocked=True)
+
+
 def change_password(
     db: Database,
     settings: AccessSettings,
@@ -91,10 +102,8 @@ def change_password(
         schools = school_names(person)
     assert address is not None
     checked = _check_current(db, settings, address, current, client)
-    if isinstance(checked, signin.SignInResult) and checked.outcome is signin.SignInOutcome.BLOCKED:
-        return ChangeResult(
-            ok=False, problems=[checked.message or msg.ACCOUNT_BLOCKED], blocked=True
-        )
+    if _is_blocked(checked):
+        return _blocked(checked)
     problems = [checked] if isinstance(checked, str) else []
     if not problems and password == current:
         problems.append(msg.PASSWORD_UNCHANGED)
@@ -112,12 +121,9 @@ def change_password(
         if signin.session_version(account.password_hash) != checked.session_version:
             return ChangeResult(ok=False, problems=[msg.PASSWORD_CHANGED_MEANWHILE])
         account.password_hash = new_hash
-        secret, ended = None, 0
-        new_version = signin.session_version(new_hash)
-        if session_secret is not None:
-            secret, ended = sessions.keep_only(
-                session, person_id, session_secret, credential_version=new_version
-            )
+        secret, ended = sessions.keep_only(
+            session, person_id, session_secret, credential_version=signin.session_version(new_hash)
+        )
         tokens.revoke_for_person(
             session, person_id, purposes=[tokens.RESET], reason="password changed"
         )
@@ -167,10 +173,8 @@ def request_new_reference_email(
     assert address is not None
     email, problem = _new_address_problem(new_email.strip(), address)
     checked = _check_current(db, settings, address, password, client)
-    if isinstance(checked, signin.SignInResult) and checked.outcome is signin.SignInOutcome.BLOCKED:
-        return ChangeResult(
-            ok=False, problems=[checked.message or msg.ACCOUNT_BLOCKED], blocked=True
-        )
+    if _is_blocked(checked):
+        return _blocked(checked)
     problems = [found for found in (problem, checked) if isinstance(found, str)]
     if problems or email is None:
         return ChangeResult(ok=False, problems=problems)

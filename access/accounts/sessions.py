@@ -179,7 +179,7 @@ def end_all_sessions(session: Session, person_id: int, *, now: datetime | None =
 def keep_only(
     session: Session,
     person_id: int,
-    secret: str,
+    secret: str | None,
     *,
     credential_version: str,
     now: datetime | None = None,
@@ -189,10 +189,19 @@ def keep_only(
     unchanged). Returns the new secret (None when `secret` was no longer the person's live
     session) and how many other sessions ended."""
     now = now or utcnow()
-    row = session.get(WebSession, _key(secret))
+    row = session.get(WebSession, _key(secret)) if secret is not None else None
     kept = row if row is not None and row.person_id == person_id and _alive(row, now) else None
+    # The others still alive: those past their lifetimes already signed nobody in.
     others = update(WebSession).where(
-        WebSession.person_id == person_id, WebSession.revoked_at.is_(None)
+        WebSession.person_id == person_id,
+        WebSession.revoked_at.is_(None),
+        WebSession.expires_at > now,
+        or_(
+            *(
+                and_(WebSession.remember == remember, WebSession.last_seen_at > now - life.idle)
+                for remember, life in ((False, BROWSER), (True, REMEMBERED))
+            )
+        ),
     )
     if kept is not None:
         others = others.where(WebSession.id != kept.id)
