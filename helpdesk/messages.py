@@ -90,6 +90,8 @@ EVENT_LABELS: Final[dict[str, str]] = {
     "resolved": "Marqué comme résolu",
     "confirmed": "Résolution confirmée par le demandeur",
     "reopened": "Rouvert par le demandeur",
+    "waiting_reminder": "Rappel envoyé au demandeur",
+    "auto_closed": "Clôturé faute de réponse du demandeur",
     "emailed_helpdesk": "Transmis par e-mail au helpdesk",
     "triage_posted": "Publié dans le canal de triage",
     "identification_requested": "Identification demandée par e-mail",
@@ -162,6 +164,8 @@ SUBJECT_ACKNOWLEDGED = "[{number}] Votre demande au helpdesk Extranet est enregi
 SUBJECT_REPLY = "[{number}] Réponse du helpdesk Extranet : {subject}"
 SUBJECT_RESOLVED = "[{number}] Votre demande est résolue : {subject}"
 SUBJECT_FOLLOWUP = "[{number}] Nouveau message du demandeur : {subject}"
+SUBJECT_WAITING_REMINDER = "[{number}] Le helpdesk attend votre réponse : {subject}"
+SUBJECT_CLOSED = "[{number}] Votre demande est clôturée : {subject}"
 SUBJECT_IDENTIFICATION = "[{number}] Merci de compléter votre identification"
 
 NOT_PROVIDED = "non communiqué"
@@ -238,6 +242,7 @@ TRIAGE_MISSING = "Identification à compléter (demandée par e-mail) : {fields}
 TRIAGE_HELP = "Répondez dans ce fil pour écrire au demandeur ; « note: … » reste interne."
 BUTTON_CLAIM = "Prendre en charge"
 BUTTON_REPLY = "Répondre"
+BUTTON_NOTE = "Note interne"
 BUTTON_PRIORITY = "Priorité {label}"
 BUTTON_STATUS = {
     "en_cours": "En cours",
@@ -251,6 +256,10 @@ REPLY_FORM_SUBMIT = "Envoyer"
 REPLY_SENT_SLACK = "Réponse transmise au demandeur par message direct."
 REPLY_SENT_EMAIL = "Réponse transmise au demandeur par e-mail."
 NOTE_SAVED = "Note interne enregistrée : elle n'est pas transmise au demandeur."
+NOTE_FORM_TITLE = "Note interne"
+NOTE_FORM_FIELD = "Votre note (réservée au helpdesk : le demandeur ne la voit pas)"
+NOTE_FORM_SUBMIT = "Enregistrer"
+THREAD_NOTE_BY = "Note interne de {author} :"
 ALREADY_RELAYED = "Ce message a déjà été transmis."
 THREAD_REPLY_BY = "Réponse de {author} au demandeur :"
 THREAD_REQUESTER_SAYS = "Le demandeur écrit :"
@@ -261,6 +270,26 @@ REQUESTER_RELAYED = "Message transmis au helpdesk (ticket {number})."
 
 NOTICE_REPLY = "Réponse du helpdesk au sujet de votre demande {number} :"
 NOTICE_RESOLVED = "Le helpdesk a marqué votre demande {number} comme résolue."
+NOTICE_WAITING_REMINDER = "Rappel au sujet de votre demande {number} :"
+NOTICE_CLOSED = "Votre demande {number} est clôturée."
+
+# The scheduler's follow-up of tickets that wait for the requester (helpdesk.followup).
+WAITING_REMINDER = (
+    "Le helpdesk attend votre réponse au sujet de votre demande {number} (« {subject} ») "
+    "depuis le {since}. Sans nouvelles de votre part, elle sera clôturée le {close_on}. "
+    "Pour la poursuivre, répondez simplement à ce message."
+)
+CLOSED_WITHOUT_ANSWER = (
+    "Sans réponse de votre part depuis le {since}, votre demande {number} (« {subject} ») "
+    "est clôturée. Si le problème persiste, répondez simplement à ce message : la demande "
+    "sera rouverte."
+)
+CLOSED_WITHOUT_CONFIRMATION = (
+    "Le helpdesk a marqué votre demande {number} (« {subject} ») comme résolue le {since} "
+    "et vous a demandé : « Votre problème est-il résolu ? ». Sans réponse de votre part, "
+    "la demande est clôturée. Si le problème persiste, répondez simplement à ce message : "
+    "la demande sera rouverte."
+)
 
 RESOLUTION_NOT_YOURS = "Seule la personne qui a ouvert ce ticket peut répondre à cette question."
 AGENTS_ONLY = "Cette commande est réservée aux agents du helpdesk (membres du canal de triage)."

@@ -40,6 +40,7 @@ from access.directory.team import Team, TeamStatus, status_of, team_of
 from access.emails import normalize_email
 from access.errors import InvalidInput, NotFound
 from access.invitations.delivery import last_failure_for
+from access.invitations.preview import BAD_ADDRESS, is_refused, refused_addresses
 from access.mail import outbox
 from access.mail import templates as mail
 from access.messages import (
@@ -50,7 +51,7 @@ from access.messages import (
     skip_label,
 )
 from access.persistence.database import Database, insert_many
-from common import collector
+from common import collector, metrics
 
 NEW = "new"
 RESEND = "resend"
@@ -470,9 +471,14 @@ def _candidates(
             skip_label("not_in_establishment"),
             detail=f"person {only_person_id} has no assignment in FASE {establishment.fase}",
         )
+    # A bulk send does not write again to an address that refused the last invitation for
+    # good; a director's one-person send may (the director may know it works again).
+    refused = refused_addresses(session, [m.person.id for m in members]) if mode in MODES else {}
     chosen = []
     for member in members:
         reason = _skip_reason(member, mode)
+        if reason is None and is_refused(refused, member.person.id, member.email):
+            reason = BAD_ADDRESS
         if reason is None:
             chosen.append(member)
         elif not (mode == NEW and reason == "left"):
@@ -630,6 +636,7 @@ def _record_all(
     """
     if not chosen:
         return
+    metrics.on_commit(session, lambda: metrics.INVITATIONS_SENT.inc(len(chosen)))
     tokens.issue_many(
         session,
         purpose=tokens.INVITATION,

@@ -229,6 +229,9 @@ class Field:
     hint: str | None = None
     placeholder: str | None = None
     max_length: int | None = None
+    # DATE: the earliest day accepted, checked as soon as the day is picked (Slack: when the
+    # date picker changes; console: when typed), not only when the form is sent.
+    min_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -283,7 +286,16 @@ class Job:
         return Message(f"{self.label} : {done} / {total}", private=self.start.private)
 
 
-Reply: TypeAlias = Message | Form | FormErrors | Job | File
+@dataclass(frozen=True)
+class FollowUp:
+    """Work that comes after the answer: Slack runs it once the request is acknowledged (a
+    modal must be answered within three seconds), other transports run it at once. What
+    `run` returns is delivered like a handler's replies."""
+
+    run: Callable[[], Replies]
+
+
+Reply: TypeAlias = Message | Form | FormErrors | Job | File | FollowUp
 Replies: TypeAlias = Reply | str | Sequence[Reply | str] | None
 
 
@@ -293,6 +305,6 @@ def as_replies(result: Replies) -> list[Reply]:
         return []
     if isinstance(result, str):
         return [Message(result)]
-    if isinstance(result, Message | Form | FormErrors | Job | File):
+    if isinstance(result, Message | Form | FormErrors | Job | File | FollowUp):
         return [result]
     return [Message(item) if isinstance(item, str) else item for item in result]

@@ -520,24 +520,6 @@ async def reset_page(request: Request) -> Response:
     return await _link_page(request, RESET, signin.peek_reset, _reset, _password_changed)
 
 
-def _faq_entries() -> list[Any]:
-    # Imported here: the matcher and NumPy load with the first visit, not with every start.
-    from faq import load_default
-
-    return list(load_default().kb.entries)
-
-
-async def faq_page(request: Request) -> Response:
-    entries = await run_in_threadpool(_faq_entries)
-    return render(
-        request,
-        "faq.html",
-        title=msg.TITLE_FAQ,
-        entries=entries,
-        unavailable=msg.FAQ_UNAVAILABLE.format(helpdesk_email=_settings(request).helpdesk_email),
-    )
-
-
 async def favicon(request: Request) -> Response:
     # Browsers and bookmarks ask for /favicon.ico whatever the page names.
     return RedirectResponse(_url(request, "/static/favicon.svg"), status_code=301)
@@ -573,6 +555,5 @@ def routes() -> list[Route]:
         Route("/deconnexion", signout_page, methods=both),
         Route("/mot-de-passe-oublie", forgot_page, methods=both),
         Route("/reinitialiser/{token}", reset_page, methods=both),
-        Route("/faq", faq_page, methods=["GET"]),
         Route("/favicon.ico", favicon, methods=["GET"]),
     ]

@@ -19,10 +19,10 @@ import pytest
 from access.accounts import signin
 from tests.smtp_server import Received
 from tests.web.conftest import GOOD_PASSWORD, Site, invited_person, send_invitation
-from tests.web.html_check import wcag_violations
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.web.test_sessions import MARIE, NEW_PASSWORD
 from tests.web.test_signin import active_person
+from tests.web.wcag import wcag_violations
 
 pytestmark = [
     pytest.mark.skipif(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -33,7 +32,7 @@ from tests.web.conftest import (
     submit,
     text_of,
 )
-from tests.web.html_check import html_errors
+from tests.web.nu import html_errors
 from tests.web.test_sessions import MARIE, NEW_PASSWORD, is_signed_in, signed_in
 from tests.web.test_signin import active_person, cheap_hashes  # noqa: F401  (fixture)
 
@@ -338,7 +337,7 @@ def test_the_site_has_a_favicon_and_the_brand_leads_home(site: Site) -> None:
     assert brand and brand.group(1) == f"{site.url}/"
 
 
-def test_the_account_pages_are_valid_html(site: Site, tmp_path: Path) -> None:
+def test_the_account_pages_are_valid_html(site: Site) -> None:
     person_id = ready(site)
     pages: dict[str, str] = {}
     with site.client() as browser:
@@ -364,4 +363,4 @@ def test_the_account_pages_are_valid_html(site: Site, tmp_path: Path) -> None:
     reset = next(m for m in site.deliver(4) if "/reinitialiser/" in m.text())
     with site.client() as browser:
         pages["reset"] = browser.get(path_of(link_in(reset, "/reinitialiser/"))).text
-    assert html_errors(pages, tmp_path / "pages") == []
+    assert html_errors(pages) == []

@@ -18,6 +18,8 @@ from bot.conversation.features.tickets_views import (
     CLAIM,
     FASE_FORM_ID,
     FORM_ID,
+    NOTE,
+    NOTE_FORM_ID,
     OPEN,
     PRIORITY,
     REPLY,
@@ -27,6 +29,7 @@ from bot.conversation.features.tickets_views import (
     STATUS,
     contact_button,
     history_message,
+    note_form,
     notice_message,
     parse_contact_value,
     reply_form,
@@ -38,6 +41,7 @@ from bot.conversation.features.tickets_views import (
 from bot.conversation.replies import (
     Block,
     Choices,
+    FollowUp,
     FormErrors,
     Heading,
     Message,
@@ -163,6 +167,23 @@ def refresh_triage(services: Services, db: Database, number: str) -> None:
             services.update(MessageRef(ticket.triage_channel, ticket.triage_ts), card)
         except DeliveryFailed as error:
             log.warning("could not update the triage card: %s", error)
+
+
+def card_in_place(turn: Turn, number: str) -> Replies:
+    """After a card's button: the triage post was updated by `refresh_triage`; a card shown
+    elsewhere (`/tickets NUMBER`, the console) is replaced by the ticket as it is now."""
+    with turn.db.session() as session:
+        history = ticket_with_history(session, number)
+        ticket = history.ticket
+        pressed = turn.message
+        if pressed is not None and (pressed.channel, pressed.ts) == (
+            ticket.triage_channel,
+            ticket.triage_ts,
+        ):
+            return None
+        name = establishment_name(session, ticket.fase)
+        card = history_message(ticket, history.events, establishment=name)
+    return Message(*card.blocks, replace=True)
 
 
 def post_in_triage_thread(services: Services, db: Database, number: str, *texts: str) -> None:
@@ -295,8 +316,16 @@ def submit_ticket(turn: Turn) -> Replies:
         contact = opened.ticket.contact_email
     if not created:
         return Message(messages.TICKET_ALREADY_OPENED.format(number=number))
-    _record_faq_ticket(turn, context.get("u"))
+    usage = context.get("u")
+    return FollowUp(lambda: _announce_ticket(turn, number, contact, usage))
+
+
+def _announce_ticket(turn: Turn, number: str, contact: str, usage: Any) -> Replies:
+    """The card in the triage channel and the requester's own thread: Web API calls, made
+    once the form is acknowledged."""
+    _record_faq_ticket(turn, usage)
     publish_triage(turn.services, turn.db, turn.settings, number)
+    slack_user = turn.speaker.user_id if turn.speaker.transport == "slack" else None
     how = (
         messages.TICKET_ANSWER_HERE
         if slack_user
@@ -327,7 +356,7 @@ def claim_ticket(turn: Turn) -> Replies:
     with turn.db.transaction() as session:
         tickets.claim(session, turn.action.value, _agent(turn))
     refresh_triage(turn.services, turn.db, turn.action.value)
-    return None
+    return card_in_place(turn, turn.action.value)
 
 
 @action(PRIORITY)
@@ -339,7 +368,7 @@ def prioritise_ticket(turn: Turn) -> Replies:
     with turn.db.transaction() as session:
         tickets.set_priority(session, number, _agent(turn), priority)
     refresh_triage(turn.services, turn.db, number)
-    return None
+    return card_in_place(turn, number)
 
 
 @action(STATUS)
@@ -352,7 +381,7 @@ def change_status(turn: Turn) -> Replies:
         _, notice = tickets.set_status(session, turn.settings, number, _agent(turn), status)
     deliver_notice(turn.services, turn.db, turn.settings, notice)
     refresh_triage(turn.services, turn.db, number)
-    return None
+    return card_in_place(turn, number)
 
 
 @action(REPLY)
@@ -393,6 +422,39 @@ def submit_reply(turn: Turn) -> Replies:
             turn.services, turn.db, number, messages.THREAD_REPLY_BY.format(author=author), body
         )
     return Message(told)
+
+
+@action(NOTE)
+def open_note_form(turn: Turn) -> Replies:
+    assert turn.action is not None
+    if (refused := _agents_only(turn)) is not None:
+        return refused
+    return note_form(turn.action.value)
+
+
+@form(NOTE_FORM_ID)
+def submit_note(turn: Turn) -> Replies:
+    assert turn.submission is not None
+    if (refused := _agents_only(turn)) is not None:
+        return refused
+    number = str(turn.submission.context.get("number", ""))
+    body = str(turn.submission.values.get("body") or "")
+    key = turn.submission.context.get("key")
+    agent = _agent(turn)
+    with turn.db.transaction() as session:
+        event = tickets.internal_note(
+            session, number, agent, body, source_ref=f"form:{key}" if key else None
+        )
+    if event is not None:
+        # The thread stays the full record, whichever way the agent wrote the note.
+        post_in_triage_thread(
+            turn.services,
+            turn.db,
+            number,
+            messages.THREAD_NOTE_BY.format(author=agent.name or agent.ref),
+            body,
+        )
+    return Message(messages.NOTE_SAVED)
 
 
 # --- threads: agents' replies and the requester's answers ------------------------------------

@@ -40,11 +40,13 @@ FORM_ID = "ticket"
 # (`response_action: update`) instead of only showing errors on it.
 FASE_FORM_ID = "ticket_fase"
 REPLY_FORM_ID = "ticket_reply"
+NOTE_FORM_ID = "ticket_note"
 OPEN = "tickets.open"
 CLAIM = "tickets.claim"
 PRIORITY = "tickets.priority"
 STATUS = "tickets.status"
 REPLY = "tickets.reply"
+NOTE = "tickets.note"
 RESOLVED_YES = "tickets.resolved_yes"
 RESOLVED_NO = "tickets.resolved_no"
 
@@ -225,6 +227,17 @@ def reply_form(number: str) -> Form:
     )
 
 
+def note_form(number: str) -> Form:
+    return Form(
+        NOTE_FORM_ID,
+        messages.NOTE_FORM_TITLE,
+        (Field("body", messages.NOTE_FORM_FIELD, kind=FieldKind.MULTILINE, max_length=3000),),
+        submit_label=messages.NOTE_FORM_SUBMIT,
+        intro=(Text(number),),
+        context={"number": number, "key": uuid.uuid4().hex},
+    )
+
+
 # --- the triage card -------------------------------------------------------------------------
 
 
@@ -275,6 +288,7 @@ def triage_message(ticket: Ticket, *, establishment: str | None = None) -> Messa
             [
                 Button(messages.BUTTON_CLAIM, CLAIM, ticket.number, style="primary"),
                 Button(messages.BUTTON_REPLY, REPLY, ticket.number),
+                Button(messages.BUTTON_NOTE, NOTE, ticket.number),
             ]
         )
     )
@@ -320,9 +334,15 @@ def notice_message(notice: Notice) -> Message:
             ),
             private=False,
         )
-    return Message(
-        Text(messages.NOTICE_REPLY.format(number=notice.number)), Text(notice.body), private=False
-    )
+    heading = NOTICE_HEADINGS.get(notice.kind, messages.NOTICE_REPLY)
+    return Message(Text(heading.format(number=notice.number)), Text(notice.body), private=False)
+
+
+# What the requester reads above a notice, by its kind (a reply when not listed).
+NOTICE_HEADINGS = {
+    "waiting_reminder": messages.NOTICE_WAITING_REMINDER,
+    "closed": messages.NOTICE_CLOSED,
+}
 
 
 # --- lists and history -----------------------------------------------------------------------
@@ -367,8 +387,10 @@ def _event_detail(event: TicketEvent) -> str:
 def history_message(
     ticket: Ticket, events: Sequence[TicketEvent], *, establishment: str | None
 ) -> Message:
+    """The card and its history; its buttons act as the triage card's do (agents only)."""
     card = triage_message(ticket, establishment=establishment)
     info = [b for b in card.blocks if not isinstance(b, Choices) and not isinstance(b, Note)]
+    actions = [b for b in card.blocks if isinstance(b, Choices)]
     rows = []
     for event in events:
         what = messages.EVENT_LABELS.get(event.kind, event.kind)
@@ -382,4 +404,6 @@ def history_message(
                 _event_detail(event),
             )
         )
-    return Message(*info, Table(messages.HISTORY_COLUMNS, rows, title=messages.HISTORY_TITLE))
+    return Message(
+        *info, Table(messages.HISTORY_COLUMNS, rows, title=messages.HISTORY_TITLE), *actions
+    )
