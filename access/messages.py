@@ -291,6 +291,11 @@ EMAIL_CHOICES_TOO_MANY = (
     "l'adresse proposée, ou réessayez dans une heure."
 )
 ACCOUNT_ACTIVATED = "Votre compte est activé. Vous pouvez vous connecter."
+# A used invitation link of an account now active: nothing the link did not already say.
+ACCOUNT_ALREADY_ACTIVE = (
+    "Votre compte est déjà activé. Connectez-vous avec votre adresse e-mail de référence "
+    "et votre mot de passe."
+)
 EMAIL_CHANGE_PENDING = (
     "Un e-mail de confirmation a été envoyé à {email}. "
     "Votre adresse de référence changera quand vous aurez cliqué sur le lien qu'il contient ; "
@@ -326,6 +331,20 @@ RESET_NOT_POSSIBLE = (
     "envoyée par votre direction."
 )
 RESET_LINK_SENT = "Un lien pour choisir un nouveau mot de passe a été envoyé à {email}."
+
+# Changes from « Mon accès » (access.accounts.changes).
+CURRENT_PASSWORD_REQUIRED = "Indiquez votre mot de passe actuel."
+CURRENT_PASSWORD_WRONG = "Le mot de passe actuel est incorrect."
+PASSWORD_UNCHANGED = "Le nouveau mot de passe est identique à l'actuel : choisissez-en un autre."
+PASSWORD_CHANGED_MEANWHILE = (
+    "Votre mot de passe vient d'être modifié par ailleurs. Rechargez la page et recommencez."
+)
+ACCOUNT_NOT_ACTIVE = "Votre compte n'est pas actif : reconnectez-vous ou contactez le support."
+NEW_EMAIL_REQUIRED = "Indiquez la nouvelle adresse e-mail."
+EMAIL_ALREADY_REFERENCE = "C'est déjà votre adresse e-mail de référence."
+EMAIL_CHANGES_TOO_MANY = (
+    "Vous avez essayé trop d'adresses différentes en peu de temps. Réessayez dans une heure."
+)
 
 
 # --- French wording of the director services: mission grants and the team list export.
