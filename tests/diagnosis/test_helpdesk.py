@@ -166,7 +166,9 @@ def test_an_expired_link_fixed_from_the_card_counts_in_the_stats(
     _answer(fake, mark)
     stats = run_cli(world.cli_env, "tickets", "stats", text=True)
     assert stats.returncode == 0, stats.stderr
-    line = next(row for row in stats.stdout.splitlines() if "après une action sur le compte" in row)
+    line = next(
+        row for row in stats.stdout.splitlines() if "resolved by account action: resolved" in row
+    )
     assert line.split()[-1] == "1"
     as_json = json.loads(run_cli(world.cli_env, "tickets", "stats", "--json", text=True).stdout)
     assert as_json["resolved_by_account_action"]["resolved"] == 1
