@@ -7,6 +7,7 @@ import json
 import click
 
 from access import messages
+from access.directory.establishments import canonical_fase
 from access.directory.team import Team, TeamStatus, team_of
 from access.errors import AccessError
 from access.invitations.service import delivery_errors_for
@@ -35,6 +36,8 @@ def team(
 ) -> None:
     try:
         with app.database().session() as session:
+            # « 931 » or « 00931 »: the directory's spelling from here on.
+            fase = canonical_fase(session, fase)
             found = team_of(
                 session,
                 fase,
