@@ -27,7 +27,7 @@ from access.accounts.passwords import HashingBusy
 from access.mail import templates as mail
 from access.persistence.database import Database
 from bot.settings import Settings
-from bot.web import pages, support
+from bot.web import my_tickets, pages, support
 from bot.web.limits import HttpLimits, RequestLimitsMiddleware
 from bot.web.security import (
     SecurityHeadersMiddleware,
@@ -106,6 +106,7 @@ def create_app(
     routes: list[Route | Mount] = [
         Route("/healthz", healthz, methods=["GET"]),
         *support.routes(),
+        *my_tickets.routes(),
         *pages.routes(),
     ]
     if slack_handler is not None:
