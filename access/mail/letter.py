@@ -98,10 +98,10 @@ _MESSAGE_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{3,250}>")
 
 
 def thread_id(value: str | None) -> str | None:
-    """`value` when it is one well-formed Message-ID (`<id@domain>`), else None: ids read
-    from a stranger's e-mail go back into our headers only in that shape."""
+    """`value` when it has the shape of one Message-ID (`<id@domain>`: no space, no bracket
+    inside), else None: ids read from a stranger's e-mail go into our headers only so."""
     text = (value or "").strip()
-    return text if _MESSAGE_ID.fullmatch(text) and "@" in text else None
+    return text if _MESSAGE_ID.fullmatch(text) else None
 
 
 def _quoted_printable(body: str) -> str:
