@@ -332,7 +332,20 @@ def test_when_slack_refuses_the_triage_post_the_help_address_gets_the_ticket(
     assert str(mail.message["Reply-To"]) == "emilie.dupont@ecole.be"
     assert "N° FASE de l'établissement : 5432" in mail.text()
     # The requester still got the number.
-    assert number in fake.sent()[-1].all_text()
+    told = fake.sent()[-1]
+    assert number in told.all_text()
+
+    # Her follow-up in that DM thread reaches the help address, in the ticket's thread.
+    slack.message(
+        REQUESTER, "J'ajoute : même erreur sur mon GSM.", channel=told.channel, thread_ts=told.ts
+    )
+    fake.wait_for("chat.postMessage", where=lambda c: "transmis au helpdesk" in str(c.params))
+    deliver_due(mail_settings, db)
+    followup = smtp_server.wait_for(2)[-1]
+    assert followup.rcpt_tos == ["help.extranet@segec.be"]
+    assert str(followup.message["Subject"]) == f"Re: {mail.message['Subject']}"
+    assert followup.message["In-Reply-To"] == mail.message["Message-ID"]
+    assert "même erreur sur mon GSM" in followup.text()
 
 
 def test_a_retried_thread_reply_is_relayed_once(
