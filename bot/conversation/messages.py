@@ -37,7 +37,7 @@ HELP_LINES = {
     "le cas, le renvoi de votre invitation ou un lien pour changer votre mot de passe",
     "lier": "• /extranet lier : relier votre compte Slack à votre fiche, "
     "avec un code reçu par e-mail",
-    "ticket": "• /helpdesk ticket : écrire au helpdesk",
+    "ticket": "• /helpdesk ticket : écrire au helpdesk ; /tickets : suivre vos demandes",
     "invite-team": "• /invite-team : (directions) la liste de votre équipe "
     "et l'envoi des invitations",
     "team": "• /team : (directions) votre équipe, avec des filtres",
