@@ -29,7 +29,12 @@ def identification_rows(ticket: Ticket) -> list[tuple[str, str]]:
     """Every identification field, labelled as on the form; missing ones say so."""
     fase = ticket.fase or messages.NOT_PROVIDED
     if ticket.fase_unknown:
-        fase = f"{fase} ({messages.FASE_UNKNOWN_FLAG})"
+        flag = (
+            messages.FASE_UNKNOWN_FLAG_EMAIL
+            if ticket.source == Source.EMAIL.value
+            else messages.FASE_UNKNOWN_FLAG
+        )
+        fase = f"{fase} ({flag})"
     answers = [(messages.REPLY_EMAIL_LABEL, ticket.reply_email)] if ticket.reply_email else []
     return [
         (messages.FIELD_LABELS["last_name"], ticket.last_name or messages.NOT_PROVIDED),

@@ -186,6 +186,8 @@ SUBJECT_IDENTIFICATION_SUFFIX = "— merci de compléter votre identification"
 
 NOT_PROVIDED = "non communiqué"
 FASE_UNKNOWN_FLAG = "FASE inconnu de l'annuaire (confirmé par le demandeur)"
+# Given in an e-mail: nobody was asked to confirm it.
+FASE_UNKNOWN_FLAG_EMAIL = "FASE inconnu de l'annuaire (donné par e-mail, à vérifier)"
 UNASSIGNED = "Non attribué"
 
 
@@ -253,6 +255,7 @@ TRIAGE_STATUS = "Statut"
 TRIAGE_PRIORITY = "Priorité"
 TRIAGE_ASSIGNEE = "Pris en charge par"
 TRIAGE_FASE_UNKNOWN = "{fase} ⚠ inconnu de l'annuaire (confirmé par le demandeur)"
+TRIAGE_FASE_UNKNOWN_EMAIL = "{fase} ⚠ inconnu de l'annuaire (donné par e-mail, à vérifier)"
 TRIAGE_PROPOSED_FAQ = "FAQ proposée avant le ticket : {ids}"
 TRIAGE_MISSING = "Identification à compléter (demandée par e-mail) : {fields}"
 TRIAGE_HELP = "Répondez dans ce fil pour écrire au demandeur ; « note: … » reste interne."

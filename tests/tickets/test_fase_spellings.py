@@ -139,8 +139,12 @@ def test_an_unknown_fase_sent_by_email_is_flagged_as_the_web_form_flags_it(
 
     with db.session() as session:
         flagged = tickets.get_ticket(session, unknown)
-        assert "77777 ⚠ inconnu de l'annuaire" in str(triage_message(flagged).blocks)
-        assert any("inconnu de l'annuaire" in value for _, value in identification_rows(flagged))
+        card = str(triage_message(flagged).blocks)
+        assert "77777 ⚠ inconnu de l'annuaire (donné par e-mail, à vérifier)" in card
+        assert (
+            "N° FASE de l'établissement",
+            "77777 (FASE inconnu de l'annuaire (donné par e-mail, à vérifier))",
+        ) in identification_rows(flagged)
 
 
 def test_the_upgrade_writes_old_tickets_fase_as_the_directory_does(db_url: str) -> None:

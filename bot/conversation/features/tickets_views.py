@@ -32,7 +32,7 @@ from bot.conversation.replies import (
     Text,
 )
 from helpdesk import messages
-from helpdesk.models import Category, Priority, Status, Ticket, TicketEvent
+from helpdesk.models import Category, Priority, Source, Status, Ticket, TicketEvent
 from helpdesk.prefill import Prefill
 from helpdesk.queries import RequesterTicket
 from helpdesk.suggestions import FaqSuggestion
@@ -329,6 +329,8 @@ def _fase_text(ticket: Ticket, establishment: str | None) -> str:
     if not ticket.fase:
         return messages.NOT_PROVIDED
     if ticket.fase_unknown:
+        if ticket.source == Source.EMAIL.value:
+            return messages.TRIAGE_FASE_UNKNOWN_EMAIL.format(fase=ticket.fase)
         return messages.TRIAGE_FASE_UNKNOWN.format(fase=ticket.fase)
     return f"{ticket.fase} — {establishment}" if establishment else ticket.fase
 
