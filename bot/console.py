@@ -30,6 +30,7 @@ from bot.conversation.replies import (
     Fields,
     FieldValue,
     File,
+    FollowUp,
     Form,
     FormErrors,
     Heading,
@@ -41,6 +42,7 @@ from bot.conversation.replies import (
     Reply,
     Table,
     Text,
+    as_replies,
 )
 from bot.conversation.router import Router
 from bot.conversation.turn import Action, Place, Speaker, Submission, Turn
@@ -380,13 +382,13 @@ class ConsoleSession:
                 self._save_file(reply)
             elif isinstance(reply, Job):
                 self._run_job(reply, origin)
+            elif isinstance(reply, FollowUp):
+                self._deliver(as_replies(reply.run()), origin=origin)
 
     def _run_job(self, job: Job, origin: MessageRef | None) -> None:
         ref = self.new_ref()
         self.emit(render_blocks(job.start.blocks, None))
         result = job.run(_ConsoleProgress(self, job, ref))
-        from bot.conversation.replies import as_replies
-
         self._deliver(as_replies(result), origin=ref)
 
     def _save_file(self, file: File) -> None:

@@ -172,6 +172,8 @@ def send_to_requester(
     template = {
         "reply": ("tickets_reply", messages.SUBJECT_REPLY),
         "resolved": ("tickets_resolved", messages.SUBJECT_RESOLVED),
+        "waiting_reminder": ("tickets_notice", messages.SUBJECT_WAITING_REMINDER),
+        "closed": ("tickets_notice", messages.SUBJECT_CLOSED),
     }
     name, subject = template.get(kind, template["reply"])
     _send(

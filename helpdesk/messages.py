@@ -93,6 +93,8 @@ EVENT_LABELS: Final[dict[str, str]] = {
     "resolved": "Marqué comme résolu",
     "confirmed": "Résolution confirmée par le demandeur",
     "reopened": "Rouvert par le demandeur",
+    "waiting_reminder": "Rappel envoyé au demandeur",
+    "auto_closed": "Clôturé faute de réponse du demandeur",
     "emailed_helpdesk": "Transmis par e-mail au helpdesk",
     "triage_posted": "Publié dans le canal de triage",
     "identification_requested": "Identification demandée par e-mail",
@@ -179,6 +181,8 @@ SUBJECT_REPLY = "[{number}] Réponse du helpdesk Extranet : {subject}"
 SUBJECT_RESOLVED = "[{number}] Votre demande est résolue : {subject}"
 # « Re: » and the same subject as the ticket's copy: the help address's mailbox threads them.
 SUBJECT_FOLLOWUP = "Re: [{number}] {subject}"
+SUBJECT_WAITING_REMINDER = "[{number}] Le helpdesk attend votre réponse : {subject}"
+SUBJECT_CLOSED = "[{number}] Votre demande est clôturée : {subject}"
 SUBJECT_IDENTIFICATION = "[{number}] Merci de compléter votre identification"
 # The acknowledgement of a ticket opened by e-mail answers that e-mail, under its subject.
 SUBJECT_ACKNOWLEDGED_REPLY = "Re: {subject} [{number}]"
@@ -288,6 +292,26 @@ REQUESTER_RELAYED = "Message transmis au helpdesk (ticket {number})."
 
 NOTICE_REPLY = "Réponse du helpdesk au sujet de votre demande {number} :"
 NOTICE_RESOLVED = "Le helpdesk a marqué votre demande {number} comme résolue."
+NOTICE_WAITING_REMINDER = "Rappel au sujet de votre demande {number} :"
+NOTICE_CLOSED = "Votre demande {number} est clôturée."
+
+# The scheduler's follow-up of tickets that wait for the requester (helpdesk.followup).
+WAITING_REMINDER = (
+    "Le helpdesk attend votre réponse au sujet de votre demande {number} (« {subject} ») "
+    "depuis le {since}. Sans nouvelles de votre part, elle sera clôturée le {close_on}. "
+    "Pour la poursuivre, répondez simplement à ce message."
+)
+CLOSED_WITHOUT_ANSWER = (
+    "Sans réponse de votre part depuis le {since}, votre demande {number} (« {subject} ») "
+    "est clôturée. Si le problème persiste, répondez simplement à ce message : la demande "
+    "sera rouverte."
+)
+CLOSED_WITHOUT_CONFIRMATION = (
+    "Le helpdesk a marqué votre demande {number} (« {subject} ») comme résolue le {since} "
+    "et vous a demandé : « Votre problème est-il résolu ? ». Sans réponse de votre part, "
+    "la demande est clôturée. Si le problème persiste, répondez simplement à ce message : "
+    "la demande sera rouverte."
+)
 
 RESOLUTION_NOT_YOURS = "Seule la personne qui a ouvert ce ticket peut répondre à cette question."
 AGENTS_ONLY = "Cette commande est réservée aux agents du helpdesk (membres du canal de triage)."

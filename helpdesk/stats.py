@@ -109,13 +109,9 @@ def _median(durations: list[timedelta]) -> timedelta | None:
     return timedelta(seconds=statistics.median(d.total_seconds() for d in durations))
 
 
-def stats(
-    session: Session, *, now: datetime | None = None, window: timedelta = WINDOW
-) -> TicketStats:
-    now = now or utcnow()
-    since = now - window
+def open_by_status(session: Session) -> dict[str, int]:
+    """How many tickets are open, by status (every open status, zero included)."""
     open_values = [s.value for s in OPEN_STATUSES]
-
     by_status = dict.fromkeys(open_values, 0)
     rows = session.execute(
         sa.select(Ticket.status, sa.func.count())
@@ -124,6 +120,16 @@ def stats(
     )
     for status, count in rows:
         by_status[status] = int(count)
+    return by_status
+
+
+def stats(
+    session: Session, *, now: datetime | None = None, window: timedelta = WINDOW
+) -> TicketStats:
+    now = now or utcnow()
+    since = now - window
+    open_values = [s.value for s in OPEN_STATUSES]
+    by_status = open_by_status(session)
 
     by_category = {c.value: 0 for c in Category}
     rows = session.execute(

@@ -17,10 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from access.clock import utcnow
+from access.clock import as_utc, utcnow
 from access.config import AccessSettings
 from access.directory.establishments import canonical_fase, find_fase
 from access.mail.letter import thread_id
+from common import metrics
 from helpdesk import mailing, messages
 from helpdesk.actors import SYSTEM, Actor, Requester
 from helpdesk.errors import InvalidTicketInput, TicketNotFound
@@ -281,7 +282,15 @@ def open_ticket(
                 internal=True,
                 data={"fields": list(ticket.identification_missing)},
             )
+    metrics.on_commit(session, metrics.TICKETS_OPENED.labels(source=ticket.source).inc)
     return Opened(ticket, created=True)
+
+
+def _count_first_response(session: Session, ticket: Ticket) -> None:
+    assert ticket.first_response_at is not None
+    opened, answered = as_utc(ticket.created_at), as_utc(ticket.first_response_at)
+    waited = (answered - opened).total_seconds() if opened and answered else 0.0
+    metrics.on_commit(session, lambda: metrics.TICKET_FIRST_RESPONSE.observe(max(waited, 0.0)))
 
 
 def email_helpdesk(
@@ -437,6 +446,7 @@ def reply(
         return ticket, None
     if ticket.first_response_at is None:
         ticket.first_response_at = event.at
+        _count_first_response(session, ticket)
     if ticket.assignee_ref is None:
         ticket.assignee_ref = agent.ref
         ticket.assignee_name = agent.name
@@ -499,6 +509,7 @@ def resolve(
     ticket.resolution_confirmed = None
     if text and ticket.first_response_at is None:
         ticket.first_response_at = now
+        _count_first_response(session, ticket)
     if ticket.assignee_ref is None:
         ticket.assignee_ref = agent.ref
         ticket.assignee_name = agent.name

@@ -32,6 +32,7 @@ from access.emails import normalize_email, same_address
 from access.mail import outbox
 from access.mail import templates as mail
 from access.persistence.database import Database
+from common import metrics
 
 INVITATION_PURPOSE = tokens.INVITATION
 EMAIL_CHANGE_PURPOSE = tokens.EMAIL_CHANGE
@@ -237,6 +238,7 @@ def activate(
             },
         )
         outbox.enqueue(session, welcome, kind="activation_confirmation", person_id=person.id)
+        metrics.on_commit(session, metrics.ACTIVATIONS.inc)
         if change_to is not None:
             request_email_change(session, settings, account, change_to)
     return ActivationResult(ok=True, pending_email=change_to, current_email=token.email)

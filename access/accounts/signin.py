@@ -38,6 +38,7 @@ from access.emails import normalize_email, same_address
 from access.mail import outbox
 from access.mail import templates as mail
 from access.persistence.database import Database
+from common import metrics
 
 MAX_FAILURES = 10
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -262,6 +263,8 @@ def _settle_failure(session: Session, reserved: _Reserved) -> SignInResult:
     if block is None:
         return SignInResult(SignInOutcome.FAILED, msg.SIGNIN_FAILED)
     until, started_by = block
+    if started_by == reserved.attempt_id:
+        metrics.on_commit(session, metrics.LOCKOUTS.inc)
     # Concurrent failures may all see the block: the newest of them records it.
     if started_by == reserved.attempt_id and reserved.account_id is not None:
         audit.record(
@@ -321,6 +324,14 @@ def authenticate(
     as a failure first (`_reserve`), the slow hash check runs outside any transaction, and a
     match then turns the attempt into a success. Raises `HashingBusy` (the attempt undone)
     when the server has no hashing slot free."""
+    result = _authenticate(db, email=email, password=password, client=client, now=now)
+    metrics.SIGN_INS.labels(outcome=result.outcome.value).inc()
+    return result
+
+
+def _authenticate(
+    db: Database, *, email: str, password: str, client: str, now: datetime | None
+) -> SignInResult:
     address = normalize_email(email) or email.strip()
     with db.transaction() as session:
         reserved = _reserve(session, address, counted_client(client), now)

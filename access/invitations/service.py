@@ -50,7 +50,7 @@ from access.messages import (
     skip_label,
 )
 from access.persistence.database import Database, insert_many
-from common import collector
+from common import collector, metrics
 
 NEW = "new"
 RESEND = "resend"
@@ -630,6 +630,7 @@ def _record_all(
     """
     if not chosen:
         return
+    metrics.on_commit(session, lambda: metrics.INVITATIONS_SENT.inc(len(chosen)))
     tokens.issue_many(
         session,
         purpose=tokens.INVITATION,

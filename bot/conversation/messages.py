@@ -245,6 +245,38 @@ TEAM_HELP = (
     "(enseignant, éducateur…) ou un nom. Exemple : /team {fase} activé"
 )
 
+# -- the directors' weekly digest (scheduler) and /team recap -------------------------------
+DIGEST_TITLE = "Le point de la semaine sur l'accès de votre équipe"
+DIGEST_SCHOOL = "{name} (FASE {fase})"
+DIGEST_TO_INVITE = "Nouveaux membres du personnel à inviter ({count}) :"
+DIGEST_TO_FIX = "Adresses e-mail à corriger dans ProECO ({count}) :"
+DIGEST_NOT_ACTIVATED = "Invités qui n'ont pas encore activé leur compte ({count}) :"
+DIGEST_GRANTS_ENDING = "Accès de mission qui se terminent dans les 14 jours ({count}) :"
+DIGEST_PERSON = "• {name}"
+DIGEST_PERSON_FUNCTION = "• {name} ({function})"
+DIGEST_PERSON_EMAIL = "• {name} — {email}"
+DIGEST_PERSON_SINCE = "• {name} — invitation du {since}"
+DIGEST_GRANT = "• {name} — {mission}, jusqu'au {day} inclus"
+DIGEST_MORE = "… et {count} autres (voir la liste complète en CSV)."
+DIGEST_NO_EMAIL = "aucune adresse"
+DIGEST_REMINDERS = (
+    "Un rappel leur est envoyé automatiquement ; vous pouvez aussi renvoyer l'invitation."
+)
+DIGEST_INVITE_BUTTON = "Inviter mon équipe (/invite-team)"
+DIGEST_OFF_BUTTON = "Ne plus recevoir ce récapitulatif"
+DIGEST_FOOTER = (
+    "Ce récapitulatif arrive chaque semaine quand il y a quelque chose à signaler. "
+    "« /team recap off » l'arrête, « /team recap on » le rétablit."
+)
+DIGEST_TURNED_OFF = (
+    "Vous ne recevrez plus le récapitulatif hebdomadaire. « /team recap on » le rétablit."
+)
+DIGEST_TURNED_ON = (
+    "Vous recevrez le récapitulatif hebdomadaire quand il y a quelque chose à signaler."
+)
+DIGEST_STATUS_ON = "Le récapitulatif hebdomadaire est activé. « /team recap off » l'arrête."
+DIGEST_STATUS_OFF = "Le récapitulatif hebdomadaire est désactivé. « /team recap on » le rétablit."
+
 # -- /access --------------------------------------------------------------------------------
 ACCESS_USAGE = "Indiquez le nom de la personne : /access NOM"
 ACCESS_NOBODY = "Personne de votre équipe ne correspond à « {query} »."

@@ -283,7 +283,16 @@ class Job:
         return Message(f"{self.label} : {done} / {total}", private=self.start.private)
 
 
-Reply: TypeAlias = Message | Form | FormErrors | Job | File
+@dataclass(frozen=True)
+class FollowUp:
+    """Work that comes after the answer: Slack runs it once the request is acknowledged (a
+    modal must be answered within three seconds), other transports run it at once. What
+    `run` returns is delivered like a handler's replies."""
+
+    run: Callable[[], Replies]
+
+
+Reply: TypeAlias = Message | Form | FormErrors | Job | File | FollowUp
 Replies: TypeAlias = Reply | str | Sequence[Reply | str] | None
 
 
@@ -293,6 +302,6 @@ def as_replies(result: Replies) -> list[Reply]:
         return []
     if isinstance(result, str):
         return [Message(result)]
-    if isinstance(result, Message | Form | FormErrors | Job | File):
+    if isinstance(result, Message | Form | FormErrors | Job | File | FollowUp):
         return [result]
     return [Message(item) if isinstance(item, str) else item for item in result]

@@ -28,6 +28,7 @@ from bot.conversation.identity import find_person_id
 from bot.conversation.links import get_link, is_fresh, save_link, user_for_person
 from bot.conversation.replies import (
     File,
+    FollowUp,
     Form,
     FormErrors,
     Job,
@@ -331,6 +332,8 @@ class SlackTransport:
                     self.start_job(origin, reply)
                 elif isinstance(reply, File):
                     self.upload(origin, reply)
+                elif isinstance(reply, FollowUp):
+                    self.deliver(origin, as_replies(reply.run()))
                 elif isinstance(reply, FormErrors):
                     log.warning("FormErrors outside a form submission ignored")
             except (SlackApiError, DeliveryFailed) as error:

@@ -41,7 +41,7 @@ REMEMBER = "remember"
 # Where SignedInMiddleware puts the signed-in person's id (None: nobody) for the pages.
 PERSON_ID = "extranet.person_id"
 # Paths that never show who is signed in: no session lookup for them.
-NO_SESSION_PATHS = ("/static/", "/healthz", "/slack/")
+NO_SESSION_PATHS = ("/static/", "/healthz", "/readyz", "/metrics", "/slack/")
 HSTS = "max-age=31536000; includeSubDomains"
 
 

@@ -144,6 +144,9 @@ def html_to_text(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+_ASCII_SPACES = dict.fromkeys(map(ord, " \n\t\f\r"))
+
+
 class _HtmlText(HTMLParser):
     """The text of an HTML document in one pass: a line break for `<br>` and after each block
     element, nothing from script, style, head or title. Elements left open are closed the way
@@ -156,13 +159,16 @@ class _HtmlText(HTMLParser):
         self._open: list[str] = []
         self._counts: dict[str, int] = {}
         self._hidden = 0
+        self._pending: list[str] = []
 
     def text(self) -> str:
+        self._flush()
         while self._open:
             self._close_last()
         return "".join(self._parts)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._flush()
         if tag in _VOID:
             if tag == "br" and not self._hidden:
                 self._parts.append("\n")
@@ -178,6 +184,7 @@ class _HtmlText(HTMLParser):
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
+        self._flush()
         if not self._counts.get(tag):
             return
         while self._open[-1] != tag:
@@ -186,7 +193,27 @@ class _HtmlText(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._hidden:
-            self._parts.append(data)
+            self._pending.append(data)
+
+    def handle_comment(self, data: str) -> None:
+        self._flush()
+
+    def handle_decl(self, decl: str) -> None:
+        self._flush()
+
+    def handle_pi(self, data: str) -> None:
+        self._flush()
+
+    def _flush(self) -> None:
+        """A text between two pieces of markup that is only indentation counts as one line
+        break or one space, as a tree builder keeps it (else blank lines multiply)."""
+        if not self._pending:
+            return
+        data = "".join(self._pending)
+        self._pending.clear()
+        if not data.translate(_ASCII_SPACES):
+            data = "\n" if "\n" in data else " "
+        self._parts.append(data)
 
     def _close_last(self) -> None:
         tag = self._open.pop()

@@ -5,8 +5,8 @@ at the help address, the copy of the ticket it received (`requester_mail_root`,
 `helpdesk_mail_root`). A FASE typed without its leading zeros (« 931 » for « 00931 ») is
 rewritten as the directory writes it, so that searching a school's tickets finds them all.
 
-Revision ID: 0012_ticket_mail_threads
-Revises: 0010_web_sessions
+Revision ID: 0012
+Revises: 0016
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_ticket_mail_threads"
-down_revision = "0010_web_sessions"
+revision = "0012"
+# After the scheduler's run records (0016), the head when this was written.
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

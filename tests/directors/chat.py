@@ -11,6 +11,7 @@ from bot.console import render_blocks
 from bot.conversation import load_features
 from bot.conversation.replies import (
     File,
+    FollowUp,
     Form,
     FormErrors,
     Job,
@@ -101,6 +102,12 @@ class DirectorChat:
         replies = self.router.dispatch(turn)
         progress = Progress()
         done: list[Reply] = []
+        while any(isinstance(reply, FollowUp) for reply in replies):
+            replies = [
+                later
+                for reply in replies
+                for later in (as_replies(reply.run()) if isinstance(reply, FollowUp) else [reply])
+            ]
         for reply in replies:
             if isinstance(reply, Job) and run_jobs:
                 done.append(reply.start)

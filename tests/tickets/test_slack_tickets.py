@@ -4,6 +4,7 @@ SMTP server for what leaves by e-mail."""
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -128,10 +129,10 @@ def test_the_modal_is_prefilled_shows_errors_by_the_fields_then_tells_the_number
     card = _triage_card(fake).all_text()
     for expected in (number, "Émilie Dupont", "5432 — Institut Saint-Joseph", "+32 470 12 34 56"):
         assert expected in card
+    assert _requester_thread(db) == told[-1].ts
     with db.session() as session:
         ticket = session.scalars(sa.select(Ticket)).one()
         assert (ticket.source, ticket.status, ticket.triage_channel) == ("slack", "nouveau", TRIAGE)
-        assert ticket.requester_thread_ts == told[-1].ts
 
 
 def test_an_unknown_fase_needs_the_confirmation_box_and_is_flagged(
@@ -218,8 +219,7 @@ def test_replies_are_relayed_both_ways_and_notes_stay_internal(
     fake.wait_for("chat.postMessage", 2)
     card = _triage_card(fake)
     number = _number(db)
-    with db.session() as session:
-        requester_thread = session.scalars(sa.select(Ticket.requester_thread_ts)).one()
+    requester_thread = _requester_thread(db)
 
     slack.message(AGENT, "note: compte bloqué côté annuaire", channel=TRIAGE, thread_ts=card.ts)
     fake.wait_quiet()
@@ -440,9 +440,20 @@ def _ticket_in_triage(slack: SlackClient, fake: FakeSlack, db: Database) -> tupl
     _submit_ticket(slack, fake)
     fake.wait_for("chat.postMessage", 2)
     fake.wait_quiet()
-    with db.session() as session:
-        requester_thread = session.scalars(sa.select(Ticket.requester_thread_ts)).one()
-    return _triage_card(fake), requester_thread
+    return _triage_card(fake), _requester_thread(db)
+
+
+def _requester_thread(db: Database, timeout: float = 30.0) -> str:
+    """The requester's DM thread, recorded once the bot has posted there (after the form's
+    acknowledgement, so a moment after the post itself)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with db.session() as session:
+            thread = session.scalars(sa.select(Ticket.requester_thread_ts)).one()
+        if thread is not None or time.monotonic() > deadline:
+            assert thread is not None, "the requester's thread was never recorded"
+            return thread
+        time.sleep(0.02)
 
 
 def _reached_requester(fake: FakeSlack, requester_thread: str) -> list[str]:

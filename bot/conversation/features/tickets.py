@@ -46,6 +46,7 @@ from bot.conversation.features.tickets_views import (
 from bot.conversation.replies import (
     Block,
     Choices,
+    FollowUp,
     FormErrors,
     Heading,
     Message,
@@ -380,8 +381,16 @@ def submit_ticket(turn: Turn) -> Replies:
         contact = opened.ticket.contact_email
     if not created:
         return Message(messages.TICKET_ALREADY_OPENED.format(number=number))
-    _record_faq_ticket(turn, context.get("u"))
+    usage = context.get("u")
+    return FollowUp(lambda: _announce_ticket(turn, number, contact, usage))
+
+
+def _announce_ticket(turn: Turn, number: str, contact: str, usage: Any) -> Replies:
+    """The card in the triage channel and the requester's own thread: Web API calls, made
+    once the form is acknowledged."""
+    _record_faq_ticket(turn, usage)
     publish_triage(turn.services, turn.db, turn.settings, number)
+    slack_user = turn.speaker.user_id if turn.speaker.transport == "slack" else None
     how = (
         messages.TICKET_ANSWER_HERE
         if slack_user

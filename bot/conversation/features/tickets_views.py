@@ -420,9 +420,15 @@ def notice_message(notice: Notice) -> Message:
             ),
             private=False,
         )
-    return Message(
-        Text(messages.NOTICE_REPLY.format(number=notice.number)), Text(notice.body), private=False
-    )
+    heading = NOTICE_HEADINGS.get(notice.kind, messages.NOTICE_REPLY)
+    return Message(Text(heading.format(number=notice.number)), Text(notice.body), private=False)
+
+
+# What the requester reads above a notice, by its kind (a reply when not listed).
+NOTICE_HEADINGS = {
+    "waiting_reminder": messages.NOTICE_WAITING_REMINDER,
+    "closed": messages.NOTICE_CLOSED,
+}
 
 
 # --- lists and history -----------------------------------------------------------------------
