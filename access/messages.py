@@ -186,6 +186,9 @@ SKIP_REASONS: dict[str, str] = {
     "cooldown": (
         "Invitation envoyée il y a moins de {minutes} minutes : patientez avant de renvoyer"
     ),
+    "bad_address": (
+        "Adresse refusée par sa messagerie au dernier envoi : à corriger dans ProECO, puis renvoyer"
+    ),
     "not_in_establishment": "Ne fait pas partie de cet établissement",
 }
 

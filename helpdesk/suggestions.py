@@ -2,13 +2,17 @@
 the topic of a ticket (for its proposed category).
 
 The ticket forms offer them under the subject, as Zendesk and Freshdesk do: a person whose
-question the FAQ answers is helped at once, and the helpdesk gets one ticket fewer.
+question the FAQ answers is helped at once, and the helpdesk gets one ticket fewer. Answers
+are given with the deployment's delays and rules filled in (`facts`, see `faq.facts`), as the
+chat and the FAQ page show them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+from faq.facts import fill
 
 MAX_SUGGESTIONS = 3
 # The matcher's unsure candidates below this are noise in a form that is about to be sent:
@@ -34,7 +38,11 @@ def _matcher():  # type: ignore[no-untyped-def]
 
 
 def suggestions_for(
-    subject: str, description: str = "", *, exclude: Iterable[str] = ()
+    subject: str,
+    description: str = "",
+    *,
+    exclude: Iterable[str] = (),
+    facts: Mapping[str, str] | None = None,
 ) -> list[FaqSuggestion]:
     """The FAQ answers closest to what the person wrote, best first, at most three; none when
     the FAQ has nothing near. `exclude`: answers the person already saw."""
@@ -53,14 +61,14 @@ def suggestions_for(
         if entry.id in seen:
             continue
         seen.add(entry.id)
-        found.append(FaqSuggestion(entry.id, entry.question, entry.answer))
+        found.append(FaqSuggestion(entry.id, entry.question, fill(entry.answer, facts or {})))
     return found[:MAX_SUGGESTIONS]
 
 
-def faq_entry(entry_id: str) -> FaqSuggestion | None:
+def faq_entry(entry_id: str, facts: Mapping[str, str] | None = None) -> FaqSuggestion | None:
     for entry in _matcher().kb.entries:
         if entry.id == entry_id:
-            return FaqSuggestion(entry.id, entry.question, entry.answer)
+            return FaqSuggestion(entry.id, entry.question, fill(entry.answer, facts or {}))
     return None
 
 

@@ -40,6 +40,7 @@ from access.directory.team import Team, TeamStatus, status_of, team_of
 from access.emails import normalize_email
 from access.errors import InvalidInput, NotFound
 from access.invitations.delivery import last_failure_for
+from access.invitations.preview import BAD_ADDRESS, is_refused, refused_addresses
 from access.mail import outbox
 from access.mail import templates as mail
 from access.messages import (
@@ -470,9 +471,14 @@ def _candidates(
             skip_label("not_in_establishment"),
             detail=f"person {only_person_id} has no assignment in FASE {establishment.fase}",
         )
+    # A bulk send does not write again to an address that refused the last invitation for
+    # good; a director's one-person send may (the director may know it works again).
+    refused = refused_addresses(session, [m.person.id for m in members]) if mode in MODES else {}
     chosen = []
     for member in members:
         reason = _skip_reason(member, mode)
+        if reason is None and is_refused(refused, member.person.id, member.email):
+            reason = BAD_ADDRESS
         if reason is None:
             chosen.append(member)
         elif not (mode == NEW and reason == "left"):

@@ -17,6 +17,7 @@ FIELD_TOO_LONG = "Trop long : {max} caractères au maximum."
 FIELD_EMAIL_INVALID = "Adresse e-mail invalide (exemple : prenom.nom@ecole.be)."
 FIELD_PHONE_INVALID = "Numéro de téléphone invalide (exemple : 02 511 22 33 ou +32 470 12 34 56)."
 FIELD_DATE_INVALID = "Date invalide (format JJ/MM/AAAA)."
+FIELD_DATE_PAST = "Cette date est déjà passée : choisissez aujourd'hui ou une date à venir."
 FIELD_OPTION_INVALID = "Choisissez une des propositions."
 
 # -- transports ------------------------------------------------------------------------------
@@ -42,6 +43,9 @@ HELP_LINES = {
     "et l'envoi des invitations",
     "team": "• /team : (directions) votre équipe, avec des filtres",
     "access": "• /access NOM : (directions) l'accès d'une personne et ses missions",
+    "tickets": "• /tickets : (agents du helpdesk) les tickets ouverts ; /tickets NUMÉRO : la "
+    "fiche d'un ticket, avec ses actions (prendre en charge, répondre, note interne, priorité, "
+    "statut) ; /tickets stats : les mesures. Dans un terminal : extranet-bot console --agent",
 }
 HELP_ADDRESSES = "Extranet : {extranet_url}\nHelpdesk : {helpdesk_email}"
 HELP_WORDS = frozenset({"help", "aide", "/aide", "?", "menu", "aide moi", "aidez moi"})
@@ -66,6 +70,37 @@ FAQ_CONTACT = "Contacter le helpdesk"
 FAQ_CONTACT_BY_EMAIL = (
     "Écrivez au helpdesk : {helpdesk_email}. Pour être aidé·e rapidement, indiquez vos nom et "
     "prénom, le numéro FASE de votre établissement et vos coordonnées."
+)
+# Not a question for the FAQ (faq.kinds): politeness, another subject, a fault of the site.
+SOCIAL_REPLIES = {
+    "greeting": "Bonjour ! Je suis l'assistant de l'Extranet.",
+    "thanks": "Avec plaisir !",
+    "goodbye": "Au revoir, et bonne journée !",
+    "small_talk": "Je suis là si vous avez besoin de moi.",
+}
+SOCIAL_HINT = (
+    "Posez-moi votre question sur l'Extranet (compte, invitation, mot de passe, accès…), "
+    "ou tapez « aide » pour voir ce que je sais faire."
+)
+FAQ_OFF_TOPIC = (
+    "Ce helpdesk ne couvre que l'Extranet : compte, invitation, mot de passe, accès. "
+    "Pour le wifi, Smartschool, les congés, les fiches de paie, les imprimantes ou le matériel "
+    "de l'école, adressez-vous au secrétariat ou à la direction de votre école."
+)
+FAQ_OFF_TOPIC_LAST_RESORT = "En dernier recours, s'il s'agit bien de l'Extranet : {helpdesk_email}"
+FAQ_PROBLEM = (
+    "Cela ressemble à un problème de l'Extranet lui-même : la FAQ ne peut pas le régler, "
+    "le helpdesk oui. Ouvrez une demande en précisant votre navigateur, votre appareil et "
+    "l'heure du problème : c'est ce qui permet de le retrouver."
+)
+FAQ_PROBLEM_BUTTON = "Signaler le problème"
+# The ticket's description, ready for the details the helpdesk needs to find the fault.
+PROBLEM_DETAILS = (
+    "Ma question : « {question} »\n\n"
+    "Navigateur (Chrome, Edge, Firefox, Safari…) : \n"
+    "Appareil (ordinateur, tablette, téléphone) : \n"
+    "Heure du problème : le {date} vers {time}\n"
+    "Ce que vous faisiez et le message affiché : \n"
 )
 FAQ_EMPTY_QUESTION = (
     "Quelle est votre question ? Par exemple : /helpdesk question j'ai oublié mon mot de passe"
@@ -189,6 +224,9 @@ TO_FIX_HINT = (
     "L'adresse se corrige dans ProECO, jamais ici ; quelques jours plus tard, la correction "
     "apparaît dans cette liste et vous pourrez renvoyer l'invitation."
 )
+# Invited or to invite, yet not written to by a send now (cooldown, refused address…).
+HELD_TITLE = "Ne recevront pas d'e-mail si vous envoyez maintenant :"
+HELD_LINE = "• {name} — {reason}"
 PAGE_NOTE = "Page {page} / {pages} — {count} personne(s)"
 FILTER_NOTE = "Filtre : {query} — {count} personne(s)"
 
@@ -286,22 +324,31 @@ ACCESS_FUNCTION = "Selon sa fonction dans ProECO ({function}) :"
 ACCESS_GRANTS = "Accès de mission :"
 ACCESS_NO_GRANTS = "Aucun accès de mission."
 ACCESS_GRANT = "Mission « {mission} » : {resources}\nAccordé par {by} le {since}, {until}."
+ACCESS_GRANT_REASON = "Motif : {reason}"
 ACCESS_UNTIL = "jusqu'au {day} inclus"
 ACCESS_NO_END = "sans date de fin"
 ACCESS_ALL = "Au total : {resources}"
 ACCESS_LEFT = "Cette personne a quitté l'établissement : elle n'a plus d'accès."
 UNKNOWN_GRANTOR = "(inconnu)"
 ADD_GRANT = "Ajouter un accès de mission"
+# A director looking at their own row: a grant to oneself is refused, so none is offered.
+ACCESS_SELF = "C'est votre propre accès : un accès de mission ne se donne pas à soi-même."
 REMOVE_GRANT = "Retirer « {mission} »"
 REMOVE_CONFIRM_TITLE = "Retirer cet accès ?"
 REMOVE_CONFIRM_TEXT = "{name} perdra à l'instant les accès de la mission « {mission} »."
 REMOVE_CONFIRM = "Retirer"
+REMOVE_FORM_TITLE = "Retirer l'accès"
+REMOVE_REASON_HINT = "Il est gardé dans l'historique des accès (par exemple « Fin de la mission »)."
 GRANT_ADDED = "Accès de mission « {mission} » ajouté pour {name}."
 GRANT_REMOVED = "Accès de mission « {mission} » retiré pour {name}."
 
 FORM_TITLE = "Accès de mission"
 FORM_SUBMIT = "Ajouter"
 FORM_INTRO = "Accès supplémentaires pour {name}, en plus de ceux de sa fonction ({function})."
+FORM_GIVEN = "Déjà donné par sa fonction (non proposé ci-dessous) : {resources}."
+FORM_ALL_GIVEN = (
+    "Sa fonction donne déjà toutes les ressources de l'Extranet : il n'y a rien à ajouter."
+)
 FIELD_MISSION = "Mission"
 FIELD_MISSION_HINT = "Par exemple « Coordination pédagogique »."
 FIELD_RESOURCES = "Ressources de l'Extranet"

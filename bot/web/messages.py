@@ -51,3 +51,22 @@ FAQ_UNAVAILABLE = (
     "La liste des questions fréquentes sera bientôt disponible ici. "
     "En attendant, écrivez au helpdesk : {helpdesk_email}."
 )
+# The search of /faq (bot.web.faq_page): the chat's answers, worded for a page.
+FAQ_SOCIAL = (
+    "Bonjour ! Tapez votre question sur l'Extranet (compte, invitation, mot de passe, accès…) "
+    "dans la recherche, ou parcourez les questions ci-dessous."
+)
+FAQ_OFF_TOPIC = (
+    "Cette FAQ et ce helpdesk ne couvrent que l'Extranet : compte, invitation, mot de passe, "
+    "accès. Pour le wifi, Smartschool, les congés, les fiches de paie, les imprimantes ou le "
+    "matériel de l'école, adressez-vous au secrétariat ou à la direction de votre école."
+)
+FAQ_PROBLEM = (
+    "Cela ressemble à un problème de l'Extranet lui-même : la FAQ ne peut pas le régler, le "
+    "support oui. Écrivez-lui en précisant votre navigateur, votre appareil et l'heure du "
+    "problème."
+)
+FAQ_UNSURE = "Votre question ressemble-t-elle à l'une de celles-ci ?"
+FAQ_NO_ANSWER = (
+    "Aucune réponse de la FAQ ne correspond à cette question : le support peut vous aider."
+)

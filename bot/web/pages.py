@@ -431,24 +431,6 @@ async def reset_page(request: Request) -> Response:
     return await _link_page(request, RESET, signin.peek_reset, _reset, _password_changed)
 
 
-def _faq_entries() -> list[Any]:
-    # Imported here: the matcher and NumPy load with the first visit, not with every start.
-    from faq import load_default
-
-    return list(load_default().kb.entries)
-
-
-async def faq_page(request: Request) -> Response:
-    entries = await run_in_threadpool(_faq_entries)
-    return render(
-        request,
-        "faq.html",
-        title=msg.TITLE_FAQ,
-        entries=entries,
-        unavailable=msg.FAQ_UNAVAILABLE.format(helpdesk_email=_settings(request).helpdesk_email),
-    )
-
-
 async def busy(request: Request, _exc: Exception) -> Response:
     """Every password hashing slot is taken: the request may be tried again in a moment."""
     answer = render(
@@ -479,5 +461,4 @@ def routes() -> list[Route]:
         Route("/deconnexion", signout_page, methods=both),
         Route("/mot-de-passe-oublie", forgot_page, methods=both),
         Route("/reinitialiser/{token}", reset_page, methods=both),
-        Route("/faq", faq_page, methods=["GET"]),
     ]

@@ -22,9 +22,11 @@ from starlette.routing import Route
 
 from access.accounts import throttle
 from access.persistence.database import Database
+from bot.faq_facts import faq_facts
 from bot.settings import Settings
 from bot.web import messages as web_msg
 from bot.web.forms import Submitted, read_form
+from bot.web.mrkdwn import to_html
 from bot.web.pages import client_address, render
 from bot.web.security import signed_in_person_id
 from helpdesk import messages
@@ -85,7 +87,7 @@ def _page(
         submission_field=SUBMISSION_FIELD,
         faq_checked_field=FAQ_CHECKED_FIELD,
         faq_path=FAQ_PATH,
-        suggestions=suggestions or [],
+        suggestions=[_shown(found) for found in suggestions or []],
         faq_title=messages.WEB_FAQ_TITLE,
         faq_then=messages.WEB_FAQ_THEN,
         faq_step=messages.WEB_FAQ_STEP,
@@ -162,7 +164,7 @@ def _submit(
     db: Database, settings: Settings, values: dict[str, str], requester: Requester, client: str
 ) -> _Submitted:
     subject = " ".join(values.get("subject", "").split())
-    found = suggestions_for(subject, values.get("description", ""))
+    found = suggestions_for(subject, values.get("description", ""), facts=faq_facts(settings))
     with db.transaction() as session:
         check = check_ticket_form(values, session, faq_topics=topics_of([f.id for f in found]))
         if check.form is None:
@@ -263,10 +265,20 @@ FAQ_QUERY_LIMIT = MAX_LENGTHS["subject"]
 async def faq_suggestions(request: Request) -> Response:
     """The FAQ answers for the subject typed so far (the support page's script asks)."""
     query = request.query_params.get("objet", "")[:FAQ_QUERY_LIMIT]
-    found = await run_in_threadpool(suggestions_for, query)
-    return JSONResponse(
-        {"suggestions": [{"id": f.id, "question": f.question, "answer": f.answer} for f in found]}
-    )
+    facts = faq_facts(request.app.state.settings)
+    found = await run_in_threadpool(lambda: suggestions_for(query, facts=facts))
+    return JSONResponse({"suggestions": [_shown(f) for f in found]})
+
+
+def _shown(suggestion: FaqSuggestion) -> dict[str, str]:
+    """A suggestion as the page shows it; `answer_html` is escaped, then marked up
+    (bot.web.mrkdwn), as on the FAQ page."""
+    return {
+        "id": suggestion.id,
+        "question": suggestion.question,
+        "answer": suggestion.answer,
+        "answer_html": str(to_html(suggestion.answer)),
+    }
 
 
 def routes() -> list[Route]:

@@ -1,31 +1,46 @@
-"""Questions to the FAQ (DM, mention, `/helpdesk question`) and the help text (`/helpdesk`)."""
+"""Questions to the FAQ (DM, mention, `/helpdesk question`) and the help text (`/helpdesk`).
+
+Not every message is a question (faq.kinds): politeness gets a friendly word and the help
+hint, another subject is told this helpdesk covers the Extranet only, and a fault of the
+Extranet itself is offered a ticket whose description asks for the browser, the device and
+the time, rather than a FAQ entry.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
+from access.messages import BRUSSELS
 from bot.conversation import action, command, home, message, router
 from bot.conversation import messages as msg
-from bot.conversation.features.tickets_views import contact_button
+from bot.conversation.features.tickets_views import contact_button, ticket_form
 from bot.conversation.replies import (
     Block,
     Button,
     Choices,
+    Form,
     Heading,
     Message,
     Note,
     Text,
 )
 from bot.conversation.turn import Turn
+from bot.faq_facts import faq_facts
+from faq.facts import fill
+from faq.kinds import MessageKind
+from helpdesk.prefill import prefill_for_person
 
 log = logging.getLogger(__name__)
 
 HELPFUL = "helpful"
 NOT_HELPFUL = "not_helpful"
 MAX_QUESTION_CHARS = 1500
+REPORT_PROBLEM = "faq.report_problem"
 
 
 # -- help ----------------------------------------------------------------------------------------
@@ -36,8 +51,9 @@ def help_blocks(turn: Turn) -> list[Block]:
     for name, sub in (("/helpdesk", "ticket"), ("/invite-team", None), ("/team", None)):
         if router.knows_command(name, sub):
             lines.append(msg.HELP_LINES[sub or name.lstrip("/")])
-    if router.knows_command("/access"):
-        lines.append(msg.HELP_LINES["access"])
+    for name in ("/access", "/tickets"):
+        if router.knows_command(name):
+            lines.append(msg.HELP_LINES[name.lstrip("/")])
     addresses = msg.HELP_ADDRESSES.format(
         extranet_url=turn.settings.extranet_url, helpdesk_email=turn.settings.helpdesk_email
     )
@@ -141,9 +157,18 @@ def _parse(value: str) -> tuple[Any, str | None, str]:
 def answer(turn: Turn, question: str) -> Message:
     question = " ".join(question.split())[:MAX_QUESTION_CHARS]
     result = _matcher().match(question)
+    if result.kind.social:
+        # Politeness is no question: nothing to log for the FAQ's report, no ticket to offer.
+        return Message(Text(msg.SOCIAL_REPLIES[result.kind.value]), Note(msg.SOCIAL_HINT))
     usage_id = record_question(turn, question, result)
+    if result.kind is MessageKind.OFF_TOPIC:
+        return off_topic_message(turn)
+    if result.kind is MessageKind.PROBLEM:
+        return problem_message(question, usage_id)
     if result.entry is not None:
-        return answer_message(result.entry, usage_id, question=question)
+        return answer_message(
+            result.entry, usage_id, facts=faq_facts(turn.settings), question=question
+        )
     suggestions = list(result.suggestions)[:3]
     ids = [s.entry.id for s in suggestions]
     if suggestions:
@@ -167,10 +192,59 @@ def answer(turn: Turn, question: str) -> Message:
     )
 
 
+def off_topic_message(turn: Turn) -> Message:
+    """Another subject: this helpdesk covers the Extranet only; its address as a last resort."""
+    return Message(
+        Text(msg.FAQ_OFF_TOPIC),
+        Note(msg.FAQ_OFF_TOPIC_LAST_RESORT.format(helpdesk_email=turn.settings.helpdesk_email)),
+    )
+
+
+def problem_message(question: str, usage_id: object) -> Message:
+    """A fault of the Extranet: a ticket, whose form asks for the details that find it."""
+    value = json.dumps({"q": question[:500], "u": usage_id}, ensure_ascii=False)
+    return Message(
+        Text(msg.FAQ_PROBLEM),
+        Choices([Button(msg.FAQ_PROBLEM_BUTTON, REPORT_PROBLEM, value, style="primary")]),
+    )
+
+
+@action(REPORT_PROBLEM)
+def on_report_problem(turn: Turn) -> Form:
+    """The helpdesk's ticket form (features.tickets handles its submission), its description
+    ready for the browser, the device and the time of the problem."""
+    assert turn.action is not None
+    try:
+        data = json.loads(turn.action.value)
+    except ValueError:
+        data = {}
+    data = data if isinstance(data, dict) else {}
+    now = datetime.now(BRUSSELS)
+    description = msg.PROBLEM_DETAILS.format(
+        question=str(data.get("q") or "")[:500],
+        date=now.strftime("%d/%m/%Y"),
+        time=now.strftime("%H:%M"),
+    )
+    prefill = None
+    if turn.speaker.person_id is not None:
+        with turn.db.session() as session:
+            prefill = prefill_for_person(session, person_id=turn.speaker.person_id)
+    return ticket_form(
+        prefill=prefill, values={"description": description}, context={"f": [], "u": data.get("u")}
+    )
+
+
 def answer_message(
-    entry: Any, usage_id: object, *, feedback: bool = True, question: str = ""
+    entry: Any,
+    usage_id: object,
+    *,
+    facts: Mapping[str, str],
+    feedback: bool = True,
+    question: str = "",
 ) -> Message:
-    blocks: list[Block] = [Heading(entry.question), Text(entry.answer)]
+    """The entry's answer, its delays and rules those of this deployment (faq.facts);
+    `question`: the person's own words, carried by the buttons to a ticket."""
+    blocks: list[Block] = [Heading(entry.question), Text(fill(entry.answer, facts))]
     if feedback:
         value = _value(usage_id, entry.id, question)
         blocks += [
@@ -202,7 +276,8 @@ def _feedback(turn: Turn, outcome: str) -> Message:
     entry = _entry(entry_id) if entry_id else None
     blocks: list[Block] = []
     if entry is not None:
-        blocks += answer_message(entry, usage_id, feedback=False).blocks
+        facts = faq_facts(turn.settings)
+        blocks += answer_message(entry, usage_id, facts=facts, feedback=False).blocks
     if outcome == HELPFUL:
         blocks.append(Note(msg.FAQ_THANKS))
     else:
@@ -223,7 +298,7 @@ def on_suggestion(turn: Turn) -> Message:
     entry = _entry(entry_id) if entry_id else None
     if entry is None:
         return Message(msg.EXPIRED_ACTION)
-    return answer_message(entry, usage_id, question=question)
+    return answer_message(entry, usage_id, facts=faq_facts(turn.settings), question=question)
 
 
 # The address-only button of messages posted before the tickets feature still answers.

@@ -22,6 +22,8 @@ from bot.conversation.features.tickets_views import (
     FAQ_FORM_ID,
     FASE_FORM_ID,
     FORM_ID,
+    NOTE,
+    NOTE_FORM_ID,
     OPEN,
     PRIORITY,
     REPLY,
@@ -34,6 +36,7 @@ from bot.conversation.features.tickets_views import (
     history_message,
     my_ticket_message,
     my_tickets_message,
+    note_form,
     notice_message,
     parse_contact_value,
     reply_form,
@@ -57,6 +60,7 @@ from bot.conversation.replies import (
     Text,
 )
 from bot.conversation.turn import DeliveryFailed, Services, Turn
+from bot.faq_facts import faq_facts
 from bot.settings import Settings
 from faq import usage as faq_usage
 from helpdesk import messages, tickets
@@ -183,6 +187,23 @@ def refresh_triage(services: Services, db: Database, number: str) -> None:
             services.update(MessageRef(ticket.triage_channel, ticket.triage_ts), card)
         except DeliveryFailed as error:
             log.warning("could not update the triage card: %s", error)
+
+
+def card_in_place(turn: Turn, number: str) -> Replies:
+    """After a card's button: the triage post was updated by `refresh_triage`; a card shown
+    elsewhere (`/tickets NUMBER`, the console) is replaced by the ticket as it is now."""
+    with turn.db.session() as session:
+        history = ticket_with_history(session, number)
+        ticket = history.ticket
+        pressed = turn.message
+        if pressed is not None and (pressed.channel, pressed.ts) == (
+            ticket.triage_channel,
+            ticket.triage_ts,
+        ):
+            return None
+        name = establishment_name(session, ticket.fase)
+        card = history_message(ticket, history.events, establishment=name)
+    return Message(*card.blocks, replace=True)
 
 
 def post_in_triage_thread(services: Services, db: Database, number: str, *texts: str) -> bool:
@@ -328,7 +349,12 @@ def _faq_step(turn: Turn, session: Any, check: FormCheck, context: dict[str, Any
     """The form once more, with the FAQ answers nearest to the subject (as help desks do
     before a ticket is sent); None when the FAQ has nothing the person has not seen."""
     assert turn.submission is not None and check.form is not None
-    found = suggestions_for(check.form.subject, check.form.description, exclude=_faq_seen(context))
+    found = suggestions_for(
+        check.form.subject,
+        check.form.description,
+        exclude=_faq_seen(context),
+        facts=faq_facts(turn.settings),
+    )
     if not found:
         return None
     context = {**context, "k": 1, "f": [*(context.get("f") or []), *(s.id for s in found)]}
@@ -362,7 +388,8 @@ def submit_ticket(turn: Turn) -> Replies:
         assert check.form is not None
         if not context.get("k") and (step := _faq_step(turn, session, check, context)):
             return step
-        shown = faq_entry(context["s"]) if context.get("s") else None
+        # The answer as the person read it: the deployment's delays and rules filled in.
+        shown = faq_entry(context["s"], faq_facts(turn.settings)) if context.get("s") else None
         ticket_form_ = replace(
             check.form, description=with_shown_answer(check.form.description, shown)
         )
@@ -421,7 +448,7 @@ def claim_ticket(turn: Turn) -> Replies:
     with turn.db.transaction() as session:
         tickets.claim(session, turn.action.value, _agent(turn))
     refresh_triage(turn.services, turn.db, turn.action.value)
-    return None
+    return card_in_place(turn, turn.action.value)
 
 
 @action(PRIORITY)
@@ -433,7 +460,7 @@ def prioritise_ticket(turn: Turn) -> Replies:
     with turn.db.transaction() as session:
         tickets.set_priority(session, number, _agent(turn), priority)
     refresh_triage(turn.services, turn.db, number)
-    return None
+    return card_in_place(turn, number)
 
 
 @action(STATUS)
@@ -446,7 +473,7 @@ def change_status(turn: Turn) -> Replies:
         _, notice = tickets.set_status(session, turn.settings, number, _agent(turn), status)
     deliver_notice(turn.services, turn.db, turn.settings, notice)
     refresh_triage(turn.services, turn.db, number)
-    return None
+    return card_in_place(turn, number)
 
 
 @action(REPLY)
@@ -478,7 +505,7 @@ def submit_category(turn: Turn) -> Replies:
             session, number, _agent(turn), str(turn.submission.values.get("category") or "")
         )
     refresh_triage(turn.services, turn.db, number)
-    return None
+    return card_in_place(turn, number)
 
 
 def _relay_reply(turn: Turn, number: str, body: str, source_ref: str | None) -> tuple[str, bool]:
@@ -511,6 +538,39 @@ def submit_reply(turn: Turn) -> Replies:
             turn.services, turn.db, number, messages.THREAD_REPLY_BY.format(author=author), body
         )
     return Message(told)
+
+
+@action(NOTE)
+def open_note_form(turn: Turn) -> Replies:
+    assert turn.action is not None
+    if (refused := _agents_only(turn)) is not None:
+        return refused
+    return note_form(turn.action.value)
+
+
+@form(NOTE_FORM_ID)
+def submit_note(turn: Turn) -> Replies:
+    assert turn.submission is not None
+    if (refused := _agents_only(turn)) is not None:
+        return refused
+    number = str(turn.submission.context.get("number", ""))
+    body = str(turn.submission.values.get("body") or "")
+    key = turn.submission.context.get("key")
+    agent = _agent(turn)
+    with turn.db.transaction() as session:
+        event = tickets.internal_note(
+            session, number, agent, body, source_ref=f"form:{key}" if key else None
+        )
+    if event is not None:
+        # The thread stays the full record, whichever way the agent wrote the note.
+        post_in_triage_thread(
+            turn.services,
+            turn.db,
+            number,
+            messages.THREAD_NOTE_BY.format(author=agent.name or agent.ref),
+            body,
+        )
+    return Message(messages.NOTE_SAVED)
 
 
 # --- threads: agents' replies and the requester's answers ------------------------------------

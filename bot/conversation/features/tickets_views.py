@@ -47,12 +47,14 @@ FASE_FORM_ID = "ticket_fase"
 FAQ_FORM_ID = "ticket_faq"
 REPLY_FORM_ID = "ticket_reply"
 CATEGORY_FORM_ID = "ticket_category"
+NOTE_FORM_ID = "ticket_note"
 OPEN = "tickets.open"
 CLAIM = "tickets.claim"
 PRIORITY = "tickets.priority"
 STATUS = "tickets.status"
 REPLY = "tickets.reply"
 CATEGORY = "tickets.category"
+NOTE = "tickets.note"
 RESOLVED_YES = "tickets.resolved_yes"
 RESOLVED_NO = "tickets.resolved_no"
 
@@ -322,6 +324,17 @@ def reply_form(number: str) -> Form:
     )
 
 
+def note_form(number: str) -> Form:
+    return Form(
+        NOTE_FORM_ID,
+        messages.NOTE_FORM_TITLE,
+        (Field("body", messages.NOTE_FORM_FIELD, kind=FieldKind.MULTILINE, max_length=3000),),
+        submit_label=messages.NOTE_FORM_SUBMIT,
+        intro=(Text(number),),
+        context={"number": number, "key": uuid.uuid4().hex},
+    )
+
+
 # --- the triage card -------------------------------------------------------------------------
 
 
@@ -374,6 +387,7 @@ def triage_message(ticket: Ticket, *, establishment: str | None = None) -> Messa
             [
                 Button(messages.BUTTON_CLAIM, CLAIM, ticket.number, style="primary"),
                 Button(messages.BUTTON_REPLY, REPLY, ticket.number),
+                Button(messages.BUTTON_NOTE, NOTE, ticket.number),
                 Button(messages.BUTTON_CATEGORY, CATEGORY, ticket.number),
             ]
         )
@@ -477,8 +491,10 @@ def _event_detail(event: TicketEvent) -> str:
 def history_message(
     ticket: Ticket, events: Sequence[TicketEvent], *, establishment: str | None
 ) -> Message:
+    """The card and its history; its buttons act as the triage card's do (agents only)."""
     card = triage_message(ticket, establishment=establishment)
     info = [b for b in card.blocks if not isinstance(b, Choices) and not isinstance(b, Note)]
+    actions = [b for b in card.blocks if isinstance(b, Choices)]
     rows = []
     for event in events:
         what = messages.EVENT_LABELS.get(event.kind, event.kind)
@@ -492,7 +508,9 @@ def history_message(
                 _event_detail(event),
             )
         )
-    return Message(*info, Table(messages.HISTORY_COLUMNS, rows, title=messages.HISTORY_TITLE))
+    return Message(
+        *info, Table(messages.HISTORY_COLUMNS, rows, title=messages.HISTORY_TITLE), *actions
+    )
 
 
 # --- what a requester sees of their own tickets -------------------------------------------------

@@ -37,7 +37,10 @@
     found.forEach(function (item) {
       var details = document.createElement("details");
       details.appendChild(element("summary", item.question));
-      details.appendChild(element("p", item.answer, "answer"));
+      var answer = element("div", "", "faq-answer");
+      // Escaped by the server, then marked up (lists, bold, links) as on the FAQ page.
+      answer.innerHTML = item.answer_html;
+      details.appendChild(answer);
       box.appendChild(details);
     });
     box.appendChild(element("p", box.getAttribute("data-then")));
