@@ -38,14 +38,15 @@ HELP_LINES = {
     "le cas, le renvoi de votre invitation ou un lien pour changer votre mot de passe",
     "lier": "• /extranet lier : relier votre compte Slack à votre fiche, "
     "avec un code reçu par e-mail",
-    "ticket": "• /helpdesk ticket : écrire au helpdesk ; /tickets : suivre vos demandes",
+    "ticket": "• /helpdesk ticket : écrire au helpdesk",
     "invite-team": "• /invite-team : (directions) la liste de votre équipe "
     "et l'envoi des invitations",
     "team": "• /team : (directions) votre équipe, avec des filtres",
     "access": "• /access NOM : (directions) l'accès d'une personne et ses missions",
-    "tickets": "• /tickets : (agents du helpdesk) les tickets ouverts ; /tickets NUMÉRO : la "
-    "fiche d'un ticket, avec ses actions (prendre en charge, répondre, note interne, priorité, "
-    "statut) ; /tickets stats : les mesures. Dans un terminal : extranet-bot console --agent",
+    "tickets": "• /tickets : vos demandes au helpdesk et leur dernière réponse ; /tickets "
+    "NUMÉRO : la conversation d'une demande. Agents du helpdesk : les tickets ouverts, la fiche "
+    "d'un ticket avec ses actions (prendre en charge, répondre, note interne, priorité, "
+    "statut), /tickets stats : les mesures. Dans un terminal : extranet-bot console --agent",
 }
 HELP_ADDRESSES = "Extranet : {extranet_url}\nHelpdesk : {helpdesk_email}"
 HELP_WORDS = frozenset({"help", "aide", "/aide", "?", "menu", "aide moi", "aidez moi"})
