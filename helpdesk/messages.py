@@ -104,7 +104,48 @@ EVENT_LABELS: Final[dict[str, str]] = {
     "answer_address": "Adresse de réponse",
     "acknowledgement_withheld": "Accusé de réception non envoyé",
     "bounced": "E-mail non remis",
+    "account_action": "Action sur le compte",
+    "account_action_refused": "Action sur le compte non faite",
 }
+
+# The triage card's « Compte » section, and the agents' actions on the requester's account
+# (helpdesk.account_actions): the button, what the requester is told, what agents read.
+ACCOUNT_TITLE = "Compte"
+ACCOUNT_MATCH = "Demandeur dans l'annuaire : {name} — {how}"
+ACCOUNT_BUTTONS: Final[dict[str, str]] = {
+    "resend": "Renvoyer l'invitation",
+    "reset": "Envoyer un lien de réinitialisation",
+    "unlock": "Lever le blocage de connexion",
+    "remind": "Prévenir la direction",
+}
+ACCOUNT_TOLD: Final[dict[str, str]] = {
+    "resend": (
+        "Le helpdesk vous a renvoyé l'invitation à l'Extranet ({email}). Suivez le lien de ce "
+        "nouvel e-mail pour activer votre compte : il remplace les liens précédents."
+    ),
+    "reset": (
+        "Le helpdesk vous a envoyé un lien pour choisir un nouveau mot de passe ({email}). "
+        "Il est valable peu de temps : utilisez-le dès que possible."
+    ),
+    "unlock": (
+        "Le helpdesk a levé le blocage de votre connexion : vous pouvez vous connecter à "
+        "nouveau avec votre adresse de référence."
+    ),
+    "remind": (
+        "Le helpdesk a prévenu votre direction : c'est elle qui envoie les invitations à "
+        "l'Extranet."
+    ),
+}
+ACCOUNT_DONE = "{label} : fait. {told}"
+ACCOUNT_NOT_DONE = "{label} : pas fait. {reason}"
+ACCOUNT_THREAD = "{agent} — {outcome}"
+ACCOUNT_NOT_ALLOWED = (
+    "Cette action ne correspond plus à la situation du compte : la fiche vient d'être mise à jour."
+)
+ACCOUNT_NOT_IDENTIFIED = (
+    "Le demandeur de ce ticket n'est pas reconnu avec assez de certitude pour agir sur un "
+    "compte : vérifiez son identité (/diagnostic)."
+)
 
 # The address an e-mail's Reply-To asked answers to go to, beside the sender's.
 REPLY_EMAIL_LABEL = "Réponses envoyées à"
@@ -216,6 +257,8 @@ STATS_OPENED = "Tickets reçus (30 j)"
 STATS_RESOLVED = "Tickets résolus (30 j)"
 STATS_FIRST_RESPONSE = "Délai médian de première réponse"
 STATS_RESOLUTION = "Délai médian de résolution"
+STATS_ACCOUNT_RESOLVED = "Tickets résolus après une action sur le compte (30 j)"
+STATS_ACCOUNT_RESOLUTION = "Délai médian de résolution (action sur le compte)"
 STATS_DEFLECTION = "Questions réglées par la FAQ"
 STATS_DEFLECTION_VALUE = "{rate} % ({deflected} sur {questions})"
 STATS_NONE = "—"

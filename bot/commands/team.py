@@ -7,9 +7,9 @@ import json
 import click
 
 from access.directory.establishments import canonical_fase
-from access.directory.team import Team, TeamStatus, team_of
+from access.directory.team import Team, TeamStatus
 from access.errors import AccessError, NotFound
-from access.invitations.service import delivery_errors_for
+from access.invitations.service import team_list
 from bot.commands import labels
 from bot.commands.context import AppContext, pass_app
 from bot.commands.output import table
@@ -38,14 +38,7 @@ def team(
         with app.database_with_data().session() as session:
             # « 931 » or « 00931 »: the directory's spelling from here on.
             fase = canonical_fase(session, fase)
-            found = team_of(
-                session,
-                fase,
-                status=status,
-                function=function,
-                name=name,
-                delivery_errors=delivery_errors_for(session, fase),
-            )
+            found = team_list(session, fase, status=status, function=function, name=name)
     except NotFound as error:
         raise click.ClickException(f"{error} in the database {app.database_name()}") from None
     except AccessError as error:

@@ -34,8 +34,9 @@ HELP_TITLE = "Assistant de l'Extranet"
 HELP_INTRO = "Bonjour ! Je réponds aux questions sur l'Extranet et je vous aide à y accéder."
 HELP_LINES = {
     "question": "• Posez votre question en m'écrivant ici, ou avec /helpdesk question …",
-    "extranet": "• /extranet : votre accès (établissements, fonction, statut du compte) et, selon "
-    "le cas, le renvoi de votre invitation ou un lien pour changer votre mot de passe",
+    "extranet": "• /extranet : votre accès (établissements, fonction, statut du compte), ce qui "
+    "bloque et, selon le cas, le renvoi de votre invitation, un message à votre direction ou un "
+    "lien pour changer votre mot de passe",
     "lier": "• /extranet lier : relier votre compte Slack à votre fiche, "
     "avec un code reçu par e-mail",
     "ticket": "• /helpdesk ticket : écrire au helpdesk",
@@ -47,6 +48,8 @@ HELP_LINES = {
     "NUMÉRO : la conversation d'une demande. Agents du helpdesk : les tickets ouverts, la fiche "
     "d'un ticket avec ses actions (prendre en charge, répondre, note interne, priorité, "
     "statut), /tickets stats : les mesures. Dans un terminal : extranet-bot console --agent",
+    "diagnostic": "• /diagnostic ADRESSE ou NOM PRÉNOM FASE : (agents du helpdesk) ce qui bloque "
+    "l'accès d'une personne",
 }
 HELP_ADDRESSES = "Extranet : {extranet_url}\nHelpdesk : {helpdesk_email}"
 HELP_WORDS = frozenset({"help", "aide", "/aide", "?", "menu", "aide moi", "aidez moi"})
@@ -141,6 +144,44 @@ INVITATION_RESENT = (
 )
 INVITATION_NOT_RESENT = "Je n'ai pas renvoyé l'invitation : {reason}."
 SELF_NEEDS_LINK = "Je dois d'abord savoir qui vous êtes : tapez /extranet lier."
+
+# -- the person's diagnosis after an access question, and its actions (features/diagnosis.py)
+DIAG_RESET = "M'envoyer un lien de réinitialisation"
+DIAG_REMIND = "Prévenir ma direction"
+DIAG_TICKET = "Ouvrir une demande avec ce diagnostic"
+DIAG_NEXT = "À faire : {step}"
+DIAG_WHO = "Par : {who}"
+DIAG_UNKNOWN = (
+    "Pour que je regarde votre situation (invitation, lien, adresse, blocage), reliez "
+    "d'abord votre compte : /extranet lier."
+)
+DIAG_NOT_INVITED_YET = (
+    "Je n'ai pas renvoyé d'invitation : votre direction ne vous en a pas encore envoyé. "
+    "C'est elle qui décide qui est invité ; vous pouvez la prévenir avec « Prévenir ma "
+    "direction »."
+)
+DIAG_TICKET_QUESTION = "{question}\n\nDiagnostic de l'Extranet :\n{diagnosis}"
+# Directors: a colleague's situation, and the addresses to fix in ProECO.
+DIAG_RESEND_COLLEAGUE = "Renvoyer l'invitation"
+DIAG_SEND_COLLEAGUE = "Envoyer l'invitation"
+DIAG_TO_FIX_BUTTON = "Adresses à corriger dans ProECO"
+DIAG_TO_FIX_TITLE = "Adresses à faire corriger dans ProECO par le secrétariat — {school}"
+DIAG_TO_FIX_LINE = "• {name} : {email} — {reason}"
+DIAG_TO_FIX_NONE = "Aucune adresse à corriger pour {school}."
+DIAG_TO_FIX_MISSING = "aucune adresse"
+DIAG_TO_FIX_INVALID = "adresse invalide"
+DIAG_CHOOSE_COLLEAGUE = "Plusieurs personnes de votre équipe correspondent : laquelle ?"
+# Helpdesk agents: /diagnostic.
+DIAG_USAGE = (
+    "Utilisation : /diagnostic ADRESSE, ou /diagnostic NOM PRÉNOM FASE "
+    "(par exemple /diagnostic Lambert Nadia 4321)."
+)
+DIAG_AGENTS_ONLY = "Le diagnostic d'une autre personne est réservé aux agents du helpdesk."
+DIAG_NOBODY = "Personne de l'annuaire ne correspond à « {query} »."
+DIAG_SEVERAL = (
+    "{count} personnes correspondent à « {query} » : précisez (adresse, ou nom, prénom et FASE)."
+)
+DIAG_MATCH = "Personne : {name} — {how}"
 
 # -- linking (/extranet lier) -------------------------------------------------------------------
 LINK_FORM_TITLE = "Lier mon compte"

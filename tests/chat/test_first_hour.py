@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import re
+from datetime import timedelta
 from email.policy import default as default_policy
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from access.demo import (
     generate_rows,
     load_demo_data,
 )
-from access.directory.models import Person
+from access.directory.models import Account, Person
 from access.directory.profiles import DEFAULT_PROFILES_FILE, load_profiles
 from access.directory.team import TeamStatus, team_of
 from access.errors import AccessError
@@ -213,14 +214,36 @@ def test_the_console_writes_the_persons_emails_at_once_and_names_them(
     load_demo_data(settings, db, tmp_path)
     folder = Path(settings.mail_dir).resolve()
 
+    # Marc is not invited yet: the direction sends invitations, he reminds it (issue 17,
+    # item 19), and the e-mail to the director is written at once.
+    reminded = run_cli(
+        cli_env, "console", "--as", DEMO_TEACHER_EMAIL, stdin=b"/extranet\n1\n", text=True
+    )
+    assert reminded.returncode == 0, reminded.stderr
+    assert f"E-mails sent from the console are written at once into {folder}/." in reminded.stdout
+    assert "[1] Prévenir ma direction" in reminded.stdout
+    assert "C'est fait" in reminded.stdout
+    assert f"[1 e-mail(s) écrit(s) dans {folder}/]" in reminded.stdout
+    [reminder] = mails_to(folder, DEMO_DIRECTOR_EMAIL)
+    assert f"à {reminder['To']} — « {reminder['Subject']} »" in reminded.stdout
+
+    # The director invites the team; Marc asks for his invitation again from the console.
+    invited = run_cli(cli_env, "invite", DEMO_FASE, "--as", DEMO_DIRECTOR_EMAIL, text=True)
+    assert invited.returncode == 0, invited.stderr
+    with db.transaction() as session:  # an hour ago: the resend cooldown is over
+        for account in session.scalars(sa.select(Account).where(Account.invited_at.is_not(None))):
+            account.invited_at -= timedelta(hours=1)
+    deliver_due(settings, db)
+    before = {str(m["Message-ID"]) for m in mails_to(folder, DEMO_TEACHER_EMAIL)}
     resent = run_cli(
         cli_env, "console", "--as", DEMO_TEACHER_EMAIL, stdin=b"/extranet\n1\n", text=True
     )
-    assert resent.returncode == 0, resent.stderr
-    assert f"E-mails sent from the console are written at once into {folder}/." in resent.stdout
+    assert "[1] Renvoyer mon invitation" in resent.stdout
     assert "C'est fait : votre invitation part vers" in resent.stdout
     assert f"[1 e-mail(s) écrit(s) dans {folder}/]" in resent.stdout
-    [invitation] = mails_to(folder, DEMO_TEACHER_EMAIL)
+    [invitation] = [
+        m for m in mails_to(folder, DEMO_TEACHER_EMAIL) if str(m["Message-ID"]) not in before
+    ]
     assert f"à {invitation['To']} — « {invitation['Subject']} »" in resent.stdout
 
     # Marc activates from the e-mail, then asks for a reset link in the console.
@@ -233,7 +256,7 @@ def test_the_console_writes_the_persons_emails_at_once_and_names_them(
     reset = run_cli(
         cli_env, "console", "--as", DEMO_TEACHER_EMAIL, stdin=b"/extranet\n1\n", text=True
     )
-    assert "[1] Réinitialiser mon mot de passe" in reset.stdout
+    assert "[1] M'envoyer un lien de réinitialisation" in reset.stdout
     assert f"[1 e-mail(s) écrit(s) dans {folder}/]" in reset.stdout
     [reset_mail] = [
         m for m in mails_to(folder, DEMO_TEACHER_EMAIL) if str(m["Message-ID"]) not in before

@@ -41,7 +41,13 @@ def test_a_confident_answer_and_its_feedback_are_recorded(
     fake.wait_for("chat.postMessage")
     fake.wait_quiet()
     answer = fake.sent()[-1]
-    assert [b["text"]["text"] for b in answer.buttons()] == ["Ça m'aide", "Ça ne m'aide pas"]
+    # The feedback buttons, then the person's situation and its one action (issue 18).
+    assert [b["text"]["text"] for b in answer.buttons()] == [
+        "Ça m'aide",
+        "Ça ne m'aide pas",
+        "M'envoyer un lien de réinitialisation",
+    ]
+    assert "Votre situation" in answer.all_text()
     slack.press(USER, answer, "Ça ne m'aide pas")
     fake.wait_for("chat.update")
     updated = fake.sent()[-1]

