@@ -8,6 +8,7 @@ import uuid
 
 import click
 
+from access.directory.establishments import canonical_fase
 from access.directory.people import find_person_by_email
 from access.errors import AccessError
 from access.invitations.service import InvitationReport, send_invitations
@@ -26,6 +27,8 @@ def invite(app: AppContext, fase: str, as_email: str, resend: bool, as_json: boo
     database = app.database_with_data()
     with database.session() as session:
         director = find_person_by_email(session, as_email)
+        # « 931 » or « 00931 »: the directory's spelling from here on.
+        fase = canonical_fase(session, fase)
     if director is None:
         raise click.ClickException(
             f"no person has the e-mail given to --as in the database {app.database_name()}"

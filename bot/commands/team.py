@@ -6,6 +6,7 @@ import json
 
 import click
 
+from access.directory.establishments import canonical_fase
 from access.directory.team import Team, TeamStatus
 from access.errors import AccessError, NotFound
 from access.invitations.service import team_list
@@ -35,6 +36,8 @@ def team(
 ) -> None:
     try:
         with app.database_with_data().session() as session:
+            # « 931 » or « 00931 »: the directory's spelling from here on.
+            fase = canonical_fase(session, fase)
             found = team_list(session, fase, status=status, function=function, name=name)
     except NotFound as error:
         raise click.ClickException(f"{error} in the database {app.database_name()}") from None

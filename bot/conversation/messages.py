@@ -44,9 +44,10 @@ HELP_LINES = {
     "et l'envoi des invitations",
     "team": "• /team : (directions) votre équipe, avec des filtres",
     "access": "• /access NOM : (directions) l'accès d'une personne et ses missions",
-    "tickets": "• /tickets : (agents du helpdesk) les tickets ouverts ; /tickets NUMÉRO : la "
-    "fiche d'un ticket, avec ses actions (prendre en charge, répondre, note interne, priorité, "
-    "statut) ; /tickets stats : les mesures. Dans un terminal : extranet-bot console --agent",
+    "tickets": "• /tickets : vos demandes au helpdesk et leur dernière réponse ; /tickets "
+    "NUMÉRO : la conversation d'une demande. Agents du helpdesk : les tickets ouverts, la fiche "
+    "d'un ticket avec ses actions (prendre en charge, répondre, note interne, priorité, "
+    "statut), /tickets stats : les mesures. Dans un terminal : extranet-bot console --agent",
     "diagnostic": "• /diagnostic ADRESSE ou NOM PRÉNOM FASE : (agents du helpdesk) ce qui bloque "
     "l'accès d'une personne",
 }

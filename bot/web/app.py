@@ -27,7 +27,7 @@ from access.accounts.passwords import HashingBusy
 from access.mail import templates as mail
 from access.persistence.database import Database
 from bot.settings import Settings
-from bot.web import account, faq_page, metrics, pages, support
+from bot.web import account, faq_page, metrics, my_tickets, pages, support
 from bot.web.limits import HttpLimits, RequestLimitsMiddleware
 from bot.web.request_id import RequestIdMiddleware
 from bot.web.security import (
@@ -123,6 +123,7 @@ def create_app(
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics.metrics, methods=["GET"]),
         *support.routes(),
+        *my_tickets.routes(),
         *faq_page.routes(),
         *pages.routes(),
         *account.routes(),

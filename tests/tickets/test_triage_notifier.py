@@ -31,6 +31,8 @@ FORM = {
     "category": "activation",
     "subject": "Pas reçu l'e-mail d'activation",
     "description": "Je n'ai rien reçu.",
+    # The page's script has shown the FAQ's answers on this subject as it was typed.
+    "faq_checked": "Pas reçu l'e-mail d'activation",
 }
 
 

@@ -130,16 +130,32 @@ def _entry(entry_id: str) -> Any | None:
     return None
 
 
-def _value(usage_id: object, entry_id: str | None) -> str:
-    return json.dumps({"u": usage_id, "e": entry_id}, separators=(",", ":"))
+# Slack allows 2,000 characters in a button value: the question is shortened to fit.
+VALUE_LIMIT = 1900
 
 
-def _parse(value: str) -> tuple[Any, str | None]:
+def _value(usage_id: object, entry_id: str | None, question: str = "") -> str:
+    """A button's value: the usage log's id, the FAQ entry, and the person's own question
+    (« Contacter le helpdesk » puts it in the ticket, not the entry's title)."""
+    data: dict[str, Any] = {"u": usage_id, "e": entry_id}
+    text = question
+    while True:
+        if text:
+            data["q"] = text
+        value = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        if len(value) <= VALUE_LIMIT or not text:
+            return value
+        text = text[: max(0, len(text) - (len(value) - VALUE_LIMIT) - 1)]
+
+
+def _parse(value: str) -> tuple[Any, str | None, str]:
     try:
         data = json.loads(value)
     except ValueError:
-        return None, None
-    return data.get("u"), data.get("e")
+        return None, None, ""
+    if not isinstance(data, dict):
+        return None, None, ""
+    return data.get("u"), data.get("e"), str(data.get("q") or "")
 
 
 def answer(turn: Turn, question: str, *, with_situation: bool = True) -> Message:
@@ -159,13 +175,16 @@ def answer(turn: Turn, question: str, *, with_situation: bool = True) -> Message
     entry_id = entry.id if entry is not None else None
     situation = situation_after_answer(turn, entry_id, question) if with_situation else []
     if result.entry is not None:
-        answered = answer_message(result.entry, usage_id, facts=faq_facts(turn.settings))
+        answered = answer_message(
+            result.entry, usage_id, facts=faq_facts(turn.settings), question=question
+        )
         return Message(*answered.blocks, *situation)
     suggestions = list(result.suggestions)[:3]
     ids = [s.entry.id for s in suggestions]
     if suggestions:
         buttons = [
-            Button(s.entry.question, "faq.show", _value(usage_id, s.entry.id)) for s in suggestions
+            Button(s.entry.question, "faq.show", _value(usage_id, s.entry.id, question))
+            for s in suggestions
         ]
         return Message(
             Text(msg.FAQ_UNSURE),
@@ -236,17 +255,24 @@ def _answered_entry(reply: Message) -> str | None:
 
 
 def answer_message(
-    entry: Any, usage_id: object, *, facts: Mapping[str, str], feedback: bool = True
+    entry: Any,
+    usage_id: object,
+    *,
+    facts: Mapping[str, str],
+    feedback: bool = True,
+    question: str = "",
 ) -> Message:
-    """The entry's answer, its delays and rules those of this deployment (faq.facts)."""
+    """The entry's answer, its delays and rules those of this deployment (faq.facts);
+    `question`: the person's own words, carried by the buttons to a ticket."""
     blocks: list[Block] = [Heading(entry.question), Text(fill(entry.answer, facts))]
     if feedback:
+        value = _value(usage_id, entry.id, question)
         blocks += [
             Note(msg.FAQ_DID_IT_HELP),
             Choices(
                 [
-                    Button(msg.FAQ_HELPFUL, "faq.helpful", _value(usage_id, entry.id), "primary"),
-                    Button(msg.FAQ_NOT_HELPFUL, "faq.not_helpful", _value(usage_id, entry.id)),
+                    Button(msg.FAQ_HELPFUL, "faq.helpful", value, "primary"),
+                    Button(msg.FAQ_NOT_HELPFUL, "faq.not_helpful", value),
                 ]
             ),
         ]
@@ -265,7 +291,7 @@ def on_not_helpful(turn: Turn) -> Message:
 
 def _feedback(turn: Turn, outcome: str) -> Message:
     assert turn.action is not None
-    usage_id, entry_id = _parse(turn.action.value)
+    usage_id, entry_id, question = _parse(turn.action.value)
     record_outcome(turn, usage_id, outcome)
     entry = _entry(entry_id) if entry_id else None
     blocks: list[Block] = []
@@ -276,19 +302,23 @@ def _feedback(turn: Turn, outcome: str) -> Message:
         blocks.append(Note(msg.FAQ_THANKS))
     else:
         blocks.append(Text(msg.FAQ_SORRY))
-        question = entry.question if entry is not None else ""
-        blocks.append(Choices([contact_button(question, [entry_id] if entry_id else [], usage_id)]))
+        # The person's own words go to the ticket; the answer that did not help follows them.
+        shown = entry.id if entry is not None else None
+        button = contact_button(
+            question, [entry_id] if entry_id else [], usage_id, not_helpful=shown
+        )
+        blocks.append(Choices([button]))
     return Message(*blocks, replace=True)
 
 
 @action("faq.show")
 def on_suggestion(turn: Turn) -> Message:
     assert turn.action is not None
-    usage_id, entry_id = _parse(turn.action.value)
+    usage_id, entry_id, question = _parse(turn.action.value)
     entry = _entry(entry_id) if entry_id else None
     if entry is None:
         return Message(msg.EXPIRED_ACTION)
-    return answer_message(entry, usage_id, facts=faq_facts(turn.settings))
+    return answer_message(entry, usage_id, facts=faq_facts(turn.settings), question=question)
 
 
 # The address-only button of messages posted before the tickets feature still answers.
