@@ -46,7 +46,9 @@ def html_errors(pages: dict[str, str]) -> list[str]:
             timeout=120,
             check=False,
         )
-    messages = json.loads(run.stdout or "{}").get("messages", [])
+    # A checker that did not run says nothing: that must not read as « no error ».
+    assert run.stdout.strip(), f"the Nu checker did not run: {run.stderr.strip()[:500]}"
+    messages = json.loads(run.stdout).get("messages", [])
     return [
         f"{names.get(str(m.get('url', '')).rsplit('/', 1)[-1], m.get('url'))}: "
         f"line {m.get('lastLine')}: {m['message']}"
