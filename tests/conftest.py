@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from unittest import mock
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -33,6 +34,9 @@ from migrations import upgrade_database
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The tests' HTTP clients share one TLS context: httpx otherwise builds one per client, reading
+# the whole CA bundle each time, which the suite's thousands of clients paid over and over.
+TLS = httpx.create_ssl_context()
 
 
 def run_cli(

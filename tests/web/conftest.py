@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,7 +24,8 @@ from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.limits import HttpLimits, uvicorn_options
 from tests import people
-from tests.conftest import free_port
+from tests.conftest import TLS, free_port
+from tests.live_server import ThreadedServer
 from tests.smtp_server import Received, SmtpServer, smtp_server  # noqa: F401  (fixture)
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -38,29 +37,23 @@ class LiveServer:
     included), stopped cleanly at the end."""
 
     def __init__(self, app: Starlette, port: int, limits: HttpLimits | None = None) -> None:
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            **uvicorn_options(limits or HttpLimits()),
+        self.server = ThreadedServer(
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                **uvicorn_options(limits or HttpLimits()),
+            )
         )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = f"http://127.0.0.1:{port}"
 
     def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the web server did not start")
-            time.sleep(0.02)
+        self.server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
+        self.server.stop()
 
 
 @dataclass
@@ -73,7 +66,7 @@ class Site:
     smtp: SmtpServer
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30)
+        return httpx.Client(verify=TLS, base_url=self.url, follow_redirects=False, timeout=30)
 
     def deliver(self, count: int) -> list[Received]:
         """Run the outbox once and wait until `count` messages in all reached the SMTP server."""

@@ -20,7 +20,7 @@ from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.security import COOKIE_NAME, stored_secret
-from tests.conftest import REPO_ROOT, free_port
+from tests.conftest import REPO_ROOT, TLS, free_port
 from tests.slack_client import signature
 from tests.slack_fake import FakeSlack
 from tests.smtp_server import SmtpServer
@@ -119,7 +119,7 @@ def test_single_process_mode_delivers_mail_without_a_separate_worker(
         person_id = invited_person(db)
         token = invitation_token(db, person_id)
         with LiveServer(create_app(live, db, run_worker=True), port) as server:
-            with httpx.Client(base_url=server.url) as browser:
+            with httpx.Client(verify=TLS, base_url=server.url) as browser:
                 done = submit(
                     browser,
                     f"/activer/{token}",
@@ -145,7 +145,7 @@ def _serve(
     deadline = time.monotonic() + 30
     while True:
         try:
-            httpx.get(f"{url}/healthz", timeout=2)
+            httpx.get(f"{url}/healthz", verify=TLS, timeout=2)
             return process, url
         except httpx.TransportError:
             if time.monotonic() > deadline or process.poll() is not None:
@@ -158,10 +158,13 @@ def _serve(
 def test_serve_command_serves_http_on_the_given_port(cli_env: dict[str, str], db: Database) -> None:
     process, url = _serve(cli_env)
     try:
-        assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200
-        page = httpx.get(f"{url}/connexion", timeout=5)
+        assert httpx.get(f"{url}/healthz", verify=TLS, timeout=5).status_code == 200
+        page = httpx.get(f"{url}/connexion", verify=TLS, timeout=5)
         assert page.status_code == 200 and "Se souvenir de moi" in page.text
-        assert httpx.post(f"{url}/slack/events", content=b"{}", timeout=5).status_code == 404
+        assert (
+            httpx.post(f"{url}/slack/events", verify=TLS, content=b"{}", timeout=5).status_code
+            == 404
+        )
     finally:
         process.terminate()
         process.wait(timeout=15)
@@ -209,8 +212,8 @@ def test_the_access_log_never_shows_a_secret_link(
         process, url = _serve(cli_env, log=log)
         try:
             for path in (f"/activer/{secret}", f"/reinitialiser/{secret}?x=1"):
-                assert httpx.get(f"{url}{path}", timeout=5).status_code == 404
-            assert httpx.get(f"{url}/connexion", timeout=5).status_code == 200
+                assert httpx.get(f"{url}{path}", verify=TLS, timeout=5).status_code == 404
+            assert httpx.get(f"{url}/connexion", verify=TLS, timeout=5).status_code == 200
         finally:
             process.terminate()
             process.wait(timeout=15)

@@ -16,7 +16,7 @@ from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.limits import HttpLimits
-from tests.conftest import free_port
+from tests.conftest import TLS, free_port
 from tests.web.conftest import LiveServer, Site
 from tests.web.test_app import _serve
 
@@ -124,7 +124,7 @@ def test_a_client_sending_its_body_slowly_gets_408(quick: Site) -> None:
     assert took < 4, "the server waited for the body without limit"
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert b"connection: close" in answer.lower()
-    with httpx.Client(base_url=quick.url) as client:
+    with httpx.Client(verify=TLS, base_url=quick.url) as client:
         assert client.get("/connexion").status_code == 200  # others are served as usual
 
 
@@ -210,7 +210,7 @@ def test_a_client_that_leaves_mid_body_is_no_application_error(
 def test_hsts_is_sent_when_the_public_address_is_https(settings: Settings, db: Database) -> None:
     port = free_port()
     secure = settings.model_copy(update={"public_base_url": "https://extranet.example"})
-    with LiveServer(create_app(secure, db), port) as server, httpx.Client() as client:
+    with LiveServer(create_app(secure, db), port) as server, httpx.Client(verify=TLS) as client:
         for path in ("/connexion", "/static/site.css", "/healthz", "/page-inconnue"):
             answer = client.get(f"{server.url}{path}")
             assert answer.headers["strict-transport-security"] == (
