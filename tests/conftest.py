@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -131,6 +132,20 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     thing at a time, and under `-s`, whose output workers would not show."""
     benchmarks = any("bench" in Path(arg.split("::")[0]).parts for arg in config.args)
     return 0 if benchmarks or config.getoption("capture") == "no" else None
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The skipped tests, one line per reason (`-ra` gave one per test function: some 600
+    lines for the PostgreSQL half when TEST_POSTGRES_URL is not set)."""
+    if "s" in config.option.reportchars or "a" in config.option.reportchars:
+        return  # asked for pytest's own list
+    reasons: Counter[str] = Counter()
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    for reason, count in reasons.most_common():
+        terminalreporter.write_line(f"SKIPPED {count}: {reason}", yellow=True)
 
 
 def free_port() -> int:
