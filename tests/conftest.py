@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 from unittest import mock
 
 import httpx
@@ -368,13 +368,13 @@ def db(db_url: str, request: pytest.FixtureRequest) -> Iterator[Database]:
     database.dispose()
 
 
-@pytest.fixture
-def settings(db: Database, tmp_path: Path) -> Settings:
+def settings_on(database_url: str, folder: Path) -> Settings:
+    """The tests' settings on this database, the mail written under `folder`."""
     return Settings(
         _env_file=None,
-        database_url=db.url,
+        database_url=database_url,
         mail_backend="file",
-        mail_dir=tmp_path / "mail-out",
+        mail_dir=folder / "mail-out",
         public_base_url="http://extranet-bot.test",
         helpdesk_email="help.extranet@segec.be",
         # A delivery run whose senders are still busy looks again for mail after this long.
@@ -382,9 +382,8 @@ def settings(db: Database, tmp_path: Path) -> Settings:
     )
 
 
-@pytest.fixture
-def cli_env(settings: Settings) -> dict[str, str]:
-    """Environment for running `python -m bot` as a subprocess against the test database."""
+def command_env(settings: Settings) -> dict[str, str]:
+    """Environment for running `python -m bot` as a subprocess with these settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SMTP_", "MAIL_"))}
     env.update(
         DATABASE_URL=settings.database_url,
@@ -395,3 +394,49 @@ def cli_env(settings: Settings) -> dict[str, str]:
         PYTHONPATH=str(REPO_ROOT),
     )
     return env
+
+
+def settings_of_a_copy(migrated: Path, folder: Path) -> Settings:
+    """Settings on a copy of the migrated SQLite file in `folder`, for a process a whole
+    session keeps up (the function-scoped `db` would be gone after the first test)."""
+    path = folder / "served.db"
+    shutil.copyfile(migrated, path)
+    return settings_on(f"sqlite:///{path}", folder)
+
+
+@pytest.fixture
+def settings(db: Database, tmp_path: Path) -> Settings:
+    return settings_on(db.url, tmp_path)
+
+
+@pytest.fixture
+def cli_env(settings: Settings) -> dict[str, str]:
+    """Environment for running `python -m bot` as a subprocess against the test database."""
+    return command_env(settings)
+
+
+class ServedWithSlack(NamedTuple):
+    url: str
+    fake: Any  # tests.slack_fake.FakeSlack
+
+
+@pytest.fixture(scope="session")
+def served_with_slack(
+    migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServedWithSlack]:
+    """`extranet-bot serve` with Slack configured (against the fake Slack Web API), one process
+    per xdist worker on a database of its own: the tests of the command's Slack wiring share
+    it (starting the process is most of their time). Each test clears the fake's calls."""
+    from tests.slack_app import SIGNING_SECRET, serve_process
+    from tests.slack_fake import FakeSlack
+
+    settings = settings_of_a_copy(migrated_sqlite, tmp_path_factory.mktemp("served-slack"))
+    with FakeSlack() as fake:
+        env = {
+            **command_env(settings),
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake.api_url,
+        }
+        with serve_process(env) as url:
+            yield ServedWithSlack(url, fake)

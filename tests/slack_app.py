@@ -65,8 +65,9 @@ def serve_slack(
 
 
 @contextmanager
-def serve_process(env: dict[str, str]) -> Iterator[str]:
-    """`extranet-bot serve` in its own process on a free port; yields its base URL."""
+def serve_process(env: dict[str, str], log: Any = None) -> Iterator[str]:
+    """`extranet-bot serve` in its own process on a free port, its output to `log` (an open
+    file) or nowhere; yields its base URL once it answers."""
     import subprocess
     import sys
 
@@ -79,8 +80,8 @@ def serve_process(env: dict[str, str]) -> Iterator[str]:
         [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=REPO_ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log or subprocess.DEVNULL,
+        stderr=log or subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:

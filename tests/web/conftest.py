@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -24,8 +25,9 @@ from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.limits import HttpLimits, uvicorn_options
 from tests import people
-from tests.conftest import TLS, free_port
+from tests.conftest import TLS, command_env, free_port, settings_of_a_copy
 from tests.live_server import ThreadedServer
+from tests.slack_app import serve_process
 from tests.smtp_server import Received, SmtpServer, smtp_server  # noqa: F401  (fixture)
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -117,6 +119,23 @@ def site(
     live_settings = settings.model_copy(update=update)
     with LiveServer(create_app(live_settings, db), port) as server:
         yield Site(url=server.url, settings=live_settings, db=db, smtp=smtp_server)
+
+
+@dataclass
+class Served:
+    url: str
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def served(migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`extranet-bot serve` as operators start it (no Slack), its output in a log file: one
+    process per xdist worker on a database of its own, which the tests of the command share
+    (starting the process is most of their time); each reads only what its requests logged."""
+    settings = settings_of_a_copy(migrated_sqlite, tmp_path_factory.mktemp("served"))
+    log = settings.mail_dir.parent / "serve.log"
+    with log.open("wb") as output, serve_process(command_env(settings), log=output) as url:
+        yield Served(url, log)
 
 
 def invited_person(
