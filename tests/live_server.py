@@ -16,7 +16,7 @@ from typing import Any
 
 import uvicorn
 
-STARTUP_SECONDS = 15.0
+STARTUP_SECONDS = 60.0
 # How long the busy connections get to finish their answer before they are cut.
 GRACE_SECONDS = 15.0
 

@@ -85,7 +85,9 @@ def serve_process(env: dict[str, str], log: Any = None) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # Generous: on a loaded machine starting Python and the app can take long; a crashed
+        # process is seen at once (poll).
+        deadline = time.monotonic() + 120
         while True:
             try:
                 if httpx.get(f"{base}/healthz", verify=TLS).status_code == 200:
