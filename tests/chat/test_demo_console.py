@@ -28,7 +28,7 @@ def test_demo_opens_the_console_on_the_demo_data(cli_env: dict[str, str], tmp_pa
         cwd=str(tmp_path),
         env=env,
         encoding="utf-8",
-        timeout=60,
+        timeout=120,
     )
     try:
         child.expect_exact(PROMPT)

@@ -15,7 +15,7 @@ from access.mail.outbox import OutboxMessage
 from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web.app import create_app
-from tests.conftest import run_cli
+from tests.conftest import TLS, run_cli
 from tests.directors import factories
 from tests.slack_app import serve_app
 
@@ -73,7 +73,10 @@ def test_console_walk_through_from_the_list_to_an_activated_account(
     assert worker.returncode == 0, worker.stderr
     link = activation_link_for(settings, "sam.prof04321x000@ecole04321.be")
 
-    with serve_app(create_app(settings, db)) as url, httpx.Client(base_url=url) as browser:
+    with (
+        serve_app(create_app(settings, db)) as url,
+        httpx.Client(verify=TLS, base_url=url) as browser,
+    ):
         path = httpx.URL(link).raw_path.decode()
         page = browser.get(path)
         token = CSRF.search(page.text)

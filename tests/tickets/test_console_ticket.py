@@ -109,7 +109,7 @@ def test_the_console_command_opens_a_ticket_through_plain_pipes(
         input=typed,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert "Votre demande est enregistrée sous le numéro T-" in done.stdout
