@@ -76,7 +76,8 @@ class LoginAttempt(Base):
     kind: Mapped[str] = mapped_column(String(16), default="signin")
     email_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     client: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Indexed: every sign-in deletes the attempts older than two days.
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     # Sign-in: the password matched. Reset: nothing is left to do (link written or held back).
     success: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -99,7 +100,12 @@ class WebSession(Base):
     # signin.session_version of the password at sign-in: a new password ends the session.
     credential_version: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Indexed, as revoked_at: every sign-in deletes the sessions that ended (sessions.prune).
+    last_seen_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
     # The absolute end, whatever the activity.
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, index=True
+    )

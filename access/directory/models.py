@@ -18,10 +18,12 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -104,6 +106,10 @@ class Person(Named, Base):
     account: Mapped[Account | None] = relationship(back_populates="person", uselist=False)
 
 
+# Addresses are looked up as lower(column) = … (sign-in, activation, the chat's identity).
+Index("ix_people_proeco_email_lower", func.lower(Person.proeco_email))
+
+
 class Assignment(Base):
     """A person's function in one establishment (one row of the ProECO export)."""
 
@@ -151,6 +157,9 @@ class Account(Base):
     )
 
     person: Mapped[Person] = relationship(back_populates="account")
+
+
+Index("ix_accounts_reference_email_lower", func.lower(Account.reference_email))
 
 
 class MissionGrant(Base):
