@@ -111,7 +111,7 @@ def test_demo_and_generate_commands(
     demo = run_cli(cli_env, "demo", text=True)
     assert demo.returncode == 0, demo.stderr
     assert f"(FASE {DEMO_FASE})" in demo.stdout
-    assert "Recevra un email d'invitation" in demo.stdout
+    assert "to invite: " in demo.stdout
     assert (tmp_path / "proeco-demo.csv").exists()
 
     target = tmp_path / "big.csv"

@@ -124,8 +124,9 @@ def unpack(value: str) -> tuple[str, str]:
 
 
 def subject_from(question: str) -> str:
-    """A subject from the person's question: whole when it fits, else cut at a word."""
-    text = " ".join(question.split())
+    """A subject from the person's question (its first paragraph: what follows, such as a
+    diagnosis, belongs to the description): whole when it fits, else cut at a word."""
+    text = " ".join(question.strip().split("\n\n", 1)[0].split())
     limit = MAX_LENGTHS["subject"]
     if len(text) <= limit:
         return text
