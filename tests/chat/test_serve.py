@@ -19,6 +19,7 @@ def test_serve_mounts_the_slack_endpoint(db_url: str, request: pytest.FixtureReq
         assert client.command("U1", "/helpdesk").status_code == 200
         [post] = served.fake.wait_for("chat.postMessage")
         assert "help.extranet@segec.be" in str(post.params["blocks"])
+        assert post.token == "xoxb-test"  # the process's own settings
         assert client.command("U1", "/helpdesk", secret="wrong").status_code == 401
     finally:
         client.close()
