@@ -30,6 +30,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("bot.commands.faq", "faq"),
     ("bot.commands.scheduler", "scheduler"),
     ("bot.commands.jobs", "jobs"),
+    ("bot.commands.diagnose", "diagnose"),
 ]
 
 

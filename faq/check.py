@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from faq.facts import FACTS, placeholders
 from faq.kb import Entry, KnowledgeBase
+from faq.kinds import MessageKind
 from faq.matcher import Matcher, confusable_phrasings
 
 # The only addresses the procedure sheet gives; an answer must never invent another one.
@@ -49,6 +51,8 @@ def check(kb: KnowledgeBase, matcher: Matcher | None = None) -> CheckReport:
         report.warnings.extend(_redundant_phrasings(entry, matcher))
     for entry in kb.entries:
         report.warnings.extend(_phrasings_out_of_scope(entry, matcher))
+    for entry in kb.entries:
+        report.errors.extend(_phrasings_not_questions(entry, matcher))
     report.warnings.extend(_confusions(matcher))
     return report
 
@@ -66,6 +70,11 @@ def _entry_errors(entry: Entry, ids: set[str]) -> list[str]:
         f"{where}: related id {related!r} is not another entry"
         for related in entry.related
         if related == entry.id or related not in ids
+    ]
+    errors += [
+        f"{where}: unknown placeholder {{{name}}} (known: {', '.join(sorted(FACTS))})"
+        for name in placeholders(entry.answer)
+        if name not in FACTS
     ]
     return errors + [f"{where}: {problem}" for problem in _answer_problems(entry.answer)]
 
@@ -116,6 +125,16 @@ def _phrasings_out_of_scope(entry: Entry, matcher: Matcher) -> list[str]:
         f"entry {entry.id!r}: {text!r} is outside the scope gate"
         for text in entry.all_phrasings
         if not matcher.in_scope(text)
+    ]
+
+
+def _phrasings_not_questions(entry: Entry, matcher: Matcher) -> list[str]:
+    # A phrasing taken for a greeting, another subject or a fault of the site would never
+    # reach its answer in chat: kinds.yaml or the phrasing must change.
+    return [
+        f"entry {entry.id!r}: {text!r} is read as {kind.value}, not as a question (kinds.yaml)"
+        for text in entry.all_phrasings
+        if (kind := matcher.match(text).kind) is not MessageKind.QUESTION
     ]
 
 

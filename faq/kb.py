@@ -5,14 +5,19 @@ Layout of a data directory (``data/faq`` by default):
 - ``entries/*.yaml``: lists of entries (schema: :class:`Entry`);
 - ``synonyms.yaml``: ``synonyms`` (canonical word -> variants), ``stopwords``, ``negation``,
   ``scope`` and ``pairs`` (see the comments at the top of the shipped file);
-- ``required_ids.txt``: ids that must exist (one per line), checked by ``python -m faq check``.
+- ``required_ids.txt``: ids that must exist (one per line), checked by ``python -m faq check``;
+- ``kinds.yaml``: the word lists that tell a greeting, another subject or a fault of the site
+  from a question (:mod:`faq.kinds`);
+- ``categories.yaml``: each category id -> its French title, in the order pages show them.
+
+The last two are not part of what the second opinion is fitted on (its digest).
 """
 
 from __future__ import annotations
 
 import sysconfig
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from common import collector
 from faq import second_opinion
+from faq.kinds import FILE_NAME as KINDS_FILE
+from faq.kinds import KindRules, KindsError
 from faq.normalize import Lexicon
 from faq.second_opinion import Classifier
 
@@ -82,6 +89,9 @@ class KnowledgeBase:
     classifier: Classifier | None = None
     classifier_stale: bool = False
     digest: str = ""
+    kinds: KindRules = field(default_factory=lambda: KindRules(social={}))
+    # Category id -> French title (« acces » -> « Accès »), in the order to show them.
+    categories: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
@@ -91,6 +101,19 @@ class KnowledgeBase:
 
     def get(self, entry_id: str) -> Entry | None:
         return next((e for e in self.entries if e.id == entry_id), None)
+
+    def category_title(self, category: str) -> str:
+        """The French title of a category; its id, capitalised, when the file lacks it."""
+        return self.categories.get(category) or category.capitalize()
+
+    def by_category(self) -> list[tuple[str, list[Entry]]]:
+        """(title, entries) per category: the order of categories.yaml, then the others."""
+        order = {category: index for index, category in enumerate(self.categories)}
+        grouped: dict[str, list[Entry]] = {}
+        for entry in self.entries:
+            grouped.setdefault(entry.category, []).append(entry)
+        ranked = sorted(grouped, key=lambda c: (order.get(c, len(order)), c))
+        return [(self.category_title(category), grouped[category]) for category in ranked]
 
 
 def _read_yaml(path: Path, sources: dict[str, bytes]) -> Any:
@@ -124,6 +147,7 @@ def parse_entries(raw: Any, source: str) -> list[Entry]:
     return entries
 
 
+CATEGORIES_FILE = "categories.yaml"
 LEXICON_KEYS = frozenset({"synonyms", "stopwords", "negation", "scope", "pairs"})
 
 
@@ -205,6 +229,9 @@ def _load(root: Path) -> KnowledgeBase:
         if required_path.exists()
         else ()
     )
+    # Read apart from `sources`: neither file is something the second opinion is fitted on.
+    kinds = _kinds(root / KINDS_FILE)
+    categories = _categories(root / CATEGORIES_FILE)
     fitted_on = second_opinion.digest(sources.items())
     classifier, present = second_opinion.load(root / second_opinion.FILE_NAME, fitted_on)
     return KnowledgeBase(
@@ -214,7 +241,29 @@ def _load(root: Path) -> KnowledgeBase:
         classifier=classifier,
         classifier_stale=present and classifier is None,
         digest=fitted_on,
+        kinds=kinds,
+        categories=categories,
     )
+
+
+def _kinds(path: Path) -> KindRules:
+    if not path.exists():
+        return KindRules(social={})
+    try:
+        return KindRules.build(_read_yaml(path, {}))
+    except KindsError as exc:
+        raise KnowledgeBaseError(f"{path}: {exc}") from exc
+
+
+def _categories(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    raw = _read_yaml(path, {})
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in raw.items()
+    ):
+        raise KnowledgeBaseError(f"{path}: expected a mapping of category id to its title")
+    return {k: v.strip() for k, v in raw.items()}
 
 
 def _lines(lines: Iterable[str]) -> Iterable[str]:

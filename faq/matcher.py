@@ -45,6 +45,7 @@ from rapidfuzz.distance import OSA
 
 from common import collector
 from faq.kb import Entry, KnowledgeBase
+from faq.kinds import MessageKind, Scope, classify
 from faq.normalize import Lexicon, Normalizer, stem
 
 MAX_SUGGESTIONS = 3
@@ -112,12 +113,18 @@ class Suggestion:
 
 @dataclass(frozen=True)
 class MatchResult:
-    """``entry`` is None when the matcher abstains; ``score`` is then the best candidate's."""
+    """``entry`` is None when the matcher abstains; ``score`` is then the best candidate's.
+
+    ``kind`` says what the message is (faq.kinds): a question, a greeting or thanks, another
+    subject, or a fault of the Extranet. The entry and suggestions are the matcher's reading
+    whatever the kind; what to do with a message that is not a question is the caller's.
+    """
 
     entry: Entry | None
     score: float
     suggestions: list[Suggestion] = field(default_factory=list)
     matched_phrasing: str | None = None
+    kind: MessageKind = MessageKind.QUESTION
 
     @property
     def answered(self) -> bool:
@@ -155,6 +162,7 @@ class Candidate:
 class _Query:
     stems: dict[str, bool]  # stem -> found only through typo correction
     off_topic: bool  # an off-topic word is present
+    off_topic_words: int  # how many
     context: bool  # a scene-setting word (« congés ») is present
     # Stems in order, before typo correction (what `Normalizer.stems` gives).
     plain_stems: list[str] = field(default_factory=list)
@@ -348,7 +356,7 @@ class Matcher:
         query = self._query(question)
         ranked = self._rank(query.stems)
         if not ranked:
-            return MatchResult(entry=None, score=0.0)
+            return MatchResult(entry=None, score=0.0, kind=self._kind(question, query, False))
         tuning = self.tuning
         best = ranked[0]
         lead = best.raw - (ranked[1].raw if len(ranked) > 1 else 0.0)
@@ -377,7 +385,26 @@ class Matcher:
             score=round(best_score, 4),
             suggestions=suggestions,
             matched_phrasing=self._phrasings[best.phrasing_index].text,
+            kind=self._kind(question, query, answered),
         )
+
+    def kind(self, question: str) -> MessageKind:
+        """What kind of message this is, without matching it (faq.kinds)."""
+        return self.match(question).kind
+
+    def _kind(self, question: str, query: _Query, answered: bool) -> MessageKind:
+        named = not self._names.isdisjoint(query.stems)
+        anchors = self._anchor_count(query.stems)
+        scope = Scope(
+            answered=answered,
+            # Another subject at least as present as ours: « mot de passe Smartschool » is
+            # Smartschool's; « mon horaire sur trois écoles, un seul compte ? » is ours.
+            off_topic=query.off_topic and not named and query.off_topic_words >= anchors,
+            # Kept out by a scene-setting word alone (« les vacances de Pâques »): not ours.
+            scene_only=query.context and anchors == 0,
+            named=named,
+        )
+        return classify(question, self.kb.kinds, scope)
 
     def _agrees(self, question: str, query: _Query, best: Candidate) -> bool:
         """Whether the second opinion's first choice is this candidate (faq.second_opinion).
@@ -406,12 +433,15 @@ class Matcher:
             return False
         if not self._anchors:
             return True
-        anchors = len(self._single_anchors.intersection(stems)) + sum(
-            anchor.issubset(stems) for anchor in self._multi_anchors
-        )
+        anchors = self._anchor_count(stems)
         # A scene-setting word needs a second anchor: « demande de congé » is not ours,
         # « l'invitation des congés, le lien a expiré » is.
         return anchors >= (2 if query.context and not named else 1)
+
+    def _anchor_count(self, stems: dict[str, bool]) -> int:
+        return len(self._single_anchors.intersection(stems)) + sum(
+            anchor.issubset(stems) for anchor in self._multi_anchors
+        )
 
     def _ambiguous(self, query: _Query) -> bool:
         """Whether the question has no telling word: no single right answer, only suggestions.
@@ -446,10 +476,11 @@ class Matcher:
         """Stems of the question, each with whether it was found through typo correction."""
         stems: dict[str, bool] = {}
         plain: list[str] = []
-        off_topic = context = False
+        context = False
+        off_topic_words = 0
         for word in self.normalizer.words(question):
-            if not off_topic and self._off_topic:
-                off_topic = _listed(word, self._off_topic)
+            if self._off_topic and _listed(word, self._off_topic):
+                off_topic_words += 1
             if not context and self._context:
                 context = _listed(word, self._context)
             s = stem(word)
@@ -460,7 +491,7 @@ class Matcher:
                 if fixed is not None:
                     s, corrected = fixed, True
             stems[s] = stems.get(s, True) and corrected
-        return _Query(stems, off_topic, context, plain)
+        return _Query(stems, off_topic_words > 0, off_topic_words, context, plain)
 
     # -- scoring ----------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from access.clock import as_utc, utcnow
 from faq.usage import deflection
 from helpdesk import messages
+from helpdesk.account_actions import AccountActionStats, account_action_stats
 from helpdesk.models import OPEN_STATUSES, Category, Status, Ticket
 
 WINDOW = timedelta(days=30)
@@ -40,6 +41,8 @@ class TicketStats:
     median_first_response: timedelta | None
     median_resolution: timedelta | None
     deflection: Deflection | None = field(default=None)
+    # Tickets resolved after an agent acted on the requester's account from the card.
+    account_actions: AccountActionStats | None = field(default=None)
 
     @property
     def open_total(self) -> int:
@@ -66,6 +69,14 @@ class TicketStats:
             "median_first_response_seconds": seconds(self.median_first_response),
             "median_resolution_seconds": seconds(self.median_resolution),
             "faq_deflection": deflection,
+            "resolved_by_account_action": (
+                None
+                if self.account_actions is None
+                else {
+                    "resolved": self.account_actions.resolved,
+                    "median_resolution_seconds": seconds(self.account_actions.median_resolution),
+                }
+            ),
         }
 
 
@@ -90,6 +101,14 @@ def stats_rows(result: TicketStats) -> list[tuple[str, str]]:
     rows.append(
         (messages.STATS_RESOLUTION, messages.duration_fr(seconds(result.median_resolution)))
     )
+    if result.account_actions is not None:
+        rows.append((messages.STATS_ACCOUNT_RESOLVED, str(result.account_actions.resolved)))
+        rows.append(
+            (
+                messages.STATS_ACCOUNT_RESOLUTION,
+                messages.duration_fr(seconds(result.account_actions.median_resolution)),
+            )
+        )
     deflection = result.deflection
     if deflection is not None and deflection.rate is not None:
         value = messages.STATS_DEFLECTION_VALUE.format(
@@ -173,6 +192,7 @@ def stats(
         median_first_response=_median(first_responses),
         median_resolution=_median(resolutions),
         deflection=faq_deflection(session, since),
+        account_actions=account_action_stats(session, since),
     )
 
 

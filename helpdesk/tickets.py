@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session
 
 from access.clock import as_utc, utcnow
 from access.config import AccessSettings
+from access.directory.establishments import canonical_fase, find_fase
+from access.mail.letter import thread_id
 from common import metrics
 from helpdesk import mailing, messages
 from helpdesk.actors import SYSTEM, Actor, Requester
 from helpdesk.errors import InvalidTicketInput, TicketNotFound
-from helpdesk.models import Priority, Source, Status, Ticket, TicketEvent
+from helpdesk.models import Category, Priority, Source, Status, Ticket, TicketEvent
 from helpdesk.numbering import find_number, format_number, next_sequence
 from helpdesk.validation import TicketForm
 
@@ -63,6 +65,13 @@ class RequesterMessage:
     ticket: Ticket
     event: TicketEvent | None  # None when the same message was already recorded
     reopened: bool
+    # The message left for the help address by e-mail (the ticket is not in a triage channel);
+    # otherwise the transport shows it in the ticket's triage thread.
+    emailed: bool = False
+
+    @property
+    def for_triage_thread(self) -> bool:
+        return self.event is not None and not self.emailed and self.ticket.triage_ts is not None
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -192,13 +201,15 @@ def open_ticket(
     now: datetime | None = None,
     reply_email: str | None = None,
     acknowledge: bool = True,
+    origin_message_id: str | None = None,
 ) -> Opened:
     """Open a ticket, or find the one this same submission already opened.
 
     Without a triage channel the helpdesk receives it by e-mail in the same transaction;
     with one, the transport posts it and calls `record_triage_post` or `fall_back_to_email`.
     `reply_email`: where answers go instead of the form's address (an e-mail's Reply-To);
-    `acknowledge=False`: no acknowledgement leaves (the caller decided it would be one too many).
+    `acknowledge=False`: no acknowledgement leaves (the caller decided it would be one too many);
+    `origin_message_id`: the Message-ID of the e-mail that opened it, which our e-mails answer.
     """
     requester = requester or Requester()
     source = Source(source)
@@ -233,6 +244,7 @@ def open_ticket(
                 requester_person_id=requester.person_id,
                 requester_slack_user_id=requester.slack_user_id,
                 idempotency_key=idempotency_key,
+                requester_mail_root=thread_id(origin_message_id),
                 created_at=now,
                 updated_at=now,
             )
@@ -373,6 +385,22 @@ def set_priority(session: Session, number: str, agent: Actor, priority: str) -> 
         data = {"from": ticket.priority, "to": value.value}
         ticket.priority = value.value
         _add_event(session, ticket, agent, "priority", internal=True, data=data)
+    return ticket
+
+
+def set_category(session: Session, number: str, agent: Actor, category: str) -> Ticket:
+    """The agent's correction of the category proposed when the ticket was opened."""
+    try:
+        value = Category(category)
+    except ValueError:
+        raise InvalidTicketInput(
+            f"unknown category {category!r}", messages.CATEGORY_INVALID
+        ) from None
+    ticket = get_ticket(session, number, for_update=True)
+    if ticket.category != value.value:
+        data = {"from": ticket.category, "to": value.value}
+        ticket.category = value.value
+        _add_event(session, ticket, agent, "category", internal=True, data=data)
     return ticket
 
 
@@ -545,6 +573,25 @@ def requester_reply(
     return RequesterMessage(ticket, event, reopened=reopened)
 
 
+def requester_message(
+    session: Session,
+    settings: AccessSettings,
+    number: str,
+    requester: Actor,
+    body: str,
+    *,
+    source_ref: str | None = None,
+) -> RequesterMessage:
+    """The requester writes again, from any channel (chat, web, e-mail). A ticket handled by
+    e-mail (not in a triage channel) gets the message at the help address, in its thread;
+    otherwise `for_triage_thread` tells the transport to post it there."""
+    outcome = requester_reply(session, number, requester, body, source_ref=source_ref)
+    if outcome.event is None or outcome.ticket.triage_ts is not None:
+        return outcome
+    mailing.send_followup_to_helpdesk(session, settings, outcome.ticket, outcome.event.body or "")
+    return RequesterMessage(outcome.ticket, outcome.event, outcome.reopened, emailed=True)
+
+
 def complete_identification(
     session: Session, number: str, requester: Actor, values: dict[str, str]
 ) -> list[str]:
@@ -560,6 +607,10 @@ def complete_identification(
     for field, attribute in attributes.items():
         value = values.get(field)
         if value and field in ticket.identification_missing:
+            if field == "fase":
+                # As the web form does: the directory's spelling, or flagged for agents.
+                ticket.fase_unknown = find_fase(session, value) is None
+                value = canonical_fase(session, value)
             setattr(ticket, attribute, value)
             filled.append(field)
     if filled:

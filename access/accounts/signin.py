@@ -101,10 +101,13 @@ class ResetStart:
 
 @dataclass(frozen=True)
 class ResetForm:
-    """What the reset page may show before the password is chosen."""
+    """What the reset page may show before the password is chosen: the link's holder
+    proved the reference mailbox, so the page greets them as the activation page does."""
 
     person_id: int
     first_name: str
+    last_name: str
+    email: str
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,15 @@ def _block(session: Session, key: str, now: datetime) -> tuple[datetime, int] | 
         return None
     until = latest[0].at + BLOCK_DURATION
     return (until, latest[0].id) if until > now else None
+
+
+def blocked_until(
+    session: Session, address: str, *, now: datetime | None = None
+) -> datetime | None:
+    """When the sign-in block of `address` ends; None when it is not blocked (the diagnosis
+    tells the person and the helpdesk until when)."""
+    block = _block(session, email_key(address), now or utcnow())
+    return block[0] if block is not None else None
 
 
 def _client_blocked_until(
@@ -461,9 +473,14 @@ def _reset_person(session: Session, raw: str) -> Person | None:
     return person if person.account.status == AccountStatus.ACTIVE.value else None
 
 
+def _reset_form(person: Person) -> ResetForm:
+    assert person.account is not None and person.account.reference_email is not None
+    return ResetForm(person.id, person.first_name, person.last_name, person.account.reference_email)
+
+
 def peek_reset(session: Session, raw: str) -> ResetForm | None:
     person = _reset_person(session, raw)
-    return ResetForm(person.id, person.first_name) if person is not None else None
+    return _reset_form(person) if person is not None else None
 
 
 def reset_password(
@@ -481,7 +498,7 @@ def reset_password(
         person = _reset_person(session, raw)
         if person is None or person.account is None:
             return invalid
-        form = ResetForm(person.id, person.first_name)
+        form = _reset_form(person)
         names = [person.last_name, person.first_name]
         emails = [person.account.reference_email, person.proeco_email]
         schools = school_names(person)
@@ -512,14 +529,22 @@ def reset_password(
             target_type="account",
             target_id=account.id,
         )
-        notice = mail.render(
-            settings,
-            "password_changed",
-            to=(account.person.display_name, account.reference_email),
-            context={
-                "person_name": account.person.display_name,
-                "signin_link": mail.link(settings, "/connexion"),
-            },
-        )
-        outbox.enqueue(session, notice, kind="password_changed", person_id=account.person_id)
+        tell_password_changed(session, settings, account)
     return PasswordChangeResult(ok=True, problems=[])
+
+
+def tell_password_changed(session: Session, settings: AccessSettings, account: Account) -> None:
+    """« Votre mot de passe a été changé », to the reference address, however it changed: the
+    owner learns of a change they did not make, and how to take the account back."""
+    notice = mail.render(
+        settings,
+        "password_changed",
+        to=(account.person.display_name, account.reference_email),
+        context={
+            "person_name": account.person.display_name,
+            "changed_at": utcnow(),
+            "signin_link": mail.link(settings, "/connexion"),
+            "forgot_link": mail.link(settings, "/mot-de-passe-oublie"),
+        },
+    )
+    outbox.enqueue(session, notice, kind="password_changed", person_id=account.person_id)

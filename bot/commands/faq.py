@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import click
 
 from bot.commands.context import AppContext, pass_app
+from bot.commands.output import table
 from faq.usage import deflection, unanswered_report
 
 
@@ -28,7 +29,8 @@ def faq() -> None:
 @pass_app
 def report(app: AppContext, limit: int, days: int | None, as_json: bool) -> None:
     since = datetime.now(UTC) - timedelta(days=days) if days else None
-    with app.database().session() as session:
+    database = app.checked_database()
+    with database.session() as session:
         groups = unanswered_report(session, limit=limit, since=since)
         totals = deflection(session, since=since)
     if as_json:
@@ -51,6 +53,11 @@ def report(app: AppContext, limit: int, days: int | None, as_json: bool) -> None
         }
         click.echo(json.dumps(payload, ensure_ascii=False))
         return
+    if not totals["asked"]:
+        when = f" in the last {days} days" if days else ""
+        click.echo(f"No question was asked{when}: nothing to report.")
+        click.echo(app.empty_hint(database))
+        return
     click.echo(
         f"{totals['asked']} questions, {totals['answered']} answered by the FAQ, "
         f"{totals['deflected']} settled without the helpdesk "
@@ -60,14 +67,16 @@ def report(app: AppContext, limit: int, days: int | None, as_json: bool) -> None
     if not groups:
         click.echo("No unanswered question.")
         return
-    click.echo("\nMost frequent unanswered or unhelpful questions:")
-    click.echo(f"{'count':>5}  {'none':>4}  {'nh':>3}  {'tk':>3}  question (proposed entry)")
+    click.echo("\nMost frequent unanswered or unhelpful questions (as people typed them):")
+    rows = []
     for g in groups:
-        proposed = f" ({g.proposed})" if g.proposed else ""
         example = g.example.replace("\n", " ")
         if len(example) > 80:
             example = example[:79] + "…"
-        click.echo(
-            f"{g.count:>5}  {g.unanswered:>4}  {g.not_helpful:>3}  {g.tickets:>3}  "
-            f"{example}{proposed}"
+        rows.append((g.count, g.unanswered, g.not_helpful, g.tickets, example, g.proposed or "-"))
+    click.echo(
+        table(
+            ("asked", "unanswered", "not helpful", "tickets", "question", "entry proposed"),
+            rows,
         )
+    )

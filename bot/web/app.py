@@ -27,7 +27,7 @@ from access.accounts.passwords import HashingBusy
 from access.mail import templates as mail
 from access.persistence.database import Database
 from bot.settings import Settings
-from bot.web import metrics, pages, support
+from bot.web import account, faq_page, metrics, my_tickets, pages, support
 from bot.web.limits import HttpLimits, RequestLimitsMiddleware
 from bot.web.request_id import RequestIdMiddleware
 from bot.web.security import (
@@ -54,6 +54,7 @@ def _templates(settings: Settings) -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["date_fr"] = mail.date_fr
     return Jinja2Templates(env=env)
 
 
@@ -122,7 +123,10 @@ def create_app(
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics.metrics, methods=["GET"]),
         *support.routes(),
+        *my_tickets.routes(),
+        *faq_page.routes(),
         *pages.routes(),
+        *account.routes(),
     ]
     if slack_handler is not None:
         routes.append(Route("/slack/events", _slack_endpoint(slack_handler), methods=["POST"]))

@@ -23,6 +23,7 @@ from faq import usage as faq_usage
 from helpdesk import tickets
 from helpdesk.actors import Requester
 from tests.conftest import free_port, run_cli
+from tests.slack_app import serve_process
 from tests.smtp_server import SmtpServer
 from tests.tickets.conftest import make_form
 from tests.web.conftest import (
@@ -35,7 +36,7 @@ from tests.web.conftest import (
     send_invitation,
     sign_in,
 )
-from tests.web.test_app import _get, _serve
+from tests.web.test_app import _get
 
 TOKEN = "metrics-test-token"
 
@@ -232,17 +233,15 @@ def test_json_logs_are_one_object_per_line_without_personal_data_or_secrets(
     person_id = invited_person(db, email=address)
     link_token = invitation_token(db, person_id)
     log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        process, url = _serve({**cli_env, "LOG_FORMAT": "json"}, log=log)
-        try:
-            with httpx.Client(base_url=url, timeout=10) as browser:
-                sign_in(browser, address, "wrong password")
-                answer = browser.get(f"/activer/{link_token}")
-                assert answer.status_code == 200
-                request_id = browser.get("/readyz").headers["x-request-id"]
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    with (
+        log_path.open("wb") as log,
+        serve_process({**cli_env, "LOG_FORMAT": "json"}, log=log) as url,
+        httpx.Client(base_url=url, timeout=10) as browser,
+    ):
+        sign_in(browser, address, "wrong password")
+        answer = browser.get(f"/activer/{link_token}")
+        assert answer.status_code == 200
+        request_id = browser.get("/readyz").headers["x-request-id"]
     lines = [line for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]  # every line is one JSON object
     assert records and all({"level", "logger", "message"} <= set(r) for r in records)
