@@ -5,14 +5,17 @@ Layout of a data directory (``data/faq`` by default):
 - ``entries/*.yaml``: lists of entries (schema: :class:`Entry`);
 - ``synonyms.yaml``: ``synonyms`` (canonical word -> variants), ``stopwords``, ``negation``,
   ``scope`` and ``pairs`` (see the comments at the top of the shipped file);
-- ``required_ids.txt``: ids that must exist (one per line), checked by ``python -m faq check``.
+- ``required_ids.txt``: ids that must exist (one per line), checked by ``python -m faq check``;
+- ``scope_examples.yaml``: messages that are not questions for the base, by kind (another
+  subject, a fault of the Extranet, small talk): the negative side of the scope gate, learnt
+  by the second opinion (see the comments at the top of the shipped file).
 """
 
 from __future__ import annotations
 
 import sysconfig
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +85,8 @@ class KnowledgeBase:
     classifier: Classifier | None = None
     classifier_stale: bool = False
     digest: str = ""
+    # Kind (``SCOPE_KINDS``) -> messages of that kind: what the scope gate learns to refuse.
+    scope_examples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
@@ -125,6 +130,29 @@ def parse_entries(raw: Any, source: str) -> list[Entry]:
 
 
 LEXICON_KEYS = frozenset({"synonyms", "stopwords", "negation", "scope", "pairs"})
+SCOPE_EXAMPLES_FILE = "scope_examples.yaml"
+# What a message that is not a question for the base may be (scope_examples.yaml).
+SCOPE_KINDS = ("off_topic", "problem_report", "small_talk")
+# Sentences that set a scene and ask nothing: training examples are lengthened with them.
+STORY = "story"
+
+
+def parse_scope_examples(raw: Any, source: str) -> dict[str, tuple[str, ...]]:
+    """Validate the negative examples: a mapping of known kinds to lists of messages."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or set(raw) - {*SCOPE_KINDS, STORY}:
+        raise KnowledgeBaseError(
+            f"{source}: expected the keys {', '.join(SCOPE_KINDS)} and {STORY!r}"
+        )
+    examples: dict[str, tuple[str, ...]] = {}
+    for kind, items in raw.items():
+        if not isinstance(items, list) or not all(
+            isinstance(i, str | int | float) and str(i).strip() for i in items
+        ):
+            raise KnowledgeBaseError(f"{source}: {kind!r} is a list of messages")
+        examples[kind] = tuple(str(i).strip() for i in items)
+    return examples
 
 
 def _booleans(value: Any) -> list[str]:
@@ -199,6 +227,12 @@ def _load(root: Path) -> KnowledgeBase:
         if synonyms_path.exists()
         else Lexicon()
     )
+    scope_path = root / SCOPE_EXAMPLES_FILE
+    scope_examples = (
+        parse_scope_examples(_read_yaml(scope_path, sources), str(scope_path))
+        if scope_path.exists()
+        else {}
+    )
     required_path = root / "required_ids.txt"
     required = (
         tuple(_lines(required_path.read_text(encoding="utf-8").splitlines()))
@@ -214,6 +248,7 @@ def _load(root: Path) -> KnowledgeBase:
         classifier=classifier,
         classifier_stale=present and classifier is None,
         digest=fitted_on,
+        scope_examples=scope_examples,
     )
 
 

@@ -34,6 +34,7 @@ single right answer.
 
 from __future__ import annotations
 
+import enum
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -44,8 +45,10 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from common import collector
+from faq.focus import request_span
 from faq.kb import Entry, KnowledgeBase
 from faq.normalize import Lexicon, Normalizer, stem
+from faq.second_opinion import Reading
 
 MAX_SUGGESTIONS = 3
 LEAD_CAP = 0.15
@@ -102,6 +105,15 @@ class Tuning:
     typo_min_length: int = 5
     typo_long_word: int = 8
     candidates: int = 8
+    # In a long message, the words of the story around the request (faq.focus) weigh this
+    # share of their weight: enough to decide between two close topics, not to outweigh it.
+    context_weight: float = 0.5
+    request_words: int = 3
+    # The learnt side of the scope gate (faq.second_opinion): a message whose probability of
+    # being none of the entries' questions reaches this is refused as its kind.
+    not_question: float = 0.7
+    # A message the word gate already refuses needs less to be told apart as a kind.
+    loose_factor: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -110,14 +122,45 @@ class Suggestion:
     score: float
 
 
+class Reason(enum.StrEnum):
+    """Why the matcher answered or abstained (``MatchResult.reason``)."""
+
+    ANSWERED = "answered"
+    # In scope, but no entry is sure enough or one barely leads another: suggestions.
+    UNSURE = "unsure"
+    # Its only telling word is one many entries share (« mon compte »): suggestions.
+    AMBIGUOUS = "ambiguous"
+    # Not a question for this FAQ: another subject (the word gate, or the learnt one),
+    OFF_TOPIC = "off_topic"
+    # a fault of the Extranet itself (blank page, error code, very slow): a ticket's matter,
+    PROBLEM_REPORT = "problem_report"
+    # or greetings, thanks, « ok ».
+    SMALL_TALK = "small_talk"
+    # No word the base knows.
+    NO_MATCH = "no_match"
+
+    @property
+    def out_of_scope(self) -> bool:
+        return self in _OUT_OF_SCOPE
+
+
+_OUT_OF_SCOPE = frozenset({Reason.OFF_TOPIC, Reason.PROBLEM_REPORT, Reason.SMALL_TALK})
+
+
 @dataclass(frozen=True)
 class MatchResult:
-    """``entry`` is None when the matcher abstains; ``score`` is then the best candidate's."""
+    """``entry`` is None when the matcher abstains; ``score`` is then the best candidate's.
+
+    ``reason`` says why: answered, unsure or ambiguous (in scope: suggestions are the way on),
+    or out of scope as another subject, a fault of the Extranet or small talk (the caller
+    answers those in its own way; the suggestions are then only what the words resemble).
+    """
 
     entry: Entry | None
     score: float
     suggestions: list[Suggestion] = field(default_factory=list)
     matched_phrasing: str | None = None
+    reason: Reason = Reason.NO_MATCH
 
     @property
     def answered(self) -> bool:
@@ -158,6 +201,12 @@ class _Query:
     context: bool  # a scene-setting word (« congés ») is present
     # Stems in order, before typo correction (what `Normalizer.stems` gives).
     plain_stems: list[str] = field(default_factory=list)
+    # Stem -> factor of its weight: below 1 for the story around a long message's request.
+    focus: dict[str, float] = field(default_factory=dict)
+    # An off-topic or scene-setting word in the story around the request, not in it.
+    story_off_topic: bool = False
+    # A long message's request (faq.focus), None when all of the message asks.
+    request: str | None = None
 
 
 @dataclass(frozen=True)
@@ -346,18 +395,23 @@ class Matcher:
     def match(self, question: str) -> MatchResult:
         """Best entry for the question, or an abstention, with up to three suggestions."""
         query = self._query(question)
-        ranked = self._rank(query.stems)
+        reading = self._read(question, query)
+        ranked = self._rank(query)
         if not ranked:
-            return MatchResult(entry=None, score=0.0)
+            return MatchResult(entry=None, score=0.0, reason=self._refusal(reading, Reason.NO_MATCH))
         tuning = self.tuning
         best = ranked[0]
         lead = best.raw - (ranked[1].raw if len(ranked) > 1 else 0.0)
         best_score = self.confidence(best, lead)
-        gated = not self._in_scope(query) or self._ambiguous(query)
-        if gated:
+        refused = self._refusal(reading, None, loose=query.story_off_topic)
+        if refused is None and not self._in_scope(query):
+            refused = self._refusal(reading, Reason.OFF_TOPIC, loose=True)
+        if refused is None and self._ambiguous(query):
+            refused = Reason.AMBIGUOUS
+        if refused is not None:
             best_score *= tuning.out_of_scope_factor
         answered = best_score >= tuning.threshold and lead >= tuning.min_lead
-        if not answered and not gated and self._agrees(question, query, best):
+        if not answered and refused is None and self._agrees(reading, best):
             answered, best_score = True, max(best_score, tuning.agreement_confidence)
         rest = ranked[1:] if answered else ranked
         suggestions = []
@@ -377,23 +431,40 @@ class Matcher:
             score=round(best_score, 4),
             suggestions=suggestions,
             matched_phrasing=self._phrasings[best.phrasing_index].text,
+            reason=Reason.ANSWERED if answered else refused or Reason.UNSURE,
         )
 
-    def _agrees(self, question: str, query: _Query, best: Candidate) -> bool:
+    def _read(self, question: str, query: _Query) -> Reading | None:
+        classifier = self.kb.classifier
+        if classifier is None:
+            return None
+        if query.request is None:
+            return classifier.read(question, self.normalizer, query.plain_stems)
+        # The request read twice: its words count more than the story's, as in the ranking.
+        return classifier.read(f"{query.request} {question}", self.normalizer)
+
+    def _refusal(
+        self, reading: Reading | None, default: Reason | None, *, loose: bool = False
+    ) -> Reason | None:
+        """The learnt side of the scope gate: the kind of non-question the message reads as,
+        when that reading is strong enough (`loose`: the word gate already refused it, and
+        the reading only says which kind); else `default`."""
+        bound = self.tuning.not_question * (self.tuning.loose_factor if loose else 1.0)
+        if reading is None or reading.kind is None or reading.not_question < bound:
+            return default
+        return Reason(reading.kind)
+
+    def _agrees(self, reading: Reading | None, best: Candidate) -> bool:
         """Whether the second opinion's first choice is this candidate (faq.second_opinion).
 
         Its agreement also settles a near tie that `min_lead` would leave to the person:
         two readings that differ in kind pointing at one entry are the evidence the lead
         stands in for."""
-        classifier = self.kb.classifier
-        if classifier is None:
-            return False
-        choice = classifier.choice(question, self.normalizer, query.plain_stems)
-        return choice is not None and choice[0] == self._entries[best.entry_index].id
+        return reading is not None and reading.entry_id == self._entries[best.entry_index].id
 
     def candidates(self, question: str) -> list[Candidate]:
         """Every entry sharing a word with the question, best first (for tuning and tests)."""
-        return self._rank(self._query(question).stems)
+        return self._rank(self._query(question))
 
     def in_scope(self, question: str) -> bool:
         """Whether the scope gate lets the question be answered at all."""
@@ -446,12 +517,8 @@ class Matcher:
         """Stems of the question, each with whether it was found through typo correction."""
         stems: dict[str, bool] = {}
         plain: list[str] = []
-        off_topic = context = False
-        for word in self.normalizer.words(question):
-            if not off_topic and self._off_topic:
-                off_topic = _listed(word, self._off_topic)
-            if not context and self._context:
-                context = _listed(word, self._context)
+        words = self.normalizer.words(question)
+        for word in words:
             s = stem(word)
             plain.append(s)
             corrected = False
@@ -460,7 +527,48 @@ class Matcher:
                 if fixed is not None:
                     s, corrected = fixed, True
             stems[s] = stems.get(s, True) and corrected
-        return _Query(stems, off_topic, context, plain)
+        span, request = self._request_words(question)
+        focus: dict[str, float] = {}
+        story_off_topic = False
+        if request is not None:
+            asked = {self._stem_of(word) for word in request}
+            focus = {s: self.tuning.context_weight for s in stems if s not in asked}
+            # Another subject named in the story (« mes élèves », « la réunion de rentrée »)
+            # does not make the request another subject by itself: it only lowers the bar
+            # of the learnt gate, which reads the whole message.
+            story_off_topic = self._off_topic_words(words)
+            words = request
+        off_topic = bool(self._off_topic) and any(_listed(w, self._off_topic) for w in words)
+        context = bool(self._context) and any(_listed(w, self._context) for w in words)
+        return _Query(stems, off_topic, context, plain, focus, story_off_topic, span)
+
+    def _off_topic_words(self, words: list[str]) -> bool:
+        listed = self._off_topic | self._context
+        return any(_listed(w, listed) for w in words) and self._names.isdisjoint(
+            stem(w) for w in words
+        )
+
+    def _request_words(self, question: str) -> tuple[str | None, list[str] | None]:
+        """A long message's request (faq.focus) and its topic words; None: all of it asks."""
+        for before in range(3):
+            span = request_span(question, before)
+            if span is None:
+                return None, None
+            words = self.normalizer.words(span)
+            # A request naming less than this is a pointer to the story (« en avoir un
+            # nouveau »): the sentence before it says what about.
+            known = {self._stem_of(w) for w in words}.intersection(self._idf)
+            if len(known) >= self.tuning.request_words:
+                break
+        return span, words
+
+    def _stem_of(self, word: str) -> str:
+        s = stem(word)
+        if s not in self._idf:
+            fixed = self._correct(word)
+            if fixed is not None:
+                return fixed
+        return s
 
     # -- scoring ----------------------------------------------------------------------------
 
@@ -476,12 +584,14 @@ class Matcher:
         )
         return self._surface[found[0]] if found else None
 
-    def _rank(self, query: dict[str, bool]) -> list[Candidate]:
+    def _rank(self, request: _Query) -> list[Candidate]:
+        query = request.stems
         if not query:
             return []
         stems = list(query)
         tuning = self.tuning
-        weights = {s: self._idf.get(s, self._unknown_weight) for s in stems}
+        focus = request.focus
+        weights = {s: self._idf.get(s, self._unknown_weight) * focus.get(s, 1.0) for s in stems}
         total = sum(weights.values())
         query_norm = math.sqrt(sum(w * w for w in weights.values()))
 
