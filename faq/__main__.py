@@ -12,9 +12,10 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from faq import second_opinion
+from faq import decision, second_opinion
 from faq.calibration import calibrate
 from faq.check import check
 from faq.evaluation import DatasetError, evaluate, read_examples
@@ -47,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
         "fit",
         help=f"fit the second opinion on the base's phrasings into {second_opinion.FILE_NAME}",
     )
+    decide = commands.add_parser(
+        "decide",
+        help="fit the decision over both readings on labelled JSON-lines files and print it",
+    )
+    decide.add_argument("files", type=Path, nargs="+")
     return parser
 
 
@@ -111,6 +117,28 @@ def _fit(args: argparse.Namespace, kb: KnowledgeBase, matcher: Matcher, load_ms:
     return 0
 
 
+def _decide(args: argparse.Namespace, kb: KnowledgeBase, matcher: Matcher, load_ms: float) -> int:
+    if kb.classifier is None:
+        print("error: the decision needs the second opinion: run `python -m faq fit`")
+        return 2
+    examples = [e for path in args.files for e in read_examples(path)]
+    fitted = decision.fit(matcher.decision_rows, examples)
+    print(
+        f"{fitted.questions} questions past the scope gate, {fitted.samples} candidates, "
+        f"log loss {fitted.log_loss:.4f}"
+    )
+    print(f"decision = {fitted.beta}")
+    print("on these files, by decision_threshold:")
+    for threshold in (0.4, 0.5, 0.6, 0.7, 0.8):
+        tuning = replace(matcher.tuning, decision=fitted.beta, decision_threshold=threshold)
+        report = evaluate(Matcher(kb, tuning), examples)
+        print(
+            f"  {threshold:.1f}  accuracy {report.accuracy:.1%}  wrong {report.wrong:.1%}  "
+            f"out of scope answered {report.oos_answered:.1%}"
+        )
+    return 0
+
+
 def _calibrate(
     args: argparse.Namespace, kb: KnowledgeBase, matcher: Matcher, load_ms: float
 ) -> int:
@@ -141,6 +169,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, KnowledgeBase, Matcher, float
     "eval": _eval,
     "fit": _fit,
     "calibrate": _calibrate,
+    "decide": _decide,
     "check": _check,
 }
 

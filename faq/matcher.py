@@ -45,6 +45,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from common import collector
+from faq import decision
 from faq.focus import request_span
 from faq.kb import Entry, KnowledgeBase
 from faq.normalize import Lexicon, Normalizer, stem
@@ -97,6 +98,9 @@ class Tuning:
     # « mot de passe », « invitation ») has no single right answer: it gets suggestions, like
     # one outside the gate. « identifiant », in three entries, still has one clear owner.
     ambiguous_entries: int = 5
+    # « activer mon compte »: a word many entries use, beside weak ones, still has one owner
+    # when at least this share of the phrasings saying them together belong to one entry.
+    together_share: float = 0.5
     # A lexicon « weak » word weighs as if this many entries shared it: « plusieurs » in
     # « plusieurs essais » must not outweigh « bloqué » because one other entry says
     # « plusieurs écoles ».
@@ -114,6 +118,12 @@ class Tuning:
     not_question: float = 0.7
     # A message the word gate already refuses needs less to be told apart as a kind.
     loose_factor: float = 0.5
+    # The decision over both readings (faq.decision), fitted by `python -m faq decide`;
+    # empty: the matcher's curve alone decides, as for a base without a second opinion.
+    decision: tuple[float, ...] = (2.545, 0.851, 10.985, 1.151, 0.868, 0.311)
+    decision_threshold: float = 0.6
+    # How many of the matcher's first candidates the decision weighs.
+    decided: int = 3
 
 
 @dataclass(frozen=True)
@@ -400,28 +410,22 @@ class Matcher:
         if not ranked:
             return MatchResult(entry=None, score=0.0, reason=self._refusal(reading, Reason.NO_MATCH))
         tuning = self.tuning
-        best = ranked[0]
-        lead = best.raw - (ranked[1].raw if len(ranked) > 1 else 0.0)
-        best_score = self.confidence(best, lead)
-        refused = self._refusal(reading, None, loose=query.story_off_topic)
-        if refused is None and not self._in_scope(query):
-            refused = self._refusal(reading, Reason.OFF_TOPIC, loose=True)
-        if refused is None and self._ambiguous(query):
-            refused = Reason.AMBIGUOUS
+        refused = self._refused(query, reading)
+        if reading is not None and tuning.decision:
+            scored = self._decide(ranked, reading, query)
+            answered = refused is None and scored[0][1] >= tuning.decision_threshold
+        else:
+            scored, answered = self._curve_decision(ranked, reading, refused is None)
+        best, best_score = scored[0]
         if refused is not None:
+            # Below any threshold, while what it resembles is still offered.
             best_score *= tuning.out_of_scope_factor
-        answered = best_score >= tuning.threshold and lead >= tuning.min_lead
-        if not answered and refused is None and self._agrees(reading, best):
-            answered, best_score = True, max(best_score, tuning.agreement_confidence)
-        rest = ranked[1:] if answered else ranked
         suggestions = []
-        for candidate in rest[:MAX_SUGGESTIONS]:
-            # The others are scored without the lead, so none outranks the one before it.
-            score = (
-                best_score
-                if candidate is best
-                else min(best_score, self.confidence(candidate, 0.0))
-            )
+        for candidate, score in scored[1:] if answered else scored:
+            if len(suggestions) == MAX_SUGGESTIONS:
+                break
+            # None outranks the one before it.
+            score = min(best_score, score)
             if score >= tuning.suggestion_floor:
                 suggestions.append(
                     Suggestion(self._entries[candidate.entry_index], round(score, 4))
@@ -433,6 +437,80 @@ class Matcher:
             matched_phrasing=self._phrasings[best.phrasing_index].text,
             reason=Reason.ANSWERED if answered else refused or Reason.UNSURE,
         )
+
+    def _refused(self, query: _Query, reading: Reading | None) -> Reason | None:
+        """Why the scope gate keeps the question from an answer, or None."""
+        refused = self._refusal(reading, None, loose=query.story_off_topic)
+        if refused is None and not self._in_scope(query):
+            refused = self._refusal(reading, Reason.OFF_TOPIC, loose=True)
+        if refused is None and self._ambiguous(query):
+            refused = Reason.AMBIGUOUS
+        return refused
+
+    def _curve_decision(
+        self, ranked: list[Candidate], reading: Reading | None, allowed: bool
+    ) -> tuple[list[tuple[Candidate, float]], bool]:
+        """The matcher alone (a base without a fitted second opinion): its curve, a lead
+        over the runner-up, or the second opinion's agreement."""
+        tuning = self.tuning
+        best = ranked[0]
+        lead = best.raw - (ranked[1].raw if len(ranked) > 1 else 0.0)
+        best_score = self.confidence(best, lead)
+        answered = allowed and best_score >= tuning.threshold and lead >= tuning.min_lead
+        if not answered and allowed and self._agrees(reading, best):
+            answered, best_score = True, max(best_score, tuning.agreement_confidence)
+        # The others are scored without the lead.
+        scored = [(best, best_score)] + [(c, self.confidence(c, 0.0)) for c in ranked[1:]]
+        return scored, answered
+
+    def _decide(
+        self, ranked: list[Candidate], reading: Reading, query: _Query
+    ) -> list[tuple[Candidate, float]]:
+        """The first candidates with the probability that each is right (faq.decision),
+        most probable first."""
+        return sorted(
+            (
+                (candidate, decision.probability(self.tuning.decision, values))
+                for candidate, values in self._decision_features(ranked, reading, query)
+            ),
+            key=lambda pair: pair[1],
+            reverse=True,
+        )
+
+    def _decision_features(
+        self, ranked: list[Candidate], reading: Reading, query: _Query
+    ) -> list[tuple[Candidate, tuple[float, ...]]]:
+        best = ranked[0]
+        lead = best.raw - (ranked[1].raw if len(ranked) > 1 else 0.0)
+        rows = []
+        for position, candidate in enumerate(ranked[: self.tuning.decided]):
+            entry_id = self._entries[candidate.entry_index].id
+            rows.append(
+                (
+                    candidate,
+                    decision.features(
+                        self.confidence(candidate, lead if position == 0 else 0.0),
+                        candidate.raw - best.raw,
+                        reading.probabilities.get(entry_id, 0.0),
+                        reading.entry_id == entry_id,
+                        query.request is not None,
+                    ),
+                )
+            )
+        return rows
+
+    def decision_rows(self, question: str) -> list[tuple[str, tuple[float, ...]]] | None:
+        """The candidates the decision weighs and what it reads of each; None when the scope
+        gate refuses the question or there is no second opinion (fitting faq.decision)."""
+        query = self._query(question)
+        reading = self._read(question, query)
+        ranked = self._rank(query)
+        if reading is None or not ranked or self._refused(query, reading) is not None:
+            return None
+        return [
+            (self._entries[c.entry_index].id, values)
+            for c, values in self._decision_features(ranked, reading, query)
+        ]
 
     def _read(self, question: str, query: _Query) -> Reading | None:
         classifier = self.kb.classifier
@@ -489,7 +567,8 @@ class Matcher:
 
         That is a question whose only known word many entries share (« mot de passe »), or
         whose known words are weak ones (« le lien de mon compte ») beside at most one word
-        most entries share (« mon compte extranet »).
+        most entries share, when the phrasings that say them together are spread over
+        several entries too (« mon compte extranet », not « activer mon compte »).
         """
         known = [s for s in query.stems if s in self._document_frequency]
         if not known:
@@ -499,7 +578,24 @@ class Matcher:
         if len(known) == 1:
             return frequency[known[0]] >= common
         telling = [s for s in known if s not in self._weak]
-        return not telling or (len(telling) == 1 and frequency[telling[0]] >= 2 * common)
+        if not telling:
+            return True
+        if len(telling) > 1 or frequency[telling[0]] < 2 * common:
+            return False
+        return self._together_share(known) < self.tuning.together_share
+
+    def _together_share(self, stems: list[str]) -> float:
+        """The share of the phrasings saying all these stems that one entry holds (0: none)."""
+        together: set[int] | None = None
+        for s in stems:
+            begin, end, _, _ = self._postings[s]
+            found = set(self._p_ids[begin:end].tolist())
+            together = found if together is None else together & found
+            if not together:
+                return 0.0
+        assert together is not None
+        owners = np.bincount(self._phrasing_entry[list(together)])
+        return float(owners.max()) / len(together) if len(together) >= 2 else 0.0
 
     def confidence(self, candidate: Candidate, lead: float) -> float:
         """Probability that the candidate is right (the fitted logistic curve)."""

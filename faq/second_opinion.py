@@ -55,6 +55,8 @@ FILE_NAME = "classifier.npz"
 NOT_QUESTION = "~"
 # Fixed, so that fitting the same files gives the same model.
 AUGMENT_SEED = 20
+# How many entries' worth of weight each kind of non-question carries in the fit.
+NEGATIVE_WEIGHT = 2.0
 GRAM_SIZES = range(2, 6)
 # Features found in a single phrasing are mostly names and typos of that phrasing.
 MIN_PHRASINGS = 2
@@ -104,6 +106,7 @@ class Reading:
     probability: float  # its probability
     not_question: float  # the probability that the message is none of the entries' questions
     kind: str | None  # the most likely kind of non-question (« off_topic »…), None if no such class
+    probabilities: dict[str, float] = field(default_factory=dict)  # entry id -> probability
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,9 @@ class Classifier:
             probability=float(probabilities[best]),
             not_question=float(probabilities[~entries].sum()),
             kind=self.classes[kind][len(NOT_QUESTION) :] if others[kind] >= 0 else None,
+            probabilities={
+                c: float(p) for c, p, e in zip(self.classes, probabilities, entries, strict=True) if e
+            },
         )
 
     def _probabilities(
@@ -256,6 +262,22 @@ def examples(kb: KnowledgeBase) -> list[tuple[str, str]]:
     return plain + wrapped
 
 
+def _balanced(labels: Sequence[str]) -> np.ndarray:
+    """Sample weights giving a kind of non-question the weight of NEGATIVE_WEIGHT entries.
+
+    An entry has a few dozen phrasings, a kind a hundred messages or more: unweighted, the
+    kinds' share of the prior would make « page d'erreur » in « le bouton du mail affiche une
+    page d'erreur » (an expired invitation) outweigh the rest of the message."""
+    counts = Counter(labels)
+    entries = [n for label, n in counts.items() if not label.startswith(NOT_QUESTION)]
+    typical = sum(entries) / len(entries) if entries else 1.0
+    weight = {
+        label: (NEGATIVE_WEIGHT * typical / n if label.startswith(NOT_QUESTION) else 1.0)
+        for label, n in counts.items()
+    }
+    return np.array([weight[label] for label in labels])
+
+
 class FittingUnavailable(Exception):
     """scikit-learn is not installed (operator-facing)."""
 
@@ -276,8 +298,9 @@ def fit(examples: Sequence[tuple[str, str]], normalizer: Normalizer) -> Classifi
         dtype=np.float64,
     )
     matrix = vectorizer.fit_transform([text for text, _ in examples])
+    labels = [label for _, label in examples]
     model = LogisticRegression(C=INVERSE_REGULARISATION, max_iter=5000)
-    model.fit(matrix, [label for _, label in examples])
+    model.fit(matrix, labels, sample_weight=_balanced(labels))
     coef = np.asarray(model.coef_, dtype=np.float64)
     intercept = np.asarray(model.intercept_, dtype=np.float64)
     if len(model.classes_) == 2:
