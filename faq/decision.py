@@ -39,14 +39,18 @@ _FLOOR = 1e-4
 def features(
     confidence: float, gap: float, probability: float, first_choice: bool, long: bool
 ) -> tuple[float, ...]:
-    confidence = min(max(confidence, _FLOOR), 1.0 - _FLOOR)
     return (
-        math.log(confidence / (1.0 - confidence)),
+        _logit(confidence),
         gap,
         math.log(probability + _FLOOR),
         float(first_choice),
         float(long),
     )
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, _FLOOR), 1.0 - _FLOOR)
+    return math.log(p / (1.0 - p))
 
 
 def probability(beta: Sequence[float], values: Sequence[float]) -> float:

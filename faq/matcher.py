@@ -120,7 +120,7 @@ class Tuning:
     loose_factor: float = 0.5
     # The decision over both readings (faq.decision), fitted by `python -m faq decide`;
     # empty: the matcher's curve alone decides, as for a base without a second opinion.
-    decision: tuple[float, ...] = (2.545, 0.851, 10.985, 1.151, 0.868, 0.311)
+    decision: tuple[float, ...] = (3.23, 0.893, 13.258, 1.481, 0.643, 0.466)
     decision_threshold: float = 0.6
     # How many of the matcher's first candidates the decision weighs.
     decided: int = 3
@@ -410,7 +410,9 @@ class Matcher:
         if not ranked:
             return MatchResult(entry=None, score=0.0, reason=self._refusal(reading, Reason.NO_MATCH))
         tuning = self.tuning
-        refused = self._refused(query, reading)
+        learnt = self._refusal(reading, None, loose=query.story_off_topic)
+        words = self._word_refusal(query, reading)
+        refused = words or learnt
         if reading is not None and tuning.decision:
             scored = self._decide(ranked, reading, query)
             answered = refused is None and scored[0][1] >= tuning.decision_threshold
@@ -438,14 +440,14 @@ class Matcher:
             reason=Reason.ANSWERED if answered else refused or Reason.UNSURE,
         )
 
-    def _refused(self, query: _Query, reading: Reading | None) -> Reason | None:
-        """Why the scope gate keeps the question from an answer, or None."""
-        refused = self._refusal(reading, None, loose=query.story_off_topic)
-        if refused is None and not self._in_scope(query):
-            refused = self._refusal(reading, Reason.OFF_TOPIC, loose=True)
-        if refused is None and self._ambiguous(query):
-            refused = Reason.AMBIGUOUS
-        return refused
+    def _word_refusal(self, query: _Query, reading: Reading | None) -> Reason | None:
+        """Why the word gate keeps the question from an answer (another subject, or no
+        telling word), or None. The learnt reading, when it has one, names the kind."""
+        if not self._in_scope(query):
+            return self._refusal(reading, Reason.OFF_TOPIC, loose=True)
+        if self._ambiguous(query):
+            return Reason.AMBIGUOUS
+        return None
 
     def _curve_decision(
         self, ranked: list[Candidate], reading: Reading | None, allowed: bool
@@ -505,7 +507,12 @@ class Matcher:
         query = self._query(question)
         reading = self._read(question, query)
         ranked = self._rank(query)
-        if reading is None or not ranked or self._refused(query, reading) is not None:
+        if (
+            reading is None
+            or not ranked
+            or self._word_refusal(query, reading) is not None
+            or self._refusal(reading, None, loose=query.story_off_topic) is not None
+        ):
             return None
         return [
             (self._entries[c.entry_index].id, values)
