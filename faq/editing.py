@@ -91,13 +91,9 @@ def _insert(text: str, entry_id: str, phrasing: str) -> str:
     )
     if start is None:
         raise EditError(f"entry {entry_id!r} is not written as « - id: {entry_id} »")
-    end = next(
-        (i for i in range(start + 1, len(lines)) if _TOP_LEVEL.match(lines[i])), len(lines)
-    )
+    end = next((i for i in range(start + 1, len(lines)) if _TOP_LEVEL.match(lines[i])), len(lines))
     item = f"    - {_scalar(phrasing)}\n"
-    keys = {
-        m.group(1): i for i in range(start + 1, end) if (m := _KEY.match(lines[i])) is not None
-    }
+    keys = {m.group(1): i for i in range(start + 1, end) if (m := _KEY.match(lines[i])) is not None}
     if "phrasings" in keys:
         header = keys["phrasings"]
         if lines[header].rstrip() not in ("  phrasings:", "  phrasings: []"):

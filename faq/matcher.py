@@ -38,7 +38,7 @@ import enum
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -402,13 +402,20 @@ class Matcher:
     def entries(self) -> tuple[Entry, ...]:
         return self._entries
 
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """The base's words as the normaliser gives them (folded, synonyms applied)."""
+        return frozenset(self._surface)
+
     def match(self, question: str) -> MatchResult:
         """Best entry for the question, or an abstention, with up to three suggestions."""
         query = self._query(question)
         reading = self._read(question, query)
         ranked = self._rank(query)
         if not ranked:
-            return MatchResult(entry=None, score=0.0, reason=self._refusal(reading, Reason.NO_MATCH))
+            return MatchResult(
+                entry=None, score=0.0, reason=self._refusal(reading, Reason.NO_MATCH)
+            )
         tuning = self.tuning
         learnt = self._refusal(reading, None, loose=query.story_off_topic)
         words = self._word_refusal(query, reading)

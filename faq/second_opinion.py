@@ -158,7 +158,9 @@ class Classifier:
             not_question=float(probabilities[~entries].sum()),
             kind=self.classes[kind][len(NOT_QUESTION) :] if others[kind] >= 0 else None,
             probabilities={
-                c: float(p) for c, p, e in zip(self.classes, probabilities, entries, strict=True) if e
+                c: float(p)
+                for c, p, e in zip(self.classes, probabilities, entries, strict=True)
+                if e
             },
         )
 
