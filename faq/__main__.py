@@ -19,7 +19,14 @@ from faq import decision, second_opinion
 from faq.calibration import calibrate
 from faq.check import check
 from faq.evaluation import DatasetError, evaluate, read_examples
-from faq.kb import DEFAULT_DATA_DIR, KnowledgeBase, KnowledgeBaseError, load
+from faq.kb import (
+    CALIBRATION_FILE,
+    DEFAULT_DATA_DIR,
+    KnowledgeBase,
+    KnowledgeBaseError,
+    load,
+    write_calibration,
+)
 from faq.matcher import Matcher, MatchResult
 
 
@@ -40,9 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     chk = commands.add_parser("check", help="validate the knowledge base")
     chk.add_argument("--strict", action="store_true", help="fail on warnings too")
-    commands.add_parser(
+    cal = commands.add_parser(
         "calibrate",
         help="refit the confidence curve on the base (leave one phrasing out) and print it",
+    )
+    cal.add_argument(
+        "--write",
+        action="store_true",
+        help=f"also write it to the base's {CALIBRATION_FILE}, which the matcher then reads",
     )
     commands.add_parser(
         "fit",
@@ -110,9 +122,10 @@ def _fit(args: argparse.Namespace, kb: KnowledgeBase, matcher: Matcher, load_ms:
     classifier = second_opinion.fit(second_opinion.examples(kb), matcher.normalizer)
     target = Path(args.data) / second_opinion.FILE_NAME
     classifier.save(target, kb.digest)
+    kinds = sum(c.startswith(second_opinion.NOT_QUESTION) for c in classifier.classes)
     print(
-        f"{len(classifier.classes)} entries, {len(classifier.vocabulary)} features, "
-        f"written to {target}"
+        f"{len(classifier.classes) - kinds} entries and {kinds} kinds of non-question, "
+        f"{len(classifier.vocabulary)} features, written to {target}"
     )
     return 0
 
@@ -148,6 +161,8 @@ def _calibrate(
         f"log loss {fitted.log_loss:.4f}"
     )
     print(f"calibration = {fitted.tuning.calibration}")
+    if args.write:
+        print(f"written to {write_calibration(args.data, fitted.tuning.calibration)}")
     return 0
 
 

@@ -13,6 +13,8 @@ Layout of a data directory (``data/faq`` by default):
 
 from __future__ import annotations
 
+import json
+import logging
 import sysconfig
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +36,8 @@ _INSTALLED = Path(sysconfig.get_path("data"), "share", "extranet-bot", "data", "
 DEFAULT_DATA_DIR = (
     _INSTALLED if _INSTALLED.is_dir() and not (_BESIDE / "synonyms.yaml").is_file() else _BESIDE
 )
+
+log = logging.getLogger(__name__)
 
 try:  # libyaml is much faster on a large base; PyYAML without it still works.
     _Loader: Any = yaml.CSafeLoader
@@ -87,6 +91,8 @@ class KnowledgeBase:
     digest: str = ""
     # Kind (``SCOPE_KINDS``) -> messages of that kind: what the scope gate learns to refuse.
     scope_examples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The confidence curve `python -m faq calibrate --write` fitted on this base, if any.
+    calibration: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
@@ -131,6 +137,8 @@ def parse_entries(raw: Any, source: str) -> list[Entry]:
 
 LEXICON_KEYS = frozenset({"synonyms", "stopwords", "negation", "scope", "pairs"})
 SCOPE_EXAMPLES_FILE = "scope_examples.yaml"
+CALIBRATION_FILE = "calibration.json"
+CALIBRATION_SIZE = 4
 # What a message that is not a question for the base may be (scope_examples.yaml).
 SCOPE_KINDS = ("off_topic", "problem_report", "small_talk")
 # Sentences that set a scene and ask nothing: training examples are lengthened with them.
@@ -239,6 +247,7 @@ def _load(root: Path) -> KnowledgeBase:
         if required_path.exists()
         else ()
     )
+    calibration = read_calibration(root / CALIBRATION_FILE)
     fitted_on = second_opinion.digest(sources.items())
     classifier, present = second_opinion.load(root / second_opinion.FILE_NAME, fitted_on)
     return KnowledgeBase(
@@ -249,7 +258,30 @@ def _load(root: Path) -> KnowledgeBase:
         classifier_stale=present and classifier is None,
         digest=fitted_on,
         scope_examples=scope_examples,
+        calibration=calibration,
     )
+
+
+def read_calibration(path: Path) -> tuple[float, ...] | None:
+    """The fitted confidence curve, or None (none written, or unreadable: the default)."""
+    if not path.exists():
+        return None
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))["calibration"]
+        curve = tuple(float(v) for v in values)
+    except (OSError, ValueError, KeyError, TypeError):
+        log.warning("%s cannot be read; the default curve is used", path)
+        return None
+    if len(curve) != CALIBRATION_SIZE:
+        log.warning("%s does not hold a curve of this matcher; the default is used", path)
+        return None
+    return curve
+
+
+def write_calibration(data_dir: Path, curve: tuple[float, ...]) -> Path:
+    path = Path(data_dir) / CALIBRATION_FILE
+    path.write_text(json.dumps({"calibration": list(curve)}) + "\n", encoding="utf-8")
+    return path
 
 
 def _lines(lines: Iterable[str]) -> Iterable[str]:

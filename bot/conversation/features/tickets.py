@@ -14,6 +14,7 @@ from typing import Any
 
 from access.persistence.database import Database
 from bot.conversation import action, command, form, home, message
+from bot.conversation.features import faq_learning_views
 from bot.conversation.features.tickets_views import (
     CLAIM,
     FASE_FORM_ID,
@@ -50,7 +51,7 @@ from bot.conversation.replies import (
 )
 from bot.conversation.turn import DeliveryFailed, Services, Turn
 from bot.settings import Settings
-from faq import usage as faq_usage
+from faq import learning as faq_learning
 from helpdesk import messages, tickets
 from helpdesk.actors import Actor, Requester
 from helpdesk.models import Source, Status, Ticket
@@ -128,9 +129,10 @@ def _requester_actor(turn: Turn, ticket: Ticket) -> Actor:
 def card_for(db: Database, number: str) -> tuple[Ticket, Message]:
     with db.session() as session:
         ticket = tickets.get_ticket(session, number)
-        return ticket, triage_message(
-            ticket, establishment=establishment_name(session, ticket.fase)
-        )
+        card = triage_message(ticket, establishment=establishment_name(session, ticket.fase))
+        # A ticket from the FAQ asks, once resolved, which entry would have answered.
+        learned = faq_learning_views.card_blocks(session, ticket)
+        return ticket, Message(*card.blocks, *learned, private=False) if learned else card
 
 
 def publish_triage(services: Services, db: Database, settings: Settings, number: str) -> bool:
@@ -237,12 +239,12 @@ def _source(turn: Turn) -> Source:
     return Source.SLACK if turn.speaker.transport == "slack" else Source.CONSOLE
 
 
-def _record_faq_ticket(turn: Turn, usage: Any) -> None:
-    """Tell the FAQ's learning log that its answer was followed by a ticket."""
+def _record_faq_ticket(turn: Turn, usage: Any, number: str) -> None:
+    """Tell the FAQ's learning log that its answer was followed by this ticket."""
     if usage in (None, ""):
         return
     try:
-        faq_usage.record_outcome(turn.db.engine, question_id=int(usage), outcome="ticket_opened")
+        faq_learning.link_ticket(turn.db.engine, question_id=int(usage), ticket_number=number)
     except Exception:
         log.exception("could not record the ticket in the FAQ usage log")
 
@@ -303,7 +305,7 @@ def submit_ticket(turn: Turn) -> Replies:
 def _announce_ticket(turn: Turn, number: str, contact: str, usage: Any) -> Replies:
     """The card in the triage channel and the requester's own thread: Web API calls, made
     once the form is acknowledged."""
-    _record_faq_ticket(turn, usage)
+    _record_faq_ticket(turn, usage, number)
     publish_triage(turn.services, turn.db, turn.settings, number)
     slack_user = turn.speaker.user_id if turn.speaker.transport == "slack" else None
     how = (
