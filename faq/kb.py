@@ -200,11 +200,12 @@ def parse_lexicon(raw: Any, source: str) -> Lexicon:
         raise KnowledgeBaseError(f"{source}: 'negation' has the keys 'cues', 'contrast', 'words'")
     if (
         not isinstance(scope, dict)
-        or set(scope) - {"anchors", "off_topic", "context", "names", "weak"}
+        or set(scope) - {"anchors", "off_topic", "systems", "context", "names", "weak"}
         or not all(isinstance(v, list) for v in scope.values())
     ):
         raise KnowledgeBaseError(
-            f"{source}: 'scope' maps 'anchors', 'off_topic', 'context', 'names' and 'weak' to lists"
+            f"{source}: 'scope' maps 'anchors', 'off_topic', 'systems', 'context', 'names' and "
+            "'weak' to lists"
         )
     if not isinstance(pairs, dict) or not all(isinstance(v, list) for v in pairs.values()):
         raise KnowledgeBaseError(f"{source}: 'pairs' maps a word to a list of two-word pairs")

@@ -392,6 +392,7 @@ class Matcher:
         # « mettre » both give « met »).
         self._off_topic = frozenset(w for t in lexicon.off_topic for w in self.normalizer.words(t))
         self._context = frozenset(w for t in lexicon.context for w in self.normalizer.words(t))
+        self._systems = frozenset(w for t in lexicon.systems for w in self.normalizer.words(t))
         self._names = frozenset(s for w in lexicon.names for s in self.normalizer.stems(w))
 
     # -- public API -------------------------------------------------------------------------
@@ -628,7 +629,7 @@ class Matcher:
         """Stems of the question, each with whether it was found through typo correction."""
         stems: dict[str, bool] = {}
         plain: list[str] = []
-        words = self.normalizer.words(question)
+        words = plain_words = self.normalizer.words(question)
         for word in words:
             s = stem(word)
             plain.append(s)
@@ -650,6 +651,8 @@ class Matcher:
             story_off_topic = self._off_topic_words(words)
             words = request
         off_topic = bool(self._off_topic) and any(_listed(w, self._off_topic) for w in words)
+        # Another product named anywhere (« je me connecte à Smartschool… Je fais quoi ? »).
+        off_topic = off_topic or any(w in self._systems for w in plain_words)
         context = bool(self._context) and any(_listed(w, self._context) for w in words)
         return _Query(stems, off_topic, context, plain, focus, story_off_topic, span)
 
