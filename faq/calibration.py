@@ -4,10 +4,11 @@ Positives and hard cases come from leaving each phrasing out of the base and ask
 matcher then sees a phrasing it has never seen, as with a real user. The phrasings are held
 out in ``FOLDS`` groups (every n-th phrasing of the base in one group), not one by one:
 a base is then indexed twenty times instead of once per phrasing, seconds instead of
-minutes, which matters when `extranet-bot faq accept` runs it after every review. Negatives come from a
-list of out-of-scope questions in the data directory, and from single words that several
-entries share (« mot de passe » alone has no single right answer). A logistic regression on
-the candidate's features turns its raw score into the probability of being right.
+minutes, which matters when `extranet-bot faq accept` runs it after every review.
+Negatives come from a list of out-of-scope questions in the data directory, and from single
+words that several entries share (« mot de passe » alone has no single right answer). A
+logistic regression on the candidate's features turns its raw score into the probability of
+being right.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from faq.normalize import fold
+from faq.normalize import MAX_QUESTION_CHARS, fold
 
 # A message shorter than this (in words as typed) is all request.
 MIN_WORDS = 14
@@ -50,6 +50,8 @@ def request_span(text: str, before: int = 0) -> str | None:
     `before`: how many sentences before each asking one to take with it (the caller widens
     the span when the request alone names too little: « Comment en avoir un nouveau ? »).
     """
+    # The matcher reads no further (faq.normalize).
+    text = text[:MAX_QUESTION_CHARS]
     if len(text.split()) < MIN_WORDS:
         return None
     parts = sentences(text)

@@ -90,7 +90,7 @@ class Tuning:
     # fresh7–10 (see faq.second_opinion).
     agreement_confidence: float = 0.8
     # Low enough that a lone word several entries share (« activation ») offers them all.
-    suggestion_floor: float = 0.2
+    suggestion_floor: float = 0.12
     # Confidence factor for a question outside the scope gate: below any threshold, while the
     # entries it resembles may still be offered as suggestions.
     out_of_scope_factor: float = 0.5
@@ -422,24 +422,30 @@ class Matcher:
         learnt = self._refusal(reading, None, loose=query.story_off_topic)
         words = self._word_refusal(query, reading)
         refused = words or learnt
-        if reading is not None and tuning.decision:
+        if reading is not None and tuning.decision and refused is None:
             scored = self._decide(ranked, reading, query)
-            answered = refused is None and scored[0][1] >= tuning.decision_threshold
+            answered = scored[0][1] >= tuning.decision_threshold
         else:
+            # Refused, or no second opinion: the curve ranks what the words resemble.
             scored, answered = self._curve_decision(ranked, reading, refused is None)
         best, best_score = scored[0]
         if refused is not None:
             # Below any threshold, while what it resembles is still offered.
             best_score *= tuning.out_of_scope_factor
         suggestions = []
+        ceiling = best_score
         for candidate, score in scored[1:] if answered else scored:
             if len(suggestions) == MAX_SUGGESTIONS:
                 break
+            if candidate is not best:
+                # The decision is sharp: a runner-up it finds unlikely may still be worth
+                # offering when its words are close (the curve without the lead).
+                score = max(score, self.confidence(candidate, 0.0))
             # None outranks the one before it.
-            score = min(best_score, score)
-            if score >= tuning.suggestion_floor:
+            ceiling = min(ceiling, score)
+            if ceiling >= tuning.suggestion_floor:
                 suggestions.append(
-                    Suggestion(self._entries[candidate.entry_index], round(score, 4))
+                    Suggestion(self._entries[candidate.entry_index], round(ceiling, 4))
                 )
         return MatchResult(
             entry=self._entries[best.entry_index] if answered else None,
