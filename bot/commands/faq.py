@@ -117,7 +117,8 @@ def _print_proposals(proposals: list[learning.EntryProposals]) -> None:
         click.echo(f"  {entry.entry_id} ({entry.count})")
         for phrasing in entry.phrasings:
             ids = ",".join(str(i) for i in phrasing.ids)
-            click.echo(f"    [{ids}] x{phrasing.count}  {_line(phrasing.text)}")
+            # In full: it is what `accept` writes.
+            click.echo(f"    [{ids}] x{phrasing.count}  {' '.join(phrasing.text.split())}")
 
 
 def _print_topics(topics: list[learning.NewTopic]) -> None:
