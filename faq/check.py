@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from faq.kb import Entry, KnowledgeBase
-from faq.matcher import Matcher, confusable_phrasings
+from faq.kb import SCOPE_EXAMPLES_FILE, Entry, KnowledgeBase
+from faq.matcher import Matcher, Reason, confusable_phrasings
 
 # The only addresses the procedure sheet gives; an answer must never invent another one.
 ALLOWED_URLS = frozenset({"https://extranet.segec.be"})
@@ -49,6 +49,7 @@ def check(kb: KnowledgeBase, matcher: Matcher | None = None) -> CheckReport:
         report.warnings.extend(_redundant_phrasings(entry, matcher))
     for entry in kb.entries:
         report.warnings.extend(_phrasings_out_of_scope(entry, matcher))
+    report.warnings.extend(_refused_phrasings(kb, matcher))
     report.warnings.extend(_confusions(matcher))
     return report
 
@@ -117,6 +118,23 @@ def _phrasings_out_of_scope(entry: Entry, matcher: Matcher) -> list[str]:
         for text in entry.all_phrasings
         if not matcher.in_scope(text)
     ]
+
+
+def _refused_phrasings(kb: KnowledgeBase, matcher: Matcher) -> list[str]:
+    """Phrasings of the base the learnt gate reads as no question: an example of
+    scope_examples.yaml too close to an entry, or a phrasing that says nothing of its own."""
+    if kb.classifier is None:
+        return []
+    warnings = []
+    for entry in kb.entries:
+        for text in entry.all_phrasings:
+            reason = matcher.match(text).reason
+            if reason in (Reason.OFF_TOPIC, Reason.PROBLEM_REPORT, Reason.SMALL_TALK):
+                warnings.append(
+                    f"entry {entry.id!r}: {text!r} is refused as {reason.value} "
+                    f"(see {SCOPE_EXAMPLES_FILE})"
+                )
+    return warnings
 
 
 def _confusions(matcher: Matcher) -> list[str]:

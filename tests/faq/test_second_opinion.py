@@ -174,3 +174,15 @@ def test_a_model_whose_arrays_do_not_fit_together_is_ignored(tmp_path: Path) -> 
     broken = replace(fitted, idf=fitted.idf[:-1])
     broken.save(tmp_path / "model.npz", "abc")
     assert second_opinion.load(tmp_path / "model.npz", "abc") == (None, True)
+
+
+def test_check_warns_about_a_phrasing_the_learnt_gate_refuses() -> None:
+    @dataclass
+    class EverythingIsAFault(Says):
+        def read(self, text: str, normalizer: Normalizer, stems: object = None) -> Reading:
+            return Reading(self.entry_id, 0.01, 0.99, "problem_report", {})
+
+    kb = replace(faq.load_default().kb, classifier=EverythingIsAFault("fase-numero"))
+    warnings = check(kb).warnings
+    assert any("'fase-numero'" in w and "refused as problem_report" in w for w in warnings)
+    assert not any("refused as" in w for w in check(faq.load_default().kb).warnings)
