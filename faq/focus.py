@@ -34,6 +34,10 @@ _ASKING = re.compile(
 )
 
 
+# « Comment faire rectifier cela ? »: a request pointing back at the story is about all of it.
+_POINTING_BACK = re.compile(r"\b(?:cela|ceci|ca|ce probleme|ce souci|cette erreur|y remedier)\b")
+
+
 def sentences(text: str) -> list[str]:
     """The message cut into sentences (and list items), blanks dropped."""
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
@@ -62,6 +66,8 @@ def request_span(text: str, before: int = 0) -> str | None:
         # No sentence asks: the last one that says something is the request.
         substantial = [i for i, part in enumerate(parts) if len(part.split()) >= 3]
         asking = substantial[-1:] or [len(parts) - 1]
+    if any(_POINTING_BACK.search(fold(parts[i])) for i in asking):
+        return None
     chosen = set(asking)
     for index in asking:
         # A short request (« Que faire ? ») says its subject in the sentence before it.
