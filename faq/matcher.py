@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -48,11 +49,17 @@ from common import collector
 from faq import decision
 from faq.focus import request_span
 from faq.kb import Entry, KnowledgeBase
-from faq.normalize import Lexicon, Normalizer, stem
+from faq.normalize import Lexicon, Normalizer, fold, stem
 from faq.second_opinion import Reading
 
 MAX_SUGGESTIONS = 3
 LEAD_CAP = 0.15
+# An HTTP error status beside a word that says so, in folded text.
+_STATUS_CODE = re.compile(
+    r"\b(?:erreur|error|code|http|page)\s*(?:n\s*)?[45]\d\d\b"
+    r"|\b[45]\d\d\s+(?:error|erreur|forbidden|not found|bad gateway|service unavailable|"
+    r"internal server|gateway timeout|page introuvable|acces interdit)"
+)
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,7 @@ class Tuning:
     # probability that the best candidate is right, from its raw score and its lead over the
     # runner-up (intercept first). Shipped as fitted: the fit only sees questions the scope
     # gate lets through, which is what it is applied to.
-    calibration: tuple[float, ...] = (-5.464, 2.935, 13.641, 0.767)
+    calibration: tuple[float, ...] = (-5.475, 2.885, 12.836, 1.022)
     # Below 0.6 because the scope gate keeps out the other subjects a looser threshold would
     # let in; at 0.55 the held-out sets lose no right answer to a wrong one.
     threshold: float = 0.55
@@ -120,7 +127,7 @@ class Tuning:
     loose_factor: float = 0.5
     # The decision over both readings (faq.decision), fitted by `python -m faq decide`;
     # empty: the matcher's curve alone decides, as for a base without a second opinion.
-    decision: tuple[float, ...] = (3.675, 0.84, 13.567, 1.583, 0.52, 0.387)
+    decision: tuple[float, ...] = (3.79, 0.983, 15.842, 1.645, 0.365, 0.579)
     decision_threshold: float = 0.6
     # How many of the matcher's first candidates the decision weighs.
     decided: int = 3
@@ -217,6 +224,8 @@ class _Query:
     story_off_topic: bool = False
     # A long message's request (faq.focus), None when all of the message asks.
     request: str | None = None
+    # A web server's error code (« erreur 404 », « 502 Bad Gateway »): a fault of the site.
+    status_code: bool = False
 
 
 @dataclass(frozen=True)
@@ -456,8 +465,10 @@ class Matcher:
         )
 
     def _word_refusal(self, query: _Query, reading: Reading | None) -> Reason | None:
-        """Why the word gate keeps the question from an answer (another subject, or no
-        telling word), or None. The learnt reading, when it has one, names the kind."""
+        """Why the word gate keeps the question from an answer (another subject, a server's
+        error code, or no telling word), or None. The learnt reading names the kind."""
+        if query.status_code:
+            return Reason.PROBLEM_REPORT
         if not self._in_scope(query):
             return self._refusal(reading, Reason.OFF_TOPIC, loose=True)
         if self._ambiguous(query):
@@ -660,7 +671,8 @@ class Matcher:
         # Another product named anywhere (« je me connecte à Smartschool… Je fais quoi ? »).
         off_topic = off_topic or any(w in self._systems for w in plain_words)
         context = bool(self._context) and any(_listed(w, self._context) for w in words)
-        return _Query(stems, off_topic, context, plain, focus, story_off_topic, span)
+        status_code = _STATUS_CODE.search(fold(question)) is not None
+        return _Query(stems, off_topic, context, plain, focus, story_off_topic, span, status_code)
 
     def _off_topic_words(self, words: list[str]) -> bool:
         listed = self._off_topic | self._context
