@@ -433,7 +433,13 @@ class Matcher:
         refused = words or learnt
         if reading is not None and tuning.decision and refused is None:
             scored = self._decide(ranked, reading, query)
-            answered = scored[0][1] >= tuning.decision_threshold
+            answered = scored[0][1] >= tuning.decision_threshold and not self._contested(
+                ranked, reading, scored[0][0]
+            )
+            if not answered:
+                # Unsure: what to offer, by the better of the two views (the decision is
+                # sharp, and a near tie leaves both entries low).
+                scored = self._offered(ranked, scored)
         else:
             # Refused, or no second opinion: the curve ranks what the words resemble.
             scored, answered = self._curve_decision(ranked, reading, refused is None)
@@ -474,6 +480,24 @@ class Matcher:
         if self._ambiguous(query):
             return Reason.AMBIGUOUS
         return None
+
+    def _offered(
+        self, ranked: list[Candidate], scored: list[tuple[Candidate, float]]
+    ) -> list[tuple[Candidate, float]]:
+        lead = ranked[0].raw - (ranked[1].raw if len(ranked) > 1 else 0.0)
+        best = ranked[0]
+        return sorted(
+            ((c, max(p, self.confidence(c, lead if c is best else 0.0))) for c, p in scored),
+            key=lambda pair: pair[1],
+            reverse=True,
+        )
+
+    def _contested(self, ranked: list[Candidate], reading: Reading, chosen: Candidate) -> bool:
+        """Two entries nearly tied by the words, and the second opinion for another one than
+        the chosen: both are better offered than one chosen."""
+        if len(ranked) < 2 or reading.entry_id == self._entries[chosen.entry_index].id:
+            return False
+        return ranked[0].raw - ranked[1].raw < self.tuning.min_lead
 
     def _curve_decision(
         self, ranked: list[Candidate], reading: Reading | None, allowed: bool

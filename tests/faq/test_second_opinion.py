@@ -186,3 +186,19 @@ def test_check_warns_about_a_phrasing_the_learnt_gate_refuses() -> None:
     warnings = check(kb).warnings
     assert any("'fase-numero'" in w and "refused as problem_report" in w for w in warnings)
     assert not any("refused as" in w for w in check(faq.load_default().kb).warnings)
+
+
+def test_a_near_tie_the_second_opinion_reads_otherwise_is_offered_not_answered() -> None:
+    kb = faq.load_default().kb
+    # Every lead below min_lead: each question is a near tie of its first two candidates.
+    tuning = replace(faq.Matcher(kb).tuning, min_lead=10.0)
+    question = "j'ai oublié mon mot de passe, comment en avoir un nouveau ?"
+    ranked = faq.Matcher(kb, tuning).candidates(question)
+    first, second = (faq.load_default().entries[c.entry_index].id for c in ranked[:2])
+
+    agreeing = faq.Matcher(replace(kb, classifier=Says(first)), tuning).match(question)
+    assert agreeing.entry is not None and agreeing.entry.id == first
+
+    contested = faq.Matcher(replace(kb, classifier=Says(second)), tuning).match(question)
+    assert contested.entry is None and contested.reason == "unsure"
+    assert {first, second} <= {s.entry.id for s in contested.suggestions}
