@@ -43,8 +43,8 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
-def _asks(sentence: str) -> bool:
-    return sentence.rstrip().endswith("?") or _ASKING.search(fold(sentence)) is not None
+def _asks(sentence: str, folded: str) -> bool:
+    return sentence.rstrip().endswith("?") or _ASKING.search(folded) is not None
 
 
 def request_span(text: str, before: int = 0) -> str | None:
@@ -54,25 +54,36 @@ def request_span(text: str, before: int = 0) -> str | None:
     `before`: how many sentences before each asking one to take with it (the caller widens
     the span when the request alone names too little: « Comment en avoir un nouveau ? »).
     """
+    spans = request_spans(text, before)
+    return spans[before] if spans else None
+
+
+def request_spans(text: str, widest: int) -> list[str | None]:
+    """`request_span(text, before)` for every `before` up to `widest`, the message read once
+    (an empty list when the whole message asks)."""
     # The matcher reads no further (faq.normalize).
     text = text[:MAX_QUESTION_CHARS]
     if len(text.split()) < MIN_WORDS:
-        return None
+        return []
     parts = sentences(text)
     if len(parts) < 2:
-        return None
-    asking = [i for i, part in enumerate(parts) if _asks(part)]
+        return []
+    folded = [fold(part) for part in parts]
+    asking = [i for i, part in enumerate(parts) if _asks(part, folded[i])]
     if not asking:
         # No sentence asks: the last one that says something is the request.
         substantial = [i for i, part in enumerate(parts) if len(part.split()) >= 3]
         asking = substantial[-1:] or [len(parts) - 1]
-    if any(_POINTING_BACK.search(fold(parts[i])) for i in asking):
-        return None
-    chosen = set(asking)
-    for index in asking:
-        # A short request (« Que faire ? ») says its subject in the sentence before it.
-        reach = max(before, 1 if len(parts[index].split()) < MIN_REQUEST_WORDS else 0)
-        chosen.update(range(max(0, index - reach), index))
-    if len(chosen) == len(parts):
-        return None
-    return " ".join(parts[i] for i in sorted(chosen))
+    if any(_POINTING_BACK.search(folded[i]) for i in asking):
+        return []
+    spans: list[str | None] = []
+    for before in range(widest + 1):
+        chosen = set(asking)
+        for index in asking:
+            # A short request (« Que faire ? ») says its subject in the sentence before it.
+            reach = max(before, 1 if len(parts[index].split()) < MIN_REQUEST_WORDS else 0)
+            chosen.update(range(max(0, index - reach), index))
+        spans.append(
+            None if len(chosen) == len(parts) else " ".join(parts[i] for i in sorted(chosen))
+        )
+    return spans

@@ -47,13 +47,15 @@ from rapidfuzz.distance import OSA
 
 from common import collector
 from faq import decision
-from faq.focus import request_span
+from faq.focus import request_spans
 from faq.kb import Entry, KnowledgeBase
 from faq.normalize import Lexicon, Normalizer, fold, stem
 from faq.second_opinion import Reading
 
 MAX_SUGGESTIONS = 3
 LEAD_CAP = 0.15
+# How many sentences before a long message's request it may take to name its subject.
+REQUEST_WIDEST = 2
 # An HTTP error status beside a word that says so, in folded text.
 _STATUS_CODE = re.compile(
     r"\b(?:erreur|error|code|http|page)\s*(?:n\s*)?[45]\d\d\b"
@@ -226,6 +228,8 @@ class _Query:
     request: str | None = None
     # A web server's error code (« erreur 404 », « 502 Bad Gateway »): a fault of the site.
     status_code: bool = False
+    # The request's topic words (empty when all of the message asks).
+    request_words: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -576,7 +580,8 @@ class Matcher:
         if query.request is None:
             return classifier.read(question, self.normalizer, query.plain_stems)
         # The request read twice: its words count more than the story's, as in the ranking.
-        return classifier.read(f"{query.request} {question}", self.normalizer)
+        stems = [stem(w) for w in query.request_words] + query.plain_stems
+        return classifier.read(f"{query.request} {question}", self.normalizer, stems)
 
     def _refusal(
         self, reading: Reading | None, default: Reason | None, *, loose: bool = False
@@ -696,7 +701,17 @@ class Matcher:
         off_topic = off_topic or any(w in self._systems for w in plain_words)
         context = bool(self._context) and any(_listed(w, self._context) for w in words)
         status_code = _STATUS_CODE.search(fold(question)) is not None
-        return _Query(stems, off_topic, context, plain, focus, story_off_topic, span, status_code)
+        return _Query(
+            stems,
+            off_topic,
+            context,
+            plain,
+            focus,
+            story_off_topic,
+            span,
+            status_code,
+            request or [],
+        )
 
     def _off_topic_words(self, words: list[str]) -> bool:
         listed = self._off_topic | self._context
@@ -706,8 +721,8 @@ class Matcher:
 
     def _request_words(self, question: str) -> tuple[str | None, list[str] | None]:
         """A long message's request (faq.focus) and its topic words; None: all of it asks."""
-        for before in range(3):
-            span = request_span(question, before)
+        span, words = None, None
+        for span in request_spans(question, REQUEST_WIDEST):
             if span is None:
                 return None, None
             words = self.normalizer.words(span)
