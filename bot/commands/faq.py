@@ -60,6 +60,7 @@ def report(app: AppContext, limit: int, days: int | None, as_json: bool) -> None
         unhelpful = unanswered_report(session, limit=limit, since=since, kind="not_helpful")
         proposals = learning.proposals_by_entry(session, since=since)
         topics = learning.new_topics(session, since=since, limit=limit)
+        reviewed = learning.counts(session)
     if as_json:
         payload = {
             "since": since.isoformat() if since else None,
@@ -81,10 +82,15 @@ def report(app: AppContext, limit: int, days: int | None, as_json: bool) -> None
                 {"topic": t.topic, "example": t.example, "count": t.count, "ids": list(t.ids)}
                 for t in topics
             ],
+            "proposal_counts": reviewed,
         }
         click.echo(json.dumps(payload, ensure_ascii=False))
         return
     _print_deflection(totals)
+    click.echo(
+        f"Proposed phrasings: {reviewed['proposed']} to review, {reviewed['accepted']} "
+        f"accepted, {reviewed['rejected']} rejected."
+    )
     _print_proposals(proposals)
     _print_topics(topics)
     _print_groups("Answered, but judged « Ça ne m'aide pas »:", unhelpful)

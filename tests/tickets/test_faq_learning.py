@@ -134,7 +134,9 @@ def test_a_resolved_ticket_from_the_faq_teaches_the_base(
     assert answer.entry is not None and answer.entry.id == RIGHT
     with db.session() as session:
         assert session.scalars(sa.select(faq_proposals.c.status)).all() == ["accepted"]
-    assert json.loads(run_cli(env, "faq", "report", "--json", text=True).stdout)["proposals"] == []
+    after = json.loads(run_cli(env, "faq", "report", "--json", text=True).stdout)
+    assert after["proposals"] == []
+    assert after["proposal_counts"] == {"proposed": 0, "accepted": 1, "rejected": 0}
 
 
 def test_only_agents_answer_and_a_new_subject_is_reported_as_such(
