@@ -8,14 +8,20 @@ no demo e-mail can ever reach a real mailbox.
 from __future__ import annotations
 
 import csv
+import enum
 import random
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
 from access.config import AccessSettings
+from access.directory.models import Establishment, Person
 from access.directory.profiles import load_profiles
+from access.errors import AccessError
 from access.persistence.database import Database
 from access.proeco.sync import SyncReport, import_export
 
@@ -141,6 +147,52 @@ def load_demo_data(
 def load_demo(settings: AccessSettings, db: Database, directory: Path | None = None) -> Path:
     """`load_demo_data` for callers that only need the demo loaded; returns the export."""
     return load_demo_data(settings, db, directory).path
+
+
+# -- which data a database holds ------------------------------------------------------------
+
+
+class Contents(enum.StrEnum):
+    EMPTY = "empty"  # no establishment, no person
+    DEMO = "demo"  # the demo's schools and people, nothing else
+    OTHER = "other"  # anything else: real data the demo must never touch
+
+
+@dataclass(frozen=True)
+class DatabaseContents:
+    kind: Contents
+    establishments: int
+    people: int
+
+
+def database_contents(session: Session) -> DatabaseContents:
+    """Whether a migrated database is empty, holds the demo data only, or other data."""
+    fases = set(session.scalars(sa.select(Establishment.fase)))
+    matricules = set(session.scalars(sa.select(Person.matricule)))
+    if not fases and not matricules:
+        kind = Contents.EMPTY
+    elif fases <= {fase for fase, _, _ in DEMO_SCHOOLS} and matricules <= {
+        row[0] for row in _DEMO_PEOPLE
+    }:
+        kind = Contents.DEMO
+    else:
+        kind = Contents.OTHER
+    return DatabaseContents(kind, len(fases), len(matricules))
+
+
+def erase_demo(db: Database) -> None:
+    """Delete every row of a database that holds the demo data and nothing else (the schema
+    and its migration history stay); `AccessError("not_demo_data")` on any other data."""
+    with db.transaction() as session:
+        if database_contents(session).kind is Contents.OTHER:
+            raise AccessError(
+                "not_demo_data", detail="the database holds data that is not the demo's"
+            )
+        tables = sa.MetaData()
+        tables.reflect(session.connection())
+        for table in reversed(tables.sorted_tables):
+            if table.name != "alembic_version":
+                session.execute(table.delete())
 
 
 # -- large exports for benchmarks ---------------------------------------------------------

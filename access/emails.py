@@ -47,3 +47,14 @@ def normalize_email(raw: str | None) -> str | None:
 def same_address(a: str | None, b: str | None) -> bool:
     """Addresses are compared case-insensitively, as mail providers treat them."""
     return a is not None and b is not None and a.strip().casefold() == b.strip().casefold()
+
+
+def mask_address(email: str | None) -> str:
+    """« n.l***@sj.example.be »: the owner recognises it, a colleague reading along learns
+    little. Shown wherever someone else than the owner could read it."""
+    if not email:
+        return ""
+    local, at, domain = email.strip().rpartition("@")
+    if not at:
+        return "***"
+    return f"{local[: 3 if len(local) > 4 else 1]}***@{domain}"

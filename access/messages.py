@@ -46,6 +46,189 @@ def french_date(moment: datetime) -> str:
     return moment.astimezone(BRUSSELS).strftime("%d/%m/%Y")
 
 
+# --- The diagnosis of one person's access (access.diagnosis): the same sentences in chat, in
+# the console, on the triage card and from the CLI. A pair is (said to the person, said
+# about them to a director or an agent); {name} is the person's name.
+
+DIAGNOSIS_TITLE = "Votre situation"
+DIAGNOSIS_TITLE_OF = "Situation de {name}"
+DIAGNOSIS_PLACE = "{school} (FASE {fase}) : {function}"
+DIAGNOSIS_PLACE_ENDED = "{school} (FASE {fase}) : {function}, a quitté l'établissement le {date}"
+DIAGNOSIS_ACTIVE = ("Votre compte est activé depuis le {date}.", "Compte activé le {date}.")
+DIAGNOSIS_ACTIVE_UNDATED = ("Votre compte est activé.", "Compte activé.")
+DIAGNOSIS_DISABLED = ("Votre compte Extranet est désactivé.", "Compte Extranet désactivé.")
+DIAGNOSIS_LEFT = (
+    "Selon ProECO, vous ne faites plus partie du personnel d'aucun établissement.",
+    "Selon ProECO, {name} ne fait plus partie du personnel d'aucun établissement.",
+)
+DIAGNOSIS_NOT_SENT = (
+    "Votre direction n'a pas encore envoyé les invitations pour {school}.",
+    "La direction n'a pas encore envoyé les invitations pour {school}.",
+)
+DIAGNOSIS_NOT_YOU_YET = (
+    "Votre direction a envoyé les invitations pour {school} le {date}, mais pas encore à vous.",
+    "La direction a envoyé les invitations pour {school} le {date}, mais pas encore à {name}.",
+)
+DIAGNOSIS_EMAIL_MISSING = (
+    "Aucune adresse e-mail n'est renseignée pour vous dans ProECO.",
+    "Aucune adresse e-mail n'est renseignée dans ProECO.",
+)
+DIAGNOSIS_EMAIL_INVALID = (
+    "L'adresse renseignée dans ProECO ({email}) n'est pas valide.",
+    "L'adresse renseignée dans ProECO ({email}) n'est pas valide.",
+)
+DIAGNOSIS_EMAIL_PROECO = ("Adresse e-mail dans ProECO : {email}.",) * 2
+DIAGNOSIS_EMAIL_REFERENCE = ("Adresse de référence (pour se connecter) : {email}.",) * 2
+DIAGNOSIS_INVITED = (
+    "Une invitation vous a été envoyée le {date} à {email}{by}",
+    "Une invitation a été envoyée le {date} à {email}{by}",
+)
+DIAGNOSIS_INVITED_BY = " par {sender}"
+DIAGNOSIS_INVITED_BY_SELF = (" à votre demande", " à sa demande")
+DIAGNOSIS_INVITED_BY_HELPDESK = " par le helpdesk"
+DIAGNOSIS_DELIVERY = {
+    "queued": " ; elle est en cours d'envoi.",
+    "retrying": (
+        " ; le serveur de messagerie ne l'a pas encore acceptée ({reason}), "
+        "nouvel essai vers {time}."
+    ),
+    "accepted": " ; le serveur de messagerie l'a acceptée le {when}.",
+    "refused": " ; le serveur de messagerie l'a refusée : {reason}.",
+    "bounced": " ; elle a été acceptée, puis renvoyée le {when} : {reason}.",
+    "unknown": ".",
+}
+DIAGNOSIS_LINK = {
+    "valid": ("Votre lien est valable jusqu'au {date}.", "Le lien est valable jusqu'au {date}."),
+    "expired": ("Votre lien a expiré le {date}.", "Le lien a expiré le {date}."),
+    "used": ("Votre lien a servi le {date}.", "Le lien a servi le {date}."),
+    "revoked": (
+        "Votre lien n'est plus valable : l'adresse a changé dans ProECO depuis son envoi.",
+        "Le lien n'est plus valable : l'adresse a changé dans ProECO depuis son envoi.",
+    ),
+}
+DIAGNOSIS_LOCKED = ("Connexion bloquée jusqu'à {time} après trop d'essais.",) * 2
+DIAGNOSIS_EMAIL_CHANGE = (
+    "Le passage de votre adresse de référence à {email} attend votre confirmation "
+    "(lien envoyé à cette adresse, valable jusqu'au {date}).",
+    "Le passage de l'adresse de référence à {email} attend sa confirmation "
+    "(lien valable jusqu'au {date}).",
+)
+DIAGNOSIS_REMINDED = (
+    "Vous avez prévenu votre direction le {date}.",
+    "{name} a prévenu sa direction le {date}.",
+)
+# Why a mail server would not deliver (access.diagnosis.model.Failure), after « : ».
+DIAGNOSIS_FAILURES = {
+    "unknown_mailbox": "boîte inconnue",
+    "unknown_domain": "domaine de messagerie inconnu",
+    "bad_address": "adresse mal écrite",
+    "mailbox_full": "boîte pleine",
+    "mailbox_disabled": "boîte désactivée",
+    "rejected": "refusée par le filtre du destinataire",
+    "unreachable": "serveur de messagerie injoignable",
+}
+# The one step that would unblock the person (access.diagnosis.model.Action).
+DIAGNOSIS_NEXT = {
+    "sign_in": (
+        "Rien ne bloque : connectez-vous avec votre adresse de référence. Mot de passe "
+        "oublié ? Recevez un lien pour en choisir un nouveau.",
+        "Rien ne bloque : la connexion se fait avec l'adresse de référence ; un lien de "
+        "réinitialisation aide si le mot de passe est perdu.",
+    ),
+    "reset_password": (
+        "Attendez la fin du blocage, ou choisissez un nouveau mot de passe : cela lève "
+        "le blocage tout de suite.",
+        "Un nouveau mot de passe (lien de réinitialisation) ou la levée du blocage "
+        "débloque la connexion.",
+    ),
+    "activate": (
+        "Ouvrez l'e-mail d'invitation (regardez aussi dans les courriers indésirables) et "
+        "suivez son lien. Introuvable ? Demandez un nouvel envoi.",
+        "Il suffit de suivre le lien de l'e-mail d'invitation (peut-être dans les courriers "
+        "indésirables) ; un nouvel envoi est possible.",
+    ),
+    "wait_delivery": (
+        "L'e-mail est en route : patientez quelques minutes.",
+        "L'e-mail est en route : patienter quelques minutes.",
+    ),
+    "resend_invitation": (
+        "Il vous faut une nouvelle invitation : elle peut vous être renvoyée tout de suite.",
+        "Il faut renvoyer l'invitation.",
+    ),
+    "remind_direction": (
+        "C'est votre direction qui envoie les invitations : vous pouvez la prévenir que "
+        "vous attendez la vôtre.",
+        "C'est la direction qui doit envoyer l'invitation.",
+    ),
+    "fix_email_in_proeco": (
+        "Votre adresse doit être corrigée dans ProECO par le secrétariat ; après la "
+        "synchronisation, votre direction pourra vous renvoyer l'invitation.",
+        "L'adresse doit être corrigée dans ProECO par le secrétariat de l'école ; après la "
+        "synchronisation, la direction pourra renvoyer l'invitation.",
+    ),
+    "confirm_email_change": (
+        "Cliquez sur le lien envoyé à votre nouvelle adresse pour confirmer le changement.",
+        "Le changement d'adresse attend le clic sur le lien envoyé à la nouvelle adresse.",
+    ),
+    "left": (
+        "Si c'est une erreur, le secrétariat de votre école doit corriger ProECO.",
+        "Si c'est une erreur, le secrétariat de l'école doit corriger ProECO.",
+    ),
+    "contact_helpdesk": (
+        "Le helpdesk doit examiner votre situation : ouvrez une demande avec ce diagnostic.",
+        "Le helpdesk doit examiner la situation.",
+    ),
+}
+# The remind step once the direction was told this week (« Prévenir ma direction »).
+DIAGNOSIS_NEXT_REMINDED = (
+    "Votre direction est prévenue ; si l'invitation n'arrive pas dans les jours qui viennent, "
+    "ouvrez une demande au helpdesk.",
+    "La direction est prévenue ; sans invitation dans les jours qui viennent, le helpdesk "
+    "peut relancer.",
+)
+DIAGNOSIS_WHO = {
+    "person": "la personne elle-même",
+    "direction": "la direction de l'école",
+    "secretariat": "le secrétariat de l'école (dans ProECO)",
+    "helpdesk": "le helpdesk",
+    "nobody": "personne : patienter",
+}
+DIAGNOSIS_NEXT_LABEL = "À faire"
+DIAGNOSIS_WHO_LABEL = "Par"
+# The director's list (/team, /invite-team): what became of an invitation, instead of its status.
+DELIVERY_REFUSED = "Invitation du {date} refusée par le serveur : {reason}"
+DELIVERY_BOUNCED = "Invitation du {date} non remise (renvoyée par le serveur) : {reason}"
+DELIVERY_LINK_EXPIRED = "Invitation envoyée le {date} — lien expiré le {expired}"
+# « Prévenir ma direction »: the one e-mail the directors receive (subject in the template).
+REMINDER_SENT = (
+    "C'est fait : {count} membre(s) de la direction ({schools}) ont reçu un message disant "
+    "que vous attendez votre invitation."
+)
+REMINDER_ALREADY = (
+    "Votre direction a déjà été prévenue le {date} ; vous pourrez la prévenir à nouveau "
+    "à partir du {next}."
+)
+REMINDER_NOBODY = (
+    "Je ne trouve aucune direction joignable par e-mail pour votre école : ouvrez une demande "
+    "au helpdesk, qui s'en chargera."
+)
+REMINDER_NOT_NEEDED = "Votre direction n'a pas besoin d'être prévenue : {reason}"
+# How sure the helpdesk's card is of who wrote (access.diagnosis.matching.Confidence).
+DIAGNOSIS_MATCH = {
+    "linked": "reconnu·e par son compte de chat relié (sûr)",
+    "email": "reconnu·e par son adresse e-mail (sûr)",
+    "name_fase": "reconnu·e par le nom et le FASE (probable : vérifiez l'adresse avant d'agir)",
+    "near_name_fase": (
+        "nom proche dans cet établissement (incertain : vérifiez l'identité avant d'agir)"
+    ),
+    "ambiguous": "{count} personnes correspondent : précisez avant d'agir",
+    "none": "aucune personne de l'annuaire ne correspond (adresse, nom et FASE)",
+}
+UNBLOCKED = "Le blocage de connexion de {name} est levé."
+NOT_BLOCKED = "La connexion de {name} n'est pas bloquée."
+NO_SIGN_IN_ADDRESS = "{name} n'a pas encore d'adresse de connexion (compte non activé)."
+
+
 # --- French wording of the account's life: password rules, activation, sign-in and reset.
 
 # Password rules (access.accounts.passwords).
@@ -108,6 +291,11 @@ EMAIL_CHOICES_TOO_MANY = (
     "l'adresse proposée, ou réessayez dans une heure."
 )
 ACCOUNT_ACTIVATED = "Votre compte est activé. Vous pouvez vous connecter."
+# A used invitation link of an account now active: nothing the link did not already say.
+ACCOUNT_ALREADY_ACTIVE = (
+    "Votre compte est déjà activé. Connectez-vous avec votre adresse e-mail de référence "
+    "et votre mot de passe."
+)
 EMAIL_CHANGE_PENDING = (
     "Un e-mail de confirmation a été envoyé à {email}. "
     "Votre adresse de référence changera quand vous aurez cliqué sur le lien qu'il contient ; "
@@ -143,6 +331,20 @@ RESET_NOT_POSSIBLE = (
     "envoyée par votre direction."
 )
 RESET_LINK_SENT = "Un lien pour choisir un nouveau mot de passe a été envoyé à {email}."
+
+# Changes from « Mon accès » (access.accounts.changes).
+CURRENT_PASSWORD_REQUIRED = "Indiquez votre mot de passe actuel."
+CURRENT_PASSWORD_WRONG = "Le mot de passe actuel est incorrect."
+PASSWORD_UNCHANGED = "Le nouveau mot de passe est identique à l'actuel : choisissez-en un autre."
+PASSWORD_CHANGED_MEANWHILE = (
+    "Votre mot de passe vient d'être modifié par ailleurs. Rechargez la page et recommencez."
+)
+ACCOUNT_NOT_ACTIVE = "Votre compte n'est pas actif : reconnectez-vous ou contactez le support."
+NEW_EMAIL_REQUIRED = "Indiquez la nouvelle adresse e-mail."
+EMAIL_ALREADY_REFERENCE = "C'est déjà votre adresse e-mail de référence."
+EMAIL_CHANGES_TOO_MANY = (
+    "Vous avez essayé trop d'adresses différentes en peu de temps. Réessayez dans une heure."
+)
 
 
 # --- French wording of the director services: mission grants and the team list export.
@@ -185,6 +387,9 @@ SKIP_REASONS: dict[str, str] = {
     "not_invited": "Pas encore invité·e (utilisez « Envoyer les invitations »)",
     "cooldown": (
         "Invitation envoyée il y a moins de {minutes} minutes : patientez avant de renvoyer"
+    ),
+    "bad_address": (
+        "Adresse refusée par sa messagerie au dernier envoi : à corriger dans ProECO, puis renvoyer"
     ),
     "not_in_establishment": "Ne fait pas partie de cet établissement",
 }

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.commands.context import AppContext
 from bot.settings import Settings
+from common import logs
 
 # (module, attribute) of each sub-command; each module owns one command or group.
 COMMANDS: list[tuple[str, str]] = [
@@ -27,6 +28,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("bot.commands.tickets", "tickets"),
     ("bot.commands.mail", "mail"),
     ("bot.commands.faq", "faq"),
+    ("bot.commands.scheduler", "scheduler"),
+    ("bot.commands.jobs", "jobs"),
+    ("bot.commands.diagnose", "diagnose"),
 ]
 
 
@@ -34,11 +38,8 @@ COMMANDS: list[tuple[str, str]] = [
 @click.option("-v", "--verbose", is_flag=True, help="Log debug information to stderr.")
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    level = logging.DEBUG if verbose else logging.INFO
+    logs.configure(level=level)
     if not verbose:
         # Alembic narrates every migration step; operators need that only when debugging.
         logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -49,6 +50,8 @@ def cli(ctx: click.Context, verbose: bool) -> None:
             first = error.errors()[0]
             field = ".".join(str(part) for part in first["loc"]).upper()
             raise click.ClickException(f"invalid setting {field}: {first['msg']}") from None
+        if ctx.obj.settings.log_format != "text":
+            logs.configure(level=level, log_format=ctx.obj.settings.log_format)
 
 
 for module_name, attribute in COMMANDS:

@@ -2,7 +2,13 @@
 
 `ConsoleSession.handle(line)` turns one typed line into printed text; the REPL (`run`) and the
 in-process test driver (`tests/dialog.py`) both use it, so the tests exercise what people use.
-Buttons become numbered choices, forms are asked field by field with the same checks.
+Buttons become numbered choices, forms are asked field by field with the same checks. A choice
+keeps its number for the whole session (« CSV » is [2] on every screen that offers it), so a
+number read on one screen never does something else on the next.
+
+`agent=True` (`extranet-bot console --agent`): whoever types is a helpdesk agent; the console
+reaches no triage channel, so a ticket opened here goes to the help address by e-mail, and the
+agent works from `/tickets NUMBER`, whose card carries the triage buttons.
 """
 
 from __future__ import annotations
@@ -12,9 +18,12 @@ import re
 import sys
 import textwrap
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
 from pathlib import Path
 from typing import TextIO
 
@@ -44,15 +53,21 @@ from bot.conversation.replies import (
     Text,
     as_replies,
 )
-from bot.conversation.router import Router
-from bot.conversation.turn import Action, Place, Speaker, Submission, Turn
+from bot.conversation.router import Router, action_key
+from bot.conversation.turn import Action, DeliveryFailed, Place, Speaker, Submission, Turn
 from bot.settings import Settings
+from helpdesk import messages as helpdesk_messages
 
 TRANSPORT = "console"
 CHANNEL = "console"
 PROMPT = "> "
 CELL_WIDTH = 42
 PROGRESS_INTERVAL_SECONDS = 0.5
+# The agent's name on cards and in the history when no directory address was given.
+AGENT_USER = "agent"
+# Stands for the triage channel when none is configured: agents need one to be agents.
+CONSOLE_TRIAGE = "console-triage"
+MAILS_LISTED = 3
 
 HELP = """\
 Commandes de la console :
@@ -61,6 +76,19 @@ Commandes de la console :
   /accueil           l'accueil (comme l'onglet Home de Slack)
   /quitter           quitter
 Tapez une question, une commande (/helpdesk, /extranet…), ou le numéro d'un choix."""
+AGENT_HELP = """\
+Console d'agent du helpdesk :
+  /tickets           les tickets ouverts (/tickets mes, /tickets FASE, /tickets en_attente…)
+  /tickets NUMÉRO    la fiche d'un ticket : prendre en charge, répondre, note interne,
+                     priorité, statut (les numéros entre crochets)
+  /tickets stats     les mesures du helpdesk"""
+AGENT_CONSOLE_HINT = (
+    "(Console : les agents du helpdesk travaillent dans « extranet-bot console --agent ».)"
+)
+UNKNOWN_CHOICE = "Aucun choix [{number}] pour l'instant : tapez un numéro affiché entre crochets."
+MAIL_WRITTEN = "[{count} e-mail(s) écrit(s) dans {folder}/]"
+MAIL_LINE = "  {name} — à {to} — « {subject} »"
+MAIL_MORE = "  … et {count} autre(s)"
 
 
 # -- text rendering -----------------------------------------------------------------------
@@ -137,8 +165,12 @@ class ConsoleServices:
     def send(
         self, to: Recipient, message: Message, *, thread: MessageRef | None = None
     ) -> MessageRef | None:
+        if to.kind == "channel":
+            # No channel lives in a terminal: a ticket's card must reach the helpdesk by
+            # e-mail (the caller's fallback) rather than vanish into this transcript.
+            raise DeliveryFailed("the console reaches no channel")
         ref = self._session.new_ref()
-        where = {"person": "personne", "user": "utilisateur", "channel": "canal"}[to.kind]
+        where = {"person": "personne", "user": "utilisateur"}[to.kind]
         self._session.emit(
             f"[message envoyé ({where} {to.id})]\n" + render_blocks(message.blocks, None)
         )
@@ -148,8 +180,13 @@ class ConsoleServices:
         self._session.emit(f"[message {ref.ts} mis à jour]\n" + render_blocks(message.blocks, None))
 
     def is_member(self, channel: str, user_id: str) -> bool:
-        # Whoever types at the console is the helpdesk agent (`console --agent`).
-        return user_id == self._session.speaker.user_id
+        # In `console --agent` whoever types is a member of the triage channel; else nobody.
+        session = self._session
+        return (
+            session.agent
+            and channel == session.settings.triage_channel
+            and user_id == session.speaker.user_id
+        )
 
     def person_of(self, user_id: str) -> int | None:
         if user_id == self._session.speaker.user_id:
@@ -205,13 +242,20 @@ class ConsoleSession:
         as_email: str | None = None,
         router: Router | None = None,
         files_dir: Path | None = None,
+        agent: bool = False,
     ) -> None:
         self.db = db
+        self.agent = agent
+        if agent and not settings.triage_channel:
+            settings = settings.model_copy(update={"triage_channel": CONSOLE_TRIAGE})
         self.settings = settings
         self.router = router or load_features()
         self.files_dir = files_dir or Path("exports")
         self.output: list[str] = []
+        # A number per action for the whole session, and the button it last stood for.
+        self.numbers: dict[tuple[str, ...], int] = {}
         self.choices: dict[int, _Choice] = {}
+        self._per_row: set[tuple[str, ...]] = set()
         self.pending_form: _PendingForm | None = None
         self.pending_confirm: _Choice | None = None
         self._refs = itertools.count(1)
@@ -223,6 +267,11 @@ class ConsoleSession:
     def switch(self, email: str | None) -> str:
         from bot.conversation.identity import default_console_email, find_person_id
 
+        if self.agent:
+            # Agents are rarely in the schools' directory: any address names them.
+            label = (email or AGENT_USER).strip().casefold()
+            self.speaker = Speaker(label, find_person_id(self.db, email), TRANSPORT)
+            return self.whoami()
         email = email or default_console_email(self.db)
         person_id = find_person_id(self.db, email) if email else None
         label = (email or "anonyme").strip().casefold()
@@ -244,9 +293,15 @@ class ConsoleSession:
     def whoami(self) -> str:
         from bot.conversation.identity import describe_person
 
+        role = " (agent du helpdesk)" if self.agent else ""
         if self.speaker.person_id is None:
+            if self.agent and self.speaker.user_id == AGENT_USER:
+                return "Vous parlez en tant qu'agent du helpdesk."
+            if self.agent:
+                return f"Vous parlez en tant que {self.speaker.user_id}{role}."
             return f"Vous parlez en tant qu'utilisateur inconnu ({self.speaker.user_id})."
-        return f"Vous parlez en tant que {describe_person(self.db, self.speaker.person_id)}."
+        who = describe_person(self.db, self.speaker.person_id)
+        return f"Vous parlez en tant que {who}{role}."
 
     # -- input ------------------------------------------------------------------------------
 
@@ -295,11 +350,16 @@ class ConsoleSession:
         elif lowered.startswith("/as ") or lowered == "/as":
             self.emit(self.switch(line[3:].strip() or None))
         elif lowered in {"/aide-console", "/?"}:
-            self.emit(HELP)
+            self.emit(HELP + ("\n" + AGENT_HELP if self.agent else ""))
         elif lowered in {"/accueil", "/home"}:
-            self.emit(render_blocks(self.router.home_blocks(self._turn()), self._numbering()))
-        elif line.isdigit() and int(line) in self.choices:
-            self._choose(self.choices[int(line)])
+            blocks = self.router.home_blocks(self._turn())
+            self.emit(render_blocks(blocks, self._numbering(blocks)))
+        elif line.isdigit():
+            choice = self.choices.get(int(line))
+            if choice is None:
+                self.emit(UNKNOWN_CHOICE.format(number=int(line)))
+            else:
+                self._choose(choice)
         else:
             return False
         return True
@@ -351,12 +411,20 @@ class ConsoleSession:
     def new_ref(self) -> MessageRef:
         return MessageRef(CHANNEL, str(next(self._refs)))
 
-    def _numbering(self) -> Callable[[Button], int]:
-        self.choices = {}
+    def _numbering(self, blocks: Sequence[Block]) -> Callable[[Button], int]:
+        """Number the buttons of one message: an action met before keeps its number."""
+        buttons = [b for block in blocks if isinstance(block, Choices) for b in block.buttons]
+        repeated = Counter(_action_identity(b) for b in buttons)
+        self._per_row.update(identity for identity, count in repeated.items() if count > 1)
+        ref = self._current_ref
 
         def number(button: Button) -> int:
-            n = len(self.choices) + 1
-            self.choices[n] = _Choice(button, self._current_ref)
+            identity = _action_identity(button)
+            if identity in self._per_row:
+                # One button per row (« Renvoyer l'invitation » of each person): its row too.
+                identity = (*identity, button.value)
+            n = self.numbers.setdefault(identity, len(self.numbers) + 1)
+            self.choices[n] = _Choice(button, ref)
             return n
 
         return number
@@ -364,16 +432,16 @@ class ConsoleSession:
     _current_ref: MessageRef = MessageRef(CHANNEL, "0")
 
     def _deliver(self, replies: list[Reply], origin: MessageRef | None = None) -> None:
-        numbering: Callable[[Button], int] | None = None
         for reply in replies:
             if isinstance(reply, Message):
                 ref = self.new_ref()
                 if reply.replace is not False:
                     ref = reply.replace if isinstance(reply.replace, MessageRef) else origin or ref
                 self._current_ref = ref
-                if reply.buttons and numbering is None:
-                    numbering = self._numbering()
+                numbering = self._numbering(reply.blocks) if reply.buttons else None
                 self.emit(render_blocks(reply.blocks, numbering))
+                if not self.agent and _says(reply, helpdesk_messages.AGENTS_ONLY):
+                    self.emit(AGENT_CONSOLE_HINT)
             elif isinstance(reply, Form):
                 self._start_form(reply, origin)
             elif isinstance(reply, FormErrors):
@@ -464,6 +532,19 @@ class ConsoleSession:
         self._deliver(replies, origin=pending.origin)
 
 
+_COUNT = re.compile(r"\s*\(\d+\)")
+
+
+def _action_identity(button: Button) -> tuple[str, ...]:
+    """What a button does, as the person sees it: its action and its label without the count
+    (« Renvoyer les invitations (11) » and « … (9) » are one action)."""
+    return (action_key(button.action_id), _COUNT.sub("", button.label).strip())
+
+
+def _says(message: Message, text: str) -> bool:
+    return any(isinstance(block, Text) and block.text == text for block in message.blocks)
+
+
 def _field_prompt(field_: Field, current: FieldValue) -> str:
     optional = "" if field_.required else " (facultatif)"
     lines = [f"{field_.label}{optional} :"]
@@ -504,6 +585,42 @@ def _pick_options(field_: Field, line: str) -> object:
     return picked
 
 
+# -- e-mail written at once --------------------------------------------------------------
+
+
+class MailFolder:
+    """`MAIL_BACKEND=file` in a console: no worker runs beside it, so what a turn queued is
+    written out at once, and the new files are named with their recipient and subject."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings, self.db = settings, db
+        self.folder = Path(settings.mail_dir).resolve()
+
+    def deliver(self) -> str | None:
+        from access.mail.outbox import deliver_due
+
+        before = self._files()
+        if not deliver_due(self.settings, self.db).sent:
+            return None
+        new = sorted(set(self._files()) - set(before), key=lambda path: path.stat().st_mtime)
+        lines = [MAIL_WRITTEN.format(count=len(new), folder=self.folder)]
+        lines += [_mail_line(path) for path in new[:MAILS_LISTED]]
+        if len(new) > MAILS_LISTED:
+            lines.append(MAIL_MORE.format(count=len(new) - MAILS_LISTED))
+        return "\n".join(lines)
+
+    def _files(self) -> list[Path]:
+        return list(self.folder.glob("*.eml")) if self.folder.is_dir() else []
+
+
+def _mail_line(path: Path) -> str:
+    with path.open("rb") as stream:
+        headers = BytesHeaderParser(policy=default_policy).parse(stream)
+    return MAIL_LINE.format(
+        name=path.name, to=headers.get("To", ""), subject=headers.get("Subject", "")
+    )
+
+
 # -- the REPL ------------------------------------------------------------------------------
 
 
@@ -523,6 +640,8 @@ def run(
 
     say(session.whoami())
     say(HELP)
+    if session.agent:
+        say(AGENT_HELP)
     while True:
         # The prompt also tells a program driving the console that the answer is complete.
         stdout.write(PROMPT)

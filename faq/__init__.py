@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from faq.kb import DEFAULT_DATA_DIR, Entry, KnowledgeBase, KnowledgeBaseError, load
+from faq.kinds import MessageKind
 from faq.matcher import Matcher, MatchResult, Suggestion, Tuning
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "KnowledgeBaseError",
     "MatchResult",
     "Matcher",
+    "MessageKind",
     "Suggestion",
     "Tuning",
     "load",

@@ -27,6 +27,7 @@ from faq.kb import (
     load,
     write_calibration,
 )
+from faq.kinds import MessageKind
 from faq.matcher import Matcher, MatchResult
 
 
@@ -74,10 +75,13 @@ def _result_json(result: MatchResult) -> dict[str, object]:
         "score": result.score,
         "suggestions": [{"id": s.entry.id, "score": s.score} for s in result.suggestions],
         "matched_phrasing": result.matched_phrasing,
+        "kind": result.kind.value,
     }
 
 
 def _print_result(result: MatchResult) -> None:
+    if result.kind is not MessageKind.QUESTION:
+        print(f"kind: {result.kind.value} (the chat does not answer it from the FAQ)")
     if result.entry is not None:
         print(f"{result.entry.id} (score {result.score:.2f}, via {result.matched_phrasing!r})")
         print(f"\n{result.entry.question}\n\n{result.entry.answer}")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from faq.facts import FACTS, placeholders
 from faq.kb import SCOPE_EXAMPLES_FILE, Entry, KnowledgeBase
+from faq.kinds import MessageKind
 from faq.matcher import Matcher, Reason, confusable_phrasings
 
 # The only addresses the procedure sheet gives; an answer must never invent another one.
@@ -50,6 +52,8 @@ def check(kb: KnowledgeBase, matcher: Matcher | None = None) -> CheckReport:
     for entry in kb.entries:
         report.warnings.extend(_phrasings_out_of_scope(entry, matcher))
     report.warnings.extend(_refused_phrasings(kb, matcher))
+    for entry in kb.entries:
+        report.errors.extend(_phrasings_not_questions(entry, matcher))
     report.warnings.extend(_confusions(matcher))
     return report
 
@@ -67,6 +71,11 @@ def _entry_errors(entry: Entry, ids: set[str]) -> list[str]:
         f"{where}: related id {related!r} is not another entry"
         for related in entry.related
         if related == entry.id or related not in ids
+    ]
+    errors += [
+        f"{where}: unknown placeholder {{{name}}} (known: {', '.join(sorted(FACTS))})"
+        for name in placeholders(entry.answer)
+        if name not in FACTS
     ]
     return errors + [f"{where}: {problem}" for problem in _answer_problems(entry.answer)]
 
@@ -135,6 +144,21 @@ def _refused_phrasings(kb: KnowledgeBase, matcher: Matcher) -> list[str]:
                     f"(see {SCOPE_EXAMPLES_FILE})"
                 )
     return warnings
+
+
+def _phrasings_not_questions(entry: Entry, matcher: Matcher) -> list[str]:
+    # A phrasing taken for a greeting, another subject or a fault of the site would never
+    # reach its answer in chat: kinds.yaml or the phrasing must change. One the scope gate
+    # refuses is _refused_phrasings' warning.
+    errors = []
+    for text in entry.all_phrasings:
+        result = matcher.match(text)
+        if result.kind is not MessageKind.QUESTION and not result.reason.out_of_scope:
+            errors.append(
+                f"entry {entry.id!r}: {text!r} is read as {result.kind.value}, "
+                "not as a question (kinds.yaml)"
+            )
+    return errors
 
 
 def _confusions(matcher: Matcher) -> list[str]:

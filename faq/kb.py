@@ -8,7 +8,13 @@ Layout of a data directory (``data/faq`` by default):
 - ``required_ids.txt``: ids that must exist (one per line), checked by ``python -m faq check``;
 - ``scope_examples.yaml``: messages that are not questions for the base, by kind (another
   subject, a fault of the Extranet, small talk): the negative side of the scope gate, learnt
-  by the second opinion (see the comments at the top of the shipped file).
+  by the second opinion (see the comments at the top of the shipped file);
+- ``calibration.json``: the confidence curve ``python -m faq calibrate --write`` fitted;
+- ``kinds.yaml``: the word lists that tell a greeting, another subject or a fault of the site
+  from a question (:mod:`faq.kinds`);
+- ``categories.yaml``: each category id -> its French title, in the order pages show them.
+
+The last two are not part of what the second opinion is fitted on (its digest).
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from common import collector
 from faq import second_opinion
+from faq.kinds import FILE_NAME as KINDS_FILE
+from faq.kinds import KindRules, KindsError
 from faq.normalize import Lexicon
 from faq.second_opinion import Classifier
 
@@ -93,6 +101,9 @@ class KnowledgeBase:
     scope_examples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # The confidence curve `python -m faq calibrate --write` fitted on this base, if any.
     calibration: tuple[float, ...] | None = None
+    kinds: KindRules = field(default_factory=lambda: KindRules(social={}))
+    # Category id -> French title (« acces » -> « Accès »), in the order to show them.
+    categories: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
@@ -102,6 +113,19 @@ class KnowledgeBase:
 
     def get(self, entry_id: str) -> Entry | None:
         return next((e for e in self.entries if e.id == entry_id), None)
+
+    def category_title(self, category: str) -> str:
+        """The French title of a category; its id, capitalised, when the file lacks it."""
+        return self.categories.get(category) or category.capitalize()
+
+    def by_category(self) -> list[tuple[str, list[Entry]]]:
+        """(title, entries) per category: the order of categories.yaml, then the others."""
+        order = {category: index for index, category in enumerate(self.categories)}
+        grouped: dict[str, list[Entry]] = {}
+        for entry in self.entries:
+            grouped.setdefault(entry.category, []).append(entry)
+        ranked = sorted(grouped, key=lambda c: (order.get(c, len(order)), c))
+        return [(self.category_title(category), grouped[category]) for category in ranked]
 
 
 def _read_yaml(path: Path, sources: dict[str, bytes]) -> Any:
@@ -135,6 +159,7 @@ def parse_entries(raw: Any, source: str) -> list[Entry]:
     return entries
 
 
+CATEGORIES_FILE = "categories.yaml"
 LEXICON_KEYS = frozenset({"synonyms", "stopwords", "negation", "scope", "pairs"})
 SCOPE_EXAMPLES_FILE = "scope_examples.yaml"
 CALIBRATION_FILE = "calibration.json"
@@ -249,6 +274,9 @@ def _load(root: Path) -> KnowledgeBase:
         else ()
     )
     calibration = read_calibration(root / CALIBRATION_FILE)
+    # Read apart from `sources`: neither file is something the second opinion is fitted on.
+    kinds = _kinds(root / KINDS_FILE)
+    categories = _categories(root / CATEGORIES_FILE)
     fitted_on = second_opinion.digest(sources.items())
     classifier, present = second_opinion.load(root / second_opinion.FILE_NAME, fitted_on)
     return KnowledgeBase(
@@ -260,6 +288,8 @@ def _load(root: Path) -> KnowledgeBase:
         digest=fitted_on,
         scope_examples=scope_examples,
         calibration=calibration,
+        kinds=kinds,
+        categories=categories,
     )
 
 
@@ -283,6 +313,26 @@ def write_calibration(data_dir: Path, curve: tuple[float, ...]) -> Path:
     path = Path(data_dir) / CALIBRATION_FILE
     path.write_text(json.dumps({"calibration": list(curve)}) + "\n", encoding="utf-8")
     return path
+
+
+def _kinds(path: Path) -> KindRules:
+    if not path.exists():
+        return KindRules(social={})
+    try:
+        return KindRules.build(_read_yaml(path, {}))
+    except KindsError as exc:
+        raise KnowledgeBaseError(f"{path}: {exc}") from exc
+
+
+def _categories(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    raw = _read_yaml(path, {})
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in raw.items()
+    ):
+        raise KnowledgeBaseError(f"{path}: expected a mapping of category id to its title")
+    return {k: v.strip() for k, v in raw.items()}
 
 
 def _lines(lines: Iterable[str]) -> Iterable[str]:

@@ -49,6 +49,7 @@ from common import collector
 from faq import decision
 from faq.focus import request_spans
 from faq.kb import Entry, KnowledgeBase
+from faq.kinds import MessageKind, Scope, classify
 from faq.normalize import Lexicon, Normalizer, fold, stem
 from faq.second_opinion import Reading
 
@@ -129,7 +130,7 @@ class Tuning:
     loose_factor: float = 0.5
     # The decision over both readings (faq.decision), fitted by `python -m faq decide`;
     # empty: the matcher's curve alone decides, as for a base without a second opinion.
-    decision: tuple[float, ...] = (3.79, 0.983, 15.842, 1.645, 0.365, 0.579)
+    decision: tuple[float, ...] = (3.79, 0.983, 15.842, 1.645, 0.364, 0.58)
     decision_threshold: float = 0.6
     # How many of the matcher's first candidates the decision weighs.
     decided: int = 3
@@ -164,6 +165,13 @@ class Reason(enum.StrEnum):
 
 
 _OUT_OF_SCOPE = frozenset({Reason.OFF_TOPIC, Reason.PROBLEM_REPORT, Reason.SMALL_TALK})
+# The kind a message the scope gate refuses is, when the kinds' rules read a question. Small
+# talk is the rules' alone (their word lists): a sentence the learnt gate reads as chat
+# (« quel temps fera-t-il demain ? ») still gets the way to the helpdesk.
+_KIND_OF_REFUSAL = {
+    Reason.OFF_TOPIC: MessageKind.OFF_TOPIC,
+    Reason.PROBLEM_REPORT: MessageKind.PROBLEM,
+}
 
 
 @dataclass(frozen=True)
@@ -173,6 +181,10 @@ class MatchResult:
     ``reason`` says why: answered, unsure or ambiguous (in scope: suggestions are the way on),
     or out of scope as another subject, a fault of the Extranet or small talk (the caller
     answers those in its own way; the suggestions are then only what the words resemble).
+
+    ``kind`` says what the message is (faq.kinds): a question, a greeting or thanks, another
+    subject, or a fault of the Extranet; it agrees with ``reason`` when the scope gate
+    refuses the message. What to do with a message that is not a question is the caller's.
     """
 
     entry: Entry | None
@@ -180,6 +192,7 @@ class MatchResult:
     suggestions: list[Suggestion] = field(default_factory=list)
     matched_phrasing: str | None = None
     reason: Reason = Reason.NO_MATCH
+    kind: MessageKind = MessageKind.QUESTION
 
     @property
     def answered(self) -> bool:
@@ -217,6 +230,7 @@ class Candidate:
 class _Query:
     stems: dict[str, bool]  # stem -> found only through typo correction
     off_topic: bool  # an off-topic word is present
+    off_topic_words: int  # how many
     context: bool  # a scene-setting word (« congés ») is present
     # Stems in order, before typo correction (what `Normalizer.stems` gives).
     plain_stems: list[str] = field(default_factory=list)
@@ -428,8 +442,12 @@ class Matcher:
         reading = self._read(question, query)
         ranked = self._rank(query)
         if not ranked:
+            reason = self._refusal(reading, Reason.NO_MATCH)
             return MatchResult(
-                entry=None, score=0.0, reason=self._refusal(reading, Reason.NO_MATCH)
+                entry=None,
+                score=0.0,
+                reason=reason,
+                kind=self._kind(question, query, answered=False, reason=reason),
             )
         tuning = self.tuning
         learnt = self._refusal(reading, None, loose=query.story_off_topic)
@@ -471,8 +489,35 @@ class Matcher:
             score=round(best_score, 4),
             suggestions=suggestions,
             matched_phrasing=self._phrasings[best.phrasing_index].text,
-            reason=Reason.ANSWERED if answered else refused or Reason.UNSURE,
+            reason=(reason := Reason.ANSWERED if answered else refused or Reason.UNSURE),
+            kind=self._kind(question, query, answered=answered, reason=reason),
         )
+
+    def kind(self, question: str) -> MessageKind:
+        """What kind of message this is (faq.kinds)."""
+        return self.match(question).kind
+
+    def _kind(self, question: str, query: _Query, *, answered: bool, reason: Reason) -> MessageKind:
+        """The rules' kind (faq.kinds); when they read a question, the scope gate's refusal
+        (another subject, a fault, small talk) names it instead."""
+        named = not self._names.isdisjoint(query.stems)
+        anchors = self._anchor_count(query.stems)
+        scope = Scope(
+            answered=answered,
+            # Another subject at least as present as ours: « mot de passe Smartschool » is
+            # Smartschool's; « mon horaire sur trois écoles, un seul compte ? » is ours.
+            off_topic=query.off_topic and not named and query.off_topic_words >= anchors,
+            # Kept out by a scene-setting word alone (« les vacances de Pâques »): not ours.
+            scene_only=query.context and anchors == 0,
+            named=named,
+        )
+        kind = classify(question, self.kb.kinds, scope)
+        if kind is not MessageKind.QUESTION or answered:
+            return kind
+        if reason is Reason.OFF_TOPIC and query.off_topic_words:
+            # The rules weighed those words against the Extranet's: it stays a question.
+            return kind
+        return _KIND_OF_REFUSAL.get(reason, kind)
 
     def _word_refusal(self, query: _Query, reading: Reading | None) -> Reason | None:
         """Why the word gate keeps the question from an answer (another subject, a server's
@@ -617,12 +662,15 @@ class Matcher:
             return False
         if not self._anchors:
             return True
-        anchors = len(self._single_anchors.intersection(stems)) + sum(
-            anchor.issubset(stems) for anchor in self._multi_anchors
-        )
+        anchors = self._anchor_count(stems)
         # A scene-setting word needs a second anchor: « demande de congé » is not ours,
         # « l'invitation des congés, le lien a expiré » is.
         return anchors >= (2 if query.context and not named else 1)
+
+    def _anchor_count(self, stems: dict[str, bool]) -> int:
+        return len(self._single_anchors.intersection(stems)) + sum(
+            anchor.issubset(stems) for anchor in self._multi_anchors
+        )
 
     def _ambiguous(self, query: _Query) -> bool:
         """Whether the question has no telling word: no single right answer, only suggestions.
@@ -696,7 +744,8 @@ class Matcher:
             # of the learnt gate, which reads the whole message.
             story_off_topic = self._off_topic_words(words)
             words = request
-        off_topic = bool(self._off_topic) and any(_listed(w, self._off_topic) for w in words)
+        off_topic_words = sum(_listed(w, self._off_topic) for w in words) if self._off_topic else 0
+        off_topic = off_topic_words > 0
         # Another product named anywhere (« je me connecte à Smartschool… Je fais quoi ? »).
         off_topic = off_topic or any(w in self._systems for w in plain_words)
         context = bool(self._context) and any(_listed(w, self._context) for w in words)
@@ -704,6 +753,7 @@ class Matcher:
         return _Query(
             stems,
             off_topic,
+            off_topic_words,
             context,
             plain,
             focus,

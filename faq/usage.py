@@ -12,7 +12,8 @@ lock): pass that transaction's session.
 Privacy: the question text is kept (the helpdesk needs it to see what people ask) but e-mail
 and postal addresses, phone numbers and people's names typed into it are masked
 (``faq.privacy``), and ``user_ref`` must be an opaque reference (a chat user id), never an
-e-mail address or a name.
+e-mail address or a name. Past the retention the scheduler sets, ``forget_personal_data``
+keeps only the statistics and the topic words.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from common import metrics
 from faq.normalize import MAX_QUESTION_CHARS, fold
 from faq.privacy import scrub
 
@@ -142,6 +144,8 @@ def record_question(
                 outcome_at=None,
             )
         )
+        result_class = metrics.faq_result(entry_id, len(suggestions))
+        metrics.on_commit(session, metrics.FAQ_QUESTIONS.labels(result=result_class).inc)
         return int(result.inserted_primary_key[0])
 
 
@@ -163,6 +167,25 @@ def record_outcome(bind: Bind, *, question_id: int, outcome: Outcome) -> None:
             .where(table.c.id == question_id)
             .values(outcome=outcome, outcome_at=_now())
         )
+        if current.outcome != outcome:
+            metrics.on_commit(session, metrics.FAQ_FEEDBACK.labels(outcome=outcome).inc)
+
+
+def forget_personal_data(bind: Bind, *, before: datetime) -> int:
+    """Past its retention, a question keeps its statistics but no longer says who asked nor
+    how: ``user_ref`` is cleared and the wording is replaced by its topic words (the report's
+    grouping key). Returns how many questions were changed; running it again changes none."""
+    table = faq_questions
+    with _session(bind) as session:
+        result = session.execute(
+            table.update()
+            .where(
+                table.c.asked_at < before,
+                sa.or_(table.c.user_ref.is_not(None), table.c.question != table.c.topic),
+            )
+            .values(user_ref=None, question=table.c.topic)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ class Priority(enum.StrEnum):
 
 class Category(enum.StrEnum):
     ACTIVATION = "activation"
+    INVITATION = "invitation"
     PASSWORD = "password"
     EMAIL = "email"
     ACCESS = "access"
@@ -114,6 +115,11 @@ class Ticket(Base):
     helpdesk_emailed_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )
+    # The Message-IDs our e-mails about this ticket answer, so mail clients show one thread:
+    # with the requester, the e-mail that opened the ticket (or our acknowledgement); at the
+    # help address, the copy of the ticket it received.
+    requester_mail_root: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    helpdesk_mail_root: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
     # A double submit or a retried delivery carries the same key and finds this ticket.
     idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True, unique=True)

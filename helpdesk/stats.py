@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from access.clock import as_utc, utcnow
 from faq.usage import deflection
 from helpdesk import messages
+from helpdesk.account_actions import AccountActionStats, account_action_stats
 from helpdesk.faq_followup import ticket_traces
 from helpdesk.models import OPEN_STATUSES, Category, Status, Ticket
 
@@ -41,6 +42,8 @@ class TicketStats:
     median_first_response: timedelta | None
     median_resolution: timedelta | None
     deflection: Deflection | None = field(default=None)
+    # Tickets resolved after an agent acted on the requester's account from the card.
+    account_actions: AccountActionStats | None = field(default=None)
 
     @property
     def open_total(self) -> int:
@@ -67,6 +70,14 @@ class TicketStats:
             "median_first_response_seconds": seconds(self.median_first_response),
             "median_resolution_seconds": seconds(self.median_resolution),
             "faq_deflection": deflection,
+            "resolved_by_account_action": (
+                None
+                if self.account_actions is None
+                else {
+                    "resolved": self.account_actions.resolved,
+                    "median_resolution_seconds": seconds(self.account_actions.median_resolution),
+                }
+            ),
         }
 
 
@@ -91,6 +102,14 @@ def stats_rows(result: TicketStats) -> list[tuple[str, str]]:
     rows.append(
         (messages.STATS_RESOLUTION, messages.duration_fr(seconds(result.median_resolution)))
     )
+    if result.account_actions is not None:
+        rows.append((messages.STATS_ACCOUNT_RESOLVED, str(result.account_actions.resolved)))
+        rows.append(
+            (
+                messages.STATS_ACCOUNT_RESOLUTION,
+                messages.duration_fr(seconds(result.account_actions.median_resolution)),
+            )
+        )
     deflection = result.deflection
     if deflection is not None and deflection.rate is not None:
         value = messages.STATS_DEFLECTION_VALUE.format(
@@ -110,13 +129,9 @@ def _median(durations: list[timedelta]) -> timedelta | None:
     return timedelta(seconds=statistics.median(d.total_seconds() for d in durations))
 
 
-def stats(
-    session: Session, *, now: datetime | None = None, window: timedelta = WINDOW
-) -> TicketStats:
-    now = now or utcnow()
-    since = now - window
+def open_by_status(session: Session) -> dict[str, int]:
+    """How many tickets are open, by status (every open status, zero included)."""
     open_values = [s.value for s in OPEN_STATUSES]
-
     by_status = dict.fromkeys(open_values, 0)
     rows = session.execute(
         sa.select(Ticket.status, sa.func.count())
@@ -125,6 +140,16 @@ def stats(
     )
     for status, count in rows:
         by_status[status] = int(count)
+    return by_status
+
+
+def stats(
+    session: Session, *, now: datetime | None = None, window: timedelta = WINDOW
+) -> TicketStats:
+    now = now or utcnow()
+    since = now - window
+    open_values = [s.value for s in OPEN_STATUSES]
+    by_status = open_by_status(session)
 
     by_category = {c.value: 0 for c in Category}
     rows = session.execute(
@@ -168,6 +193,7 @@ def stats(
         median_first_response=_median(first_responses),
         median_resolution=_median(resolutions),
         deflection=faq_deflection(session, since, now),
+        account_actions=account_action_stats(session, since),
     )
 
 

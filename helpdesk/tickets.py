@@ -17,12 +17,15 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from access.clock import utcnow
+from access.clock import as_utc, utcnow
 from access.config import AccessSettings
+from access.directory.establishments import canonical_fase, find_fase
+from access.mail.letter import thread_id
+from common import metrics
 from helpdesk import mailing, messages
 from helpdesk.actors import SYSTEM, Actor, Requester
 from helpdesk.errors import InvalidTicketInput, TicketNotFound
-from helpdesk.models import Priority, Source, Status, Ticket, TicketEvent
+from helpdesk.models import Category, Priority, Source, Status, Ticket, TicketEvent
 from helpdesk.numbering import find_number, format_number, next_sequence
 from helpdesk.validation import TicketForm
 
@@ -62,6 +65,13 @@ class RequesterMessage:
     ticket: Ticket
     event: TicketEvent | None  # None when the same message was already recorded
     reopened: bool
+    # The message left for the help address by e-mail (the ticket is not in a triage channel);
+    # otherwise the transport shows it in the ticket's triage thread.
+    emailed: bool = False
+
+    @property
+    def for_triage_thread(self) -> bool:
+        return self.event is not None and not self.emailed and self.ticket.triage_ts is not None
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -191,13 +201,15 @@ def open_ticket(
     now: datetime | None = None,
     reply_email: str | None = None,
     acknowledge: bool = True,
+    origin_message_id: str | None = None,
 ) -> Opened:
     """Open a ticket, or find the one this same submission already opened.
 
     Without a triage channel the helpdesk receives it by e-mail in the same transaction;
     with one, the transport posts it and calls `record_triage_post` or `fall_back_to_email`.
     `reply_email`: where answers go instead of the form's address (an e-mail's Reply-To);
-    `acknowledge=False`: no acknowledgement leaves (the caller decided it would be one too many).
+    `acknowledge=False`: no acknowledgement leaves (the caller decided it would be one too many);
+    `origin_message_id`: the Message-ID of the e-mail that opened it, which our e-mails answer.
     """
     requester = requester or Requester()
     source = Source(source)
@@ -232,6 +244,7 @@ def open_ticket(
                 requester_person_id=requester.person_id,
                 requester_slack_user_id=requester.slack_user_id,
                 idempotency_key=idempotency_key,
+                requester_mail_root=thread_id(origin_message_id),
                 created_at=now,
                 updated_at=now,
             )
@@ -269,7 +282,15 @@ def open_ticket(
                 internal=True,
                 data={"fields": list(ticket.identification_missing)},
             )
+    metrics.on_commit(session, metrics.TICKETS_OPENED.labels(source=ticket.source).inc)
     return Opened(ticket, created=True)
+
+
+def _count_first_response(session: Session, ticket: Ticket) -> None:
+    assert ticket.first_response_at is not None
+    opened, answered = as_utc(ticket.created_at), as_utc(ticket.first_response_at)
+    waited = (answered - opened).total_seconds() if opened and answered else 0.0
+    metrics.on_commit(session, lambda: metrics.TICKET_FIRST_RESPONSE.observe(max(waited, 0.0)))
 
 
 def email_helpdesk(
@@ -367,6 +388,22 @@ def set_priority(session: Session, number: str, agent: Actor, priority: str) -> 
     return ticket
 
 
+def set_category(session: Session, number: str, agent: Actor, category: str) -> Ticket:
+    """The agent's correction of the category proposed when the ticket was opened."""
+    try:
+        value = Category(category)
+    except ValueError:
+        raise InvalidTicketInput(
+            f"unknown category {category!r}", messages.CATEGORY_INVALID
+        ) from None
+    ticket = get_ticket(session, number, for_update=True)
+    if ticket.category != value.value:
+        data = {"from": ticket.category, "to": value.value}
+        ticket.category = value.value
+        _add_event(session, ticket, agent, "category", internal=True, data=data)
+    return ticket
+
+
 def set_status(
     session: Session, settings: AccessSettings, number: str, agent: Actor, status: str
 ) -> tuple[Ticket, Notice | None]:
@@ -409,6 +446,7 @@ def reply(
         return ticket, None
     if ticket.first_response_at is None:
         ticket.first_response_at = event.at
+        _count_first_response(session, ticket)
     if ticket.assignee_ref is None:
         ticket.assignee_ref = agent.ref
         ticket.assignee_name = agent.name
@@ -471,6 +509,7 @@ def resolve(
     ticket.resolution_confirmed = None
     if text and ticket.first_response_at is None:
         ticket.first_response_at = now
+        _count_first_response(session, ticket)
     if ticket.assignee_ref is None:
         ticket.assignee_ref = agent.ref
         ticket.assignee_name = agent.name
@@ -534,6 +573,25 @@ def requester_reply(
     return RequesterMessage(ticket, event, reopened=reopened)
 
 
+def requester_message(
+    session: Session,
+    settings: AccessSettings,
+    number: str,
+    requester: Actor,
+    body: str,
+    *,
+    source_ref: str | None = None,
+) -> RequesterMessage:
+    """The requester writes again, from any channel (chat, web, e-mail). A ticket handled by
+    e-mail (not in a triage channel) gets the message at the help address, in its thread;
+    otherwise `for_triage_thread` tells the transport to post it there."""
+    outcome = requester_reply(session, number, requester, body, source_ref=source_ref)
+    if outcome.event is None or outcome.ticket.triage_ts is not None:
+        return outcome
+    mailing.send_followup_to_helpdesk(session, settings, outcome.ticket, outcome.event.body or "")
+    return RequesterMessage(outcome.ticket, outcome.event, outcome.reopened, emailed=True)
+
+
 def complete_identification(
     session: Session, number: str, requester: Actor, values: dict[str, str]
 ) -> list[str]:
@@ -549,6 +607,10 @@ def complete_identification(
     for field, attribute in attributes.items():
         value = values.get(field)
         if value and field in ticket.identification_missing:
+            if field == "fase":
+                # As the web form does: the directory's spelling, or flagged for agents.
+                ticket.fase_unknown = find_fase(session, value) is None
+                value = canonical_fase(session, value)
             setattr(ticket, attribute, value)
             filled.append(field)
     if filled:

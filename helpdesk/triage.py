@@ -20,6 +20,11 @@ class TriageNotifier(Protocol):
         (the help address gets a ticket once, however often this is called)."""
         ...
 
+    def relay(self, number: str, text: str, *, reopened: bool) -> None:
+        """Show agents a requester's message (web, e-mail) in the ticket's triage thread;
+        called only for a ticket in the channel (`RequesterMessage.for_triage_thread`)."""
+        ...
+
 
 class EmailTriage:
     """No chat can take the ticket: the help address receives it by e-mail.
@@ -36,3 +41,8 @@ class EmailTriage:
         with self._db.transaction() as session:
             tickets.fall_back_to_email(session, self._settings, number, reason=self._reason)
         return False
+
+    def relay(self, number: str, text: str, *, reopened: bool) -> None:
+        # The thread cannot be reached from here: the help address gets the message.
+        with self._db.transaction() as session:
+            tickets.forward_to_helpdesk(session, self._settings, number, text)

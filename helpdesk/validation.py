@@ -6,16 +6,16 @@ are returned cleaned but never dropped, so the person never retypes what was acc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import phonenumbers
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from access.directory.models import Establishment
+from access.directory.establishments import canonical_fase, find_fase, typed_fase
 from access.emails import normalize_email
 from helpdesk import messages
+from helpdesk.categories import propose_category
 from helpdesk.models import Category
 
 FIELDS = (
@@ -28,7 +28,8 @@ FIELDS = (
     "subject",
     "description",
 )
-REQUIRED_FIELDS = ("last_name", "first_name", "fase", "email", "category", "subject", "description")
+# The category may be left empty: one is then proposed from the subject (helpdesk.categories).
+REQUIRED_FIELDS = ("last_name", "first_name", "fase", "email", "subject", "description")
 MAX_LENGTHS = {
     "last_name": 255,
     "first_name": 255,
@@ -93,36 +94,37 @@ def normalize_phone(raw: str) -> str | None:
 
 
 def fase_is_known(session: Session, fase: str) -> bool:
-    query = sa.select(Establishment.id).where(Establishment.fase == fase)
-    if session.execute(query).first() is not None:
-        return True
-    # The directory may store FASE numbers with leading zeros the person leaves out.
-    stripped = fase.lstrip("0") or "0"
-    candidates = session.scalars(
-        sa.select(Establishment.fase).where(Establishment.fase.like(f"%{stripped}"))
-    )
-    return any((known.lstrip("0") or "0") == stripped for known in candidates)
+    """Whether the directory has this FASE number, with or without its leading zeros."""
+    return find_fase(session, fase) is not None
 
 
-def check_ticket_form(values: Mapping[str, object], session: Session) -> FormCheck:
+def check_ticket_form(
+    values: Mapping[str, object], session: Session, *, faq_topics: Sequence[str] = ()
+) -> FormCheck:
+    """`faq_topics`: the FAQ answers the person was shown (`helpdesk.suggestions.topics_of`),
+    to propose a category when none was chosen."""
     cleaned = {name: _text(values.get(name)) for name in FIELDS}
     check = FormCheck(values=cleaned)
     _check_presence_and_length(cleaned, check.errors)
-    fase = cleaned["fase"].replace(" ", "").replace(".", "")
+    fase = typed_fase(cleaned["fase"])
     fase_unknown = _check_fase(fase, values, session, check)
     email = _check_email(cleaned, check.errors)
     phone = _check_phone(cleaned, check.errors)
     category = cleaned["category"]
-    if "category" not in check.errors and category not in {c.value for c in Category}:
+    if category and category not in {c.value for c in Category}:
         check.errors["category"] = messages.CATEGORY_INVALID
     if not check.errors:
         assert email is not None
         check.form = TicketForm(
             last_name=cleaned["last_name"],
             first_name=cleaned["first_name"],
-            fase=fase,
+            # Stored as the directory writes it (« 00931 »), whichever way it was typed.
+            fase=canonical_fase(session, fase),
             email=email,
-            category=category,
+            category=category
+            or propose_category(
+                cleaned["subject"], faq_topics=faq_topics, description=cleaned["description"]
+            ),
             subject=cleaned["subject"],
             description=cleaned["description"],
             phone=phone,

@@ -12,12 +12,14 @@ import socket
 import subprocess
 import sys
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 from unittest import mock
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -33,6 +35,9 @@ from migrations import upgrade_database
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The tests' HTTP clients share one TLS context: httpx otherwise builds one per client, reading
+# the whole CA bundle each time, which the suite's thousands of clients paid over and over.
+TLS = httpx.create_ssl_context()
 
 
 def run_cli(
@@ -123,10 +128,28 @@ def run_cli_process(
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """`-n auto` (pyproject) runs in this one process for benchmarks, which measure one
+    """`-n auto` (pyproject): one worker more than this process may use cores, since many
+    tests spend part of their time waiting (servers, processes, deliberate delays) and the
+    extra worker uses those moments. In this one process for benchmarks, which measure one
     thing at a time, and under `-s`, whose output workers would not show."""
     benchmarks = any("bench" in Path(arg.split("::")[0]).parts for arg in config.args)
-    return 0 if benchmarks or config.getoption("capture") == "no" else None
+    if benchmarks or config.getoption("capture") == "no":
+        return 0
+    return len(os.sched_getaffinity(0)) + 1
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The skipped tests, one line per reason (`-ra` gave one per test function: some 600
+    lines for the PostgreSQL half when TEST_POSTGRES_URL is not set)."""
+    if "s" in config.option.reportchars or "a" in config.option.reportchars:
+        return  # asked for pytest's own list
+    reasons: Counter[str] = Counter()
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    for reason, count in reasons.most_common():
+        terminalreporter.write_line(f"SKIPPED {count}: {reason}", yellow=True)
 
 
 def free_port() -> int:
@@ -349,13 +372,13 @@ def db(db_url: str, request: pytest.FixtureRequest) -> Iterator[Database]:
     database.dispose()
 
 
-@pytest.fixture
-def settings(db: Database, tmp_path: Path) -> Settings:
+def settings_on(database_url: str, folder: Path) -> Settings:
+    """The tests' settings on this database, the mail written under `folder`."""
     return Settings(
         _env_file=None,
-        database_url=db.url,
+        database_url=database_url,
         mail_backend="file",
-        mail_dir=tmp_path / "mail-out",
+        mail_dir=folder / "mail-out",
         public_base_url="http://extranet-bot.test",
         helpdesk_email="help.extranet@segec.be",
         # A delivery run whose senders are still busy looks again for mail after this long.
@@ -363,9 +386,8 @@ def settings(db: Database, tmp_path: Path) -> Settings:
     )
 
 
-@pytest.fixture
-def cli_env(settings: Settings) -> dict[str, str]:
-    """Environment for running `python -m bot` as a subprocess against the test database."""
+def command_env(settings: Settings) -> dict[str, str]:
+    """Environment for running `python -m bot` as a subprocess with these settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SMTP_", "MAIL_"))}
     env.update(
         DATABASE_URL=settings.database_url,
@@ -376,3 +398,49 @@ def cli_env(settings: Settings) -> dict[str, str]:
         PYTHONPATH=str(REPO_ROOT),
     )
     return env
+
+
+def settings_of_a_copy(migrated: Path, folder: Path) -> Settings:
+    """Settings on a copy of the migrated SQLite file in `folder`, for a process a whole
+    session keeps up (the function-scoped `db` would be gone after the first test)."""
+    path = folder / "served.db"
+    shutil.copyfile(migrated, path)
+    return settings_on(f"sqlite:///{path}", folder)
+
+
+@pytest.fixture
+def settings(db: Database, tmp_path: Path) -> Settings:
+    return settings_on(db.url, tmp_path)
+
+
+@pytest.fixture
+def cli_env(settings: Settings) -> dict[str, str]:
+    """Environment for running `python -m bot` as a subprocess against the test database."""
+    return command_env(settings)
+
+
+class ServedWithSlack(NamedTuple):
+    url: str
+    fake: Any  # tests.slack_fake.FakeSlack
+
+
+@pytest.fixture(scope="session")
+def served_with_slack(
+    migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServedWithSlack]:
+    """`extranet-bot serve` with Slack configured (against the fake Slack Web API), one process
+    per xdist worker on a database of its own: the tests of the command's Slack wiring share
+    it (starting the process is most of their time). Each test clears the fake's calls."""
+    from tests.slack_app import SIGNING_SECRET, serve_process
+    from tests.slack_fake import FakeSlack
+
+    settings = settings_of_a_copy(migrated_sqlite, tmp_path_factory.mktemp("served-slack"))
+    with FakeSlack() as fake:
+        env = {
+            **command_env(settings),
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake.api_url,
+        }
+        with serve_process(env) as url:
+            yield ServedWithSlack(url, fake)

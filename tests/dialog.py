@@ -5,8 +5,9 @@
     verify_dialog(dialog, [("/helpdesk", ["Extranet", "help.extranet@segec.be"]),
                            ("1", ["Envoi : 3 / 3"])])   # "1": press the first button
 
-Buttons are numbered as in the console; forms are answered line by line (Enter keeps a
-prefilled value); `/as EMAIL` switches speaker. Slack scenarios use tests/slack_client.py.
+Buttons are numbered as in the console (an action keeps its number all along); forms are
+answered line by line (Enter keeps a prefilled value); `/as EMAIL` switches speaker;
+`agent=True` is `console --agent`. Slack scenarios use tests/slack_client.py.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ class Dialog:
         as_email: str | None = None,
         router: Router | None = None,
         files_dir: Path | None = None,
+        agent: bool = False,
     ) -> None:
         self.session = ConsoleSession(
-            db, settings, as_email=as_email, router=router, files_dir=files_dir
+            db, settings, as_email=as_email, router=router, files_dir=files_dir, agent=agent
         )
         self.transcript: list[tuple[str, str]] = []
 

@@ -8,13 +8,11 @@ with FakeSlack() as fake, serve_slack(settings, db, fake) as slack:
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import uvicorn
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
@@ -23,7 +21,8 @@ from bot.conversation.router import Router
 from bot.settings import Settings
 from bot.slack.app import build_slack_handler
 from bot.web.app import create_app
-from tests.conftest import free_port
+from tests.conftest import TLS, free_port
+from tests.live_server import serving
 from tests.slack_client import SlackClient
 from tests.slack_fake import FakeSlack
 
@@ -48,22 +47,8 @@ def _asgi_app(settings: Settings, db: Database, router: Router | None) -> Starle
 
 @contextmanager
 def serve_app(app: Any) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serving(app, free_port(), lifespan="off") as server:
+        yield f"http://127.0.0.1:{server.config.port}"
 
 
 @contextmanager
@@ -80,8 +65,9 @@ def serve_slack(
 
 
 @contextmanager
-def serve_process(env: dict[str, str]) -> Iterator[str]:
-    """`extranet-bot serve` in its own process on a free port; yields its base URL."""
+def serve_process(env: dict[str, str], log: Any = None) -> Iterator[str]:
+    """`extranet-bot serve` in its own process on a free port, its output to `log` (an open
+    file) or nowhere; yields its base URL once it answers."""
     import subprocess
     import sys
 
@@ -94,15 +80,17 @@ def serve_process(env: dict[str, str]) -> Iterator[str]:
         [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=REPO_ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log or subprocess.DEVNULL,
+        stderr=log or subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # Generous: on a loaded machine starting Python and the app can take long; a crashed
+        # process is seen at once (poll).
+        deadline = time.monotonic() + 120
         while True:
             try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
+                if httpx.get(f"{base}/healthz", verify=TLS).status_code == 200:
                     break
             except httpx.TransportError:
                 pass

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from tests.conftest import TLS
 from tests.slack_fake import TEAM_ID, FakeSlack, Sent
 
 API_APP_ID = "A0TEST"
@@ -47,7 +48,7 @@ class SlackClient:
         self.secret = signing_secret
         self.fake = fake
         self.team_id = team_id
-        self.http = httpx.Client(timeout=30)
+        self.http = httpx.Client(verify=TLS, timeout=30)
         self._ids = itertools.count(1)
 
     def close(self) -> None:

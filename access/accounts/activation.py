@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import func, select
@@ -32,6 +32,7 @@ from access.emails import normalize_email, same_address
 from access.mail import outbox
 from access.mail import templates as mail
 from access.persistence.database import Database
+from common import metrics
 
 INVITATION_PURPOSE = tokens.INVITATION
 EMAIL_CHANGE_PURPOSE = tokens.EMAIL_CHANGE
@@ -122,6 +123,20 @@ def _peek(
     return None if found is None else form(*found)
 
 
+def invitation_already_used(session: Session, raw: str) -> bool:
+    """True when `raw` is an invitation link, whatever its state, of an account now active,
+    sent to an address that is still the person's. Its page may then say the account is
+    active and point to sign-in: the holder learns nothing the link did not already tell
+    (a link sent to a wrong address gets the page of any dead link)."""
+    token = tokens.lookup(session, purpose=INVITATION_PURPOSE, raw=raw)
+    person = session.get(Person, token.person_id) if token is not None else None
+    if token is None or person is None or person.account is None or person.left_at is not None:
+        return False
+    if person.account.status != AccountStatus.ACTIVE.value:
+        return False
+    return _still_the_persons_address(person, token.email)
+
+
 def _activation_form(person: Person, sent_to: str) -> ActivationForm:
     return ActivationForm(first_name=person.first_name, last_name=person.last_name, email=sent_to)
 
@@ -153,8 +168,9 @@ def check_new_email(
     return email, None
 
 
-def _may_try_another_address(session: Session, person_id: int) -> bool:
-    """Count one more address tried with this person's invitation; False beyond the limit."""
+def may_try_another_address(session: Session, person_id: int) -> bool:
+    """Count one more address tried by this person (at activation or from « Mon accès »);
+    False beyond the limit."""
     return throttle.allow(
         session,
         EMAIL_CHOICE,
@@ -191,7 +207,7 @@ def activate(
         change_to: str | None = None
         email_problem: str | None = None
         if wanted and not same_address(wanted, sent_to):
-            if _may_try_another_address(session, person.id):
+            if may_try_another_address(session, person.id):
                 change_to, email_problem = check_new_email(session, wanted, person.id)
             else:
                 change_to, email_problem = None, msg.EMAIL_CHOICES_TOO_MANY
@@ -237,6 +253,7 @@ def activate(
             },
         )
         outbox.enqueue(session, welcome, kind="activation_confirmation", person_id=person.id)
+        metrics.on_commit(session, metrics.ACTIVATIONS.inc)
         if change_to is not None:
             request_email_change(session, settings, account, change_to)
     return ActivationResult(ok=True, pending_email=change_to, current_email=token.email)
@@ -287,6 +304,23 @@ def request_email_change(
         target_type="account",
         target_id=account.id,
     )
+
+
+@dataclass(frozen=True)
+class PendingEmail:
+    """A new reference e-mail waiting for its confirmation, as « Mon accès » shows it."""
+
+    new_email: str
+    expires_at: datetime
+
+
+def pending_email_change(session: Session, person_id: int) -> PendingEmail | None:
+    """The latest e-mail change still waiting for its link (a new request revokes the older)."""
+    pending = tokens.pending_for_person(session, person_id, purpose=EMAIL_CHANGE_PURPOSE)
+    if not pending:
+        return None
+    latest = pending[-1]
+    return PendingEmail(new_email=latest.email, expires_at=latest.expires_at)
 
 
 def _pending_change(session: Session, raw: str) -> tuple[Account, str] | None:

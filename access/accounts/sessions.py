@@ -7,7 +7,8 @@ only while the session is alive. A session ends:
 - at sign-out (`end_session`), or on « Se déconnecter de tous les appareils »
   (`end_all_sessions`);
 - when the password changes: the credential version taken at sign-in no longer matches, so a
-  reset ends every session whatever changed the password;
+  reset ends every session whatever changed the password; a change from « Mon accès » keeps
+  the browser that made it, under a new secret (`keep_only`);
 - when the account is no longer active;
 - after an idle time and at an absolute lifetime, as Keycloak's « SSO Session Idle » and
   « SSO Session Max », longer for « Se souvenir de moi » (`BROWSER`, `REMEMBERED`).
@@ -18,6 +19,7 @@ attempts are.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -93,24 +95,56 @@ def start_session(
     return secret
 
 
-def session_person(session: Session, secret: str, *, now: datetime | None = None) -> int | None:
-    """The person signed in by `secret`, or None when the session ended (or never was)."""
+class Ended(enum.StrEnum):
+    """Why a cookie's session signs nobody in, as the sign-in page explains it."""
+
+    IDLE = "idle"  # no request for longer than its idle time
+    EXPIRED = "expired"  # past its absolute lifetime
+    CLOSED = "closed"  # signed out elsewhere, new password, account no longer active, unknown
+
+
+@dataclass(frozen=True)
+class Check:
+    """A cookie's session: the person it signs in, or why it ended."""
+
+    person_id: int | None
+    ended: Ended | None = None
+
+
+def _why_ended(row: WebSession, now: datetime) -> Ended:
+    last_seen, expires = as_utc(row.last_seen_at), as_utc(row.expires_at)
+    assert last_seen is not None and expires is not None
+    if row.revoked_at is not None:
+        return Ended.CLOSED
+    if now >= expires:
+        return Ended.EXPIRED
+    return Ended.IDLE if now - last_seen >= lifetime(row.remember).idle else Ended.CLOSED
+
+
+def check_session(session: Session, secret: str, *, now: datetime | None = None) -> Check:
+    """The person signed in by `secret`, or why nobody is (the session is then ended for good)."""
     now = now or utcnow()
     row = session.get(WebSession, _key(secret))
     if row is None:
-        return None
+        return Check(None, Ended.CLOSED)
     if (
         not _alive(row, now)
         or signed_in_person(session, row.person_id, row.credential_version) is None
     ):
+        ended = _why_ended(row, now)
         if row.revoked_at is None:
             row.revoked_at = now
-        return None
+        return Check(None, ended)
     last_seen = as_utc(row.last_seen_at)
     assert last_seen is not None
     if now - last_seen >= TOUCH_EVERY:
         row.last_seen_at = now
-    return row.person_id
+    return Check(row.person_id)
+
+
+def session_person(session: Session, secret: str, *, now: datetime | None = None) -> int | None:
+    """The person signed in by `secret`, or None when the session ended (or never was)."""
+    return check_session(session, secret, now=now).person_id
 
 
 def end_session(session: Session, secret: str, *, now: datetime | None = None) -> None:
@@ -140,6 +174,56 @@ def end_all_sessions(session: Session, person_id: int, *, now: datetime | None =
         reason="signed out of every device",
     )
     return int(ended or 0)
+
+
+def keep_only(
+    session: Session,
+    person_id: int,
+    secret: str | None,
+    *,
+    credential_version: str,
+    now: datetime | None = None,
+) -> tuple[str | None, int]:
+    """After a password change from a signed-in browser: every other session of the person
+    ends, and this one goes on under a new secret bound to the new password (its lifetimes
+    unchanged). Returns the new secret (None when `secret` was no longer the person's live
+    session) and how many other sessions ended."""
+    now = now or utcnow()
+    row = session.get(WebSession, _key(secret)) if secret is not None else None
+    kept = row if row is not None and row.person_id == person_id and _alive(row, now) else None
+    # The others still alive: those past their lifetimes already signed nobody in.
+    others = update(WebSession).where(
+        WebSession.person_id == person_id,
+        WebSession.revoked_at.is_(None),
+        WebSession.expires_at > now,
+        or_(
+            *(
+                and_(WebSession.remember == remember, WebSession.last_seen_at > now - life.idle)
+                for remember, life in ((False, BROWSER), (True, REMEMBERED))
+            )
+        ),
+    )
+    if kept is not None:
+        others = others.where(WebSession.id != kept.id)
+    ended = session.execute(
+        others.values(revoked_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if kept is None:
+        return None, int(ended or 0)
+    kept.revoked_at = now
+    fresh = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            id=_key(fresh),
+            person_id=person_id,
+            remember=kept.remember,
+            credential_version=credential_version,
+            created_at=kept.created_at,
+            last_seen_at=now,
+            expires_at=kept.expires_at,
+        )
+    )
+    return fresh, int(ended or 0)
 
 
 def prune(session: Session, now: datetime) -> None:

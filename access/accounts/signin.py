@@ -38,6 +38,7 @@ from access.emails import normalize_email, same_address
 from access.mail import outbox
 from access.mail import templates as mail
 from access.persistence.database import Database
+from common import metrics
 
 MAX_FAILURES = 10
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -100,10 +101,13 @@ class ResetStart:
 
 @dataclass(frozen=True)
 class ResetForm:
-    """What the reset page may show before the password is chosen."""
+    """What the reset page may show before the password is chosen: the link's holder
+    proved the reference mailbox, so the page greets them as the activation page does."""
 
     person_id: int
     first_name: str
+    last_name: str
+    email: str
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,15 @@ def _block(session: Session, key: str, now: datetime) -> tuple[datetime, int] | 
         return None
     until = latest[0].at + BLOCK_DURATION
     return (until, latest[0].id) if until > now else None
+
+
+def blocked_until(
+    session: Session, address: str, *, now: datetime | None = None
+) -> datetime | None:
+    """When the sign-in block of `address` ends; None when it is not blocked (the diagnosis
+    tells the person and the helpdesk until when)."""
+    block = _block(session, email_key(address), now or utcnow())
+    return block[0] if block is not None else None
 
 
 def _client_blocked_until(
@@ -262,6 +275,8 @@ def _settle_failure(session: Session, reserved: _Reserved) -> SignInResult:
     if block is None:
         return SignInResult(SignInOutcome.FAILED, msg.SIGNIN_FAILED)
     until, started_by = block
+    if started_by == reserved.attempt_id:
+        metrics.on_commit(session, metrics.LOCKOUTS.inc)
     # Concurrent failures may all see the block: the newest of them records it.
     if started_by == reserved.attempt_id and reserved.account_id is not None:
         audit.record(
@@ -321,6 +336,14 @@ def authenticate(
     as a failure first (`_reserve`), the slow hash check runs outside any transaction, and a
     match then turns the attempt into a success. Raises `HashingBusy` (the attempt undone)
     when the server has no hashing slot free."""
+    result = _authenticate(db, email=email, password=password, client=client, now=now)
+    metrics.SIGN_INS.labels(outcome=result.outcome.value).inc()
+    return result
+
+
+def _authenticate(
+    db: Database, *, email: str, password: str, client: str, now: datetime | None
+) -> SignInResult:
     address = normalize_email(email) or email.strip()
     with db.transaction() as session:
         reserved = _reserve(session, address, counted_client(client), now)
@@ -450,9 +473,14 @@ def _reset_person(session: Session, raw: str) -> Person | None:
     return person if person.account.status == AccountStatus.ACTIVE.value else None
 
 
+def _reset_form(person: Person) -> ResetForm:
+    assert person.account is not None and person.account.reference_email is not None
+    return ResetForm(person.id, person.first_name, person.last_name, person.account.reference_email)
+
+
 def peek_reset(session: Session, raw: str) -> ResetForm | None:
     person = _reset_person(session, raw)
-    return ResetForm(person.id, person.first_name) if person is not None else None
+    return _reset_form(person) if person is not None else None
 
 
 def reset_password(
@@ -470,7 +498,7 @@ def reset_password(
         person = _reset_person(session, raw)
         if person is None or person.account is None:
             return invalid
-        form = ResetForm(person.id, person.first_name)
+        form = _reset_form(person)
         names = [person.last_name, person.first_name]
         emails = [person.account.reference_email, person.proeco_email]
         schools = school_names(person)
@@ -501,14 +529,22 @@ def reset_password(
             target_type="account",
             target_id=account.id,
         )
-        notice = mail.render(
-            settings,
-            "password_changed",
-            to=(account.person.display_name, account.reference_email),
-            context={
-                "person_name": account.person.display_name,
-                "signin_link": mail.link(settings, "/connexion"),
-            },
-        )
-        outbox.enqueue(session, notice, kind="password_changed", person_id=account.person_id)
+        tell_password_changed(session, settings, account)
     return PasswordChangeResult(ok=True, problems=[])
+
+
+def tell_password_changed(session: Session, settings: AccessSettings, account: Account) -> None:
+    """« Votre mot de passe a été changé », to the reference address, however it changed: the
+    owner learns of a change they did not make, and how to take the account back."""
+    notice = mail.render(
+        settings,
+        "password_changed",
+        to=(account.person.display_name, account.reference_email),
+        context={
+            "person_name": account.person.display_name,
+            "changed_at": utcnow(),
+            "signin_link": mail.link(settings, "/connexion"),
+            "forgot_link": mail.link(settings, "/mot-de-passe-oublie"),
+        },
+    )
+    outbox.enqueue(session, notice, kind="password_changed", person_id=account.person_id)

@@ -150,6 +150,20 @@ def peek(
     ).one_or_none()
 
 
+def lookup(session: Session, *, purpose: str, raw: str | None) -> SecretToken | None:
+    """The token, live or not (expired, used, revoked): for a page that explains a dead link
+    to its holder. Never a proof of anything: `peek` and `consume` decide what a link may do."""
+    _check_purpose(purpose)
+    if not _plausible(raw):
+        return None
+    return session.scalars(
+        sa.select(SecretToken).where(
+            SecretToken.token_hash == hash_token(raw),  # type: ignore[arg-type]
+            SecretToken.purpose == purpose,
+        )
+    ).one_or_none()
+
+
 def consume(
     session: Session, *, purpose: str, raw: str | None, now: datetime | None = None
 ) -> SecretToken | None:

@@ -142,6 +142,7 @@ class GrantLine:
     granted_by: str | None
     granted_at: datetime
     ends_at: datetime | None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ def member_access(
             granted_by=grant.granted_by.display_name if grant.granted_by else None,
             granted_at=grant.granted_at,
             ends_at=grant.ends_at,
+            reason=grant.reason,
         )
         for grant in live_grants(session, person_id, establishment_id=establishment.id)
     )

@@ -49,7 +49,8 @@ class Situation:
     email_is_reference: bool
     places: tuple[PlaceAccess, ...]
     missions: tuple[MissionAccess, ...]
-    # Not active yet, and an invitation could reach them (see `resend_own_invitation`).
+    # Invited by the direction, not active yet, and an invitation could reach them (see
+    # `resend_own_invitation`): the direction decides who is invited first.
     can_resend_invitation: bool
 
 
@@ -75,7 +76,7 @@ def read_situation(session: Session, person_id: int) -> Situation | None:
         email_is_reference=is_reference,
         places=places,
         missions=missions,
-        can_resend_invitation=status in (AccountStatus.NOT_INVITED, AccountStatus.INVITED)
+        can_resend_invitation=status == AccountStatus.INVITED
         and bool(person.proeco_email_valid and person.left_at is None and places),
     )
 

@@ -105,11 +105,14 @@ def team_of(
     function: str | None = None,
     name: str | None = None,
     delivery_errors: dict[int, str] | None = None,
+    delivery_notes: dict[int, str] | None = None,
 ) -> Team:
     """The team of establishment `fase`, sorted by name; raises NotFound for an unknown FASE.
 
     `delivery_errors` (person id -> reason) comes from the mail outbox: the row then reads
-    « Échec d'envoi : … » instead of its status.
+    « Échec d'envoi : … » instead of its status. `delivery_notes` (person id -> label), from
+    `access.diagnosis.delivery.team_notes`, says more for invited rows (refused, bounced,
+    link expired) and wins over both.
     """
     fase = fase.strip()
     establishment = establishment_by_fase(session, fase)
@@ -117,6 +120,7 @@ def team_of(
     wanted_function = function.strip() if function else None
     wanted_name = fold(name.strip()) if name and name.strip() else None
     errors = delivery_errors or {}
+    notes = delivery_notes or {}
 
     query = (
         select(
@@ -179,7 +183,8 @@ def team_of(
                 function_label=function_label,
                 proeco_email=proeco_email,
                 status=row_status,
-                status_label=_label(row_status, invited, error),
+                status_label=(notes.get(person_id) if row_status == TeamStatus.INVITED else None)
+                or _label(row_status, invited, error),
                 invited_at=invited,
                 delivery_error=error,
             )

@@ -14,7 +14,8 @@ from access.messages import DELIVERY_UNREACHABLE
 def last_failure_for(
     session: Session, person_ids: Iterable[int], *, kinds: Iterable[str] = ("invitation",)
 ) -> dict[int, str]:
-    """For each person whose latest message (of `kinds`) failed for good, the reason."""
+    """For each person whose latest message (of `kinds`) failed for good, or bounced after
+    the relay accepted it, the reason."""
     ids = list(person_ids)
     if not ids:
         return {}
@@ -25,11 +26,31 @@ def last_failure_for(
         .scalar_subquery()
     )
     rows = session.execute(
-        sa.select(messages_table.c.person_id, messages_table.c.last_error).where(
-            messages_table.c.id.in_(latest), messages_table.c.status == OutboxStatus.FAILED.value
+        sa.select(
+            messages_table.c.person_id,
+            messages_table.c.last_error,
+            messages_table.c.bounced_at,
+            messages_table.c.bounce_status,
+            messages_table.c.bounce_reason,
+        ).where(
+            messages_table.c.id.in_(latest),
+            (messages_table.c.status == OutboxStatus.FAILED.value)
+            | messages_table.c.bounced_at.is_not(None),
         )
     ).all()
-    return {row.person_id: failure_reason(row.last_error) for row in rows}
+    return {
+        row.person_id: (
+            _bounce_reason(row.bounce_status, row.bounce_reason)
+            if row.bounced_at is not None
+            else failure_reason(row.last_error)
+        )
+        for row in rows
+    }
+
+
+def _bounce_reason(status: str | None, reason: str | None) -> str:
+    """A bounce received after the relay accepted the message: the receiving server's words."""
+    return (reason or status or DELIVERY_UNREACHABLE).strip()
 
 
 def failure_reason(last_error: str | None) -> str:

@@ -34,12 +34,14 @@ from access.accounts import tokens
 from access.accounts.models import InvitationRequest, SecretToken
 from access.clock import as_utc, utcnow
 from access.config import AccessSettings
+from access.diagnosis.delivery import team_notes
 from access.directory.authz import require_manager
 from access.directory.models import Account, AccountStatus, Assignment, Establishment, Named, Person
 from access.directory.team import Team, TeamStatus, status_of, team_of
 from access.emails import normalize_email
 from access.errors import InvalidInput, NotFound
 from access.invitations.delivery import last_failure_for
+from access.invitations.preview import BAD_ADDRESS, is_refused, refused_addresses
 from access.mail import outbox
 from access.mail import templates as mail
 from access.messages import (
@@ -50,7 +52,7 @@ from access.messages import (
     skip_label,
 )
 from access.persistence.database import Database, insert_many
-from common import collector
+from common import collector, metrics
 
 NEW = "new"
 RESEND = "resend"
@@ -470,9 +472,14 @@ def _candidates(
             skip_label("not_in_establishment"),
             detail=f"person {only_person_id} has no assignment in FASE {establishment.fase}",
         )
+    # A bulk send does not write again to an address that refused the last invitation for
+    # good; a director's one-person send may (the director may know it works again).
+    refused = refused_addresses(session, [m.person.id for m in members]) if mode in MODES else {}
     chosen = []
     for member in members:
         reason = _skip_reason(member, mode)
+        if reason is None and is_refused(refused, member.person.id, member.email):
+            reason = BAD_ADDRESS
         if reason is None:
             chosen.append(member)
         elif not (mode == NEW and reason == "left"):
@@ -630,6 +637,7 @@ def _record_all(
     """
     if not chosen:
         return
+    metrics.on_commit(session, lambda: metrics.INVITATIONS_SENT.inc(len(chosen)))
     tokens.issue_many(
         session,
         purpose=tokens.INVITATION,
@@ -694,20 +702,35 @@ def _record_all(
 
 
 def resend_own_invitation(
-    session: Session, settings: AccessSettings, *, person_id: int, now: datetime | None = None
+    session: Session,
+    settings: AccessSettings,
+    *,
+    person_id: int,
+    actor: str | None = None,
+    fase: str | None = None,
+    now: datetime | None = None,
 ) -> PersonOutcome:
-    """A person asks (in chat) for the invitation again; same rules, same cooldown."""
+    """A person asks (in chat) for the invitation again; same rules, same cooldown. Only an
+    invitation the direction already sent is sent again: the director decides who is
+    invited (procedure sheet), so someone not invited yet gets « not_invited ».
+
+    `actor`: who asked, for the audit ("person:<id>" by default; a helpdesk agent acting
+    on a ticket). `fase`: the establishment to invite from, when the person has several."""
     moment = now or utcnow()
     _lock_people(session, [person_id])
     person = session.get(Person, person_id)
     if person is None:
         raise NotFound("unknown_person", NO_ESTABLISHMENT, detail=f"no person {person_id}")
-    current = session.scalars(
+    current_query = (
         sa.select(Assignment)
         .join(Establishment, Establishment.id == Assignment.establishment_id)
         .where(Assignment.person_id == person_id, Assignment.ended_at.is_(None))
-        .order_by(Establishment.fase)
-    ).first()
+    )
+    current = None
+    if fase:
+        current = session.scalars(current_query.where(Establishment.fase == fase.strip())).first()
+    if current is None:
+        current = session.scalars(current_query.order_by(Establishment.fase)).first()
     if current is None:
         any_assignment = session.scalars(
             sa.select(Assignment).where(Assignment.person_id == person_id).limit(1)
@@ -718,7 +741,7 @@ def resend_own_invitation(
             )
         current = any_assignment
     (member,) = _members(session, current.establishment_id, [person_id])
-    reason = _skip_reason(member, ONE)
+    reason = _skip_reason(member, RESEND)
     if reason is None and _in_cooldown(member, settings, moment):
         reason = "cooldown"
     if reason is not None:
@@ -733,7 +756,7 @@ def resend_own_invitation(
         settings,
         chosen=[(member, ready)],
         establishment=establishment,
-        actor=f"person:{person_id}",
+        actor=actor or f"person:{person_id}",
         ref="self-service",
         resent={person_id} if revoked > 0 else set(),
         now=moment,
@@ -745,14 +768,19 @@ def resend_own_invitation(
 # --- what the team list shows ------------------------------------------------------------
 
 
+def _team_person_ids(session: Session, fase: str) -> list[int]:
+    return list(
+        session.scalars(
+            sa.select(Assignment.person_id)
+            .join(Establishment, Establishment.id == Assignment.establishment_id)
+            .where(Establishment.fase == fase.strip())
+        )
+    )
+
+
 def delivery_errors_for(session: Session, fase: str) -> dict[int, str]:
     """For `team_of(..., delivery_errors=...)`: people of `fase` whose invitation bounced."""
-    person_ids = session.scalars(
-        sa.select(Assignment.person_id)
-        .join(Establishment, Establishment.id == Assignment.establishment_id)
-        .where(Establishment.fase == fase.strip())
-    ).all()
-    return last_failure_for(session, person_ids)
+    return last_failure_for(session, _team_person_ids(session, fase))
 
 
 def team_list(
@@ -763,13 +791,22 @@ def team_list(
     function: str | None = None,
     name: str | None = None,
 ) -> Team:
-    """The team of `fase` as the director's list shows it: a row whose invitation bounced
-    reads « Échec d'envoi : … » instead of its status. Filters as in `team_of`."""
+    """The team of `fase` as the director's list shows it: a row whose invitation was
+    refused, bounced or whose link expired says so instead of its bare status
+    (`access.diagnosis.delivery.team_notes`). Filters as in `team_of`."""
+    person_ids = _team_person_ids(session, fase)
+    # Only invited rows say more than their status; everyone else needs no delivery read.
+    invited = session.scalars(
+        sa.select(Account.person_id).where(
+            Account.person_id.in_(person_ids), Account.status == AccountStatus.INVITED.value
+        )
+    ).all()
     return team_of(
         session,
         fase,
         status=status,
         function=function,
         name=name,
-        delivery_errors=delivery_errors_for(session, fase),
+        delivery_errors=last_failure_for(session, person_ids),
+        delivery_notes=team_notes(session, invited),
     )

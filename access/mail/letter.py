@@ -18,6 +18,7 @@ characters and encoded-word openers out of names and subjects, and checked the a
 from __future__ import annotations
 
 import binascii
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +47,10 @@ class Letter:
     # RFC 3834: "auto-replied" for an automatic answer to a message (a ticket's
     # acknowledgement), "auto-generated" for the rest; either way no responder answers it.
     auto_submitted: str = "auto-generated"
+    # RFC 5322 threading: the Message-ID this answers, and the thread's earlier Message-IDs.
+    # Each is one `<id@domain>` already checked by the caller (`thread_id`).
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
 
     @property
     def recipients(self) -> list[str]:
@@ -62,6 +67,11 @@ class Letter:
         ]
         if self.reply_to is not None:
             headers.append(("Reply-To", _address(self.reply_to)))
+        if self.in_reply_to is not None:
+            headers.append(("In-Reply-To", self.in_reply_to))
+        if self.references:
+            # One id per line: folded where a reader may, never past SMTP's line length.
+            headers.append(("References", f"{CRLF} ".join(self.references)))
         headers += [
             ("Auto-Submitted", self.auto_submitted),
             ("Message-ID", message_id),
@@ -81,6 +91,17 @@ class Letter:
             ]
         parts.append(f"--{boundary}--{CRLF}")
         return "".join(parts).encode("utf-8")
+
+
+# A msg-id as RFC 5322 writes it (no spaces, no angle brackets inside), short enough for a line.
+_MESSAGE_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{3,250}>")
+
+
+def thread_id(value: str | None) -> str | None:
+    """`value` when it has the shape of one Message-ID (`<id@domain>`: no space, no bracket
+    inside), else None: ids read from a stranger's e-mail go into our headers only so."""
+    text = (value or "").strip()
+    return text if _MESSAGE_ID.fullmatch(text) else None
 
 
 def _quoted_printable(body: str) -> str:

@@ -32,7 +32,7 @@ from markupsafe import escape
 
 from access.clock import as_utc
 from access.config import AccessSettings
-from access.mail.letter import Letter
+from access.mail.letter import Letter, thread_id
 
 MAIL_TEMPLATES = "mail"
 
@@ -175,9 +175,13 @@ def render(
     context: dict[str, Any],
     reply_to: Recipient | None = None,
     auto_submitted: str = "auto-generated",
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
 ) -> Letter:
-    """Write the message for `template` (e.g. "invitation") addressed to `to`."""
+    """Write the message for `template` (e.g. "invitation") addressed to `to`; `in_reply_to`
+    and `references` thread it (Message-IDs; malformed ones are left out)."""
     subject, text, html = _render_parts(settings, template, context)
+    thread = [checked for value in references if (checked := thread_id(value)) is not None]
     return Letter(
         subject=header_text(subject),
         sender=sender(settings),
@@ -186,6 +190,8 @@ def render(
         text=text,
         html=html,
         auto_submitted=auto_submitted,
+        in_reply_to=thread_id(in_reply_to),
+        references=tuple(dict.fromkeys(thread)),
     )
 
 

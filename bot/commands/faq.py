@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from bot.commands.context import AppContext, pass_app
+from bot.commands.output import table
 from faq import learning
 from faq.kb import DEFAULT_DATA_DIR
 from faq.usage import UnansweredQuestion, deflection, unanswered_report
@@ -53,7 +54,8 @@ def _group(g: UnansweredQuestion) -> dict[str, Any]:
 @pass_app
 def report(app: AppContext, limit: int, days: int | None, as_json: bool) -> None:
     since = datetime.now(UTC) - timedelta(days=days) if days else None
-    with app.database().session() as session:
+    database = app.checked_database()
+    with database.session() as session:
         totals = deflection(session, since=since, tickets=ticket_traces(session, since))
         unsettled = unanswered_report(session, limit=limit, since=since)
         abstained = unanswered_report(session, limit=limit, since=since, kind="abstained")
@@ -86,14 +88,21 @@ def report(app: AppContext, limit: int, days: int | None, as_json: bool) -> None
         }
         click.echo(json.dumps(payload, ensure_ascii=False))
         return
+    if not totals["asked"]:
+        when = f" in the last {days} days" if days else ""
+        click.echo(f"No question was asked{when}: nothing to report.")
+        click.echo(app.empty_hint(database))
+        return
     _print_deflection(totals)
+    _print_unsettled(unsettled)
+    _print_settlement(totals)
     click.echo(
-        f"Proposed phrasings: {reviewed['proposed']} to review, {reviewed['accepted']} "
+        f"\nProposed phrasings: {reviewed['proposed']} to review, {reviewed['accepted']} "
         f"accepted, {reviewed['rejected']} rejected."
     )
     _print_proposals(proposals)
     _print_topics(topics)
-    _print_groups("Answered, but judged « Ça ne m'aide pas »:", unhelpful)
+    _print_groups("Answered, but judged not helpful:", unhelpful)
     _print_groups("No answer (abstentions):", abstained)
 
 
@@ -101,11 +110,33 @@ def _print_deflection(totals: dict[str, Any]) -> None:
     click.echo(
         f"{totals['asked']} questions, {totals['answered']} answered by the FAQ, "
         f"{totals['deflected']} settled without the helpdesk ({totals['deflection_rate']:.0%}): "
-        f"{totals['helpful']} « Ça m'a aidé », the others with nothing asked or opened within "
+        f"{totals['helpful']} judged helpful, the others with nothing asked or opened within "
         "a day."
     )
+
+
+def _print_unsettled(groups: list[UnansweredQuestion]) -> None:
+    if not groups:
+        click.echo("\nNo unanswered question.")
+        return
+    click.echo("\nMost frequent unanswered or unhelpful questions (as people typed them):")
+    rows = []
+    for g in groups:
+        example = g.example.replace("\n", " ")
+        if len(example) > 80:
+            example = example[:79] + "…"
+        rows.append((g.count, g.unanswered, g.not_helpful, g.tickets, example, g.proposed or "-"))
     click.echo(
-        f"Not settled: {totals['not_helpful']} « Ça ne m'aide pas », "
+        table(
+            ("asked", "unanswered", "not helpful", "tickets", "question", "entry proposed"),
+            rows,
+        )
+    )
+
+
+def _print_settlement(totals: dict[str, Any]) -> None:
+    click.echo(
+        f"\nNot settled: {totals['not_helpful']} judged not helpful, "
         f"{totals['answered_then_ticket']} answers followed by a ticket on the same subject, "
         f"{totals['followed_up']} followed by another question or ticket; "
         f"{totals['pending']} answers of the last day not judged yet, "
@@ -183,8 +214,7 @@ def accept(app: AppContext, ids: tuple[int, ...], data_dir: Path, no_refit: bool
         also = f" (and proposals {', '.join(map(str, done.also))})" if done.also else ""
         where = done.edit.path if done.edit.added else "already in the entry"
         click.echo(
-            f"{proposal_id}{also}: « {done.proposal.phrasing} » -> {done.proposal.entry_id}, "
-            f"{where}"
+            f'{proposal_id}{also}: "{done.proposal.phrasing}" -> {done.proposal.entry_id}, {where}'
         )
     if no_refit or not written:
         return

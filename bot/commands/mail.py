@@ -42,6 +42,9 @@ def _ingest_one(
     result = _ingest_or_refuse(settings, database, raw)
     if result.outcome == "created" and settings.triage_channel and result.number:
         triage.publish(result.number)
+    elif result.outcome == "appended" and result.text is not None and result.number:
+        # An answer on a ticket in the triage channel: agents read it in its thread.
+        triage.relay(result.number, result.text, reopened=result.reopened)
     return result
 
 

@@ -24,6 +24,7 @@ def serve_app(
     from bot.web.access_log import uvicorn_log_config
     from bot.web.app import create_app
     from bot.web.limits import HttpLimits, uvicorn_options
+    from bot.web.metrics import serve_on_own_port
     from common import collector
 
     settings = app_context.settings
@@ -36,6 +37,7 @@ def serve_app(
         triage=triage,
         limits=limits,
     )
+    serve_on_own_port(settings, app_context.database())
     collector.freeze_startup_heap()
     # proxy_headers: behind the platform's router the client address comes from
     # X-Forwarded-For (uvicorn trusts it only from FORWARDED_ALLOW_IPS, 127.0.0.1 by default).
@@ -46,7 +48,7 @@ def serve_app(
         port=port or settings.port,
         proxy_headers=True,
         log_level="info",
-        log_config=uvicorn_log_config(),
+        log_config=uvicorn_log_config(settings.log_format),
         **uvicorn_options(limits),
     )
 

@@ -6,10 +6,11 @@ import json
 
 import click
 
-from access import messages
-from access.directory.team import Team, TeamStatus, team_of
-from access.errors import AccessError
-from access.invitations.service import delivery_errors_for
+from access.directory.establishments import canonical_fase
+from access.directory.team import Team, TeamStatus
+from access.errors import AccessError, NotFound
+from access.invitations.service import team_list
+from bot.commands import labels
 from bot.commands.context import AppContext, pass_app
 from bot.commands.output import table
 
@@ -34,39 +35,31 @@ def team(
     name: str | None,
 ) -> None:
     try:
-        with app.database().session() as session:
-            found = team_of(
-                session,
-                fase,
-                status=status,
-                function=function,
-                name=name,
-                delivery_errors=delivery_errors_for(session, fase),
-            )
+        with app.database_with_data().session() as session:
+            # « 931 » or « 00931 »: the directory's spelling from here on.
+            fase = canonical_fase(session, fase)
+            found = team_list(session, fase, status=status, function=function, name=name)
+    except NotFound as error:
+        raise click.ClickException(f"{error} in the database {app.database_name()}") from None
     except AccessError as error:
         raise click.ClickException(str(error)) from None
     click.echo(team_json(found) if as_json else render_team(found))
 
 
 def render_team(team: Team) -> str:
+    """The team for an operator, in English (bot.commands.labels); names, functions and
+    e-mails as ProECO gives them."""
     establishment = team.establishment
     counts = ", ".join(
-        messages.TEAM_COUNT.format(label=status.label, count=team.counts[status])
+        f"{labels.TEAM_STATUSES[status]}: {team.counts[status]}"
         for status in TeamStatus
         if team.counts.get(status)
     )
-    header = messages.TEAM_HEADER.format(
-        name=establishment.name, fase=establishment.fase, count=team.total
-    )
+    header = f"{establishment.name} (FASE {establishment.fase}): {team.total} people"
     body = table(
-        messages.TEAM_COLUMNS,
+        ("status", "name", "function", "e-mail in ProECO"),
         [
-            (
-                row.status_label,
-                row.full_name,
-                row.function_label,
-                row.proeco_email or messages.NO_EMAIL,
-            )
+            (labels.team_status(row), row.full_name, row.function_label, row.proeco_email or "-")
             for row in team.rows
         ],
     )

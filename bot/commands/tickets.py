@@ -7,14 +7,15 @@ to the form's length in the ticket (see helpdesk.inbound.full_texts).
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
+from bot.commands import labels
 from bot.commands.context import AppContext, pass_app
-from helpdesk import messages
 from helpdesk.errors import TicketNotFound
 from helpdesk.queries import full_texts
-from helpdesk.stats import stats, stats_rows
+from helpdesk.stats import stats
 
 
 @click.group(help="Helpdesk tickets.")
@@ -28,16 +29,39 @@ def tickets() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
 def stats_command(app: AppContext, as_json: bool) -> None:
-    with app.database().session() as session:
+    database = app.checked_database()
+    with database.session() as session:
         result = stats(session)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
-    rows = stats_rows(result)
+    rows = measure_rows(result.as_dict())
     width = max(len(label) for label, _ in rows)
-    click.echo(messages.STATS_TITLE)
+    click.echo(f"Helpdesk: open tickets and times (since {labels.moment(result.since)} UTC)")
     for label, value in rows:
         click.echo(f"  {label.ljust(width)}  {value}")
+    if not result.open_total and not result.opened:
+        click.echo("No ticket open, none opened in the last 30 days.")
+        click.echo(app.empty_hint(database))
+
+
+def measure_rows(measures: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """The measures of `TicketStats.as_dict()` as English (label, value) rows: the names
+    are the stable keys, durations read as « 2 h 05 min », rates as percentages."""
+    rows: list[tuple[str, str]] = []
+    for key, value in measures.items():
+        if key == "since":
+            continue
+        name = f"{prefix}{labels.measure_name(key)}"
+        if isinstance(value, dict):
+            rows.extend(measure_rows(value, f"{name}: ") if value else [(name, "0")])
+        elif key.endswith("_seconds"):
+            rows.append((name, labels.duration(value)))
+        elif key == "rate":
+            rows.append((name, "-" if value is None else f"{value:.0%}"))
+        else:
+            rows.append((name, "-" if value is None else str(value)))
+    return rows
 
 
 @tickets.command("full-text", help="The whole text of a ticket's e-mails cut in the ticket.")

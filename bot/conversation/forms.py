@@ -37,12 +37,20 @@ def check_field(field: Field, raw: object) -> tuple[FieldValue, str | None]:
         phone = _field_phone(text)
         return (phone, None) if phone else (text, messages.FIELD_PHONE_INVALID)
     if field.kind is FieldKind.DATE:
-        day = parse_date(text)
-        return (day, None) if day else (text, messages.FIELD_DATE_INVALID)
+        return _check_date(field, text)
     if field.kind is FieldKind.SELECT:
         value = _option_value(field, text)
         return (value, None) if value is not None else (text, messages.FIELD_OPTION_INVALID)
     return text, None
+
+
+def _check_date(field: Field, text: str) -> tuple[FieldValue, str | None]:
+    day = parse_date(text)
+    if day is None:
+        return text, messages.FIELD_DATE_INVALID
+    if field.min_date is not None and day < field.min_date:
+        return day, messages.FIELD_DATE_PAST
+    return day, None
 
 
 def check_form(

@@ -229,6 +229,9 @@ class Field:
     hint: str | None = None
     placeholder: str | None = None
     max_length: int | None = None
+    # DATE: the earliest day accepted, checked as soon as the day is picked (Slack: when the
+    # date picker changes; console: when typed), not only when the form is sent.
+    min_date: date | None = None
 
 
 @dataclass(frozen=True)

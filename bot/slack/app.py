@@ -8,6 +8,7 @@ request's signature checked before Bolt reads it, see `bot.slack.endpoint`);
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import re
@@ -30,6 +31,7 @@ from bot.conversation.router import Router
 from bot.settings import Settings
 from bot.slack.endpoint import SlackEndpoint
 from bot.slack.transport import SlackTransport
+from common import logs
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +98,9 @@ class _Threads:
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+        # The thread logs under the event's request id (common/logs.py).
+        context = contextvars.copy_context()
+        return await loop.run_in_executor(self._executor, functools.partial(context.run, fn, *args))
 
 
 def _answer_each_event_once(
@@ -109,6 +113,8 @@ def _answer_each_event_once(
         body: dict[str, Any], next: Callable[[], Any]
     ) -> BoltResponse | None:
         nonlocal claimed
+        if logs.current_request_id() == "-":  # over Socket Mode: no web request around it
+            logs.set_request_id(logs.new_request_id(body.get("event_id")))
         # Slack retries a delivery it believes failed; Bolt does not deduplicate. The claim
         # is in the database, so a retry reaching another process is dropped too.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None

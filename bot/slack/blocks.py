@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from bot.conversation import messages as slack_messages
-from bot.conversation.forms import check_form
+from bot.conversation.forms import check_field, check_form
 from bot.conversation.replies import (
     Block,
     Button,
@@ -173,7 +173,13 @@ def render_home(blocks: Sequence[Block]) -> Payload:
 
 
 def render_form(form: Form, origin: Mapping[str, Any] | None = None) -> Payload:
-    metadata = json.dumps({"c": dict(form.context), "o": dict(origin or {})}, default=str)
+    data: dict[str, Any] = {"c": dict(form.context), "o": dict(origin or {})}
+    # What a field checks beyond its kind travels with the view: the submission and the
+    # live check of a date picker are read from the payload alone, in any process.
+    earliest = {f.name: f.min_date.isoformat() for f in form.fields if f.min_date is not None}
+    if earliest:
+        data["m"] = earliest
+    metadata = json.dumps(data, default=str)
     if len(metadata) > METADATA_CHARS:
         raise ValueError(f"form {form.form_id}: context too large for Slack ({len(metadata)})")
     blocks = [*render_blocks(form.intro), *(render_field(f) for f in form.fields)]
@@ -205,6 +211,9 @@ def render_field(field: Field) -> dict[str, Any]:
         "label": _plain(field.label, 2000),
         "element": element,
     }
+    if field.min_date is not None:
+        # Slack tells the app as soon as a day is picked: a past one is refused at once.
+        block["dispatch_action"] = True
     if field.hint:
         block["hint"] = _plain(field.hint, 2000)
     return block
@@ -278,23 +287,69 @@ def read_submission(
     fields: list[Field] = []
     raw: dict[str, object] = {}
     state = view.get("state", {}).get("values", {})
+    metadata = _metadata(view)
     for block in view.get("blocks", []):
         if block.get("type") != "input":
             continue
-        element = block["element"]
-        name = block["block_id"]
-        kind = FieldKind(element["action_id"])
-        options = tuple(Option(o["value"], o["text"]["text"]) for o in element.get("options", []))
-        fields.append(
-            Field(name, name, kind, required=not block.get("optional", False), options=options)
-        )
-        raw[name] = _state_value(state.get(name, {}).get(element["action_id"], {}))
+        field = _field_of(block, metadata)
+        fields.append(field)
+        raw[field.name] = _state_value(state.get(field.name, {}).get(field.kind.value, {}))
     values, errors = check_form(fields, raw)
+    return view.get("callback_id", ""), values, errors, metadata.get("c", {}), metadata.get("o", {})
+
+
+def _metadata(view: Mapping[str, Any]) -> dict[str, Any]:
     try:
         metadata = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
-        metadata = {}
-    return view.get("callback_id", ""), values, errors, metadata.get("c", {}), metadata.get("o", {})
+        return {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def _field_of(block: Mapping[str, Any], metadata: Mapping[str, Any]) -> Field:
+    """The field an input block of a rendered view stands for (as far as checking needs)."""
+    element = block["element"]
+    name = block["block_id"]
+    options = tuple(Option(o["value"], o["text"]["text"]) for o in element.get("options", []))
+    earliest = (metadata.get("m") or {}).get(name)
+    return Field(
+        name,
+        name,
+        FieldKind(element["action_id"]),
+        required=not block.get("optional", False),
+        options=options,
+        min_date=date.fromisoformat(earliest) if isinstance(earliest, str) else None,
+    )
+
+
+FIELD_ERROR_SUFFIX = ".error"
+
+
+def checked_view(view: Mapping[str, Any], block_id: str, value: object) -> Payload | None:
+    """The view to show after a field changed: a note under it when its value is refused,
+    none once it is accepted. None when nothing changes (no views.update needed)."""
+    metadata = _metadata(view)
+    blocks = list(view.get("blocks", []))
+    found = next((b for b in blocks if b.get("block_id") == block_id), None)
+    if found is None or found.get("type") != "input":
+        return None
+    field = _field_of(found, metadata)
+    _, error = check_field(field, value)
+    if error == slack_messages.FIELD_REQUIRED:
+        error = None  # an emptied optional field, or one not filled yet: said at submission
+    note_id = block_id + FIELD_ERROR_SUFFIX
+    shown = next((b for b in blocks if b.get("block_id") == note_id), None)
+    shown_text = shown["elements"][0]["text"] if shown else None
+    wanted_text = f"⚠️ {escape(error)}" if error else None
+    if shown_text == wanted_text:
+        return None
+    blocks = [b for b in blocks if b.get("block_id") != note_id]
+    if wanted_text is not None:
+        at = blocks.index(found) + 1
+        note = {"type": "context", "block_id": note_id, "elements": [_mrkdwn(wanted_text)]}
+        blocks.insert(at, note)
+    kept = ("type", "callback_id", "title", "submit", "close", "private_metadata")
+    return {**{k: view[k] for k in kept if k in view}, "blocks": blocks}
 
 
 def _state_value(state: Mapping[str, Any]) -> object:

@@ -41,7 +41,13 @@ from bot.conversation.replies import (
 from bot.conversation.router import Router
 from bot.conversation.turn import Action, DeliveryFailed, Place, Speaker, Submission, Turn
 from bot.settings import Settings
-from bot.slack.blocks import read_submission, render_form, render_home, render_message
+from bot.slack.blocks import (
+    checked_view,
+    read_submission,
+    render_form,
+    render_home,
+    render_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +257,9 @@ class SlackTransport:
 
     def on_action(self, body: Mapping[str, Any]) -> None:
         action = body["actions"][0]
+        if action.get("type") == "datepicker" and body.get("view"):
+            self.check_form_field(body["view"], action)
+            return
         if action.get("type") != "button":
             return
         user_id = body["user"]["id"]
@@ -272,6 +281,17 @@ class SlackTransport:
             message=MessageRef(channel, message_ts) if channel and message_ts else None,
         )
         self.deliver(origin, self.router.dispatch(turn))
+
+    def check_form_field(self, view: Mapping[str, Any], action: Mapping[str, Any]) -> None:
+        """A date picked in an open form: a past one is refused under the field at once."""
+        updated = checked_view(view, str(action.get("block_id")), action.get("selected_date"))
+        if updated is None or not view.get("id"):
+            return
+        try:
+            self.client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
+        except SlackApiError as error:
+            # The person changed the form meanwhile (hash_conflict): the submission checks again.
+            log.info("form field check not shown: %s", _reason(error))
 
     def on_view_submission(self, body: Mapping[str, Any]) -> SubmissionOutcome:
         view = body["view"]

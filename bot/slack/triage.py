@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from access.persistence.database import Database
 from bot.conversation import load_features
-from bot.conversation.features.tickets import publish_triage
+from bot.conversation.features.tickets import publish_triage, relay_to_triage
 from bot.settings import Settings
 from bot.slack.transport import SlackServices, SlackTransport
 from helpdesk.triage import EmailTriage, TriageNotifier
@@ -22,9 +22,14 @@ class SlackTriage:
         self._settings = settings
         self._db = db
 
+    def _services(self) -> SlackServices:
+        return SlackServices(SlackTransport(self._settings, self._db, load_features()))
+
     def publish(self, number: str) -> bool:
-        services = SlackServices(SlackTransport(self._settings, self._db, load_features()))
-        return publish_triage(services, self._db, self._settings, number)
+        return publish_triage(self._services(), self._db, self._settings, number)
+
+    def relay(self, number: str, text: str, *, reopened: bool) -> None:
+        relay_to_triage(self._services(), self._db, self._settings, number, text, reopened=reopened)
 
 
 def triage_notifier(settings: Settings, db: Database) -> TriageNotifier:

@@ -11,6 +11,8 @@ import logging
 import re
 from typing import Any
 
+from common.logs import RequestIdFilter, formatter
+
 SECRET_PATH = re.compile(r"^(/(?:activer|reinitialiser|email/confirmer)/)[^/?#\s]+")
 
 
@@ -27,10 +29,15 @@ class MaskSecretPaths(logging.Filter):
         return True
 
 
-def uvicorn_log_config() -> dict[str, Any]:
+def uvicorn_log_config(log_format: str = "text") -> dict[str, Any]:
+    """uvicorn's loggers shaped like the product's (common/logs.py), secret paths masked."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
     config.setdefault("filters", {})["mask_secret_paths"] = {"()": MaskSecretPaths}
-    config["handlers"]["access"]["filters"] = ["mask_secret_paths"]
+    config["filters"]["request_id"] = {"()": RequestIdFilter}
+    for name in ("default", "access"):
+        config["formatters"][name] = {"()": formatter, "log_format": log_format}
+    config["handlers"]["default"]["filters"] = ["request_id"]
+    config["handlers"]["access"]["filters"] = ["mask_secret_paths", "request_id"]
     return config

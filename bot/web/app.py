@@ -27,8 +27,9 @@ from access.accounts.passwords import HashingBusy
 from access.mail import templates as mail
 from access.persistence.database import Database
 from bot.settings import Settings
-from bot.web import pages, support
+from bot.web import account, faq_page, metrics, my_tickets, pages, support
 from bot.web.limits import HttpLimits, RequestLimitsMiddleware
+from bot.web.request_id import RequestIdMiddleware
 from bot.web.security import (
     SecurityHeadersMiddleware,
     SessionMiddleware,
@@ -36,6 +37,7 @@ from bot.web.security import (
     stored_secret,
 )
 from helpdesk.triage import EmailTriage, TriageNotifier
+from migrations import is_at_head
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ def _templates(settings: Settings) -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["date_fr"] = mail.date_fr
     return Jinja2Templates(env=env)
 
 
@@ -103,10 +106,27 @@ def create_app(
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
+    async def readyz(_request: Request) -> Response:
+        """Ready for traffic: the database answers and its schema is this code's."""
+        try:
+            current = await run_in_threadpool(is_at_head, db.engine)
+        except Exception:
+            log.exception("readiness check: database unreachable")
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        if not current:
+            log.warning("readiness check: migrations pending (run `extranet-bot db upgrade`)")
+            return JSONResponse({"status": "error", "database": "migrations pending"}, 503)
+        return JSONResponse({"status": "ready"})
+
     routes: list[Route | Mount] = [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics.metrics, methods=["GET"]),
         *support.routes(),
+        *my_tickets.routes(),
+        *faq_page.routes(),
         *pages.routes(),
+        *account.routes(),
     ]
     if slack_handler is not None:
         routes.append(Route("/slack/events", _slack_endpoint(slack_handler), methods=["POST"]))
@@ -133,6 +153,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(RequestIdMiddleware),
             Middleware(
                 SecurityHeadersMiddleware,
                 form_origin=_origin(settings.public_base_url),

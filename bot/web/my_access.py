@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from access.accounts.activation import PendingEmail, pending_email_change
 from access.config import AccessSettings
 from access.directory.models import Function, Person
 from access.directory.people import effective_access
@@ -33,6 +34,8 @@ class MyAccessView:
     display_name: str
     reference_email: str | None
     establishments: list[EstablishmentView]
+    # A new reference e-mail waiting for its confirmation link.
+    pending_email: PendingEmail | None = None
 
 
 def my_access_view(db: Database, settings: AccessSettings, person_id: int) -> MyAccessView | None:
@@ -67,4 +70,5 @@ def my_access_view(db: Database, settings: AccessSettings, person_id: int) -> My
             display_name=person.display_name,
             reference_email=person.account.reference_email if person.account else None,
             establishments=establishments,
+            pending_email=pending_email_change(session, person_id),
         )

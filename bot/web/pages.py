@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
@@ -23,6 +24,7 @@ from starlette.routing import Route
 from access import messages as account_msg
 from access.accounts import activation, sessions, signin
 from access.accounts.passwords import MAX_LENGTH, MIN_LENGTH, rules_text
+from access.accounts.sessions import Ended
 from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web import messages as msg
@@ -31,15 +33,45 @@ from bot.web.forms import Submitted, read_form
 from bot.web.my_access import my_access_view
 from bot.web.security import (
     CSRF_FIELD,
+    SIGNED_OUT,
     csrf_token,
     forget_signed_in,
     session_secret,
     signed_in_person_id,
+    signed_out,
     start_signed_in_session,
+    why_signed_out,
 )
 
 SIGNED_IN_HOME = "/mon-acces"
+PASSWORD_PAGE = "/mon-acces/mot-de-passe"
+EMAIL_PAGE = "/mon-acces/adresse-email"
 SIGNIN = "/connexion"
+# Where the sign-in form may send the person back to (`suite`): our own pages only.
+RETURN_PATHS = frozenset({SIGNED_IN_HOME, PASSWORD_PAGE, EMAIL_PAGE})
+RETURN_FIELD = "suite"
+REASON_FIELD = "motif"
+# Why the sign-in page is shown: the `motif` a signed-in page sends, and what the page says.
+SIGNIN_REASONS = {
+    "connexion-requise": msg.SIGNIN_NEEDED,
+    "deconnexion": msg.SIGNIN_AFTER_SIGN_OUT,
+    "inactivite": msg.SIGNIN_AFTER_IDLE,
+    "duree-maximale": msg.SIGNIN_AFTER_MAXIMUM,
+    "session-fermee": msg.SIGNIN_AFTER_CLOSED,
+}
+_REASON_OF_ENDING = {
+    SIGNED_OUT: "deconnexion",
+    Ended.IDLE.value: "inactivite",
+    Ended.EXPIRED.value: "duree-maximale",
+    Ended.CLOSED.value: "session-fermee",
+}
+# The cookie's one-time notice for « Mon accès », after a change made from its pages.
+NOTICE = "notice"
+NOTICES = {
+    "password_changed": msg.PASSWORD_CHANGED_HERE,
+    "password_changed_others_ended": msg.PASSWORD_CHANGED_HERE_OTHERS_ENDED,
+    "email_change_sent": msg.EMAIL_CHANGE_SENT,
+}
 # A saturated server's queue of hashes drains within a few seconds.
 BUSY_RETRY_AFTER_SECONDS = 5
 RESET_JITTER_SECONDS = 0.5
@@ -60,7 +92,7 @@ def _url(request: Request, path: str) -> str:
     return _settings(request).public_base_url.rstrip("/") + path
 
 
-def _redirect(request: Request, path: str) -> RedirectResponse:
+def redirect_to(request: Request, path: str) -> RedirectResponse:
     return RedirectResponse(_url(request, path), status_code=303)
 
 
@@ -88,7 +120,7 @@ async def _form(request: Request) -> Submitted:
     return await read_form(request)
 
 
-def _form_expired(request: Request) -> Response:
+def form_expired(request: Request) -> Response:
     return render(
         request,
         "message.html",
@@ -111,6 +143,20 @@ def _refused(request: Request) -> Response:
     )
 
 
+def sign_in_first(request: Request) -> Response:
+    """A signed-in page asked without a live session: to the sign-in page, which says why
+    (signed out, session over, never signed in) and comes back here afterwards."""
+    reason = _REASON_OF_ENDING.get(why_signed_out(request) or "", "connexion-requise")
+    query = {REASON_FIELD: reason}
+    if request.url.path != SIGNED_IN_HOME and request.url.path in RETURN_PATHS:
+        query[RETURN_FIELD] = request.url.path
+    return redirect_to(request, f"{SIGNIN}?{urlencode(query)}")
+
+
+def _return_path(value: object) -> str | None:
+    return value if isinstance(value, str) and value in RETURN_PATHS else None
+
+
 def _link_invalid(request: Request, message: str) -> Response:
     # One page, one status, one wording whatever the reason (unknown, expired, used, revoked):
     # the page must not help anyone probe tokens.
@@ -121,7 +167,7 @@ def _link_invalid(request: Request, message: str) -> Response:
 
 async def home(request: Request) -> Response:
     signed_in = signed_in_person_id(request) is not None
-    return _redirect(request, SIGNED_IN_HOME if signed_in else SIGNIN)
+    return redirect_to(request, SIGNED_IN_HOME if signed_in else SIGNIN)
 
 
 Found = TypeVar("Found")
@@ -143,11 +189,28 @@ class LinkForm:
     title: str
     shows: str  # the template's name for what the link is about
     invalid: str
+    # A dead link whose work is done (an invitation of an account now active): the page
+    # says so, with a link to sign in, rather than the wording for any dead link.
+    done: Callable[[Session, str], bool] | None = None
+    done_title: str = ""
+    done_message: str = ""
 
     def show(self, request: Request, found: object, *, status: int = 200, **more: Any) -> Response:
         return render(
             request, self.template, status=status, title=self.title, **{self.shows: found}, **more
         )
+
+
+async def _dead_link(request: Request, page: LinkForm, raw: str) -> Response:
+    if page.done is not None and await run_in_threadpool(_db(request).call, page.done, raw):
+        return render(
+            request,
+            "message.html",
+            title=page.done_title,
+            message=page.done_message,
+            signin_link=True,
+        )
+    return _link_invalid(request, page.invalid)
 
 
 async def _link_page(
@@ -164,15 +227,15 @@ async def _link_page(
     if request.method == "GET":
         found = await run_in_threadpool(db.call, peek, raw)
         if found is None:
-            return _link_invalid(request, page.invalid)
+            return await _dead_link(request, page, raw)
         return page.show(request, found)
     form = await _form(request)
     if not form.csrf_ok:
-        return _form_expired(request)
+        return form_expired(request)
     if form.refused:
         found = await run_in_threadpool(db.call, peek, raw)
         if found is None:
-            return _link_invalid(request, page.invalid)
+            return await _dead_link(request, page, raw)
         return page.show(
             request,
             found,
@@ -182,11 +245,19 @@ async def _link_page(
         )
     result = await run_in_threadpool(spend, db, settings, raw, form.fields)
     if result.link_invalid:
-        return _link_invalid(request, page.invalid)
+        return await _dead_link(request, page, raw)
     return answer(request, result, form.fields)
 
 
-ACTIVATE = LinkForm("activate.html", msg.TITLE_ACTIVATE, "invitee", account_msg.LINK_INVALID)
+ACTIVATE = LinkForm(
+    "activate.html",
+    msg.TITLE_ACTIVATE,
+    "invitee",
+    account_msg.LINK_INVALID,
+    done=activation.invitation_already_used,
+    done_title=msg.TITLE_ALREADY_ACTIVE,
+    done_message=account_msg.ACCOUNT_ALREADY_ACTIVE,
+)
 CONFIRM_EMAIL = LinkForm(
     "confirm_email.html", msg.TITLE_EMAIL_CONFIRM, "pending", account_msg.EMAIL_LINK_INVALID
 )
@@ -265,13 +336,22 @@ async def confirm_email_page(request: Request) -> Response:
 async def signin_page(request: Request) -> Response:
     settings, db = _settings(request), _db(request)
     if request.method == "GET":
+        back_to = _return_path(request.query_params.get(RETURN_FIELD))
         if signed_in_person_id(request) is not None:
-            return _redirect(request, SIGNED_IN_HOME)
-        return render(request, "signin.html", title=msg.TITLE_SIGNIN)
+            return redirect_to(request, back_to or SIGNED_IN_HOME)
+        return render(
+            request,
+            "signin.html",
+            title=msg.TITLE_SIGNIN,
+            notice=SIGNIN_REASONS.get(request.query_params.get(REASON_FIELD, "")),
+            back_to=back_to,
+            return_field=RETURN_FIELD,
+        )
     form = await _form(request)
     if not form.csrf_ok:
-        return _form_expired(request)
+        return form_expired(request)
     email = form.fields.get("username", "").strip()
+    back_to = _return_path(form.fields.get(RETURN_FIELD))
     if form.refused:
         return render(
             request,
@@ -280,6 +360,8 @@ async def signin_page(request: Request) -> Response:
             title=msg.TITLE_SIGNIN,
             error=msg.CONTROL_CHARACTERS,
             username=email,
+            back_to=back_to,
+            return_field=RETURN_FIELD,
         )
     result = await run_in_threadpool(
         lambda: signin.authenticate(
@@ -302,7 +384,7 @@ async def signin_page(request: Request) -> Response:
             replacing=session_secret(request),
         )
         start_signed_in_session(request, secret=secret, remember=remember)
-        return _redirect(request, SIGNED_IN_HOME)
+        return redirect_to(request, back_to or SIGNED_IN_HOME)
     status = 429 if result.outcome is signin.SignInOutcome.BLOCKED else 401
     return render(
         request,
@@ -312,25 +394,30 @@ async def signin_page(request: Request) -> Response:
         error=result.message,
         username=email,
         blocked=result.outcome is signin.SignInOutcome.BLOCKED,
+        back_to=back_to,
+        return_field=RETURN_FIELD,
     )
 
 
 async def my_access_page(request: Request) -> Response:
     person_id = signed_in_person_id(request)
-    view = None
-    if person_id is not None:
-        view = await run_in_threadpool(my_access_view, _db(request), _settings(request), person_id)
-    if view is None:
+    if person_id is None:
         # Signed out (here or elsewhere), session over, password changed, or never signed in.
+        return sign_in_first(request)
+    view = await run_in_threadpool(my_access_view, _db(request), _settings(request), person_id)
+    if view is None:
         request.session.clear()
-        return _redirect(request, SIGNIN)
+        return sign_in_first(request)
     return render(
         request,
         "my_access.html",
         title=msg.TITLE_MY_ACCESS,
         view=view,
+        notice=NOTICES.get(request.session.pop(NOTICE, None) or ""),
         no_establishment=msg.NO_ESTABLISHMENT,
         everywhere_field=EVERYWHERE,
+        password_page=PASSWORD_PAGE,
+        email_page=EMAIL_PAGE,
     )
 
 
@@ -343,7 +430,7 @@ async def signout_page(request: Request) -> Response:
         return render(request, "signout.html", title=msg.TITLE_SIGNOUT, everywhere_field=EVERYWHERE)
     form = await _form(request)
     if not form.csrf_ok:
-        return _form_expired(request)
+        return form_expired(request)
     if form.refused:
         return _refused(request)
     db, person_id, secret = _db(request), signed_in_person_id(request), session_secret(request)
@@ -356,7 +443,7 @@ async def signout_page(request: Request) -> Response:
             message = msg.SIGNED_OUT_EVERYWHERE
     elif secret is not None:
         await run_in_threadpool(db.call, sessions.end_session, secret)
-    request.session.clear()
+    signed_out(request)
     return render(
         request, "message.html", title=msg.TITLE_SIGNOUT, message=message, signin_link=True
     )
@@ -368,7 +455,7 @@ async def forgot_page(request: Request) -> Response:
         return render(request, "forgot.html", title=msg.TITLE_FORGOT)
     form = await _form(request)
     if not form.csrf_ok:
-        return _form_expired(request)
+        return form_expired(request)
     email = form.fields.get("email", "").strip()
     if form.refused or not email:
         return render(
@@ -391,7 +478,9 @@ async def forgot_page(request: Request) -> Response:
             error=result.message,
             email=email,
         )
-    answer = render(request, "message.html", title=msg.TITLE_FORGOT, message=result.message)
+    answer = render(
+        request, "message.html", title=msg.TITLE_FORGOT, message=result.message, back_link=True
+    )
     if result.pending is not None:
         # After the answer, whether the address has an account or not: same time for both.
         answer.background = BackgroundTask(_carry_out_later, db, settings, result.pending)
@@ -431,22 +520,9 @@ async def reset_page(request: Request) -> Response:
     return await _link_page(request, RESET, signin.peek_reset, _reset, _password_changed)
 
 
-def _faq_entries() -> list[Any]:
-    # Imported here: the matcher and NumPy load with the first visit, not with every start.
-    from faq import load_default
-
-    return list(load_default().kb.entries)
-
-
-async def faq_page(request: Request) -> Response:
-    entries = await run_in_threadpool(_faq_entries)
-    return render(
-        request,
-        "faq.html",
-        title=msg.TITLE_FAQ,
-        entries=entries,
-        unavailable=msg.FAQ_UNAVAILABLE.format(helpdesk_email=_settings(request).helpdesk_email),
-    )
+async def favicon(request: Request) -> Response:
+    # Browsers and bookmarks ask for /favicon.ico whatever the page names.
+    return RedirectResponse(_url(request, "/static/favicon.svg"), status_code=301)
 
 
 async def busy(request: Request, _exc: Exception) -> Response:
@@ -479,5 +555,5 @@ def routes() -> list[Route]:
         Route("/deconnexion", signout_page, methods=both),
         Route("/mot-de-passe-oublie", forgot_page, methods=both),
         Route("/reinitialiser/{token}", reset_page, methods=both),
-        Route("/faq", faq_page, methods=["GET"]),
+        Route("/favicon.ico", favicon, methods=["GET"]),
     ]

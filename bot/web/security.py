@@ -38,10 +38,14 @@ SESSION_SECRET_NAME = "session_secret"
 # Keys of the cookie: the server-side session's secret, and « Se souvenir de moi ».
 SIGNED_IN = "sid"
 REMEMBER = "remember"
+# Why the cookie no longer signs anyone in: a `sessions.Ended` value, or SIGNED_OUT; the
+# sign-in page tells the person (pages.SIGNIN_REASONS).
+ENDED = "ended"
+SIGNED_OUT = "signed_out"
 # Where SignedInMiddleware puts the signed-in person's id (None: nobody) for the pages.
 PERSON_ID = "extranet.person_id"
 # Paths that never show who is signed in: no session lookup for them.
-NO_SESSION_PATHS = ("/static/", "/healthz", "/slack/")
+NO_SESSION_PATHS = ("/static/", "/healthz", "/readyz", "/metrics", "/slack/", "/favicon.ico")
 HSTS = "max-age=31536000; includeSubDomains"
 
 
@@ -170,10 +174,34 @@ def session_secret(request: Request) -> str | None:
     return secret if isinstance(secret, str) else None
 
 
-def forget_signed_in(session: dict[str, Any]) -> None:
-    """Drop the sign-in from the cookie, keeping its CSRF token (a form being typed survives)."""
+def forget_signed_in(session: dict[str, Any], why: str | None = None) -> None:
+    """Drop the sign-in from the cookie, keeping its CSRF token (a form being typed survives),
+    and `why` it ended, for the sign-in page."""
     session.pop(SIGNED_IN, None)
     session.pop(REMEMBER, None)
+    if why is not None:
+        session[ENDED] = why
+
+
+def signed_out(request: Request) -> None:
+    """Sign-out: a fresh cookie that only remembers the person chose to leave."""
+    request.session.clear()
+    request.session[ENDED] = SIGNED_OUT
+
+
+def why_signed_out(request: Request) -> str | None:
+    """Why this browser is no longer signed in (None: it never was, as far as it says)."""
+    why = request.session.get(ENDED)
+    return why if isinstance(why, str) else None
+
+
+def replace_session_secret(request: Request, secret: str | None) -> None:
+    """The server renewed this browser's session (a new password): the cookie follows, its
+    CSRF token kept so that other open tabs still work. None: the session ended."""
+    if secret is None:
+        forget_signed_in(request.session)
+    else:
+        request.session[SIGNED_IN] = secret
 
 
 def signed_in_person_id(request: Request) -> int | None:
@@ -201,10 +229,10 @@ class SignedInMiddleware:
         secret = cookie.get(SIGNED_IN)
         if not isinstance(secret, str) or str(scope.get("path", "")).startswith(NO_SESSION_PATHS):
             return None
-        person_id = await run_in_threadpool(self.db.call, sessions.session_person, secret)
-        if person_id is None:
-            forget_signed_in(cookie)
-        return person_id
+        check = await run_in_threadpool(self.db.call, sessions.check_session, secret)
+        if check.person_id is None:
+            forget_signed_in(cookie, check.ended.value if check.ended else None)
+        return check.person_id
 
 
 class SecurityHeadersMiddleware:
@@ -214,8 +242,10 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, form_origin: str, https: bool = False) -> None:
         self.app = app
         self.https = https
+        # Scripts only from our own files (the support form's FAQ answers as one types).
         self.policy = (
-            "default-src 'none'; style-src 'self'; img-src 'self'; "
+            "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
+            f"connect-src 'self' {form_origin}; "
             f"form-action 'self' {form_origin}; frame-ancestors 'none'; base-uri 'none'"
         )
 

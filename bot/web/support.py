@@ -3,6 +3,10 @@
 Same checks as the chat form (`helpdesk.validation`); the page re-renders with each
 message next to its field and everything typed kept. A hidden submission id makes a double
 submit open one ticket; the answer is a redirect (Post/Redirect/Get) to the ticket number.
+
+The FAQ's answers nearest to the subject show under it as the person types (a small script
+asks `/support/faq`); without the script, the first valid submit shows them on the page
+once and the next one sends. A category left empty is proposed from the subject.
 """
 
 from __future__ import annotations
@@ -13,27 +17,33 @@ from datetime import timedelta
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from access.accounts import throttle
 from access.persistence.database import Database
+from bot.faq_facts import faq_facts
 from bot.settings import Settings
 from bot.web import messages as web_msg
 from bot.web.forms import Submitted, read_form
+from bot.web.mrkdwn import to_html
 from bot.web.pages import client_address, render
 from bot.web.security import signed_in_person_id
 from helpdesk import messages
 from helpdesk.actors import Requester
 from helpdesk.models import Category, Source
 from helpdesk.prefill import prefill_for_person
+from helpdesk.suggestions import FaqSuggestion, suggestions_for, topics_of
 from helpdesk.tickets import get_ticket, open_ticket
 from helpdesk.triage import TriageNotifier
 from helpdesk.validation import FIELDS, MAX_LENGTHS, check_ticket_form
 
 PATH = "/support"
 DONE_PATH = "/support/envoye"
+FAQ_PATH = "/support/faq"
 SUBMISSION_FIELD = "submission_id"
+# The subject whose FAQ answers the person has seen (by the script, or on the page once).
+FAQ_CHECKED_FIELD = "faq_checked"
 # Fields typed on several lines: tab and line breaks are kept there.
 MULTILINE = frozenset({"description"})
 # A whole school may sit behind one address: the client limit is generous, the per-address
@@ -55,6 +65,7 @@ def _page(
     confirm_fase: bool = False,
     notice: str | None = None,
     status: int = 200,
+    suggestions: list[FaqSuggestion] | None = None,
 ) -> Response:
     return render(
         request,
@@ -74,6 +85,12 @@ def _page(
         submit=messages.WEB_SUBMIT,
         max_lengths=MAX_LENGTHS,
         submission_field=SUBMISSION_FIELD,
+        faq_checked_field=FAQ_CHECKED_FIELD,
+        faq_path=FAQ_PATH,
+        suggestions=[_shown(found) for found in suggestions or []],
+        faq_title=messages.WEB_FAQ_TITLE,
+        faq_then=messages.WEB_FAQ_THEN,
+        faq_step=messages.WEB_FAQ_STEP,
     )
 
 
@@ -106,6 +123,7 @@ async def support_page(request: Request) -> Response:
 def _typed_values(fields: dict[str, str]) -> dict[str, str]:
     values = {name: fields.get(name, "") for name in FIELDS}
     values[SUBMISSION_FIELD] = fields.get(SUBMISSION_FIELD) or uuid.uuid4().hex
+    values[FAQ_CHECKED_FIELD] = fields.get(FAQ_CHECKED_FIELD, "")[: MAX_LENGTHS["subject"] + 50]
     if fields.get("confirm_unknown_fase"):
         values["confirm_unknown_fase"] = "on"
     return values
@@ -136,15 +154,23 @@ class _Submitted:
     created: bool = False
     errors: dict[str, str] = field(default_factory=dict)
     needs_confirmation: bool = False
+    # FAQ answers to show before sending (the person has not seen those for this subject),
+    # with the category proposed meanwhile.
+    suggestions: list[FaqSuggestion] = field(default_factory=list)
+    category: str = ""
 
 
 def _submit(
     db: Database, settings: Settings, values: dict[str, str], requester: Requester, client: str
 ) -> _Submitted:
+    subject = " ".join(values.get("subject", "").split())
+    found = suggestions_for(subject, values.get("description", ""), facts=faq_facts(settings))
     with db.transaction() as session:
-        check = check_ticket_form(values, session)
+        check = check_ticket_form(values, session, faq_topics=topics_of([f.id for f in found]))
         if check.form is None:
             return _Submitted(errors=check.errors, needs_confirmation=check.fase_needs_confirmation)
+    if found and " ".join(values[FAQ_CHECKED_FIELD].split()) != subject:
+        return _Submitted(suggestions=found, category=check.form.category)
     # A public form that sends an acknowledgement to the address typed could be used to spam
     # third parties: a few tickets per client and per contact address per hour.
     with db.transaction() as session:
@@ -166,6 +192,7 @@ def _submit(
             source=Source.WEB,
             requester=requester,
             idempotency_key=f"web:{values[SUBMISSION_FIELD]}"[:128],
+            proposed_faq_ids=[f.id for f in found],
             triage_enabled=bool(settings.triage_channel),
         )
         return _Submitted(opened.ticket.number, opened.created)
@@ -174,6 +201,21 @@ def _submit(
 async def _answer(
     request: Request, settings: Settings, values: dict[str, str], submitted: _Submitted
 ) -> Response:
+    if submitted.suggestions:
+        # Shown once on the page; the next submit sends, whatever the person decides.
+        values = {
+            **values,
+            FAQ_CHECKED_FIELD: " ".join(values.get("subject", "").split()),
+            # The proposal preselected, for the person to see (never « Autre »: say nothing).
+            "category": values.get("category")
+            or ("" if submitted.category == Category.OTHER.value else submitted.category),
+        }
+        return _page(
+            request,
+            values=values,
+            suggestions=submitted.suggestions,
+            confirm_fase=bool(values.get("confirm_unknown_fase")),
+        )
     if submitted.number is None and not submitted.errors and not submitted.needs_confirmation:
         return _page(request, values=values, notice=messages.WEB_TOO_MANY, status=429)
     if submitted.number is None:
@@ -216,8 +258,32 @@ async def support_done(request: Request) -> Response:
     )
 
 
+# A subject is at most this long; more is not a subject, and is not looked up.
+FAQ_QUERY_LIMIT = MAX_LENGTHS["subject"]
+
+
+async def faq_suggestions(request: Request) -> Response:
+    """The FAQ answers for the subject typed so far (the support page's script asks)."""
+    query = request.query_params.get("objet", "")[:FAQ_QUERY_LIMIT]
+    facts = faq_facts(request.app.state.settings)
+    found = await run_in_threadpool(lambda: suggestions_for(query, facts=facts))
+    return JSONResponse({"suggestions": [_shown(f) for f in found]})
+
+
+def _shown(suggestion: FaqSuggestion) -> dict[str, str]:
+    """A suggestion as the page shows it; `answer_html` is escaped, then marked up
+    (bot.web.mrkdwn), as on the FAQ page."""
+    return {
+        "id": suggestion.id,
+        "question": suggestion.question,
+        "answer": suggestion.answer,
+        "answer_html": str(to_html(suggestion.answer)),
+    }
+
+
 def routes() -> list[Route]:
     return [
         Route(PATH, support_page, methods=["GET", "POST"]),
         Route(DONE_PATH, support_done, methods=["GET"]),
+        Route(FAQ_PATH, faq_suggestions, methods=["GET"]),
     ]

@@ -296,6 +296,36 @@ def parse_mail(raw: bytes) -> InboundMail:
     )
 
 
+# Where a quoted history starts, in what the reply parser leaves: Outlook's separator line
+# (« -----Message d'origine----- », « -----Original Message----- »), its header block
+# (« De : … / Envoyé : … », « From: … / Sent: … »), and a « Le …, X <adresse> a écrit : » or
+# « On …, X wrote: » that Gmail wrapped over several lines.
+_QUOTE_STARTS = (
+    re.compile(
+        r"^[ \t>]*-{2,}[ \t]*(?:message d['’]origine|original message|message transf[ée]r[ée]"
+        r"|forwarded message)[ \t]*-{2,}[ \t]*$",
+        re.IGNORECASE | re.MULTILINE,
+    ),
+    re.compile(r"^[ \t>]*_{8,}[ \t]*\n[ \t>]*(?:de|from)[ \t]*:", re.IGNORECASE | re.MULTILINE),
+    re.compile(
+        r"^[ \t>]*(?:de|from)[ \t]*:[^\n]{0,300}\n(?:[^\n]{0,300}\n)?"
+        r"[ \t>]*(?:envoy[ée]|sent|date)[ \t]*:",
+        re.IGNORECASE | re.MULTILINE,
+    ),
+    re.compile(
+        # Header lines are short: bounded, so a hostile long line costs nothing.
+        r"^[ \t>]*(?:le|on)[ \t][^\n]{0,200}?\d[^\n]{0,200}(?:\n[^\n]{0,200}){0,2}?"
+        r"(?:a [ée]crit|wrote)[ \t]*:[ \t]*$",
+        re.IGNORECASE | re.MULTILINE,
+    ),
+)
+
+
+def _cut_quote_headers(text: str) -> str:
+    starts = [m.start() for pattern in _QUOTE_STARTS if (m := pattern.search(text))]
+    return text[: min(starts)].strip() if starts else text
+
+
 def strip_quoted(text: str) -> str:
     """The new part of a reply: quoted history and "Le … a écrit :" blocks removed.
 
@@ -306,7 +336,8 @@ def strip_quoted(text: str) -> str:
     reply = (_REPLY_PARSER.parse_reply(text=head) or head).strip()
     if len(text) > len(head) and len(reply) == len(head.strip()):
         return text.strip()
-    return reply
+    # What the parser missed; a message that is nothing but a quote keeps its text.
+    return _cut_quote_headers(reply) or reply
 
 
 def identification_from_text(text: str) -> dict[str, str]:

@@ -13,3 +13,6 @@ class IngestResult:
     missing: list[str] = field(default_factory=list)
     # The ticket the message named but could not join (its sender was not proven).
     cited: str | None = None
+    # An answer joined to a ticket in a triage channel: the text to show in its thread.
+    text: str | None = None
+    reopened: bool = False

@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from access.accounts import throttle
 from access.config import AccessSettings
+from access.directory.establishments import canonical_fase
 from access.emails import normalize_email, same_address
 from helpdesk import messages
 from helpdesk.actors import Actor, Requester
+from helpdesk.categories import propose_category
 from helpdesk.errors import MessageTooLarge
 from helpdesk.inbound import full_texts
 from helpdesk.inbound.bounces import record_report
@@ -37,7 +39,7 @@ from helpdesk.tickets import (
     complete_identification,
     find_by_idempotency_key,
     open_ticket,
-    requester_reply,
+    requester_message,
     system_note,
 )
 from helpdesk.validation import TicketForm, fase_is_known
@@ -91,7 +93,7 @@ def ingest(
         session, settings.helpdesk_email, mail, dmarc_authserv_id=options.dmarc_authserv_id
     )
     if verdict.ticket is not None:
-        return _append(session, verdict.ticket, mail, source_ref)
+        return _append(session, settings, verdict.ticket, mail, source_ref)
     return _create(session, settings, mail, source_ref, verdict, triage_enabled=triage_enabled)
 
 
@@ -106,20 +108,33 @@ def _is_ours(settings: AccessSettings, mail: InboundMail) -> bool:
 
 
 def _append(
-    session: Session, ticket: Ticket, mail: InboundMail, source_ref: str | None
+    session: Session,
+    settings: AccessSettings,
+    ticket: Ticket,
+    mail: InboundMail,
+    source_ref: str | None,
 ) -> IngestResult:
+    """The requester's answer joins the ticket, its quoted history cut; when the ticket is
+    handled by e-mail, the help address receives it in the ticket's thread."""
     number = ticket.number
     actor = Actor(f"email:{ticket.id}", mail.from_name or ticket.requester_name)
     text = strip_quoted(mail.body) or EMPTY_BODY
     body, was_cut = full_texts.cut(text)
-    outcome = requester_reply(session, number, actor, body, source_ref=source_ref)
+    if ticket.identification_missing:
+        # Before the message leaves for the help address: its copy shows the fields filled.
+        # (Again for the same message: its fields are no longer missing, nothing changes.)
+        complete_identification(session, number, actor, identification_from_text(body))
+    outcome = requester_message(session, settings, number, actor, body, source_ref=source_ref)
     if outcome.event is None:
         return IngestResult("duplicate", number=number)
     if was_cut:
         full_texts.keep(session, ticket.id, text, event_id=outcome.event.id)
-    if ticket.identification_missing:
-        complete_identification(session, number, actor, identification_from_text(body))
-    return IngestResult("appended", number=number)
+    return IngestResult(
+        "appended",
+        number=number,
+        text=body if outcome.for_triage_thread else None,
+        reopened=outcome.reopened,
+    )
 
 
 def _create(
@@ -156,13 +171,14 @@ def _create(
             values.setdefault("last_name", last)
     missing = [name for name in IDENTIFICATION_FIELDS if not values.get(name)]
     fase = values.get("fase", "")
+    subject = (mail.subject or NO_SUBJECT)[:200]
     form = TicketForm(
         last_name=values.get("last_name", ""),
         first_name=values.get("first_name", ""),
-        fase=fase,
+        fase=canonical_fase(session, fase) if fase else "",
         email=mail.from_address,
-        category=Category.OTHER.value,
-        subject=(mail.subject or NO_SUBJECT)[:200],
+        category=_category(subject, description),
+        subject=subject,
         description=description,
         phone=values.get("phone"),
         fase_unknown=bool(fase) and not fase_is_known(session, fase),
@@ -187,6 +203,7 @@ def _create(
         identification_missing=missing,
         reply_email=mail.reply_address,
         acknowledge=acknowledge,
+        origin_message_id=mail.message_id,
     )
     if not opened.created:
         return IngestResult("duplicate", number=opened.ticket.number)
@@ -200,6 +217,17 @@ def _create(
         missing=[messages.FIELD_LABELS[name] for name in missing],
         cited=verdict.cited,
     )
+
+
+def _category(subject: str, description: str) -> str:
+    """From the subject's words, else from the FAQ answers nearest to it, else the text."""
+    from helpdesk.suggestions import suggestions_for, topics_of
+
+    proposed = propose_category(subject)
+    if proposed != Category.OTHER.value or subject == NO_SUBJECT:
+        return proposed
+    topics = topics_of([found.id for found in suggestions_for(subject)])
+    return propose_category(subject, faq_topics=topics, description=description)
 
 
 def _explain(

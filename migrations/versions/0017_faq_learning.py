@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0010_web_sessions"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

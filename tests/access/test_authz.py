@@ -80,11 +80,13 @@ def test_unknown_requester_or_establishment(db: Database, world: dict[str, int])
         with pytest.raises(NotAllowed) as unknown:
             require_manager(session, None, "01234")
         with pytest.raises(NotFound) as missing:
-            require_manager(session, world["1"], "1234")
+            require_manager(session, world["1"], "4321")
         assert not can_manage(session, 999_999, "01234")
+        # Typed without its leading zero, the number still names 01234.
+        assert require_manager(session, world["1"], "1234").fase == "01234"
     assert unknown.value.code == "not_identified"
     assert missing.value.code == "unknown_establishment"
-    assert "1234" in missing.value.user_message
+    assert "4321" in missing.value.user_message
 
 
 def test_a_person_directing_two_schools_manages_both(db: Database, world: dict[str, int]) -> None:

@@ -11,7 +11,7 @@ from access.directory.models import AuditEntry, Establishment
 from access.persistence import database as db_module
 from access.persistence.database import Database
 from migrations import upgrade_database
-from tests.conftest import run_cli_process
+from tests.conftest import run_cli, run_cli_process
 
 
 def test_fase_keeps_its_leading_zeros(db: Database) -> None:
@@ -57,7 +57,7 @@ def test_db_upgrade_command_creates_the_schema(tmp_path) -> None:
 
 def test_a_command_on_an_unmigrated_database_fails_with_one_line(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
-    result = run_cli_process({"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}, "team", "00931")
+    result = run_cli({"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}, "team", "00931")
     assert result.returncode != 0
     lines = result.stderr.decode().strip().splitlines()
     assert len(lines) == 1, result.stderr

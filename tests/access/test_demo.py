@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from access.demo import (
@@ -27,7 +28,7 @@ from access.proeco.reader import read_export
 from access.proeco.sync import import_export
 from bot.settings import Settings
 from tests.access.exports import export_csv
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, run_cli
 
 
 def test_demo_export_is_a_windows_excel_file_and_is_deterministic(tmp_path: Path) -> None:
@@ -100,16 +101,14 @@ def test_a_later_export_changes_about_the_requested_share(db: Database) -> None:
     assert report.rejected == 0
 
 
-def test_demo_and_generate_commands(cli_env: dict[str, str], tmp_path: Path) -> None:
-    demo = subprocess.run(
-        [sys.executable, "-m", "bot", "demo"],
-        cwd=tmp_path,
-        env=cli_env,
-        stdin=subprocess.DEVNULL,  # the demo opens the console: end of input closes it
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def test_demo_and_generate_commands(
+    cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In this process (tests/chat/test_demo_console.py starts the demo as a process of its
+    # own); the demo writes its export in the current folder, and opens the console, which
+    # the end of the (empty) input closes.
+    monkeypatch.chdir(tmp_path)
+    demo = run_cli(cli_env, "demo", text=True)
     assert demo.returncode == 0, demo.stderr
     assert f"(FASE {DEMO_FASE})" in demo.stdout
     assert "Recevra un email d'invitation" in demo.stdout

@@ -57,7 +57,8 @@ def test_a_teacher_with_a_mission_elsewhere_sees_both_places_and_the_mission(
             "Coordination lecture", "5678", ("Comptages et statistiques des élèves",), ends.date()
         ),
     )
-    assert situation.invited_on is None and situation.can_resend_invitation
+    # The direction decides who is invited: nobody asks for a first invitation themself.
+    assert situation.invited_on is None and not situation.can_resend_invitation
 
 
 def test_an_active_account_shows_its_reference_address_and_offers_no_invitation(

@@ -114,5 +114,7 @@ def test_delivery_failure_replaces_the_status_label(db: Database, ids: dict[str,
 def test_other_establishments_are_not_shown(db: Database, ids: dict[str, int]) -> None:
     with db.session() as session:
         assert [row.person_id for row in team_of(session, "05678").rows] == [ids["7"]]
+        # Either spelling of a FASE names the same school; an unknown number none.
+        assert team_of(session, "5678").establishment.fase == "05678"
         with pytest.raises(NotFound):
-            team_of(session, "1234")
+            team_of(session, "4321")

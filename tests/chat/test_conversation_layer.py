@@ -121,9 +121,21 @@ def test_bad_field_values_get_a_french_message(kind: FieldKind, raw: str) -> Non
     assert error
 
 
-def test_the_console_refuses_to_speak_as_someone_not_on_file(cli_env: dict[str, str]) -> None:
+def test_the_console_refuses_to_speak_as_someone_not_on_file(
+    db: Database, cli_env: dict[str, str]
+) -> None:
+    from tests import people
     from tests.conftest import run_cli
 
+    # An empty database is named as such: the person typed is not the problem.
+    empty = run_cli(cli_env, "console", "--as", "personne@nulle-part.example", text=True)
+    assert empty.returncode != 0
+    assert "holds no person; `extranet-bot demo` loads the demo data" in empty.stderr
+
+    with db.transaction() as session:
+        people.person(session, people.establishment(session))
     result = run_cli(cli_env, "console", "--as", "personne@nulle-part.example", text=True)
     assert result.returncode != 0
-    assert "no person with the e-mail personne@nulle-part.example" in result.stderr
+    assert "no person with the e-mail personne@nulle-part.example in the database" in (
+        result.stderr
+    )

@@ -1,4 +1,5 @@
-"""`extranet-bot demo`: a fresh SQLite file, the demo data, the console; mail lands in a folder."""
+"""`extranet-bot demo` on a terminal: the default SQLite file, the demo data, the console; mail
+lands in a folder at once."""
 
 from __future__ import annotations
 
@@ -27,13 +28,13 @@ def test_demo_opens_the_console_on_the_demo_data(cli_env: dict[str, str], tmp_pa
         cwd=str(tmp_path),
         env=env,
         encoding="utf-8",
-        timeout=60,
+        timeout=120,
     )
     try:
         child.expect_exact(PROMPT)
         banner = str(child.before)
         assert str(tmp_path / "mail-out") in banner
-        assert (tmp_path / "extranet-demo.db").exists()
+        assert (tmp_path / "extranet-bot.db").exists()
         assert "Anne Dubois" in _say(child, "/whoami")
         assert "Direction" in _say(child, "/extranet")
 

@@ -41,7 +41,7 @@ CASES = [
                     "Compte activé",
                     "Marie Active",
                     "École Saint-Joseph",
-                    "Réinitialiser mon mot de passe",
+                    "M'envoyer un lien de réinitialisation",
                     "!Renvoyer mon invitation",
                 ),
             ),
@@ -56,7 +56,7 @@ CASES = [
                 (
                     "Invitation envoyée",
                     "Renvoyer mon invitation",
-                    "!Réinitialiser mon mot de passe",
+                    "!M'envoyer un lien de réinitialisation",
                 ),
             ),
         ),
@@ -69,7 +69,10 @@ CASES = [
     Case(
         "reset_password",
         "active",
-        (("/extranet", ()), (PRESS + "Réinitialiser mon mot de passe", ("marie.active@ecole.be",))),
+        (
+            ("/extranet", ()),
+            (PRESS + "M'envoyer un lien de réinitialisation", ("marie.active@ecole.be",)),
+        ),
     ),
     Case(
         "resend_invitation",

@@ -29,7 +29,7 @@ def test_socket_mode_answers_a_slash_command(cli_env: dict[str, str], db_url: st
             text=True,
         )
         try:
-            fake.wait_socket()
+            fake.wait_socket(timeout=120)  # the process starts Python and the app first
             payload = SlackClient("http://unused", "", fake).command_payload("U1", "/helpdesk")
             ack = fake.socket_send("slash_commands", payload)
             assert ack["envelope_id"]

@@ -129,11 +129,12 @@ def test_send_is_acknowledged_then_shows_progress_and_a_summary(
     assert sorted(invitations_per_person(db).values()) == [1] * 6
     again = chat.command("/invite-team")
     assert "Invitation envoyée le" in again.text
-    assert any(
-        label.startswith("Renvoyer aux personnes qui n'ont pas encore activé leur compte (6)")
-        for m in again.messages
-        for label in [b.label for b in m.buttons]
-    )
+    # Within the cooldown nobody would get a reminder now: no « Renvoyer (6) » promised, and
+    # the six are named with the reason.
+    labels = [b.label for m in again.messages for b in m.buttons]
+    assert not any(label.startswith("Renvoyer aux personnes") for label in labels)
+    assert "Ne recevront pas d'e-mail si vous envoyez maintenant" in again.text
+    assert again.text.count("Invitation envoyée il y a moins de 3 minutes") == 6
 
 
 def test_pressing_send_twice_on_the_same_list_sends_each_person_once(
@@ -217,7 +218,8 @@ def test_delivery_failure_from_the_outbox_appears_on_the_list(
         row.status = OutboxStatus.FAILED.value
         row.last_error = "550 5.1.1 Mailbox unknown"
     text = chat.command("/invite-team").text
-    assert "Échec d'envoi : 550 5.1.1 Mailbox unknown" in text
+    # The list says what the server said, in the director's words (the cell wraps).
+    assert "refusée par le" in text and "serveur : boîte inconnue" in text
     assert "Échecs d'envoi : 1" in " ".join(text.split())
 
 
@@ -379,23 +381,51 @@ def test_director_adds_and_removes_a_mission_grant_in_chat(
     assert "Accès de mission « Coordination pédagogique » ajouté pour Sam Prof01234x001" in text
     assert "Comptabilité et gestion financière" in text
     assert "Accordé par Claire Dupont le" in text and "jusqu'au 30/06/2099 inclus" in text
+    assert "Motif : Projet lecture" in text  # the reason typed is shown in the list
     with db.session() as session:
         assert len(live_grants(session, school.staff_ids[1])) == 1
-    removed = chat.press(*added.button("Retirer « Coordination pédagogique »"))
+    # Removing asks for a reason first; nothing is removed until it is given.
+    asked = chat.press(*added.button("Retirer « Coordination pédagogique »"))
+    [remove_form] = asked.forms
+    assert "perdra à l'instant les accès de la mission « Coordination pédagogique »" in str(
+        remove_form.intro
+    )
+    with db.session() as session:
+        assert len(live_grants(session, school.staff_ids[1])) == 1
+    assert chat.submit(remove_form, {"reason": " "}).form_errors == {
+        "reason": "Ce champ est obligatoire."
+    }
+    removed = chat.submit(remove_form, {"reason": "Fin du projet lecture"})
     assert "retiré pour Sam Prof01234x001" in removed.text
     assert "Aucun accès de mission." in removed.text
     with db.session() as session:
         assert live_grants(session, school.staff_ids[1]) == []
+        audited = session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "mission_grant.removed")
+        ).one()
+    assert audited.reason == "Fin du projet lecture"
 
 
 def test_director_cannot_grant_to_themselves_in_chat(
     db: Database, chat: DirectorChat, school: factories.School
 ) -> None:
     view = chat.press(views.ACTION_ACCESS, views.encode(f=FASE, p=school.director_id))
-    form = chat.press(*view.button("Ajouter un accès de mission")).forms[0]
+    # Not offered on one's own row…
+    assert "Ajouter un accès de mission" not in [b.label for m in view.messages for b in m.buttons]
+    assert "un accès de mission ne se donne pas à soi-même" in view.text
+    # …and a forged press is refused when the form would open, not after it was filled.
+    opened = chat.press(views.ACTION_ADD_GRANT, views.encode(f=FASE, p=school.director_id))
+    assert opened.forms == [] and "vous-même" in opened.text
+    form = views.grant_form(
+        fase=FASE,
+        person_id=school.director_id,
+        name="x",
+        function_label="x",
+        profiles=_profiles(chat.settings),
+    )
     out = chat.submit(form, {"mission": "Auto", "resources": ["comptabilite"]})
     assert "vous-même" in out.text
-    assert len(refusals(db)) == 1
+    assert len(refusals(db)) == 2
 
 
 def test_a_second_director_sees_the_running_send_instead_of_starting_one(

@@ -15,7 +15,7 @@ from access.mail.outbox import OutboxMessage
 from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web.app import create_app
-from tests.conftest import run_cli
+from tests.conftest import TLS, run_cli
 from tests.directors import factories
 from tests.slack_app import serve_app
 
@@ -58,7 +58,9 @@ def test_console_walk_through_from_the_list_to_an_activated_account(
     assert "Envoi : 4 / 4" in after_send
     assert "Emails d'invitation envoyés" in after_send
     assert "Invitation envoyée le" in after_send
-    assert "Renvoyer aux personnes qui n'ont pas encore activé leur compte (4)" in after_send
+    # Just sent: within the cooldown, no reminder is promised; the four are named instead.
+    assert "Renvoyer aux personnes" not in after_send
+    assert after_send.count("Invitation envoyée il y a moins de 3 minutes") == 4
     with db.session() as session:
         queued = session.scalar(
             sa.select(sa.func.count())
@@ -71,7 +73,10 @@ def test_console_walk_through_from_the_list_to_an_activated_account(
     assert worker.returncode == 0, worker.stderr
     link = activation_link_for(settings, "sam.prof04321x000@ecole04321.be")
 
-    with serve_app(create_app(settings, db)) as url, httpx.Client(base_url=url) as browser:
+    with (
+        serve_app(create_app(settings, db)) as url,
+        httpx.Client(verify=TLS, base_url=url) as browser,
+    ):
         path = httpx.URL(link).raw_path.decode()
         page = browser.get(path)
         token = CSRF.search(page.text)
@@ -92,3 +97,26 @@ def test_console_walk_through_from_the_list_to_an_activated_account(
 
     listed = console(cli_env, "/team activé")
     assert "Prof04321x000 Sam" in listed and "Compte activé" in listed
+
+
+def test_console_refuses_a_past_end_date_as_soon_as_it_is_typed(
+    db: Database, cli_env: dict[str, str]
+) -> None:
+    with db.transaction() as session:
+        factories.school(session, "04321", staff=1)
+    out = console(
+        cli_env,
+        "/access x000",
+        "1",  # « Ajouter un accès de mission »
+        "Coordination",
+        "comptabilite",
+        "01/01/2020",
+        "",  # no end date after all
+        "Projet lecture",
+    )
+    # The refusal comes right after the date, before the next field, which is asked again.
+    after_date = out.split("Jusqu'au (facultatif) :", 1)[1]
+    refusal = after_date.split("(JJ/MM/AAAA)\n> ", 1)[1]
+    assert refusal.startswith("! Cette date est déjà passée")
+    assert refusal.index("Jusqu'au (facultatif) :") < refusal.index("Motif (facultatif) :")
+    assert "Motif : Projet lecture" in out and "sans date de fin" in out

@@ -23,6 +23,7 @@ from access.persistence.database import Database
 from bot.settings import Settings
 from bot.slack.app import build_slack_handler
 from bot.web.app import create_app
+from tests.conftest import TLS
 from tests.directors import factories
 from tests.slack_app import serve_app, slack_settings
 from tests.slack_client import SlackClient
@@ -100,7 +101,7 @@ def button_label(sent: Sent, start: str) -> str:
 
 def activate(base_url: str, link: str) -> httpx.Response:
     path = httpx.URL(link).raw_path.decode()
-    with httpx.Client(base_url=base_url, timeout=30) as browser:
+    with httpx.Client(verify=TLS, base_url=base_url, timeout=30) as browser:
         page = browser.get(path)
         token = CSRF.search(page.text)
         assert token, page.text[:500]

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 import faq
 from faq import second_opinion
@@ -99,6 +97,11 @@ EXAMPLES = [
 
 
 def test_its_weights_are_read_as_scikit_learn_would() -> None:
+    # Imported here: scikit-learn (with SciPy) was a third of what every xdist worker imported
+    # to collect the suite, for this one test.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
     normalizer = Normalizer(faq.load_default().kb.lexicon)
     fitted = second_opinion.fit(EXAMPLES, normalizer)
     vectorizer = TfidfVectorizer(

@@ -192,6 +192,21 @@ def test_report_command_prints_the_unanswered_questions(db: Database, tmp_path) 
     assert payload["unanswered"][0]["count"] == 2
     text = run_cli(env, "faq", "report", text=True)
     assert text.returncode == 0 and "wifi ne marche pas" in text.stdout
+    # One language for the operator: the report's own words are English, only the
+    # questions are as people typed them.
+    lines = text.stdout.splitlines()
+    assert lines[0].startswith("2 questions, 0 answered by the FAQ")
+    assert lines[3].split() == [
+        "asked",
+        "unanswered",
+        "not",
+        "helpful",
+        "tickets",
+        "question",
+        "entry",
+        "proposed",
+    ]
+    assert lines[5].split()[:4] == ["2", "2", "0", "0"]
 
 
 def test_an_engine_can_be_passed_and_each_call_commits(db: Database) -> None:

@@ -298,15 +298,25 @@ def test_resend_one_person(db: Database, settings: Settings, school: School) -> 
 def test_a_person_may_ask_for_the_invitation_again_once_per_cooldown(
     db: Database, settings: Settings, school: School
 ) -> None:
+    # The direction decides who is invited: nobody gets a first invitation by asking.
     first = db.call(invitations.resend_own_invitation, settings, person_id=school.teachers[2])
-    assert first.reason is None
-    again = db.call(invitations.resend_own_invitation, settings, person_id=school.teachers[2])
-    assert again.reason == "cooldown"
+    assert first.reason == "not_invited" and queued_for(db, school.teachers[2]) == 0
+    send(db, settings, school)
+    later = utcnow() + timedelta(seconds=settings.invitation_cooldown_seconds + 1)
+    again = db.call(
+        invitations.resend_own_invitation, settings, person_id=school.teachers[2], now=later
+    )
+    assert again.reason is None
+    soon = db.call(
+        invitations.resend_own_invitation, settings, person_id=school.teachers[2], now=later
+    )
+    assert soon.reason == "cooldown"
     active = db.call(invitations.resend_own_invitation, settings, person_id=school.active)
     assert active.reason == "active"
-    (message,) = delivered(db, settings)
+    assert queued_for(db, school.teachers[2]) == 2  # the direction's, and the one asked for
+    (message,) = [m for m in delivered(db, settings) if "prof2@ecole.be" in str(m["To"])]
     assert (
-        "L'établissement École Saint-Joseph (FASE 1234) vous invite"
+        "École Saint-Joseph (FASE 1234), vous invite"
         in message.get_payload(0).get_payload(decode=True).decode()
     )
 

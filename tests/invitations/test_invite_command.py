@@ -35,8 +35,9 @@ def test_invite_sends_through_the_outbox_and_reports_as_json(
 
     again = run(cli_env, "invite", "01234", "--as", "anne.dubois@ecoles.be", "--resend")
     assert again.returncode == 0, again.stderr
-    assert "0 invitation(s) envoyée(s)" in again.stdout
-    assert "moins de 3 minutes" in again.stdout
+    assert "0 invitation(s) sent" in again.stdout
+    assert "invited less than 3 minutes ago" in again.stdout
+    assert "envoy" not in again.stdout  # operators read English only
 
     delivered = run(cli_env, "worker", "--once")
     assert delivered.stdout.strip() == "2 sent, 0 to retry later, 0 failed."

@@ -137,6 +137,16 @@ def test_links_use_the_public_base_url(settings: Settings) -> None:
             {"link": "http://x/reinitialiser/t", "valid_minutes": 60, "expires_at": utcnow()},
         ),
         ("link_code", {"code": "123456", "valid_minutes": 10, "channel_label": "Slack"}),
+        (
+            "direction_reminder",
+            {
+                "director_name": "Jean",
+                "school_name": "École Saint-Joseph",
+                "fase": "1234",
+                "situation": "La direction n'a pas encore envoyé les invitations.",
+                "email_to_fix": False,
+            },
+        ),
     ],
 )
 def test_every_template_renders_text_and_html_in_french(

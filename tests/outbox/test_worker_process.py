@@ -50,7 +50,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_after_restart(
         stderr=subprocess.PIPE,
     )
     try:
-        smtp_server.wait_for(100, timeout=60)
+        smtp_server.wait_for(100, timeout=120)
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
@@ -94,7 +94,7 @@ def test_worker_once_delivers_what_is_due_and_exits(
         env=worker_env(cli_env, smtp_server),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "5 sent, 0 to retry later, 0 failed."
@@ -114,7 +114,7 @@ def test_a_worker_stops_cleanly_on_sigterm(
     )
     try:
         queue(db, settings, 3)
-        smtp_server.wait_for(3, timeout=30)
+        smtp_server.wait_for(3, timeout=120)
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=30)

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -58,9 +59,26 @@ GOOD = {
 }
 
 
+def _faq_step(response: httpx.Response) -> dict[str, Any] | None:
+    """The modal again with the FAQ's answers on the subject, when the bot shows it."""
+    if not response.content:
+        return None
+    answer = response.json()
+    if answer.get("response_action") != "update" or answer["view"]["callback_id"] != "ticket_faq":
+        return None
+    return answer["view"]
+
+
+def _send(slack: SlackClient, view: dict[str, Any], values: dict[str, Any]) -> httpx.Response:
+    """Submit the ticket modal as someone the FAQ's answers did not help: « Envoyer » again."""
+    response = slack.submit_view(REQUESTER, view, values)
+    step = _faq_step(response)
+    return slack.submit_view(REQUESTER, step, {}) if step is not None else response
+
+
 def _submit_ticket(slack: SlackClient, fake: FakeSlack, **values: Any) -> dict[str, Any]:
     view = _open_form(slack, fake)
-    response = slack.submit_view(REQUESTER, view, {**GOOD, **values})
+    response = _send(slack, view, {**GOOD, **values})
     assert response.status_code == 200
     return view
 
@@ -101,7 +119,7 @@ def test_the_modal_is_prefilled_shows_errors_by_the_fields_then_tells_the_number
     assert set(errors) == {"email", "phone", "subject"}
     assert not fake.calls_to("chat.postMessage")
 
-    ok = slack.submit_view(REQUESTER, view, GOOD)
+    ok = _send(slack, view, GOOD)
     assert ok.status_code == 200 and not ok.content
     fake.wait_for("chat.postMessage", 2)
     fake.wait_quiet()
@@ -129,7 +147,7 @@ def test_an_unknown_fase_needs_the_confirmation_box_and_is_flagged(
     assert inputs["fase_other"]["element"]["initial_value"] == "99999"
     assert inputs["subject"]["element"]["initial_value"] == GOOD["subject"]
 
-    done = slack.submit_view(REQUESTER, confirm_view, {"confirm_unknown_fase": ["yes"]})
+    done = _send(slack, confirm_view, {"confirm_unknown_fase": ["yes"]})
     assert done.status_code == 200 and not done.content
     fake.wait_for("chat.postMessage", 2)
     assert "99999 ⚠ inconnu de l'annuaire" in _triage_card(fake).all_text()
@@ -141,7 +159,7 @@ def test_a_double_submit_opens_one_ticket(
     slack: SlackClient, fake: FakeSlack, db: Database
 ) -> None:
     view = _submit_ticket(slack, fake)
-    slack.submit_view(REQUESTER, view, GOOD)
+    _send(slack, view, GOOD)
     fake.wait_for("chat.postMessage", 2)
     fake.wait_quiet()
     with db.session() as session:
@@ -171,7 +189,8 @@ def test_triage_buttons_update_the_card_in_place(
     assert all(s.ts == card.ts for s in fake.sent() if s.kind == "update")
     latest = _latest_card(fake)
     assert "En attente du demandeur" in latest.all_text()
-    assert [b["text"]["text"] for b in latest.buttons()][-2:] == ["En cours", "Résolu"]
+    statuses = [b for b in latest.buttons() if b["action_id"].startswith("tickets.status")]
+    assert [b["text"]["text"] for b in statuses] == ["En cours", "Résolu"]
 
     with db.session() as session:
         kinds = session.scalars(sa.select(TicketEvent.kind).order_by(TicketEvent.id)).all()
@@ -187,9 +206,11 @@ def test_only_members_of_the_triage_channel_can_triage(
     fake.wait_quiet()
     assert not fake.calls_to("chat.update")
     assert any("réservée aux agents" in s.all_text() for s in fake.sent())
+    # For someone who is not an agent, /tickets lists their own requests: none here.
     slack.command(OUTSIDER, "/tickets")
     fake.wait_quiet()
-    assert "réservée aux agents" in fake.sent()[-1].all_text()
+    answer = fake.sent()[-1].all_text()
+    assert "Vos demandes au helpdesk (0)" in answer and _number(db) not in answer
 
 
 def test_replies_are_relayed_both_ways_and_notes_stay_internal(
@@ -301,7 +322,7 @@ def test_when_slack_refuses_the_triage_post_the_help_address_gets_the_ticket(
 ) -> None:
     view = _open_form(slack, fake)
     fake.fail("chat.postMessage", "channel_not_found")
-    slack.submit_view(REQUESTER, view, GOOD)
+    _send(slack, view, GOOD)
     fake.wait_for("chat.postMessage", 2)
     fake.wait_quiet()
     number = _number(db)
@@ -312,7 +333,20 @@ def test_when_slack_refuses_the_triage_post_the_help_address_gets_the_ticket(
     assert str(mail.message["Reply-To"]) == "emilie.dupont@ecole.be"
     assert "N° FASE de l'établissement : 5432" in mail.text()
     # The requester still got the number.
-    assert number in fake.sent()[-1].all_text()
+    told = fake.sent()[-1]
+    assert number in told.all_text()
+
+    # Her follow-up in that DM thread reaches the help address, in the ticket's thread.
+    slack.message(
+        REQUESTER, "J'ajoute : même erreur sur mon GSM.", channel=told.channel, thread_ts=told.ts
+    )
+    fake.wait_for("chat.postMessage", where=lambda c: "transmis au helpdesk" in str(c.params))
+    deliver_due(mail_settings, db)
+    followup = smtp_server.wait_for(2)[-1]
+    assert followup.rcpt_tos == ["help.extranet@segec.be"]
+    assert str(followup.message["Subject"]) == f"Re: {mail.message['Subject']}"
+    assert followup.message["In-Reply-To"] == mail.message["Message-ID"]
+    assert "même erreur sur mon GSM" in followup.text()
 
 
 def test_a_retried_thread_reply_is_relayed_once(
@@ -376,11 +410,15 @@ def test_contacting_the_helpdesk_from_an_faq_answer_carries_the_question(
     inputs = {b["block_id"]: b for b in view["blocks"] if b.get("type") == "input"}
     description = inputs["description"]["element"]["initial_value"]
     assert "« Comment changer mon mot de passe ? »" in description
-    slack.submit_view(REQUESTER, view, {**GOOD, "description": description + "Rien ne marche."})
+    _send(slack, view, {**GOOD, "description": description + "Rien ne marche."})
     card = fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == TRIAGE)
     assert "mot-de-passe-oublie" in str(card[-1].params.get("blocks"))
     with db.session() as session:
-        assert session.scalars(sa.select(Ticket.proposed_faq_ids)).one() == ["mot-de-passe-oublie"]
+        # The answers proposed before the form, then those the form showed on the subject.
+        assert session.scalars(sa.select(Ticket.proposed_faq_ids)).one() == [
+            "mot-de-passe-oublie",
+            "mot-de-passe-regles",
+        ]
 
 
 def test_the_app_home_offers_the_form_and_lists_my_open_tickets(

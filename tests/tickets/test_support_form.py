@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -21,12 +23,12 @@ GOOD = {
     "category": "activation",
     "subject": "Pas reçu l'e-mail d'activation",
     "description": "Je suis nouvelle éducatrice.\nJe n'ai rien reçu.",
+    # The page's script has shown the FAQ's answers on this subject as it was typed.
+    "faq_checked": "Pas reçu l'e-mail d'activation",
 }
 
 
 def _form_fields(page: httpx.Response) -> dict[str, str]:
-    import re
-
     found = re.search(r'name="submission_id" value="([^"]+)"', page.text)
     assert found
     return {"csrf_token": csrf_of(page), "submission_id": found.group(1)}
@@ -155,6 +157,9 @@ def test_someone_without_slack_opens_a_ticket_in_a_browser(
             page.get_by_label("E-mail de contact").fill("sophie.lemaitre@")
             page.get_by_label("Catégorie").select_option("activation")
             page.get_by_label("Objet").fill("Pas reçu l'e-mail d'activation")
+            # The FAQ's answers on the subject show under it as it is typed.
+            page.get_by_role("heading", name="Ces réponses de la FAQ").wait_for()
+            assert "Je n'ai pas reçu l'e-mail d'invitation" in page.inner_text("#suggestions-faq")
             page.get_by_label("Description").fill("Je n'ai rien reçu.")
             page.get_by_role("button", name="Envoyer ma demande").click()
             page.wait_for_load_state()
@@ -202,3 +207,53 @@ def test_control_characters_in_the_description_are_dropped_and_line_breaks_kept(
     with site.db.session() as session:
         description = session.scalars(sa.select(Ticket.description)).one()
     assert description.replace("\r\n", "\n") == "Bonjour,\n\tvoici l'erreur : [31mrefusé"
+
+
+def test_without_the_script_the_faq_answers_show_once_before_the_ticket_is_sent(
+    site: Site,  # noqa: F811
+    directory: Directory,
+) -> None:
+    typed = {k: v for k, v in GOOD.items() if k != "faq_checked"}
+    typed["category"] = ""  # « Je ne sais pas »
+    with site.client() as client:
+        page = client.get("/support")
+        first = client.post("/support", data={**_form_fields(page), **typed})
+        # Not sent yet: the FAQ's answer on the subject, under it, and everything kept.
+        assert first.status_code == 200 and _count(site.db) == 0
+        text = text_of(first)
+        assert "Je n'ai pas reçu l'e-mail d'invitation, que faire ?" in text
+        assert "envoyez le formulaire à nouveau" in text
+        assert 'value="Lemaître"' in text
+        # The category it proposes is shown selected; the person may change it.
+        assert 'option value="activation" selected' in first.text
+        checked = re.search(r'name="faq_checked" value="([^"]*)"', first.text)
+        assert checked and text_of_value(checked.group(1)) == GOOD["subject"]
+        again = client.post(
+            "/support",
+            data={**_form_fields(first), **typed, "faq_checked": text_of_value(checked.group(1))},
+        )
+        assert again.status_code == 303
+    with site.db.session() as session:
+        ticket = session.scalars(sa.select(Ticket)).one()
+    assert ticket.category == "activation"
+    assert ticket.proposed_faq_ids == ["acces-invitation-non-recue"]
+
+
+def text_of_value(attribute: str) -> str:
+    import html
+
+    return html.unescape(attribute)
+
+
+def test_the_faq_answers_for_a_subject_as_the_page_script_asks_for_them(
+    site: Site,  # noqa: F811
+) -> None:
+    with site.client() as client:
+        found = client.get("/support/faq", params={"objet": "Mot de passe refusé"})
+        nothing = client.get("/support/faq", params={"objet": "Bonjour"})
+        huge = client.get("/support/faq", params={"objet": "mot de passe " * 5000})
+    assert found.status_code == 200
+    [first, *_] = found.json()["suggestions"]
+    assert first["id"] == "mot-de-passe-regles" and "mot de passe" in first["question"]
+    assert nothing.json() == {"suggestions": []}
+    assert huge.status_code in (200, 414)

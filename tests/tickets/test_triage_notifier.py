@@ -18,7 +18,7 @@ from helpdesk import tickets
 from helpdesk.models import Ticket, TicketEvent
 from helpdesk.sweep import announce_forgotten_tickets
 from helpdesk.triage import EmailTriage
-from tests.conftest import free_port
+from tests.conftest import TLS, free_port
 from tests.tickets.conftest import Directory, make_form
 from tests.web.conftest import LiveServer, csrf_of
 
@@ -31,6 +31,8 @@ FORM = {
     "category": "activation",
     "subject": "Pas reçu l'e-mail d'activation",
     "description": "Je n'ai rien reçu.",
+    # The page's script has shown the FAQ's answers on this subject as it was typed.
+    "faq_checked": "Pas reçu l'e-mail d'activation",
 }
 
 
@@ -54,7 +56,7 @@ def _post_the_form_twice(settings: Settings, db: Database, **app_options: object
         update={"triage_channel": "CTRIAGE", "public_base_url": f"http://127.0.0.1:{port}"}
     )
     app = create_app(live, db, **app_options)  # type: ignore[arg-type]
-    with LiveServer(app, port) as server, httpx.Client(base_url=server.url) as client:
+    with LiveServer(app, port) as server, httpx.Client(verify=TLS, base_url=server.url) as client:
         page = client.get("/support")
         found = re.search(r'name="submission_id" value="([^"]+)"', page.text)
         assert found

@@ -38,11 +38,55 @@ def test_every_missing_required_field_is_named(session: Session, directory: Dire
         "first_name",
         "fase",
         "email",
-        "category",
         "subject",
         "description",
     }
     assert all(message == messages.REQUIRED for message in errors.values())
+
+
+@pytest.mark.parametrize(
+    ("subject", "category"),
+    [
+        ("Je n'ai jamais reçu l'invitation", "invitation"),
+        ("Le lien d'activation a expiré", "activation"),
+        ("Mot de passe refusé", "password"),
+        ("Mon adresse e-mail est fausse dans l'Extranet", "email"),
+        ("Accès refusé à la gestion des accès", "access"),
+        ("Question sur les bulletins", "other"),
+    ],
+)
+def test_without_a_category_one_is_proposed_from_the_subject(
+    session: Session, directory: Directory, subject: str, category: str
+) -> None:
+    check = check_ticket_form({**VALID, "category": "", "subject": subject}, session)
+    assert check.errors == {}
+    assert check.form is not None and check.form.category == category
+
+
+def test_the_faq_answer_shown_names_the_category_when_the_subject_does_not(
+    session: Session, directory: Directory
+) -> None:
+    values = {**VALID, "category": "", "subject": "Toujours rien", "description": "Rien."}
+    check = check_ticket_form(
+        values, session, faq_topics=["Je n'ai pas reçu l'e-mail d'invitation"]
+    )
+    assert check.form is not None and check.form.category == "invitation"
+    # A category chosen by the person is kept as chosen.
+    chosen = check_ticket_form({**values, "category": "access"}, session)
+    assert chosen.form is not None and chosen.form.category == "access"
+
+
+def test_a_fase_is_stored_as_the_directory_writes_it(
+    session: Session, directory: Directory
+) -> None:
+    from access.directory.models import Establishment
+
+    session.add(Establishment(fase="00931", name="Athénée royal"))
+    session.flush()
+    for typed in ("931", "00931", " 0 931 ", "0931"):
+        check = check_ticket_form({**VALID, "fase": typed}, session)
+        assert check.form is not None and check.form.fase == "00931", typed
+        assert check.form.fase_unknown is False
 
 
 def test_a_fase_with_letters_is_refused(session: Session, directory: Directory) -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import html
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,7 +25,9 @@ from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.limits import HttpLimits, uvicorn_options
 from tests import people
-from tests.conftest import free_port
+from tests.conftest import TLS, command_env, free_port, settings_of_a_copy
+from tests.live_server import ThreadedServer
+from tests.slack_app import serve_process
 from tests.smtp_server import Received, SmtpServer, smtp_server  # noqa: F401  (fixture)
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -38,29 +39,23 @@ class LiveServer:
     included), stopped cleanly at the end."""
 
     def __init__(self, app: Starlette, port: int, limits: HttpLimits | None = None) -> None:
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            **uvicorn_options(limits or HttpLimits()),
+        self.server = ThreadedServer(
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                **uvicorn_options(limits or HttpLimits()),
+            )
         )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = f"http://127.0.0.1:{port}"
 
     def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the web server did not start")
-            time.sleep(0.02)
+        self.server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
+        self.server.stop()
 
 
 @dataclass
@@ -73,7 +68,7 @@ class Site:
     smtp: SmtpServer
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30)
+        return httpx.Client(verify=TLS, base_url=self.url, follow_redirects=False, timeout=30)
 
     def deliver(self, count: int) -> list[Received]:
         """Run the outbox once and wait until `count` messages in all reached the SMTP server."""
@@ -124,6 +119,23 @@ def site(
     live_settings = settings.model_copy(update=update)
     with LiveServer(create_app(live_settings, db), port) as server:
         yield Site(url=server.url, settings=live_settings, db=db, smtp=smtp_server)
+
+
+@dataclass
+class Served:
+    url: str
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def served(migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`extranet-bot serve` as operators start it (no Slack), its output in a log file: one
+    process per xdist worker on a database of its own, which the tests of the command share
+    (starting the process is most of their time); each reads only what its requests logged."""
+    settings = settings_of_a_copy(migrated_sqlite, tmp_path_factory.mktemp("served"))
+    log = settings.mail_dir.parent / "serve.log"
+    with log.open("wb") as output, serve_process(command_env(settings), log=output) as url:
+        yield Served(url, log)
 
 
 def invited_person(

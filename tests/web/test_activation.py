@@ -58,7 +58,9 @@ def test_submitting_the_form_activates_the_account_once(site: Site) -> None:
 
     assert done.status_code == 200
     assert msg.ACCOUNT_ACTIVATED in text_of(done)
-    assert again.status_code == 404
+    # The second tab's form spends nothing: it says the account is already active.
+    assert again.status_code == 200
+    assert msg.ACCOUNT_ALREADY_ACTIVE in text_of(again)
     assert account_status(site.db, person_id) == (
         AccountStatus.ACTIVE.value,
         "marie.curie@example.org",
@@ -157,6 +159,11 @@ def test_unknown_expired_used_and_revoked_links_get_the_same_page(site: Site) ->
     used_id = invited_person(site.db, email="used@example.org", fase="1001")
     used = invitation_token(site.db, used_id)
     assert activate(site, used).status_code == 200
+    # Used, and the account since disabled: no « déjà activé » page for it.
+    with site.db.transaction() as session:
+        person = session.get(Person, used_id)
+        assert person is not None and person.account is not None
+        person.account.status = AccountStatus.DISABLED.value
     expired_id = invited_person(site.db, email="expired@example.org", fase="1002")
     expired = invitation_token(site.db, expired_id, ttl=timedelta(seconds=-1))
     revoked_id = invited_person(site.db, email="revoked@example.org", fase="1003")
@@ -313,11 +320,12 @@ def test_two_simultaneous_submissions_of_one_link_activate_once(site: Site) -> N
     passwords = ["premier mot de passe solide", "second mot de passe solide"]
     browsers = [site.client(), site.client()]
     pages = [browser.get(path) for browser in browsers]
-    answers: dict[int, int] = {}
+    answers: dict[int, tuple[int, str]] = {}
 
     def post(index: int) -> None:
         fields = {"password": passwords[index], "password_confirmation": passwords[index]}
-        answers[index] = submit(browsers[index], path, fields, page=pages[index]).status_code
+        answer = submit(browsers[index], path, fields, page=pages[index])
+        answers[index] = answer.status_code, text_of(answer)
 
     threads = [threading.Thread(target=post, args=(index,)) for index in (0, 1)]
     for thread in threads:
@@ -327,8 +335,14 @@ def test_two_simultaneous_submissions_of_one_link_activate_once(site: Site) -> N
     for browser in browsers:
         browser.close()
 
-    assert sorted(answers.values()) == [200, 404]
-    winner = next(passwords[index] for index, status in answers.items() if status == 200)
+    assert [status for status, _text in answers.values()] == [200, 200]
+    said = sorted(msg.ACCOUNT_ACTIVATED in text for _status, text in answers.values())
+    assert said == [False, True]
+    loser = next(text for _status, text in answers.values() if msg.ACCOUNT_ACTIVATED not in text)
+    assert msg.ACCOUNT_ALREADY_ACTIVE in loser
+    winner = next(
+        passwords[index] for index, (_s, text) in answers.items() if msg.ACCOUNT_ACTIVATED in text
+    )
     with site.client() as browser:
         assert sign_in(browser, "marie.curie@example.org", winner).status_code == 303
     with site.db.transaction() as session:

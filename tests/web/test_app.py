@@ -4,14 +4,10 @@ mode, `extranet-bot serve`."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
-import pytest
 from pydantic import SecretStr
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,13 +16,14 @@ from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.security import COOKIE_NAME, stored_secret
-from tests.conftest import REPO_ROOT, free_port
+from tests.conftest import TLS, ServedWithSlack, free_port
+from tests.slack_app import SIGNING_SECRET
 from tests.slack_client import signature
-from tests.slack_fake import FakeSlack
 from tests.smtp_server import SmtpServer
 from tests.web.conftest import (
     GOOD_PASSWORD,
     LiveServer,
+    Served,
     invitation_token,
     invited_person,
     submit,
@@ -119,7 +116,7 @@ def test_single_process_mode_delivers_mail_without_a_separate_worker(
         person_id = invited_person(db)
         token = invitation_token(db, person_id)
         with LiveServer(create_app(live, db, run_worker=True), port) as server:
-            with httpx.Client(base_url=server.url) as browser:
+            with httpx.Client(verify=TLS, base_url=server.url) as browser:
                 done = submit(
                     browser,
                     f"/activer/{token}",
@@ -130,91 +127,56 @@ def test_single_process_mode_delivers_mail_without_a_separate_worker(
         assert mail.rcpt_tos == ["marie.curie@example.org"]
 
 
-def _serve(
-    env: dict[str, str], log: Any = subprocess.DEVNULL
-) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{url}/healthz", timeout=2)
-            return process, url
-        except httpx.TransportError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise
-            time.sleep(0.2)
+def test_serve_command_serves_http_on_the_given_port(served: Served) -> None:
+    assert httpx.get(f"{served.url}/healthz", verify=TLS, timeout=5).status_code == 200
+    page = httpx.get(f"{served.url}/connexion", verify=TLS, timeout=5)
+    assert page.status_code == 200 and "Se souvenir de moi" in page.text
+    # Without Slack settings, nothing answers for Slack.
+    answer = httpx.post(f"{served.url}/slack/events", verify=TLS, content=b"{}", timeout=5)
+    assert answer.status_code == 404
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_serve_command_serves_http_on_the_given_port(cli_env: dict[str, str], db: Database) -> None:
-    process, url = _serve(cli_env)
-    try:
-        assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200
-        page = httpx.get(f"{url}/connexion", timeout=5)
-        assert page.status_code == 200 and "Se souvenir de moi" in page.text
-        assert httpx.post(f"{url}/slack/events", content=b"{}", timeout=5).status_code == 404
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-
-
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_serve_command_mounts_slack_events_when_slack_is_configured(
-    cli_env: dict[str, str], db: Database
+    served_with_slack: ServedWithSlack,
 ) -> None:
-    with FakeSlack() as fake:
-        env = {
-            **cli_env,
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_SIGNING_SECRET": "test-signing-secret",
-            "SLACK_API_URL": fake.api_url,
-        }
-        process, url = _serve(env)
-        try:
-            body = json.dumps({"type": "url_verification", "challenge": "c-123"}).encode()
-            stamp = str(int(time.time()))
-            answer = httpx.post(
-                f"{url}/slack/events",
-                content=body,
-                headers={
-                    "Content-Type": "application/json",
-                    "X-Slack-Request-Timestamp": stamp,
-                    "X-Slack-Signature": signature("test-signing-secret", stamp, body),
-                },
-                timeout=10,
-            )
-            assert answer.status_code == 200
-            assert answer.json() == {"challenge": "c-123"}
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    body = json.dumps({"type": "url_verification", "challenge": "c-123"}).encode()
+    stamp = str(int(time.time()))
+    answer = httpx.post(
+        f"{served_with_slack.url}/slack/events",
+        verify=TLS,
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": signature(SIGNING_SECRET, stamp, body),
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    assert answer.json() == {"challenge": "c-123"}
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_the_access_log_never_shows_a_secret_link(
-    cli_env: dict[str, str], db: Database, tmp_path: Path
-) -> None:
+def test_the_access_log_never_shows_a_secret_link(served: Served) -> None:
     secret = "s3cr3t-link-token-that-must-not-leak"
-    log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        process, url = _serve(cli_env, log=log)
-        try:
-            for path in (f"/activer/{secret}", f"/reinitialiser/{secret}?x=1"):
-                assert httpx.get(f"{url}{path}", timeout=5).status_code == 404
-            assert httpx.get(f"{url}/connexion", timeout=5).status_code == 200
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
-    written = log_path.read_text(encoding="utf-8", errors="replace")
+    already = served.log.stat().st_size  # what the process logged for other tests
+    for path in (f"/activer/{secret}", f"/reinitialiser/{secret}?x=1"):
+        assert httpx.get(f"{served.url}{path}", verify=TLS, timeout=5).status_code == 404
+    assert httpx.get(f"{served.url}/connexion", verify=TLS, timeout=5).status_code == 200
+    written = logged_since(served.log, already, "GET /connexion")
     assert "GET /connexion" in written  # the access log is on...
     assert "GET /activer/…" in written
-    assert secret not in written  # ...but the secret never reaches it
+    assert "GET /reinitialiser/…?x=1" in written
+    assert secret not in served.log.read_text(encoding="utf-8", errors="replace")  # ...never
+
+
+def logged_since(log: Path, offset: int, last: str, timeout: float = 15) -> str:
+    """What the process wrote to `log` after `offset`, once `last` is in it (the access log
+    line is written just after the answer is sent)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with log.open("rb") as file:
+            file.seek(offset)
+            written = file.read().decode("utf-8", errors="replace")
+        if last in written or time.monotonic() > deadline:
+            return written
+        time.sleep(0.02)

@@ -7,7 +7,6 @@ import logging
 import socket
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,9 +15,8 @@ from access.persistence.database import Database
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.limits import HttpLimits
-from tests.conftest import free_port
-from tests.web.conftest import LiveServer, Site
-from tests.web.test_app import _serve
+from tests.conftest import TLS, free_port
+from tests.web.conftest import LiveServer, Served, Site
 
 QUICK = HttpLimits(header_seconds=1.0, body_seconds=1.0, keep_alive_seconds=1)
 
@@ -124,7 +122,7 @@ def test_a_client_sending_its_body_slowly_gets_408(quick: Site) -> None:
     assert took < 4, "the server waited for the body without limit"
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert b"connection: close" in answer.lower()
-    with httpx.Client(base_url=quick.url) as client:
+    with httpx.Client(verify=TLS, base_url=quick.url) as client:
         assert client.get("/connexion").status_code == 200  # others are served as usual
 
 
@@ -210,7 +208,7 @@ def test_a_client_that_leaves_mid_body_is_no_application_error(
 def test_hsts_is_sent_when_the_public_address_is_https(settings: Settings, db: Database) -> None:
     port = free_port()
     secure = settings.model_copy(update={"public_base_url": "https://extranet.example"})
-    with LiveServer(create_app(secure, db), port) as server, httpx.Client() as client:
+    with LiveServer(create_app(secure, db), port) as server, httpx.Client(verify=TLS) as client:
         for path in ("/connexion", "/static/site.css", "/healthz", "/page-inconnue"):
             answer = client.get(f"{server.url}{path}")
             assert answer.headers["strict-transport-security"] == (
@@ -223,19 +221,11 @@ def test_no_hsts_over_plain_http(site: Site) -> None:
         assert "strict-transport-security" not in client.get("/connexion").headers
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_the_serve_command_cuts_off_slow_clients(
-    cli_env: dict[str, str], db: Database, tmp_path: Path
-) -> None:
-    process, url = _serve(cli_env)
-    try:
-        host, port = url.removeprefix("http://").split(":")
-        with socket.create_connection((host, int(port)), timeout=30) as sock:
-            sock.sendall(b"GET /connexion HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-            took = trickle(sock, FOREVER, every=0.1, limit=HttpLimits().header_seconds + 10)
-            answer = answer_of(sock)
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+def test_the_serve_command_cuts_off_slow_clients(served: Served) -> None:
+    host, port = served.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(b"GET /connexion HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        took = trickle(sock, FOREVER, every=0.1, limit=HttpLimits().header_seconds + 10)
+        answer = answer_of(sock)
     assert took < HttpLimits().header_seconds + 5
     assert answer.startswith(b"HTTP/1.1 408 ")

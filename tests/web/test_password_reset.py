@@ -112,7 +112,7 @@ def test_the_reset_link_sets_a_new_password_once(site: Site) -> None:
         assert sign_in(browser, "marie.curie@example.org", GOOD_PASSWORD).status_code == 401
         assert sign_in(browser, "marie.curie@example.org", NEW_PASSWORD).status_code == 303
     (notice,) = site.deliver(2)[1:]
-    assert "mot de passe de votre compte Extranet vient d'être modifié" in notice.text()
+    assert "mot de passe de votre compte Extranet a été changé le" in notice.text()
 
 
 def test_a_new_password_signs_out_the_other_sessions(site: Site) -> None:

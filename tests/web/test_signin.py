@@ -106,7 +106,7 @@ def test_a_wrong_password_says_so_without_telling_whether_the_address_exists(sit
     assert "Nom d'utilisateur ou mot de passe incorrect." in text_of(wrong)
     assert "Nom d'utilisateur ou mot de passe incorrect." in text_of(unknown)
     assert anonymous.status_code == 303
-    assert anonymous.headers["location"] == f"{site.url}/connexion"
+    assert anonymous.headers["location"] == f"{site.url}/connexion?motif=connexion-requise"
 
 
 def test_an_invited_account_cannot_sign_in_before_activation(site: Site) -> None:

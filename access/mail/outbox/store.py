@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy import DateTime
 from sqlalchemy.orm import Session
 
-from access.clock import utcnow
+from access.clock import as_utc, utcnow
 from access.config import AccessSettings
 from access.mail.outbox.models import OutboxStatus, bodies_table, messages_table
 from access.persistence.database import Database
+from common import metrics
 
 # last_error of a message whose bytes are missing (for operators; the team list shows the
 # wording for reasons without an SMTP code).
@@ -295,7 +296,23 @@ def record(
             if changed and values["status"] == OutboxStatus.FAILED.value:
                 done.append(item.id)
         _forget_bodies(session, done)
+    _count(report, outcomes)
     return report
+
+
+def _count(report: DeliveryReport, outcomes: Sequence[Outcome]) -> None:
+    for result in ("sent", "retried", "failed", "released"):
+        if getattr(report, result):
+            metrics.MAIL_DELIVERIES.labels(result=result).inc(getattr(report, result))
+    for outcome in outcomes:
+        if not outcome.ok and not outcome.released:
+            metrics.MAIL_FAILURES.labels(reason=_reason_class(outcome)).inc()
+
+
+def _reason_class(outcome: Outcome) -> str:
+    if outcome.deferred:
+        return "relay_login"
+    return "refused" if outcome.permanent else "temporary"
 
 
 def _forget_bodies(session: Session, outbox_ids: Sequence[int]) -> None:
@@ -304,3 +321,28 @@ def _forget_bodies(session: Session, outbox_ids: Sequence[int]) -> None:
     in the database."""
     if outbox_ids:
         session.execute(bodies_table.delete().where(bodies_table.c.outbox_id.in_(list(outbox_ids))))
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The outbox at a glance, for operators: messages by status, and since when the oldest
+    message that is due now has been waiting (None: nothing is due)."""
+
+    by_status: dict[str, int]
+    oldest_due_since: datetime | None
+
+
+def backlog(session: Session, *, now: datetime | None = None) -> Backlog:
+    now = now or utcnow()
+    counts = session.execute(
+        sa.select(messages_table.c.status, sa.func.count()).group_by(messages_table.c.status)
+    ).all()
+    oldest = session.scalar(
+        sa.select(sa.func.min(messages_table.c.created_at)).where(
+            messages_table.c.status == OutboxStatus.PENDING.value,
+            messages_table.c.next_attempt_at <= now,
+        )
+    )
+    by_status = {status.value: 0 for status in OutboxStatus}
+    by_status.update({str(status): int(count) for status, count in counts})
+    return Backlog(by_status, as_utc(oldest))

@@ -26,20 +26,23 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from access.audit import record
 from access.directory.authz import establishments_to_manage, require_manager
-from access.directory.grants import add_grant, remove_grant
+from access.directory.grants import SCHOOL_TIMEZONE, add_grant, remove_grant
 from access.directory.models import Establishment
 from access.directory.people import MemberAccess, member_access
 from access.directory.profiles import Profiles, default_profiles
 from access.directory.team import TeamMember, TeamStatus, search_teams, team_member
 from access.errors import AccessError, InvalidInput, NotAllowed, NotFound
 from access.invitations import jobs
+from access.invitations.preview import send_preview
 from access.invitations.service import resend_one, team_list
+from access.messages import GRANT_NOT_FOUND, SELF_GRANT
 from access.text import fold
 from bot.conversation import action, command, form
 from bot.conversation import messages as msg
@@ -268,7 +271,7 @@ def invite_team(turn: Turn) -> Replies:
         target = _target(turn, session, person_id, fase, then="invite")
         if isinstance(target, Message):
             return target
-        return views.team_page(team_list(session, target.fase), nonce=new_nonce())
+        return _team_page(target, nonce=new_nonce())
 
 
 @action(views.ACTION_CHOOSE)
@@ -280,17 +283,22 @@ def choose(turn: Turn) -> Replies:
             return _members(director, query, replace=True)
         if director.context.get("then") == "access":
             return _find_person(director.session, turn, director.person_id, query, [director.fase])
-        team = team_list(director.session, director.fase)
-    return views.team_page(team, nonce=new_nonce(), replace=True)
+        return _team_page(director, nonce=new_nonce(), replace=True)
 
 
 @action(views.ACTION_PAGE)
 @guarded("team-page")
 def team_page(turn: Turn) -> Replies:
     with directing(turn) as director:
-        team = team_list(director.session, director.fase)
-    nonce = str(director.context.get("n") or "") or new_nonce()
-    return views.team_page(team, _page_of(director.context), nonce=nonce, replace=True)
+        nonce = str(director.context.get("n") or "") or new_nonce()
+        return _team_page(director, _page_of(director.context), nonce=nonce, replace=True)
+
+
+def _team_page(director: Director, page: int = 1, *, nonce: str, replace: bool = False) -> Message:
+    """The team screen, its send buttons counting who a send would really write to now."""
+    team = team_list(director.session, director.fase)
+    preview = send_preview(director.session, director.turn.settings, director.establishment.id)
+    return views.team_page(team, page, preview=preview, nonce=nonce, replace=replace)
 
 
 @action(views.ACTION_CSV)
@@ -456,15 +464,19 @@ def _find_person(
         return views.people_choice(query, matches)
     fase, row = matches[0]
     director = _as_manager(turn, session, person_id, fase)
-    return views.access_view(director.access_of(row.person_id), director.profiles)
+    return _access_view(director, row.person_id)
+
+
+def _access_view(director: Director, person_id: int, *, replace: bool = False) -> Message:
+    seen = director.access_of(person_id)
+    return views.access_view(seen, director.profiles, viewer_id=director.person_id, replace=replace)
 
 
 @action(views.ACTION_ACCESS)
 @guarded("access")
 def show_access(turn: Turn) -> Replies:
     with directing(turn, check=_person_of) as director:
-        seen = director.access_of(_person_of(director.context))
-    return views.access_view(seen, director.profiles)
+        return _access_view(director, _person_of(director.context))
 
 
 @action(views.ACTION_ADD_GRANT)
@@ -472,12 +484,21 @@ def show_access(turn: Turn) -> Replies:
 def open_grant_form(turn: Turn) -> Replies:
     with directing(turn, check=_person_of) as director:
         target = director.member(_person_of(director.context))
+        if target.person_id == director.person_id:
+            # Refused when the form opens, not after it was filled in.
+            raise NotAllowed("self_grant", SELF_GRANT)
+        seen = director.access_of(target.person_id)
+    given = seen.access.function_resources if seen.access is not None else frozenset()
+    if given and all(r.code in given for r in director.profiles.all_resources()):
+        return Message(msg.FORM_ALL_GIVEN)
     return views.grant_form(
         fase=director.fase,
         person_id=target.person_id,
         name=target.name,
         function_label=target.function_label,
         profiles=director.profiles,
+        given=frozenset(given),
+        today=datetime.now(SCHOOL_TIMEZONE).date(),
     )
 
 
@@ -504,11 +525,11 @@ def submit_grant(turn: Turn) -> Replies:
     except InvalidInput as error:
         return FormErrors({_ERROR_FIELDS.get(error.code, "mission"): error.user_message})
     with _managing(turn, person_id, fase) as director:
-        seen = director.access_of(target_id)
-    return [
-        Message(msg.GRANT_ADDED.format(mission=mission, name=seen.member.name)),
-        views.access_view(seen, director.profiles),
-    ]
+        name = director.member(target_id).name
+        return [
+            Message(msg.GRANT_ADDED.format(mission=mission, name=name)),
+            _access_view(director, target_id),
+        ]
 
 
 def _add_grant(turn: Turn, person_id: int, fase: str, target_id: int) -> str:
@@ -534,17 +555,51 @@ def _add_grant(turn: Turn, person_id: int, fase: str, target_id: int) -> str:
 
 @action(views.ACTION_REMOVE_GRANT)
 @guarded("remove-grant")
-def remove(turn: Turn) -> Replies:
-    person_id = _identified(turn)
-    grant_id = _context(turn).get("g")
+def open_remove_form(turn: Turn) -> Replies:
+    """« Retirer »: a form asking why, which is also the confirmation."""
+    with directing(turn, check=_grant_of) as director:
+        grant_id = _grant_of(director.context)
+        seen = director.access_of(_person_of(director.context))
+        grant = next((g for g in seen.grants if g.grant_id == grant_id), None)
+        if grant is None:
+            raise NotFound("grant_not_live", GRANT_NOT_FOUND)
+    return views.remove_form(
+        fase=director.fase,
+        person_id=seen.member.person_id,
+        grant_id=grant_id,
+        name=seen.member.name,
+        mission=grant.mission,
+    )
+
+
+def _grant_of(context: dict[str, Any]) -> int:
+    _person_of(context)
+    grant_id = context.get("g")
     if not isinstance(grant_id, int):
         raise _bad_request()
-    with turn.db.transaction() as session:
-        grant = remove_grant(session, actor_person_id=person_id, grant_id=grant_id)
-        fase, target_id, mission = grant.establishment.fase, grant.person_id, grant.mission
+    return grant_id
+
+
+@form(views.FORM_REMOVE_GRANT)
+@guarded("remove-grant")
+def remove(turn: Turn) -> Replies:
+    with directing(turn, check=_grant_of) as director:
+        person_id, grant_id = director.person_id, _grant_of(director.context)
+    assert turn.submission is not None
+    reason = str(turn.submission.values.get("reason") or "").strip()
+    if not reason:
+        return FormErrors({"reason": msg.FIELD_REQUIRED})
+    try:
+        with turn.db.transaction() as session:
+            grant = remove_grant(
+                session, actor_person_id=person_id, grant_id=grant_id, reason=reason
+            )
+            fase, target_id, mission = grant.establishment.fase, grant.person_id, grant.mission
+    except InvalidInput as error:
+        return FormErrors({"reason": error.user_message})
     with _managing(turn, person_id, fase) as director:
-        seen = director.access_of(target_id)
-    return [
-        views.access_view(seen, director.profiles, replace=True),
-        Message(msg.GRANT_REMOVED.format(mission=mission, name=seen.member.name)),
-    ]
+        name = director.member(target_id).name
+        return [
+            _access_view(director, target_id),
+            Message(msg.GRANT_REMOVED.format(mission=mission, name=name)),
+        ]

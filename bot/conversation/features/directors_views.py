@@ -19,6 +19,7 @@ from access.directory.profiles import Profiles
 from access.directory.team import Team, TeamRow, TeamStatus
 from access.directory.team_export import export_filename, team_csv
 from access.invitations.jobs import JobState, JobStatus, SendSummary
+from access.invitations.preview import SendPreview
 from access.messages import BRUSSELS, french_date
 from bot.conversation import messages as msg
 from bot.conversation.replies import (
@@ -58,6 +59,7 @@ ACTION_ACCESS = "directors.access"
 ACTION_ADD_GRANT = "directors.add_grant"
 ACTION_REMOVE_GRANT = "directors.remove_grant"
 FORM_GRANT = "directors.grant"
+FORM_REMOVE_GRANT = "directors.remove_grant"
 
 MODE_NEW = "new"
 MODE_RESEND = "resend"
@@ -101,8 +103,17 @@ def email_cell(row: TeamRow) -> str:
     return row.proeco_email or msg.NO_EMAIL
 
 
-def team_page(team: Team, page: int = 1, *, nonce: str = "", replace: bool = False) -> Message:
-    """`nonce` names this list: presses of its send buttons share one idempotency key."""
+def team_page(
+    team: Team,
+    page: int = 1,
+    *,
+    preview: SendPreview | None = None,
+    nonce: str = "",
+    replace: bool = False,
+) -> Message:
+    """`nonce` names this list: presses of its send buttons share one idempotency key.
+    `preview` (access.invitations.preview): who a send would really write to now; the
+    buttons count only them, and the others are named apart."""
     establishment = team.establishment
     fase = establishment.fase
     pages = max(1, math.ceil(len(team.rows) / TEAM_PAGE_SIZE))
@@ -112,6 +123,7 @@ def team_page(team: Team, page: int = 1, *, nonce: str = "", replace: bool = Fal
         _counts(team),
     ]
     blocks.extend(_to_fix(team.rows))
+    blocks.extend(_held(preview))
     if not team.rows:
         blocks.append(Text(msg.TEAM_EMPTY))
     else:
@@ -126,7 +138,7 @@ def team_page(team: Team, page: int = 1, *, nonce: str = "", replace: bool = Fal
             )
         )
         blocks.append(Note(msg.PAGE_NOTE.format(page=page, pages=pages, count=len(team.rows))))
-    buttons = send_buttons(team, nonce)
+    buttons = send_buttons(team, nonce, preview)
     if page > 1:
         buttons.append(Button(msg.PREVIOUS_PAGE, ACTION_PAGE, encode(f=fase, p=page - 1, n=nonce)))
     if page < pages:
@@ -149,10 +161,13 @@ def team_file(team: Team) -> File:
     )
 
 
-def send_buttons(team: Team, nonce: str = "") -> list[Button]:
+def send_buttons(team: Team, nonce: str = "", preview: SendPreview | None = None) -> list[Button]:
     fase = team.establishment.fase
-    to_invite = team.counts.get(TeamStatus.WILL_BE_INVITED, 0)
-    to_remind = team.counts.get(TeamStatus.INVITED, 0)
+    if preview is not None:
+        to_invite, to_remind = preview.new, preview.resend
+    else:
+        to_invite = team.counts.get(TeamStatus.WILL_BE_INVITED, 0)
+        to_remind = team.counts.get(TeamStatus.INVITED, 0)
     buttons = []
     if to_invite:
         buttons.append(
@@ -210,6 +225,19 @@ def _to_fix(rows: Sequence[TeamRow]) -> list[Block]:
     if len(to_fix) > TO_FIX_SHOWN:
         lines.append(msg.TO_FIX_MORE.format(count=len(to_fix) - TO_FIX_SHOWN))
     return [Text("\n".join(lines)), Note(msg.TO_FIX_HINT)]
+
+
+def _held(preview: SendPreview | None) -> list[Block]:
+    if preview is None or not preview.held:
+        return []
+    lines = [msg.HELD_TITLE]
+    lines.extend(
+        msg.HELD_LINE.format(name=held.name, reason=held.label)
+        for held in preview.held[:TO_FIX_SHOWN]
+    )
+    if len(preview.held) > TO_FIX_SHOWN:
+        lines.append(msg.SUMMARY_MORE.format(count=len(preview.held) - TO_FIX_SHOWN))
+    return [Text("\n".join(lines))]
 
 
 # -- /team: the list with per-person actions --------------------------------------------------
@@ -337,8 +365,16 @@ def people_choice(query: str, matches: Sequence[tuple[str, TeamRow]]) -> Message
     return Message(msg.ACCESS_CHOOSE.format(query=query), Choices(buttons))
 
 
-def access_view(seen: MemberAccess, profiles: Profiles, *, replace: bool = False) -> Message:
-    """One member's access: from the function, from mission grants (each removable), in all."""
+def access_view(
+    seen: MemberAccess,
+    profiles: Profiles,
+    *,
+    viewer_id: int | None = None,
+    replace: bool = False,
+) -> Message:
+    """One member's access: from the function, from mission grants (each removable), in all.
+    `viewer_id`: the director looking; on their own row no grant is offered (it would be
+    refused)."""
     name, fase, access, grants = seen.member.name, seen.fase, seen.access, seen.grants
     blocks: list[Block] = [
         Heading(
@@ -365,29 +401,25 @@ def access_view(seen: MemberAccess, profiles: Profiles, *, replace: bool = False
             if grant.ends_at
             else msg.ACCESS_NO_END
         )
-        blocks.append(
-            Text(
-                msg.ACCESS_GRANT.format(
-                    mission=grant.mission,
-                    resources=resource_labels(profiles, grant.resources),
-                    by=msg.UNKNOWN_GRANTOR if grant.granted_by is None else grant.granted_by,
-                    since=french_date(grant.granted_at),
-                    until=until,
-                )
+        lines = [
+            msg.ACCESS_GRANT.format(
+                mission=grant.mission,
+                resources=resource_labels(profiles, grant.resources),
+                by=msg.UNKNOWN_GRANTOR if grant.granted_by is None else grant.granted_by,
+                since=french_date(grant.granted_at),
+                until=until,
             )
-        )
+        ]
+        if grant.reason:
+            lines.append(msg.ACCESS_GRANT_REASON.format(reason=grant.reason))
+        blocks.append(Text("\n".join(lines)))
+        # Removing asks for a reason (a form), which is also the confirmation.
         removals.append(
             Button(
                 msg.REMOVE_GRANT.format(mission=grant.mission)[:75],
                 ACTION_REMOVE_GRANT,
-                encode(g=grant.grant_id),
+                encode(f=fase, p=seen.member.person_id, g=grant.grant_id),
                 style="danger",
-                confirm=Confirm(
-                    msg.REMOVE_CONFIRM_TITLE,
-                    msg.REMOVE_CONFIRM_TEXT.format(name=name, mission=grant.mission),
-                    msg.REMOVE_CONFIRM,
-                    msg.DENY,
-                ),
             )
         )
     if access is not None:
@@ -395,7 +427,10 @@ def access_view(seen: MemberAccess, profiles: Profiles, *, replace: bool = False
             Note(msg.ACCESS_ALL.format(resources=resource_labels(profiles, access.resources)))
         )
     buttons = []
-    if access is not None and access.function_code is not None:
+    own_row = viewer_id is not None and viewer_id == seen.member.person_id
+    if own_row:
+        blocks.append(Note(msg.ACCESS_SELF))
+    elif access is not None and access.function_code is not None:
         buttons.append(
             Button(msg.ADD_GRANT, ACTION_ADD_GRANT, encode(f=fase, p=seen.member.person_id))
         )
@@ -412,15 +447,24 @@ def grant_form(
     name: str,
     function_label: str,
     profiles: Profiles,
+    given: frozenset[str] = frozenset(),
+    today: date | None = None,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
 ) -> Form:
+    """`given`: the resources the person's function already gives, left out of the choice
+    and named in the intro. `today` (Brussels): the earliest last day accepted, checked as
+    soon as a day is picked."""
     values = values or {}
+    offered = [r for r in profiles.all_resources() if r.code not in given]
+    intro: list[Block] = [Text(msg.FORM_INTRO.format(name=name, function=function_label))]
+    if given:
+        intro.append(Note(msg.FORM_GIVEN.format(resources=resource_labels(profiles, given))))
     return Form(
         form_id=FORM_GRANT,
         title=msg.FORM_TITLE,
         submit_label=msg.FORM_SUBMIT,
-        intro=(Text(msg.FORM_INTRO.format(name=name, function=function_label)),),
+        intro=tuple(intro),
         fields=(
             Field(
                 "mission",
@@ -433,9 +477,7 @@ def grant_form(
                 "resources",
                 msg.FIELD_RESOURCES,
                 kind=FieldKind.MULTI_SELECT,
-                options=tuple(
-                    Option(resource.code, resource.label) for resource in profiles.all_resources()
-                ),
+                options=tuple(Option(resource.code, resource.label) for resource in offered),
                 initial=values.get("resources"),
             ),
             Field(
@@ -445,6 +487,7 @@ def grant_form(
                 required=False,
                 hint=msg.FIELD_ENDS_ON_HINT,
                 initial=values.get("ends_on"),
+                min_date=today,
             ),
             Field(
                 "reason",
@@ -457,4 +500,24 @@ def grant_form(
         ),
         context={"f": fase, "p": person_id},
         errors=errors or {},
+    )
+
+
+def remove_form(*, fase: str, person_id: int, grant_id: int, name: str, mission: str) -> Form:
+    """Removing a mission grant: why, kept in the audit log with the removal."""
+    return Form(
+        form_id=FORM_REMOVE_GRANT,
+        title=msg.REMOVE_FORM_TITLE,
+        submit_label=msg.REMOVE_CONFIRM,
+        intro=(Text(msg.REMOVE_CONFIRM_TEXT.format(name=name, mission=mission)),),
+        fields=(
+            Field(
+                "reason",
+                msg.FIELD_REASON,
+                kind=FieldKind.MULTILINE,
+                hint=msg.REMOVE_REASON_HINT,
+                max_length=500,
+            ),
+        ),
+        context={"f": fase, "p": person_id, "g": grant_id},
     )

@@ -1,31 +1,47 @@
-"""Questions to the FAQ (DM, mention, `/helpdesk question`) and the help text (`/helpdesk`)."""
+"""Questions to the FAQ (DM, mention, `/helpdesk question`) and the help text (`/helpdesk`).
+
+Not every message is a question (faq.kinds): politeness gets a friendly word and the help
+hint, another subject is told this helpdesk covers the Extranet only, and a fault of the
+Extranet itself is offered a ticket whose description asks for the browser, the device and
+the time, rather than a FAQ entry.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
+from access.messages import BRUSSELS
 from bot.conversation import action, command, home, message, router
 from bot.conversation import messages as msg
-from bot.conversation.features.tickets_views import contact_button
+from bot.conversation.features.diagnosis import situation_after_answer
+from bot.conversation.features.tickets_views import contact_button, ticket_form
 from bot.conversation.replies import (
     Block,
     Button,
     Choices,
+    Form,
     Heading,
     Message,
     Note,
     Text,
 )
 from bot.conversation.turn import Turn
+from bot.faq_facts import faq_facts
+from faq.facts import fill
+from faq.kinds import MessageKind
+from helpdesk.prefill import prefill_for_person
 
 log = logging.getLogger(__name__)
 
 HELPFUL = "helpful"
 NOT_HELPFUL = "not_helpful"
 MAX_QUESTION_CHARS = 1500
+REPORT_PROBLEM = "faq.report_problem"
 
 
 # -- help ----------------------------------------------------------------------------------------
@@ -36,8 +52,9 @@ def help_blocks(turn: Turn) -> list[Block]:
     for name, sub in (("/helpdesk", "ticket"), ("/invite-team", None), ("/team", None)):
         if router.knows_command(name, sub):
             lines.append(msg.HELP_LINES[sub or name.lstrip("/")])
-    if router.knows_command("/access"):
-        lines.append(msg.HELP_LINES["access"])
+    for name in ("/access", "/tickets", "/diagnostic"):
+        if router.knows_command(name):
+            lines.append(msg.HELP_LINES[name.lstrip("/")])
     addresses = msg.HELP_ADDRESSES.format(
         extranet_url=turn.settings.extranet_url, helpdesk_email=turn.settings.helpdesk_email
     )
@@ -67,11 +84,14 @@ def on_text(turn: Turn) -> Message | None:
         return help_message(turn) if turn.mentioned else None
     if _is_help(text):
         return help_message(turn)
-    reply = answer(turn, text)
     if turn.mentioned and turn.message is not None:
-        # Asked in a channel: answer in the thread of the question, for everyone to read.
-        return Message(*reply.blocks, private=False, thread=turn.message)
-    return reply
+        # Asked in a channel: answer in the thread of the question, for everyone to read;
+        # the person's own situation only for them.
+        reply = answer(turn, text, with_situation=False)
+        public = Message(*reply.blocks, private=False, thread=turn.message)
+        situation = situation_after_answer(turn, _answered_entry(reply), text)
+        return [public, Message(*situation)] if situation else public
+    return answer(turn, text)
 
 
 @command("/helpdesk")
@@ -110,34 +130,67 @@ def _entry(entry_id: str) -> Any | None:
     return None
 
 
-def _value(usage_id: object, entry_id: str | None) -> str:
-    return json.dumps({"u": usage_id, "e": entry_id}, separators=(",", ":"))
+# Slack allows 2,000 characters in a button value: the question is shortened to fit.
+VALUE_LIMIT = 1900
 
 
-def _parse(value: str) -> tuple[Any, str | None]:
+def _value(usage_id: object, entry_id: str | None, question: str = "") -> str:
+    """A button's value: the usage log's id, the FAQ entry, and the person's own question
+    (« Contacter le helpdesk » puts it in the ticket, not the entry's title)."""
+    data: dict[str, Any] = {"u": usage_id, "e": entry_id}
+    text = question
+    while True:
+        if text:
+            data["q"] = text
+        value = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        if len(value) <= VALUE_LIMIT or not text:
+            return value
+        text = text[: max(0, len(text) - (len(value) - VALUE_LIMIT) - 1)]
+
+
+def _parse(value: str) -> tuple[Any, str | None, str]:
     try:
         data = json.loads(value)
     except ValueError:
-        return None, None
-    return data.get("u"), data.get("e")
+        return None, None, ""
+    if not isinstance(data, dict):
+        return None, None, ""
+    return data.get("u"), data.get("e"), str(data.get("q") or "")
 
 
-def answer(turn: Turn, question: str) -> Message:
+def answer(turn: Turn, question: str, *, with_situation: bool = True) -> Message:
+    """The FAQ's answer; on an access topic, followed by the person's own situation
+    (`features.diagnosis`), which only they read: the reply is private."""
     question = " ".join(question.split())[:MAX_QUESTION_CHARS]
     result = _matcher().match(question)
+    if result.kind.social:
+        # Politeness is no question: nothing to log for the FAQ's report, no ticket to offer.
+        return Message(Text(msg.SOCIAL_REPLIES[result.kind.value]), Note(msg.SOCIAL_HINT))
     usage_id = record_question(turn, question, result)
+    if result.kind is MessageKind.OFF_TOPIC:
+        return off_topic_message(turn)
+    if result.kind is MessageKind.PROBLEM:
+        return problem_message(question, usage_id)
+    entry = result.entry or next((s.entry for s in result.suggestions), None)
+    entry_id = entry.id if entry is not None else None
+    situation = situation_after_answer(turn, entry_id, question) if with_situation else []
     if result.entry is not None:
-        return answer_message(result.entry, usage_id)
+        answered = answer_message(
+            result.entry, usage_id, facts=faq_facts(turn.settings), question=question
+        )
+        return Message(*answered.blocks, *situation)
     suggestions = list(result.suggestions)[:3]
     ids = [s.entry.id for s in suggestions]
     if suggestions:
         buttons = [
-            Button(s.entry.question, "faq.show", _value(usage_id, s.entry.id)) for s in suggestions
+            Button(s.entry.question, "faq.show", _value(usage_id, s.entry.id, question))
+            for s in suggestions
         ]
         return Message(
             Text(msg.FAQ_UNSURE),
             Choices(buttons),
             Choices([contact_button(question, ids, usage_id)]),
+            *situation,
         )
     return Message(
         Text(msg.FAQ_NO_ANSWER),
@@ -147,18 +200,79 @@ def answer(turn: Turn, question: str) -> Message:
                 extranet_url=turn.settings.extranet_url, helpdesk_email=turn.settings.helpdesk_email
             )
         ),
+        *situation,
     )
 
 
-def answer_message(entry: Any, usage_id: object, *, feedback: bool = True) -> Message:
-    blocks: list[Block] = [Heading(entry.question), Text(entry.answer)]
+def off_topic_message(turn: Turn) -> Message:
+    """Another subject: this helpdesk covers the Extranet only; its address as a last resort."""
+    return Message(
+        Text(msg.FAQ_OFF_TOPIC),
+        Note(msg.FAQ_OFF_TOPIC_LAST_RESORT.format(helpdesk_email=turn.settings.helpdesk_email)),
+    )
+
+
+def problem_message(question: str, usage_id: object) -> Message:
+    """A fault of the Extranet: a ticket, whose form asks for the details that find it."""
+    value = json.dumps({"q": question[:500], "u": usage_id}, ensure_ascii=False)
+    return Message(
+        Text(msg.FAQ_PROBLEM),
+        Choices([Button(msg.FAQ_PROBLEM_BUTTON, REPORT_PROBLEM, value, style="primary")]),
+    )
+
+
+@action(REPORT_PROBLEM)
+def on_report_problem(turn: Turn) -> Form:
+    """The helpdesk's ticket form (features.tickets handles its submission), its description
+    ready for the browser, the device and the time of the problem."""
+    assert turn.action is not None
+    try:
+        data = json.loads(turn.action.value)
+    except ValueError:
+        data = {}
+    data = data if isinstance(data, dict) else {}
+    now = datetime.now(BRUSSELS)
+    description = msg.PROBLEM_DETAILS.format(
+        question=str(data.get("q") or "")[:500],
+        date=now.strftime("%d/%m/%Y"),
+        time=now.strftime("%H:%M"),
+    )
+    prefill = None
+    if turn.speaker.person_id is not None:
+        with turn.db.session() as session:
+            prefill = prefill_for_person(session, person_id=turn.speaker.person_id)
+    return ticket_form(
+        prefill=prefill, values={"description": description}, context={"f": [], "u": data.get("u")}
+    )
+
+
+def _answered_entry(reply: Message) -> str | None:
+    """The FAQ entry a reply answers (its feedback buttons carry it), if any."""
+    for button in reply.buttons:
+        if button.action_id == "faq.helpful":
+            return _parse(button.value)[1]
+    return None
+
+
+def answer_message(
+    entry: Any,
+    usage_id: object,
+    *,
+    facts: Mapping[str, str],
+    feedback: bool = True,
+    question: str = "",
+) -> Message:
+    """The entry's answer, its delays and rules those of this deployment (faq.facts);
+    `question`: the person's own words, carried by the buttons to a ticket."""
+    blocks: list[Block] = [Heading(entry.question), Text(fill(entry.answer, facts))]
     if feedback:
+        value = _value(usage_id, entry.id, question)
         blocks += [
             Note(msg.FAQ_DID_IT_HELP),
             Choices(
                 [
-                    Button(msg.FAQ_HELPFUL, "faq.helpful", _value(usage_id, entry.id), "primary"),
-                    Button(msg.FAQ_NOT_HELPFUL, "faq.not_helpful", _value(usage_id, entry.id)),
+                    Button(msg.FAQ_HELPFUL, "faq.helpful", value, "primary"),
+                    Button(msg.FAQ_NOT_HELPFUL, "faq.not_helpful", value),
                 ]
             ),
         ]
@@ -177,29 +291,34 @@ def on_not_helpful(turn: Turn) -> Message:
 
 def _feedback(turn: Turn, outcome: str) -> Message:
     assert turn.action is not None
-    usage_id, entry_id = _parse(turn.action.value)
+    usage_id, entry_id, question = _parse(turn.action.value)
     record_outcome(turn, usage_id, outcome)
     entry = _entry(entry_id) if entry_id else None
     blocks: list[Block] = []
     if entry is not None:
-        blocks += answer_message(entry, usage_id, feedback=False).blocks
+        facts = faq_facts(turn.settings)
+        blocks += answer_message(entry, usage_id, facts=facts, feedback=False).blocks
     if outcome == HELPFUL:
         blocks.append(Note(msg.FAQ_THANKS))
     else:
         blocks.append(Text(msg.FAQ_SORRY))
-        question = entry.question if entry is not None else ""
-        blocks.append(Choices([contact_button(question, [entry_id] if entry_id else [], usage_id)]))
+        # The person's own words go to the ticket; the answer that did not help follows them.
+        shown = entry.id if entry is not None else None
+        button = contact_button(
+            question, [entry_id] if entry_id else [], usage_id, not_helpful=shown
+        )
+        blocks.append(Choices([button]))
     return Message(*blocks, replace=True)
 
 
 @action("faq.show")
 def on_suggestion(turn: Turn) -> Message:
     assert turn.action is not None
-    usage_id, entry_id = _parse(turn.action.value)
+    usage_id, entry_id, question = _parse(turn.action.value)
     entry = _entry(entry_id) if entry_id else None
     if entry is None:
         return Message(msg.EXPIRED_ACTION)
-    return answer_message(entry, usage_id)
+    return answer_message(entry, usage_id, facts=faq_facts(turn.settings), question=question)
 
 
 # The address-only button of messages posted before the tickets feature still answers.

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from access.accounts.link_codes import CODE_VALID_MINUTES, is_code_shaped
 from access.accounts.signin import start_password_reset_for
-from access.directory.models import AccountStatus
+from access.diagnosis.explain import Topic, explain
+from access.diagnosis.service import diagnose
 from access.directory.situation import Situation, read_situation
 from access.invitations.service import resend_own_invitation
 from bot.conversation import action, command, form, home
 from bot.conversation import messages as msg
+from bot.conversation.features.diagnosis_views import person_buttons, situation_blocks
 from bot.conversation.forms import format_date
 from bot.conversation.identity import describe_person
 from bot.conversation.links import confirm_link_code, request_link_code
@@ -31,7 +33,7 @@ from bot.conversation.turn import Turn
 # -- the situation -------------------------------------------------------------------------------
 
 
-def situation_blocks(turn: Turn) -> list[Block]:
+def own_situation_blocks(turn: Turn) -> list[Block]:
     """What /extranet and the App Home show: who, status, where, what access; fitting actions."""
     if turn.speaker.person_id is None:
         return [
@@ -58,14 +60,20 @@ def situation_blocks(turn: Turn) -> list[Block]:
     else:
         blocks.append(Text(msg.SELF_NO_ESTABLISHMENT))
     blocks.extend(Note(note) for note in _mission_notes(situation))
-    buttons = []
-    if situation.can_resend_invitation:
-        buttons.append(Button(msg.RESEND_INVITATION, "self.resend_invitation", style="primary"))
-    if situation.status == AccountStatus.ACTIVE:
-        buttons.append(Button(msg.RESET_PASSWORD, "self.reset_password"))
-    if buttons:
-        blocks.append(Choices(buttons))
+    blocks.extend(_diagnosis_blocks(turn, turn.speaker.person_id))
     return blocks
+
+
+def _diagnosis_blocks(turn: Turn, person_id: int) -> list[Block]:
+    """What is actually wrong and the one action that fits (`access.diagnosis`): someone
+    not invited yet is told the direction sends invitations and may remind it, never
+    offered to resend one (issue 17, item 19)."""
+    with turn.db.session() as session:
+        diagnosis = diagnose(session, person_id)
+    if diagnosis is None:
+        return []
+    told = explain(diagnosis, Topic.STATUS, owner=True, show_addresses=True)
+    return situation_blocks(told, person_buttons(diagnosis, told))
 
 
 def _identity_pairs(situation: Situation) -> list[tuple[str, str]]:
@@ -107,21 +115,29 @@ def _status_label(situation: Situation) -> str:
 
 @command("/extranet")
 def on_extranet(turn: Turn) -> Message:
-    return Message(*situation_blocks(turn))
+    return Message(*own_situation_blocks(turn))
 
 
 @home(order=10)
 def home_situation(turn: Turn) -> list[Block]:
-    return situation_blocks(turn)
+    return own_situation_blocks(turn)
 
 
 @action("self.resend_invitation")
 def on_resend_invitation(turn: Turn) -> Message:
     if turn.speaker.person_id is None:
         return Message(msg.SELF_NEEDS_LINK)
-    outcome = turn.db.call(resend_own_invitation, turn.settings, person_id=turn.speaker.person_id)
+    fase = turn.action.value if turn.action is not None else ""
+    outcome = turn.db.call(
+        resend_own_invitation,
+        turn.settings,
+        person_id=turn.speaker.person_id,
+        fase=fase if fase.isdigit() else None,
+    )
     if outcome.reason is None:
         return Message(msg.INVITATION_RESENT.format(email=outcome.email))
+    if outcome.reason == "not_invited":
+        return Message(msg.DIAG_NOT_INVITED_YET)
     return Message(msg.INVITATION_NOT_RESENT.format(reason=outcome.label))
 
 

@@ -10,15 +10,22 @@ domain decides, see `helpdesk.tickets`).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from access.persistence.database import Database
 from bot.conversation import action, command, form, home, message
 from bot.conversation.features import faq_learning_views
+from bot.conversation.features.diagnosis_card import account_blocks
 from bot.conversation.features.tickets_views import (
+    CATEGORY,
+    CATEGORY_FORM_ID,
     CLAIM,
+    FAQ_FORM_ID,
     FASE_FORM_ID,
     FORM_ID,
+    NOTE,
+    NOTE_FORM_ID,
     OPEN,
     PRIORITY,
     REPLY,
@@ -26,8 +33,12 @@ from bot.conversation.features.tickets_views import (
     RESOLVED_NO,
     RESOLVED_YES,
     STATUS,
+    category_form,
     contact_button,
     history_message,
+    my_ticket_message,
+    my_tickets_message,
+    note_form,
     notice_message,
     parse_contact_value,
     reply_form,
@@ -35,6 +46,7 @@ from bot.conversation.features.tickets_views import (
     tickets_table,
     triage_message,
     unpack,
+    with_shown_answer,
 )
 from bot.conversation.replies import (
     Block,
@@ -50,10 +62,13 @@ from bot.conversation.replies import (
     Text,
 )
 from bot.conversation.turn import DeliveryFailed, Services, Turn
+from bot.faq_facts import faq_facts
 from bot.settings import Settings
 from faq import learning as faq_learning
 from helpdesk import messages, tickets
 from helpdesk.actors import Actor, Requester
+from helpdesk.categories import propose_category
+from helpdesk.errors import TicketNotFound
 from helpdesk.models import Source, Status, Ticket
 from helpdesk.numbering import find_number
 from helpdesk.prefill import prefill_for_person
@@ -63,10 +78,13 @@ from helpdesk.queries import (
     list_tickets,
     open_tickets_of,
     person_name,
+    requester_ticket,
     ticket_with_history,
+    tickets_of_requester,
 )
 from helpdesk.stats import stats, stats_rows
-from helpdesk.validation import check_ticket_form
+from helpdesk.suggestions import faq_entry, suggestions_for, topics_of
+from helpdesk.validation import FormCheck, check_ticket_form
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +96,17 @@ NOTE_PREFIXES = ("note:", "note :")
 # --- who is an agent -------------------------------------------------------------------------
 
 
+def _is_agent(turn: Turn) -> bool | None:
+    """Whether the speaker is a member of the triage channel; None when the transport cannot
+    tell (then nobody is an agent for this turn: it fails closed)."""
+    channel = turn.settings.triage_channel
+    try:
+        return bool(channel) and turn.services.is_member(channel, turn.speaker.user_id)
+    except DeliveryFailed as error:
+        log.warning("could not check the members of the triage channel: %s", error)
+        return None
+
+
 def _agents_only(
     turn: Turn,
     *,
@@ -85,16 +114,11 @@ def _agents_only(
     unknown: str = messages.AGENT_CHECK_FAILED,
     thread: MessageRef | None = None,
 ) -> Message | None:
-    """None for an agent; else what to tell the speaker. Fails closed: when the transport cannot
-    tell who the members are, the speaker is not an agent for this turn."""
-    channel = turn.settings.triage_channel
-    try:
-        if channel and turn.services.is_member(channel, turn.speaker.user_id):
-            return None
-    except DeliveryFailed as error:
-        log.warning("could not check the members of the triage channel: %s", error)
-        return Message(unknown, thread=thread)
-    return Message(refused, thread=thread)
+    """None for an agent; else what to tell the speaker."""
+    agent = _is_agent(turn)
+    if agent:
+        return None
+    return Message(unknown if agent is None else refused, thread=thread)
 
 
 def _agent(turn: Turn) -> Actor:
@@ -129,7 +153,11 @@ def _requester_actor(turn: Turn, ticket: Ticket) -> Actor:
 def card_for(db: Database, number: str) -> tuple[Ticket, Message]:
     with db.session() as session:
         ticket = tickets.get_ticket(session, number)
-        card = triage_message(ticket, establishment=establishment_name(session, ticket.fase))
+        card = triage_message(
+            ticket,
+            establishment=establishment_name(session, ticket.fase),
+            account=account_blocks(session, ticket),
+        )
         # A ticket from the FAQ asks, once resolved, which entry would have answered.
         learned = faq_learning_views.card_blocks(session, ticket)
         return ticket, Message(*card.blocks, *learned, private=False) if learned else card
@@ -168,20 +196,57 @@ def refresh_triage(services: Services, db: Database, number: str) -> None:
             log.warning("could not update the triage card: %s", error)
 
 
-def post_in_triage_thread(services: Services, db: Database, number: str, *texts: str) -> None:
+def card_in_place(turn: Turn, number: str) -> Replies:
+    """After a card's button: the triage post was updated by `refresh_triage`; a card shown
+    elsewhere (`/tickets NUMBER`, the console) is replaced by the ticket as it is now."""
+    with turn.db.session() as session:
+        history = ticket_with_history(session, number)
+        ticket = history.ticket
+        pressed = turn.message
+        if pressed is not None and (pressed.channel, pressed.ts) == (
+            ticket.triage_channel,
+            ticket.triage_ts,
+        ):
+            return None
+        name = establishment_name(session, ticket.fase)
+        card = history_message(
+            ticket, history.events, establishment=name, account=account_blocks(session, ticket)
+        )
+    return Message(*card.blocks, replace=True)
+
+
+def post_in_triage_thread(services: Services, db: Database, number: str, *texts: str) -> bool:
+    """True when the texts are in the ticket's triage thread."""
     with db.session() as session:
         ticket = tickets.get_ticket(session, number)
         channel, ts = ticket.triage_channel, ticket.triage_ts
     if not channel or not ts:
-        return
+        return False
     try:
-        services.send(
+        ref = services.send(
             Recipient.channel(channel),
             Message(*[Text(t) for t in texts], private=False),
             thread=MessageRef(channel, ts),
         )
     except DeliveryFailed as error:
         log.warning("could not post in the triage thread: %s", error)
+        return False
+    return ref is not None
+
+
+def relay_to_triage(
+    services: Services, db: Database, settings: Settings, number: str, text: str, *, reopened: bool
+) -> None:
+    """A requester's message, for agents, in the ticket's triage thread; by e-mail to the help
+    address when the thread cannot take it."""
+    lines = [messages.THREAD_REQUESTER_SAYS, text]
+    if reopened:
+        lines.append(messages.THREAD_REOPENED)
+    if post_in_triage_thread(services, db, number, *lines):
+        refresh_triage(services, db, number)
+        return
+    with db.transaction() as session:
+        tickets.forward_to_helpdesk(session, settings, number, text)
 
 
 def deliver_notice(
@@ -214,13 +279,32 @@ def deliver_notice(
 # --- opening a ticket ------------------------------------------------------------------------
 
 
-def _open_form(turn: Turn, question: str = "", faq_ids: list[str] | None = None, usage: Any = None):
-    prefill = None
-    if turn.speaker.person_id is not None:
-        with turn.db.session() as session:
-            prefill = prefill_for_person(session, person_id=turn.speaker.person_id)
-    context = {"f": faq_ids or [], "u": usage}
-    return ticket_form(prefill=prefill, question=question, context=context)
+def _prefill(turn: Turn, session: Any) -> Any:
+    if turn.speaker.person_id is None:
+        return None
+    return prefill_for_person(session, person_id=turn.speaker.person_id)
+
+
+def _faq_seen(context: dict[str, Any]) -> list[str]:
+    """The FAQ answers the person saw before the form: the one that did not help first."""
+    shown = [context["s"]] if context.get("s") else []
+    return list(dict.fromkeys([*shown, *(context.get("f") or [])]))
+
+
+def _open_form(
+    turn: Turn,
+    question: str = "",
+    faq_ids: tuple[str, ...] = (),
+    usage: Any = None,
+    not_helpful: str | None = None,
+) -> Replies:
+    with turn.db.session() as session:
+        prefill = _prefill(turn, session)
+    context: dict[str, Any] = {"f": list(faq_ids), "u": usage}
+    if not_helpful:
+        context["s"] = not_helpful
+    category = propose_category(question, faq_topics=topics_of(_faq_seen(context)))
+    return ticket_form(prefill=prefill, question=question, context=context, category=category)
 
 
 @command("/helpdesk", "ticket", "demande")
@@ -231,8 +315,8 @@ def helpdesk_ticket(turn: Turn) -> Replies:
 @action(OPEN)
 def contact_helpdesk(turn: Turn) -> Replies:
     assert turn.action is not None
-    question, faq_ids, usage = parse_contact_value(turn.action.value)
-    return _open_form(turn, question, faq_ids, usage)
+    request = parse_contact_value(turn.action.value)
+    return _open_form(turn, request.question, request.faq_ids, request.usage, request.not_helpful)
 
 
 def _source(turn: Turn) -> Source:
@@ -249,49 +333,84 @@ def _record_faq_ticket(turn: Turn, usage: Any, number: str) -> None:
         log.exception("could not record the ticket in the FAQ usage log")
 
 
+def _form_problems(turn: Turn, session: Any, check: FormCheck, context: dict[str, Any]) -> Replies:
+    """The errors by their fields; the confirmation box for an unknown FASE, once."""
+    assert turn.submission is not None
+    values = turn.submission.values
+    errors = dict(check.errors)
+    if "fase_other" in values and "fase" in errors:
+        errors["fase_other" if values.get("fase_other") else "fase"] = errors.pop("fase")
+    if check.fase_needs_confirmation and "confirm_unknown_fase" not in values:
+        # Offer the confirmation box, everything typed kept.
+        errors["confirm_unknown_fase"] = messages.CONFIRM_FASE_NEEDED
+        kept = {k: v for k, v in values.items() if isinstance(v, str)}
+        return ticket_form(
+            prefill=_prefill(turn, session),
+            values=kept,
+            errors=errors,
+            confirm_fase=True,
+            context=context,
+        )
+    return FormErrors(errors)
+
+
+def _faq_step(turn: Turn, session: Any, check: FormCheck, context: dict[str, Any]) -> Replies:
+    """The form once more, with the FAQ answers nearest to the subject (as help desks do
+    before a ticket is sent); None when the FAQ has nothing the person has not seen."""
+    assert turn.submission is not None and check.form is not None
+    found = suggestions_for(
+        check.form.subject,
+        check.form.description,
+        exclude=_faq_seen(context),
+        facts=faq_facts(turn.settings),
+    )
+    if not found:
+        return None
+    context = {**context, "k": 1, "f": [*(context.get("f") or []), *(s.id for s in found)]}
+    kept = {k: v for k, v in turn.submission.values.items() if isinstance(v, str | list)}
+    return ticket_form(
+        prefill=_prefill(turn, session),
+        values=kept,
+        context=context,
+        # A confirmed unknown FASE stays confirmed.
+        confirm_fase=check.form.fase_unknown,
+        category=check.form.category,
+        suggestions=found,
+    )
+
+
 @form(FORM_ID)
 @form(FASE_FORM_ID)
+@form(FAQ_FORM_ID)
 def submit_ticket(turn: Turn) -> Replies:
     assert turn.submission is not None
     context = dict(turn.submission.context)
     values: dict[str, Any] = dict(turn.submission.values)
-    has_choice = "fase_other" in values
     if values.get("fase_other"):
         values["fase"] = values["fase_other"]
-    confirm = values.get("confirm_unknown_fase")
-    values["confirm_unknown_fase"] = bool(confirm)
+    values["confirm_unknown_fase"] = bool(values.get("confirm_unknown_fase"))
+    seen = _faq_seen(context)
     with turn.db.transaction() as session:
-        check = check_ticket_form(values, session)
+        check = check_ticket_form(values, session, faq_topics=topics_of(seen))
         if check.errors:
-            errors = dict(check.errors)
-            if has_choice and "fase" in errors:
-                errors["fase_other" if values.get("fase_other") else "fase"] = errors.pop("fase")
-            if (
-                check.fase_needs_confirmation
-                and "confirm_unknown_fase" not in turn.submission.values
-            ):
-                # Offer the confirmation box, everything typed kept.
-                errors["confirm_unknown_fase"] = messages.CONFIRM_FASE_NEEDED
-                prefill = (
-                    prefill_for_person(session, person_id=turn.speaker.person_id)
-                    if turn.speaker.person_id is not None
-                    else None
-                )
-                kept = {k: v for k, v in turn.submission.values.items() if isinstance(v, str)}
-                return ticket_form(
-                    prefill=prefill, values=kept, errors=errors, confirm_fase=True, context=context
-                )
-            return FormErrors(errors)
+            return _form_problems(turn, session, check, context)
         assert check.form is not None
+        if not context.get("k") and (step := _faq_step(turn, session, check, context)):
+            return step
+        # The answer as the person read it: the deployment's delays and rules filled in.
+        shown = faq_entry(context["s"], faq_facts(turn.settings)) if context.get("s") else None
+        ticket_form_ = replace(
+            check.form, description=with_shown_answer(check.form.description, shown)
+        )
         slack_user = turn.speaker.user_id if turn.speaker.transport == "slack" else None
         opened = tickets.open_ticket(
             session,
             turn.settings,
-            check.form,
+            ticket_form_,
             source=_source(turn),
             requester=Requester(person_id=turn.speaker.person_id, slack_user_id=slack_user),
             idempotency_key=f"form:{context.get('key')}" if context.get("key") else None,
-            proposed_faq_ids=context.get("f") or [],
+            proposed_faq_ids=seen,
             triage_enabled=bool(turn.settings.triage_channel),
         )
         number, created = opened.ticket.number, opened.created
@@ -338,7 +457,7 @@ def claim_ticket(turn: Turn) -> Replies:
     with turn.db.transaction() as session:
         tickets.claim(session, turn.action.value, _agent(turn))
     refresh_triage(turn.services, turn.db, turn.action.value)
-    return None
+    return card_in_place(turn, turn.action.value)
 
 
 @action(PRIORITY)
@@ -350,7 +469,7 @@ def prioritise_ticket(turn: Turn) -> Replies:
     with turn.db.transaction() as session:
         tickets.set_priority(session, number, _agent(turn), priority)
     refresh_triage(turn.services, turn.db, number)
-    return None
+    return card_in_place(turn, number)
 
 
 @action(STATUS)
@@ -363,7 +482,7 @@ def change_status(turn: Turn) -> Replies:
         _, notice = tickets.set_status(session, turn.settings, number, _agent(turn), status)
     deliver_notice(turn.services, turn.db, turn.settings, notice)
     refresh_triage(turn.services, turn.db, number)
-    return None
+    return card_in_place(turn, number)
 
 
 @action(REPLY)
@@ -372,6 +491,30 @@ def open_reply_form(turn: Turn) -> Replies:
     if (refused := _agents_only(turn)) is not None:
         return refused
     return reply_form(turn.action.value)
+
+
+@action(CATEGORY)
+def open_category_form(turn: Turn) -> Replies:
+    assert turn.action is not None
+    if (refused := _agents_only(turn)) is not None:
+        return refused
+    with turn.db.session() as session:
+        current = tickets.get_ticket(session, turn.action.value).category
+    return category_form(turn.action.value, current)
+
+
+@form(CATEGORY_FORM_ID)
+def submit_category(turn: Turn) -> Replies:
+    assert turn.submission is not None
+    if (refused := _agents_only(turn)) is not None:
+        return refused
+    number = str(turn.submission.context.get("number", ""))
+    with turn.db.transaction() as session:
+        tickets.set_category(
+            session, number, _agent(turn), str(turn.submission.values.get("category") or "")
+        )
+    refresh_triage(turn.services, turn.db, number)
+    return card_in_place(turn, number)
 
 
 def _relay_reply(turn: Turn, number: str, body: str, source_ref: str | None) -> tuple[str, bool]:
@@ -404,6 +547,39 @@ def submit_reply(turn: Turn) -> Replies:
             turn.services, turn.db, number, messages.THREAD_REPLY_BY.format(author=author), body
         )
     return Message(told)
+
+
+@action(NOTE)
+def open_note_form(turn: Turn) -> Replies:
+    assert turn.action is not None
+    if (refused := _agents_only(turn)) is not None:
+        return refused
+    return note_form(turn.action.value)
+
+
+@form(NOTE_FORM_ID)
+def submit_note(turn: Turn) -> Replies:
+    assert turn.submission is not None
+    if (refused := _agents_only(turn)) is not None:
+        return refused
+    number = str(turn.submission.context.get("number", ""))
+    body = str(turn.submission.values.get("body") or "")
+    key = turn.submission.context.get("key")
+    agent = _agent(turn)
+    with turn.db.transaction() as session:
+        event = tickets.internal_note(
+            session, number, agent, body, source_ref=f"form:{key}" if key else None
+        )
+    if event is not None:
+        # The thread stays the full record, whichever way the agent wrote the note.
+        post_in_triage_thread(
+            turn.services,
+            turn.db,
+            number,
+            messages.THREAD_NOTE_BY.format(author=agent.name or agent.ref),
+            body,
+        )
+    return Message(messages.NOTE_SAVED)
 
 
 # --- threads: agents' replies and the requester's answers ------------------------------------
@@ -468,20 +644,21 @@ def requester_thread_message(turn: Turn) -> Replies:
         return None
     with turn.db.transaction() as session:
         ticket = tickets.get_ticket(session, number)
-        outcome = tickets.requester_reply(
-            session, number, _requester_actor(turn, ticket), text, source_ref=_message_ref(turn)
+        outcome = tickets.requester_message(
+            session,
+            turn.settings,
+            number,
+            _requester_actor(turn, ticket),
+            text,
+            source_ref=_message_ref(turn),
         )
         if outcome.event is None:
             return None
-        triage_posted = ticket.triage_ts is not None
-        if not triage_posted:
-            tickets.forward_to_helpdesk(session, turn.settings, number, text)
-    if triage_posted:
-        lines = [messages.THREAD_REQUESTER_SAYS, text]
-        if outcome.reopened:
-            lines.append(messages.THREAD_REOPENED)
-        post_in_triage_thread(turn.services, turn.db, number, *lines)
-        refresh_triage(turn.services, turn.db, number)
+        in_triage = outcome.for_triage_thread
+    if in_triage:
+        relay_to_triage(
+            turn.services, turn.db, turn.settings, number, text, reopened=outcome.reopened
+        )
     return Message(messages.REQUESTER_RELAYED.format(number=number), thread=turn.thread)
 
 
@@ -528,8 +705,11 @@ def _confirm(turn: Turn, *, resolved: bool) -> Replies:
 
 @command("/tickets")
 def tickets_command(turn: Turn) -> Replies:
-    if (refused := _agents_only(turn)) is not None:
-        return refused
+    agent = _is_agent(turn)
+    if agent is None:
+        return Message(messages.AGENT_CHECK_FAILED)
+    if not agent:
+        return _requester_tickets(turn)
     argument = turn.text.strip()
     lowered = argument.casefold()
     with turn.db.session() as session:
@@ -540,7 +720,12 @@ def tickets_command(turn: Turn) -> Replies:
         if number is not None:
             history = ticket_with_history(session, number)
             name = establishment_name(session, history.ticket.fase)
-            return history_message(history.ticket, history.events, establishment=name)
+            return history_message(
+                history.ticket,
+                history.events,
+                establishment=name,
+                account=account_blocks(session, history.ticket),
+            )
         if lowered in ("", "ouverts", "open"):
             filters, what = TicketFilters(), messages.LIST_WHAT_OPEN
         elif lowered in ("mes", "mine", "moi", "les miens"):
@@ -558,6 +743,28 @@ def tickets_command(turn: Turn) -> Replies:
         found = list_tickets(session, filters)
         title = messages.LIST_TITLE.format(what=what, count=len(found))
         return tickets_table(found, title)
+
+
+def _requester_tickets(turn: Turn) -> Replies:
+    """`/tickets` for someone who is not an agent: their own requests, and one of them."""
+    argument = turn.text.strip()
+    slack_user = turn.speaker.user_id if turn.speaker.transport == "slack" else None
+    with turn.db.session() as session:
+        if not argument:
+            rows = tickets_of_requester(
+                session, person_id=turn.speaker.person_id, slack_user_id=slack_user
+            )
+            return my_tickets_message(rows)
+        number = find_number(argument)
+        if number is None:
+            return Message(messages.MY_TICKETS_USAGE)
+        try:
+            history = requester_ticket(
+                session, number, person_id=turn.speaker.person_id, slack_user_id=slack_user
+            )
+        except TicketNotFound as error:
+            return Message(error.user_message)
+        return my_ticket_message(history.ticket, history.events)
 
 
 # --- App Home ------------------------------------------------------------------------------

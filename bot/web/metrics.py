@@ -1,0 +1,142 @@
+"""`GET /metrics` (Prometheus text format) and what it reads from the database when scraped.
+
+Never public by default: served on the app's port only with `METRICS_TOKEN` (as a bearer
+token), or on a port of its own with `METRICS_PORT` (bound to `METRICS_HOST`, loopback by
+default); neither set, there are no metrics. Event counters come from `common.metrics`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+from collections.abc import Iterator
+
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from access.clock import utcnow
+from access.mail.outbox.store import backlog
+from access.persistence.database import Database
+from bot.settings import Settings
+from common.metrics import PREFIX
+from helpdesk.stats import open_by_status
+from scheduling import runs
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseCollector(Collector):
+    """States read from the database at each scrape: the same answer whichever process
+    serves it."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def collect(self) -> Iterator[Metric]:
+        now = utcnow()
+        with self.db.reading() as session:
+            outbox = backlog(session, now=now)
+            tickets = open_by_status(session)
+            successes = runs.last_successes(session)
+            outcomes = runs.runs_by_outcome(session)
+        messages = GaugeMetricFamily(
+            f"{PREFIX}_outbox_messages", "Messages in the outbox, by status.", labels=["status"]
+        )
+        for status, count in sorted(outbox.by_status.items()):
+            messages.add_metric([status], count)
+        yield messages
+        waiting = 0.0
+        if outbox.oldest_due_since is not None:
+            waiting = max((now - outbox.oldest_due_since).total_seconds(), 0.0)
+        yield GaugeMetricFamily(
+            f"{PREFIX}_outbox_oldest_due_age_seconds",
+            "How long the oldest message that is due now has been waiting (0: none is due).",
+            value=waiting,
+        )
+        open_tickets = GaugeMetricFamily(
+            f"{PREFIX}_tickets_open", "Open helpdesk tickets, by status.", labels=["status"]
+        )
+        for status, count in sorted(tickets.items()):
+            open_tickets.add_metric([status], count)
+        yield open_tickets
+        job_runs = CounterMetricFamily(
+            f"{PREFIX}_job_runs",
+            "Runs of the scheduled jobs, by outcome.",
+            labels=["job", "outcome"],
+        )
+        for (job, outcome), count in sorted(outcomes.items()):
+            job_runs.add_metric([job, outcome], count)
+        yield job_runs
+        last = GaugeMetricFamily(
+            f"{PREFIX}_job_last_success_timestamp_seconds",
+            "When each scheduled job last ended well (Unix time).",
+            labels=["job"],
+        )
+        for job, at in sorted(successes.items()):
+            last.add_metric([job], at.timestamp())
+        yield last
+
+
+class _Exposition:
+    """The process's counters (or every process's, in multi-process mode) and the database's
+    states, as one registry for `generate_latest`."""
+
+    def __init__(self, db: Database) -> None:
+        self.database = DatabaseCollector(db)
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            self.counters = CollectorRegistry()
+            MultiProcessCollector(self.counters)
+        else:
+            self.counters = REGISTRY
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self.counters.collect()
+        yield from self.database.collect()
+
+
+def exposition(db: Database) -> bytes:
+    return generate_latest(_Exposition(db))  # type: ignore[arg-type]
+
+
+def _authorized(request: Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+
+
+async def metrics(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    if not token:
+        return PlainTextResponse("Not Found", status_code=404)
+    if not _authorized(request, token):
+        return PlainTextResponse(
+            "metrics need the bearer token (METRICS_TOKEN)",
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+    body = await run_in_threadpool(exposition, request.app.state.db)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+def serve_on_own_port(settings: Settings, db: Database) -> None:
+    """With METRICS_PORT: the metrics on that port, in a thread of this process."""
+    if settings.metrics_port is None:
+        return
+    try:
+        start_http_server(
+            settings.metrics_port,
+            addr=settings.metrics_host,
+            registry=_Exposition(db),  # type: ignore[arg-type]
+        )
+    except OSError as error:
+        # Several web processes on one machine: the first one serves them all.
+        log.warning("metrics port %s not served here: %s", settings.metrics_port, error)
+        return
+    log.info("metrics on %s:%s", settings.metrics_host, settings.metrics_port)
