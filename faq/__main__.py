@@ -12,13 +12,21 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from faq import second_opinion
+from faq import decision, second_opinion
 from faq.calibration import calibrate
 from faq.check import check
 from faq.evaluation import DatasetError, evaluate, read_examples
-from faq.kb import DEFAULT_DATA_DIR, KnowledgeBase, KnowledgeBaseError, load
+from faq.kb import (
+    CALIBRATION_FILE,
+    DEFAULT_DATA_DIR,
+    KnowledgeBase,
+    KnowledgeBaseError,
+    load,
+    write_calibration,
+)
 from faq.kinds import MessageKind
 from faq.matcher import Matcher, MatchResult
 
@@ -40,14 +48,24 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     chk = commands.add_parser("check", help="validate the knowledge base")
     chk.add_argument("--strict", action="store_true", help="fail on warnings too")
-    commands.add_parser(
+    cal = commands.add_parser(
         "calibrate",
         help="refit the confidence curve on the base (leave one phrasing out) and print it",
+    )
+    cal.add_argument(
+        "--write",
+        action="store_true",
+        help=f"also write it to the base's {CALIBRATION_FILE}, which the matcher then reads",
     )
     commands.add_parser(
         "fit",
         help=f"fit the second opinion on the base's phrasings into {second_opinion.FILE_NAME}",
     )
+    decide = commands.add_parser(
+        "decide",
+        help="fit the decision over both readings on labelled JSON-lines files and print it",
+    )
+    decide.add_argument("files", type=Path, nargs="+")
     return parser
 
 
@@ -108,10 +126,33 @@ def _fit(args: argparse.Namespace, kb: KnowledgeBase, matcher: Matcher, load_ms:
     classifier = second_opinion.fit(second_opinion.examples(kb), matcher.normalizer)
     target = Path(args.data) / second_opinion.FILE_NAME
     classifier.save(target, kb.digest)
+    kinds = sum(c.startswith(second_opinion.NOT_QUESTION) for c in classifier.classes)
     print(
-        f"{len(classifier.classes)} entries, {len(classifier.vocabulary)} features, "
-        f"written to {target}"
+        f"{len(classifier.classes) - kinds} entries and {kinds} kinds of non-question, "
+        f"{len(classifier.vocabulary)} features, written to {target}"
     )
+    return 0
+
+
+def _decide(args: argparse.Namespace, kb: KnowledgeBase, matcher: Matcher, load_ms: float) -> int:
+    if kb.classifier is None:
+        print("error: the decision needs the second opinion: run `python -m faq fit`")
+        return 2
+    examples = [e for path in args.files for e in read_examples(path)]
+    fitted = decision.fit(matcher.decision_rows, examples)
+    print(
+        f"{fitted.questions} questions past the scope gate, {fitted.samples} candidates, "
+        f"log loss {fitted.log_loss:.4f}"
+    )
+    print(f"decision = {fitted.beta}")
+    print("on these files, by decision_threshold:")
+    for threshold in (0.4, 0.5, 0.6, 0.7, 0.8):
+        tuning = replace(matcher.tuning, decision=fitted.beta, decision_threshold=threshold)
+        report = evaluate(Matcher(kb, tuning), examples)
+        print(
+            f"  {threshold:.1f}  accuracy {report.accuracy:.1%}  wrong {report.wrong:.1%}  "
+            f"out of scope answered {report.oos_answered:.1%}"
+        )
     return 0
 
 
@@ -124,6 +165,8 @@ def _calibrate(
         f"log loss {fitted.log_loss:.4f}"
     )
     print(f"calibration = {fitted.tuning.calibration}")
+    if args.write:
+        print(f"written to {write_calibration(args.data, fitted.tuning.calibration)}")
     return 0
 
 
@@ -145,6 +188,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, KnowledgeBase, Matcher, float
     "eval": _eval,
     "fit": _fit,
     "calibrate": _calibrate,
+    "decide": _decide,
     "check": _check,
 }
 

@@ -1,10 +1,14 @@
 """Fitting the confidence curve on the knowledge base itself.
 
 Positives and hard cases come from leaving each phrasing out of the base and asking it: the
-matcher then sees a phrasing it has never seen, as with a real user. Negatives come from a
-list of out-of-scope questions in the data directory, and from single words that several
-entries share (« mot de passe » alone has no single right answer). A logistic regression on
-the candidate's features turns its raw score into the probability of being right.
+matcher then sees a phrasing it has never seen, as with a real user. The phrasings are held
+out in ``FOLDS`` groups (every n-th phrasing of the base in one group), not one by one:
+a base is then indexed twenty times instead of once per phrasing, seconds instead of
+minutes, which matters when `extranet-bot faq accept` runs it after every review.
+Negatives come from a list of out-of-scope questions in the data directory, and from single
+words that several entries share (« mot de passe » alone has no single right answer). A
+logistic regression on the candidate's features turns its raw score into the probability of
+being right.
 """
 
 from __future__ import annotations
@@ -34,16 +38,33 @@ def _sample(matcher: Matcher, question: str, expected: str | None) -> Sample:
     return Sample(best.features(lead), matcher.entries[best.entry_index].id == expected)
 
 
-def leave_one_out(kb: KnowledgeBase, tuning: Tuning) -> list[Sample]:
+FOLDS = 20
+
+
+def leave_one_out(kb: KnowledgeBase, tuning: Tuning, folds: int = FOLDS) -> list[Sample]:
+    """Every phrasing asked of the base without it (and without the rest of its fold)."""
+    numbered = [
+        (position, held)
+        for position, entry in enumerate(kb.entries)
+        for held in range(len(entry.all_phrasings))
+    ]
     samples = []
-    for position, entry in enumerate(kb.entries):
-        phrasings = entry.all_phrasings
-        for held in range(len(phrasings)):
-            kept = phrasings[:held] + phrasings[held + 1 :]
-            reduced = entry.model_copy(update={"question": kept[0], "phrasings": kept[1:]})
-            entries = (*kb.entries[:position], reduced, *kb.entries[position + 1 :])
-            matcher = Matcher(replace(kb, entries=entries), tuning)
-            samples.append(_sample(matcher, phrasings[held], entry.id))
+    for fold in range(folds):
+        out = {pair for number, pair in enumerate(numbered) if number % folds == fold}
+        if not out:
+            continue
+        entries = []
+        for position, entry in enumerate(kb.entries):
+            phrasings = entry.all_phrasings
+            # An entry keeps at least its question, so that it still exists.
+            kept = [p for held, p in enumerate(phrasings) if (position, held) not in out]
+            kept = kept or [phrasings[0]]
+            entries.append(entry.model_copy(update={"question": kept[0], "phrasings": kept[1:]}))
+        matcher = Matcher(replace(kb, entries=tuple(entries), classifier=None), tuning)
+        samples += [
+            _sample(matcher, kb.entries[position].all_phrasings[held], kb.entries[position].id)
+            for position, held in sorted(out)
+        ]
     return samples
 
 

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass, field
 
 from faq.facts import FACTS, placeholders
-from faq.kb import Entry, KnowledgeBase
+from faq.kb import SCOPE_EXAMPLES_FILE, Entry, KnowledgeBase
 from faq.kinds import MessageKind
-from faq.matcher import Matcher, confusable_phrasings
+from faq.matcher import Matcher, Reason, confusable_phrasings
 
 # The only addresses the procedure sheet gives; an answer must never invent another one.
 ALLOWED_URLS = frozenset({"https://extranet.segec.be"})
@@ -51,6 +51,7 @@ def check(kb: KnowledgeBase, matcher: Matcher | None = None) -> CheckReport:
         report.warnings.extend(_redundant_phrasings(entry, matcher))
     for entry in kb.entries:
         report.warnings.extend(_phrasings_out_of_scope(entry, matcher))
+    report.warnings.extend(_refused_phrasings(kb, matcher))
     for entry in kb.entries:
         report.errors.extend(_phrasings_not_questions(entry, matcher))
     report.warnings.extend(_confusions(matcher))
@@ -128,14 +129,36 @@ def _phrasings_out_of_scope(entry: Entry, matcher: Matcher) -> list[str]:
     ]
 
 
+def _refused_phrasings(kb: KnowledgeBase, matcher: Matcher) -> list[str]:
+    """Phrasings of the base the learnt gate reads as no question: an example of
+    scope_examples.yaml too close to an entry, or a phrasing that says nothing of its own."""
+    if kb.classifier is None:
+        return []
+    warnings = []
+    for entry in kb.entries:
+        for text in entry.all_phrasings:
+            reason = matcher.match(text).reason
+            if reason in (Reason.OFF_TOPIC, Reason.PROBLEM_REPORT, Reason.SMALL_TALK):
+                warnings.append(
+                    f"entry {entry.id!r}: {text!r} is refused as {reason.value} "
+                    f"(see {SCOPE_EXAMPLES_FILE})"
+                )
+    return warnings
+
+
 def _phrasings_not_questions(entry: Entry, matcher: Matcher) -> list[str]:
     # A phrasing taken for a greeting, another subject or a fault of the site would never
-    # reach its answer in chat: kinds.yaml or the phrasing must change.
-    return [
-        f"entry {entry.id!r}: {text!r} is read as {kind.value}, not as a question (kinds.yaml)"
-        for text in entry.all_phrasings
-        if (kind := matcher.match(text).kind) is not MessageKind.QUESTION
-    ]
+    # reach its answer in chat: kinds.yaml or the phrasing must change. One the scope gate
+    # refuses is _refused_phrasings' warning.
+    errors = []
+    for text in entry.all_phrasings:
+        result = matcher.match(text)
+        if result.kind is not MessageKind.QUESTION and not result.reason.out_of_scope:
+            errors.append(
+                f"entry {entry.id!r}: {text!r} is read as {result.kind.value}, "
+                "not as a question (kinds.yaml)"
+            )
+    return errors
 
 
 def _confusions(matcher: Matcher) -> list[str]:

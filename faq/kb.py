@@ -6,6 +6,10 @@ Layout of a data directory (``data/faq`` by default):
 - ``synonyms.yaml``: ``synonyms`` (canonical word -> variants), ``stopwords``, ``negation``,
   ``scope`` and ``pairs`` (see the comments at the top of the shipped file);
 - ``required_ids.txt``: ids that must exist (one per line), checked by ``python -m faq check``;
+- ``scope_examples.yaml``: messages that are not questions for the base, by kind (another
+  subject, a fault of the Extranet, small talk): the negative side of the scope gate, learnt
+  by the second opinion (see the comments at the top of the shipped file);
+- ``calibration.json``: the confidence curve ``python -m faq calibrate --write`` fitted;
 - ``kinds.yaml``: the word lists that tell a greeting, another subject or a fault of the site
   from a question (:mod:`faq.kinds`);
 - ``categories.yaml``: each category id -> its French title, in the order pages show them.
@@ -15,6 +19,8 @@ The last two are not part of what the second opinion is fitted on (its digest).
 
 from __future__ import annotations
 
+import json
+import logging
 import sysconfig
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +44,8 @@ _INSTALLED = Path(sysconfig.get_path("data"), "share", "extranet-bot", "data", "
 DEFAULT_DATA_DIR = (
     _INSTALLED if _INSTALLED.is_dir() and not (_BESIDE / "synonyms.yaml").is_file() else _BESIDE
 )
+
+log = logging.getLogger(__name__)
 
 try:  # libyaml is much faster on a large base; PyYAML without it still works.
     _Loader: Any = yaml.CSafeLoader
@@ -89,6 +97,10 @@ class KnowledgeBase:
     classifier: Classifier | None = None
     classifier_stale: bool = False
     digest: str = ""
+    # Kind (``SCOPE_KINDS``) -> messages of that kind: what the scope gate learns to refuse.
+    scope_examples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The confidence curve `python -m faq calibrate --write` fitted on this base, if any.
+    calibration: tuple[float, ...] | None = None
     kinds: KindRules = field(default_factory=lambda: KindRules(social={}))
     # Category id -> French title (« acces » -> « Accès »), in the order to show them.
     categories: Mapping[str, str] = field(default_factory=dict)
@@ -149,6 +161,31 @@ def parse_entries(raw: Any, source: str) -> list[Entry]:
 
 CATEGORIES_FILE = "categories.yaml"
 LEXICON_KEYS = frozenset({"synonyms", "stopwords", "negation", "scope", "pairs"})
+SCOPE_EXAMPLES_FILE = "scope_examples.yaml"
+CALIBRATION_FILE = "calibration.json"
+CALIBRATION_SIZE = 4
+# What a message that is not a question for the base may be (scope_examples.yaml).
+SCOPE_KINDS = ("off_topic", "problem_report", "small_talk")
+# Sentences that set a scene and ask nothing: training examples are lengthened with them.
+STORY = "story"
+
+
+def parse_scope_examples(raw: Any, source: str) -> dict[str, tuple[str, ...]]:
+    """Validate the negative examples: a mapping of known kinds to lists of messages."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or set(raw) - {*SCOPE_KINDS, STORY}:
+        raise KnowledgeBaseError(
+            f"{source}: expected the keys {', '.join(SCOPE_KINDS)} and {STORY!r}"
+        )
+    examples: dict[str, tuple[str, ...]] = {}
+    for kind, items in raw.items():
+        if not isinstance(items, list) or not all(
+            isinstance(i, str | int | float) and str(i).strip() for i in items
+        ):
+            raise KnowledgeBaseError(f"{source}: {kind!r} is a list of messages")
+        examples[kind] = tuple(str(i).strip() for i in items)
+    return examples
 
 
 def _booleans(value: Any) -> list[str]:
@@ -188,11 +225,12 @@ def parse_lexicon(raw: Any, source: str) -> Lexicon:
         raise KnowledgeBaseError(f"{source}: 'negation' has the keys 'cues', 'contrast', 'words'")
     if (
         not isinstance(scope, dict)
-        or set(scope) - {"anchors", "off_topic", "context", "names", "weak"}
+        or set(scope) - {"anchors", "off_topic", "systems", "context", "names", "weak"}
         or not all(isinstance(v, list) for v in scope.values())
     ):
         raise KnowledgeBaseError(
-            f"{source}: 'scope' maps 'anchors', 'off_topic', 'context', 'names' and 'weak' to lists"
+            f"{source}: 'scope' maps 'anchors', 'off_topic', 'systems', 'context', 'names' and "
+            "'weak' to lists"
         )
     if not isinstance(pairs, dict) or not all(isinstance(v, list) for v in pairs.values()):
         raise KnowledgeBaseError(f"{source}: 'pairs' maps a word to a list of two-word pairs")
@@ -223,12 +261,19 @@ def _load(root: Path) -> KnowledgeBase:
         if synonyms_path.exists()
         else Lexicon()
     )
+    scope_path = root / SCOPE_EXAMPLES_FILE
+    scope_examples = (
+        parse_scope_examples(_read_yaml(scope_path, sources), str(scope_path))
+        if scope_path.exists()
+        else {}
+    )
     required_path = root / "required_ids.txt"
     required = (
         tuple(_lines(required_path.read_text(encoding="utf-8").splitlines()))
         if required_path.exists()
         else ()
     )
+    calibration = read_calibration(root / CALIBRATION_FILE)
     # Read apart from `sources`: neither file is something the second opinion is fitted on.
     kinds = _kinds(root / KINDS_FILE)
     categories = _categories(root / CATEGORIES_FILE)
@@ -241,9 +286,33 @@ def _load(root: Path) -> KnowledgeBase:
         classifier=classifier,
         classifier_stale=present and classifier is None,
         digest=fitted_on,
+        scope_examples=scope_examples,
+        calibration=calibration,
         kinds=kinds,
         categories=categories,
     )
+
+
+def read_calibration(path: Path) -> tuple[float, ...] | None:
+    """The fitted confidence curve, or None (none written, or unreadable: the default)."""
+    if not path.exists():
+        return None
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))["calibration"]
+        curve = tuple(float(v) for v in values)
+    except (OSError, ValueError, KeyError, TypeError):
+        log.warning("%s cannot be read; the default curve is used", path)
+        return None
+    if len(curve) != CALIBRATION_SIZE:
+        log.warning("%s does not hold a curve of this matcher; the default is used", path)
+        return None
+    return curve
+
+
+def write_calibration(data_dir: Path, curve: tuple[float, ...]) -> Path:
+    path = Path(data_dir) / CALIBRATION_FILE
+    path.write_text(json.dumps({"calibration": list(curve)}) + "\n", encoding="utf-8")
+    return path
 
 
 def _kinds(path: Path) -> KindRules:

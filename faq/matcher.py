@@ -34,22 +34,35 @@ single right answer.
 
 from __future__ import annotations
 
+import enum
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from common import collector
+from faq import decision
+from faq.focus import request_spans
 from faq.kb import Entry, KnowledgeBase
 from faq.kinds import MessageKind, Scope, classify
-from faq.normalize import Lexicon, Normalizer, stem
+from faq.normalize import Lexicon, Normalizer, fold, stem
+from faq.second_opinion import Reading
 
 MAX_SUGGESTIONS = 3
 LEAD_CAP = 0.15
+# How many sentences before a long message's request it may take to name its subject.
+REQUEST_WIDEST = 2
+# An HTTP error status beside a word that says so, in folded text.
+_STATUS_CODE = re.compile(
+    r"\b(?:erreur|error|code|http|page)\s*(?:n\s*)?[45]\d\d\b"
+    r"|\b[45]\d\d\s+(?:error|erreur|forbidden|not found|bad gateway|service unavailable|"
+    r"internal server|gateway timeout|page introuvable|acces interdit)"
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +87,7 @@ class Tuning:
     # probability that the best candidate is right, from its raw score and its lead over the
     # runner-up (intercept first). Shipped as fitted: the fit only sees questions the scope
     # gate lets through, which is what it is applied to.
-    calibration: tuple[float, ...] = (-6.065, 3.308, 9.968, 1.422)
+    calibration: tuple[float, ...] = (-5.475, 2.885, 12.836, 1.022)
     # Below 0.6 because the scope gate keeps out the other subjects a looser threshold would
     # let in; at 0.55 the held-out sets lose no right answer to a wrong one.
     threshold: float = 0.55
@@ -87,7 +100,7 @@ class Tuning:
     # fresh7–10 (see faq.second_opinion).
     agreement_confidence: float = 0.8
     # Low enough that a lone word several entries share (« activation ») offers them all.
-    suggestion_floor: float = 0.2
+    suggestion_floor: float = 0.12
     # Confidence factor for a question outside the scope gate: below any threshold, while the
     # entries it resembles may still be offered as suggestions.
     out_of_scope_factor: float = 0.5
@@ -95,6 +108,9 @@ class Tuning:
     # « mot de passe », « invitation ») has no single right answer: it gets suggestions, like
     # one outside the gate. « identifiant », in three entries, still has one clear owner.
     ambiguous_entries: int = 5
+    # « activer mon compte »: a word many entries use, beside weak ones, still has one owner
+    # when at least this share of the phrasings saying them together belong to one entry.
+    together_share: float = 0.5
     # A lexicon « weak » word weighs as if this many entries shared it: « plusieurs » in
     # « plusieurs essais » must not outweigh « bloqué » because one other entry says
     # « plusieurs écoles ».
@@ -103,6 +119,21 @@ class Tuning:
     typo_min_length: int = 5
     typo_long_word: int = 8
     candidates: int = 8
+    # In a long message, the words of the story around the request (faq.focus) weigh this
+    # share of their weight: enough to decide between two close topics, not to outweigh it.
+    context_weight: float = 0.5
+    request_words: int = 3
+    # The learnt side of the scope gate (faq.second_opinion): a message whose probability of
+    # being none of the entries' questions reaches this is refused as its kind.
+    not_question: float = 0.7
+    # A message the word gate already refuses needs less to be told apart as a kind.
+    loose_factor: float = 0.5
+    # The decision over both readings (faq.decision), fitted by `python -m faq decide`;
+    # empty: the matcher's curve alone decides, as for a base without a second opinion.
+    decision: tuple[float, ...] = (3.79, 0.983, 15.842, 1.645, 0.364, 0.58)
+    decision_threshold: float = 0.6
+    # How many of the matcher's first candidates the decision weighs.
+    decided: int = 3
 
 
 @dataclass(frozen=True)
@@ -111,19 +142,56 @@ class Suggestion:
     score: float
 
 
+class Reason(enum.StrEnum):
+    """Why the matcher answered or abstained (``MatchResult.reason``)."""
+
+    ANSWERED = "answered"
+    # In scope, but no entry is sure enough or one barely leads another: suggestions.
+    UNSURE = "unsure"
+    # Its only telling word is one many entries share (« mon compte »): suggestions.
+    AMBIGUOUS = "ambiguous"
+    # Not a question for this FAQ: another subject (the word gate, or the learnt one),
+    OFF_TOPIC = "off_topic"
+    # a fault of the Extranet itself (blank page, error code, very slow): a ticket's matter,
+    PROBLEM_REPORT = "problem_report"
+    # or greetings, thanks, « ok ».
+    SMALL_TALK = "small_talk"
+    # No word the base knows.
+    NO_MATCH = "no_match"
+
+    @property
+    def out_of_scope(self) -> bool:
+        return self in _OUT_OF_SCOPE
+
+
+_OUT_OF_SCOPE = frozenset({Reason.OFF_TOPIC, Reason.PROBLEM_REPORT, Reason.SMALL_TALK})
+# The kind a message the scope gate refuses is, when the kinds' rules read a question. Small
+# talk is the rules' alone (their word lists): a sentence the learnt gate reads as chat
+# (« quel temps fera-t-il demain ? ») still gets the way to the helpdesk.
+_KIND_OF_REFUSAL = {
+    Reason.OFF_TOPIC: MessageKind.OFF_TOPIC,
+    Reason.PROBLEM_REPORT: MessageKind.PROBLEM,
+}
+
+
 @dataclass(frozen=True)
 class MatchResult:
     """``entry`` is None when the matcher abstains; ``score`` is then the best candidate's.
 
+    ``reason`` says why: answered, unsure or ambiguous (in scope: suggestions are the way on),
+    or out of scope as another subject, a fault of the Extranet or small talk (the caller
+    answers those in its own way; the suggestions are then only what the words resemble).
+
     ``kind`` says what the message is (faq.kinds): a question, a greeting or thanks, another
-    subject, or a fault of the Extranet. The entry and suggestions are the matcher's reading
-    whatever the kind; what to do with a message that is not a question is the caller's.
+    subject, or a fault of the Extranet; it agrees with ``reason`` when the scope gate
+    refuses the message. What to do with a message that is not a question is the caller's.
     """
 
     entry: Entry | None
     score: float
     suggestions: list[Suggestion] = field(default_factory=list)
     matched_phrasing: str | None = None
+    reason: Reason = Reason.NO_MATCH
     kind: MessageKind = MessageKind.QUESTION
 
     @property
@@ -166,6 +234,16 @@ class _Query:
     context: bool  # a scene-setting word (« congés ») is present
     # Stems in order, before typo correction (what `Normalizer.stems` gives).
     plain_stems: list[str] = field(default_factory=list)
+    # Stem -> factor of its weight: below 1 for the story around a long message's request.
+    focus: dict[str, float] = field(default_factory=dict)
+    # An off-topic or scene-setting word in the story around the request, not in it.
+    story_off_topic: bool = False
+    # A long message's request (faq.focus), None when all of the message asks.
+    request: str | None = None
+    # A web server's error code (« erreur 404 », « 502 Bad Gateway »): a fault of the site.
+    status_code: bool = False
+    # The request's topic words (empty when all of the message asks).
+    request_words: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -206,7 +284,8 @@ class Matcher:
 
     def _build(self, kb: KnowledgeBase, tuning: Tuning | None) -> None:
         self.kb = kb
-        self.tuning = tuning or Tuning()
+        # The curve `python -m faq calibrate --write` fitted on this base, unless told.
+        self.tuning = tuning or (Tuning(calibration=kb.calibration) if kb.calibration else Tuning())
         self.normalizer = Normalizer(kb.lexicon)
         self._entries: tuple[Entry, ...] = kb.entries
         self._by_id = {e.id: e for e in kb.entries}
@@ -340,6 +419,7 @@ class Matcher:
         # « mettre » both give « met »).
         self._off_topic = frozenset(w for t in lexicon.off_topic for w in self.normalizer.words(t))
         self._context = frozenset(w for t in lexicon.context for w in self.normalizer.words(t))
+        self._systems = frozenset(w for t in lexicon.systems for w in self.normalizer.words(t))
         self._names = frozenset(s for w in lexicon.names for s in self.normalizer.stems(w))
 
     # -- public API -------------------------------------------------------------------------
@@ -351,48 +431,75 @@ class Matcher:
     def entries(self) -> tuple[Entry, ...]:
         return self._entries
 
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """The base's words as the normaliser gives them (folded, synonyms applied)."""
+        return frozenset(self._surface)
+
     def match(self, question: str) -> MatchResult:
         """Best entry for the question, or an abstention, with up to three suggestions."""
         query = self._query(question)
-        ranked = self._rank(query.stems)
+        reading = self._read(question, query)
+        ranked = self._rank(query)
         if not ranked:
-            return MatchResult(entry=None, score=0.0, kind=self._kind(question, query, False))
-        tuning = self.tuning
-        best = ranked[0]
-        lead = best.raw - (ranked[1].raw if len(ranked) > 1 else 0.0)
-        best_score = self.confidence(best, lead)
-        gated = not self._in_scope(query) or self._ambiguous(query)
-        if gated:
-            best_score *= tuning.out_of_scope_factor
-        answered = best_score >= tuning.threshold and lead >= tuning.min_lead
-        if not answered and not gated and self._agrees(question, query, best):
-            answered, best_score = True, max(best_score, tuning.agreement_confidence)
-        rest = ranked[1:] if answered else ranked
-        suggestions = []
-        for candidate in rest[:MAX_SUGGESTIONS]:
-            # The others are scored without the lead, so none outranks the one before it.
-            score = (
-                best_score
-                if candidate is best
-                else min(best_score, self.confidence(candidate, 0.0))
+            reason = self._refusal(reading, Reason.NO_MATCH)
+            return MatchResult(
+                entry=None,
+                score=0.0,
+                reason=reason,
+                kind=self._kind(question, query, answered=False, reason=reason),
             )
-            if score >= tuning.suggestion_floor:
+        tuning = self.tuning
+        learnt = self._refusal(reading, None, loose=query.story_off_topic)
+        words = self._word_refusal(query, reading)
+        refused = words or learnt
+        if reading is not None and tuning.decision and refused is None:
+            scored = self._decide(ranked, reading, query)
+            answered = scored[0][1] >= tuning.decision_threshold and not self._contested(
+                ranked, reading, scored[0][0]
+            )
+            if not answered:
+                # Unsure: what to offer, by the better of the two views (the decision is
+                # sharp, and a near tie leaves both entries low).
+                scored = self._offered(ranked, scored)
+        else:
+            # Refused, or no second opinion: the curve ranks what the words resemble.
+            scored, answered = self._curve_decision(ranked, reading, refused is None)
+        best, best_score = scored[0]
+        if refused is not None:
+            # Below any threshold, while what it resembles is still offered.
+            best_score *= tuning.out_of_scope_factor
+        suggestions = []
+        ceiling = best_score
+        for candidate, score in scored[1:] if answered else scored:
+            if len(suggestions) == MAX_SUGGESTIONS:
+                break
+            if candidate is not best:
+                # The decision is sharp: a runner-up it finds unlikely may still be worth
+                # offering when its words are close (the curve without the lead).
+                score = max(score, self.confidence(candidate, 0.0))
+            # None outranks the one before it.
+            ceiling = min(ceiling, score)
+            if ceiling >= tuning.suggestion_floor:
                 suggestions.append(
-                    Suggestion(self._entries[candidate.entry_index], round(score, 4))
+                    Suggestion(self._entries[candidate.entry_index], round(ceiling, 4))
                 )
         return MatchResult(
             entry=self._entries[best.entry_index] if answered else None,
             score=round(best_score, 4),
             suggestions=suggestions,
             matched_phrasing=self._phrasings[best.phrasing_index].text,
-            kind=self._kind(question, query, answered),
+            reason=(reason := Reason.ANSWERED if answered else refused or Reason.UNSURE),
+            kind=self._kind(question, query, answered=answered, reason=reason),
         )
 
     def kind(self, question: str) -> MessageKind:
-        """What kind of message this is, without matching it (faq.kinds)."""
+        """What kind of message this is (faq.kinds)."""
         return self.match(question).kind
 
-    def _kind(self, question: str, query: _Query, answered: bool) -> MessageKind:
+    def _kind(self, question: str, query: _Query, *, answered: bool, reason: Reason) -> MessageKind:
+        """The rules' kind (faq.kinds); when they read a question, the scope gate's refusal
+        (another subject, a fault, small talk) names it instead."""
         named = not self._names.isdisjoint(query.stems)
         anchors = self._anchor_count(query.stems)
         scope = Scope(
@@ -404,23 +511,145 @@ class Matcher:
             scene_only=query.context and anchors == 0,
             named=named,
         )
-        return classify(question, self.kb.kinds, scope)
+        kind = classify(question, self.kb.kinds, scope)
+        if kind is not MessageKind.QUESTION or answered:
+            return kind
+        if reason is Reason.OFF_TOPIC and query.off_topic_words:
+            # The rules weighed those words against the Extranet's: it stays a question.
+            return kind
+        return _KIND_OF_REFUSAL.get(reason, kind)
 
-    def _agrees(self, question: str, query: _Query, best: Candidate) -> bool:
+    def _word_refusal(self, query: _Query, reading: Reading | None) -> Reason | None:
+        """Why the word gate keeps the question from an answer (another subject, a server's
+        error code, or no telling word), or None. The learnt reading names the kind."""
+        if query.status_code:
+            return Reason.PROBLEM_REPORT
+        if not self._in_scope(query):
+            return self._refusal(reading, Reason.OFF_TOPIC, loose=True)
+        if self._ambiguous(query):
+            return Reason.AMBIGUOUS
+        return None
+
+    def _offered(
+        self, ranked: list[Candidate], scored: list[tuple[Candidate, float]]
+    ) -> list[tuple[Candidate, float]]:
+        lead = ranked[0].raw - (ranked[1].raw if len(ranked) > 1 else 0.0)
+        best = ranked[0]
+        return sorted(
+            ((c, max(p, self.confidence(c, lead if c is best else 0.0))) for c, p in scored),
+            key=lambda pair: pair[1],
+            reverse=True,
+        )
+
+    def _contested(self, ranked: list[Candidate], reading: Reading, chosen: Candidate) -> bool:
+        """Two entries nearly tied by the words, and the second opinion for another one than
+        the chosen: both are better offered than one chosen."""
+        if len(ranked) < 2 or reading.entry_id == self._entries[chosen.entry_index].id:
+            return False
+        return ranked[0].raw - ranked[1].raw < self.tuning.min_lead
+
+    def _curve_decision(
+        self, ranked: list[Candidate], reading: Reading | None, allowed: bool
+    ) -> tuple[list[tuple[Candidate, float]], bool]:
+        """The matcher alone (a base without a fitted second opinion): its curve, a lead
+        over the runner-up, or the second opinion's agreement."""
+        tuning = self.tuning
+        best = ranked[0]
+        lead = best.raw - (ranked[1].raw if len(ranked) > 1 else 0.0)
+        best_score = self.confidence(best, lead)
+        answered = allowed and best_score >= tuning.threshold and lead >= tuning.min_lead
+        if not answered and allowed and self._agrees(reading, best):
+            answered, best_score = True, max(best_score, tuning.agreement_confidence)
+        # The others are scored without the lead.
+        scored = [(best, best_score)] + [(c, self.confidence(c, 0.0)) for c in ranked[1:]]
+        return scored, answered
+
+    def _decide(
+        self, ranked: list[Candidate], reading: Reading, query: _Query
+    ) -> list[tuple[Candidate, float]]:
+        """The first candidates with the probability that each is right (faq.decision),
+        most probable first."""
+        return sorted(
+            (
+                (candidate, decision.probability(self.tuning.decision, values))
+                for candidate, values in self._decision_features(ranked, reading, query)
+            ),
+            key=lambda pair: pair[1],
+            reverse=True,
+        )
+
+    def _decision_features(
+        self, ranked: list[Candidate], reading: Reading, query: _Query
+    ) -> list[tuple[Candidate, tuple[float, ...]]]:
+        best = ranked[0]
+        lead = best.raw - (ranked[1].raw if len(ranked) > 1 else 0.0)
+        rows = []
+        for position, candidate in enumerate(ranked[: self.tuning.decided]):
+            entry_id = self._entries[candidate.entry_index].id
+            rows.append(
+                (
+                    candidate,
+                    decision.features(
+                        self.confidence(candidate, lead if position == 0 else 0.0),
+                        candidate.raw - best.raw,
+                        reading.probabilities.get(entry_id, 0.0),
+                        reading.entry_id == entry_id,
+                        query.request is not None,
+                    ),
+                )
+            )
+        return rows
+
+    def decision_rows(self, question: str) -> list[tuple[str, tuple[float, ...]]] | None:
+        """The candidates the decision weighs and what it reads of each; None when the scope
+        gate refuses the question or there is no second opinion (fitting faq.decision)."""
+        query = self._query(question)
+        reading = self._read(question, query)
+        ranked = self._rank(query)
+        if (
+            reading is None
+            or not ranked
+            or self._word_refusal(query, reading) is not None
+            or self._refusal(reading, None, loose=query.story_off_topic) is not None
+        ):
+            return None
+        return [
+            (self._entries[c.entry_index].id, values)
+            for c, values in self._decision_features(ranked, reading, query)
+        ]
+
+    def _read(self, question: str, query: _Query) -> Reading | None:
+        classifier = self.kb.classifier
+        if classifier is None:
+            return None
+        if query.request is None:
+            return classifier.read(question, self.normalizer, query.plain_stems)
+        # The request read twice: its words count more than the story's, as in the ranking.
+        stems = [stem(w) for w in query.request_words] + query.plain_stems
+        return classifier.read(f"{query.request} {question}", self.normalizer, stems)
+
+    def _refusal(
+        self, reading: Reading | None, default: Reason | None, *, loose: bool = False
+    ) -> Reason | None:
+        """The learnt side of the scope gate: the kind of non-question the message reads as,
+        when that reading is strong enough (`loose`: the word gate already refused it, and
+        the reading only says which kind); else `default`."""
+        bound = self.tuning.not_question * (self.tuning.loose_factor if loose else 1.0)
+        if reading is None or reading.kind is None or reading.not_question < bound:
+            return default
+        return Reason(reading.kind)
+
+    def _agrees(self, reading: Reading | None, best: Candidate) -> bool:
         """Whether the second opinion's first choice is this candidate (faq.second_opinion).
 
         Its agreement also settles a near tie that `min_lead` would leave to the person:
         two readings that differ in kind pointing at one entry are the evidence the lead
         stands in for."""
-        classifier = self.kb.classifier
-        if classifier is None:
-            return False
-        choice = classifier.choice(question, self.normalizer, query.plain_stems)
-        return choice is not None and choice[0] == self._entries[best.entry_index].id
+        return reading is not None and reading.entry_id == self._entries[best.entry_index].id
 
     def candidates(self, question: str) -> list[Candidate]:
         """Every entry sharing a word with the question, best first (for tuning and tests)."""
-        return self._rank(self._query(question).stems)
+        return self._rank(self._query(question))
 
     def in_scope(self, question: str) -> bool:
         """Whether the scope gate lets the question be answered at all."""
@@ -448,7 +677,8 @@ class Matcher:
 
         That is a question whose only known word many entries share (« mot de passe »), or
         whose known words are weak ones (« le lien de mon compte ») beside at most one word
-        most entries share (« mon compte extranet »).
+        most entries share, when the phrasings that say them together are spread over
+        several entries too (« mon compte extranet », not « activer mon compte »).
         """
         known = [s for s in query.stems if s in self._document_frequency]
         if not known:
@@ -458,7 +688,24 @@ class Matcher:
         if len(known) == 1:
             return frequency[known[0]] >= common
         telling = [s for s in known if s not in self._weak]
-        return not telling or (len(telling) == 1 and frequency[telling[0]] >= 2 * common)
+        if not telling:
+            return True
+        if len(telling) > 1 or frequency[telling[0]] < 2 * common:
+            return False
+        return self._together_share(known) < self.tuning.together_share
+
+    def _together_share(self, stems: list[str]) -> float:
+        """The share of the phrasings saying all these stems that one entry holds (0: none)."""
+        together: set[int] | None = None
+        for s in stems:
+            begin, end, _, _ = self._postings[s]
+            found = set(self._p_ids[begin:end].tolist())
+            together = found if together is None else together & found
+            if not together:
+                return 0.0
+        assert together is not None
+        owners = np.bincount(self._phrasing_entry[list(together)])
+        return float(owners.max()) / len(together) if len(together) >= 2 else 0.0
 
     def confidence(self, candidate: Candidate, lead: float) -> float:
         """Probability that the candidate is right (the fitted logistic curve)."""
@@ -476,13 +723,8 @@ class Matcher:
         """Stems of the question, each with whether it was found through typo correction."""
         stems: dict[str, bool] = {}
         plain: list[str] = []
-        context = False
-        off_topic_words = 0
-        for word in self.normalizer.words(question):
-            if self._off_topic and _listed(word, self._off_topic):
-                off_topic_words += 1
-            if not context and self._context:
-                context = _listed(word, self._context)
+        words = plain_words = self.normalizer.words(question)
+        for word in words:
             s = stem(word)
             plain.append(s)
             corrected = False
@@ -491,7 +733,63 @@ class Matcher:
                 if fixed is not None:
                     s, corrected = fixed, True
             stems[s] = stems.get(s, True) and corrected
-        return _Query(stems, off_topic_words > 0, off_topic_words, context, plain)
+        span, request = self._request_words(question)
+        focus: dict[str, float] = {}
+        story_off_topic = False
+        if request is not None:
+            asked = {self._stem_of(word) for word in request}
+            focus = {s: self.tuning.context_weight for s in stems if s not in asked}
+            # Another subject named in the story (« mes élèves », « la réunion de rentrée »)
+            # does not make the request another subject by itself: it only lowers the bar
+            # of the learnt gate, which reads the whole message.
+            story_off_topic = self._off_topic_words(words)
+            words = request
+        off_topic_words = sum(_listed(w, self._off_topic) for w in words) if self._off_topic else 0
+        off_topic = off_topic_words > 0
+        # Another product named anywhere (« je me connecte à Smartschool… Je fais quoi ? »).
+        off_topic = off_topic or any(w in self._systems for w in plain_words)
+        context = bool(self._context) and any(_listed(w, self._context) for w in words)
+        status_code = _STATUS_CODE.search(fold(question)) is not None
+        return _Query(
+            stems,
+            off_topic,
+            off_topic_words,
+            context,
+            plain,
+            focus,
+            story_off_topic,
+            span,
+            status_code,
+            request or [],
+        )
+
+    def _off_topic_words(self, words: list[str]) -> bool:
+        listed = self._off_topic | self._context
+        return any(_listed(w, listed) for w in words) and self._names.isdisjoint(
+            stem(w) for w in words
+        )
+
+    def _request_words(self, question: str) -> tuple[str | None, list[str] | None]:
+        """A long message's request (faq.focus) and its topic words; None: all of it asks."""
+        span, words = None, None
+        for span in request_spans(question, REQUEST_WIDEST):
+            if span is None:
+                return None, None
+            words = self.normalizer.words(span)
+            # A request naming less than this is a pointer to the story (« en avoir un
+            # nouveau »): the sentence before it says what about.
+            known = {self._stem_of(w) for w in words}.intersection(self._idf)
+            if len(known) >= self.tuning.request_words:
+                break
+        return span, words
+
+    def _stem_of(self, word: str) -> str:
+        s = stem(word)
+        if s not in self._idf:
+            fixed = self._correct(word)
+            if fixed is not None:
+                return fixed
+        return s
 
     # -- scoring ----------------------------------------------------------------------------
 
@@ -507,12 +805,14 @@ class Matcher:
         )
         return self._surface[found[0]] if found else None
 
-    def _rank(self, query: dict[str, bool]) -> list[Candidate]:
+    def _rank(self, request: _Query) -> list[Candidate]:
+        query = request.stems
         if not query:
             return []
         stems = list(query)
         tuning = self.tuning
-        weights = {s: self._idf.get(s, self._unknown_weight) for s in stems}
+        focus = request.focus
+        weights = {s: self._idf.get(s, self._unknown_weight) * focus.get(s, 1.0) for s in stems}
         total = sum(weights.values())
         query_norm = math.sqrt(sum(w * w for w in weights.values()))
 

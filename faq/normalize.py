@@ -88,6 +88,9 @@ class Lexicon:
       which a question is not about this FAQ at all; none means every question may be answered;
     - ``off_topic``: words that put a question on another subject (wifi, bulletins…), unless it
       also names the product (``names``);
+    - ``systems``: other products people sign in to (Smartschool, Office…): named anywhere in
+      a message that does not name this product, even in the story around a long message's
+      request, the message is about them;
     - ``context``: words that set the scene (holidays, a strike) rather than change the subject:
       a question with one keeps out unless it names the product or has two anchors;
     - ``weak``: words that point at a subject without deciding it (« plusieurs », « lien »,
@@ -105,6 +108,7 @@ class Lexicon:
     contrast: tuple[str, ...] = ()
     anchors: tuple[str, ...] = ()
     off_topic: frozenset[str] = frozenset()
+    systems: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
     context: frozenset[str] = frozenset()
     weak: frozenset[str] = frozenset()
@@ -135,6 +139,7 @@ class Lexicon:
             contrast=tuple(sorted(_folded(_strings(negation.get("contrast"))), key=len)),
             anchors=tuple(sorted(_folded(scope.get("anchors", ())))),
             off_topic=_folded(scope.get("off_topic", ())),
+            systems=_folded(scope.get("systems", ())),
             names=_folded(scope.get("names", ())),
             context=_folded(scope.get("context", ())),
             weak=_folded(scope.get("weak", ())),
@@ -250,6 +255,7 @@ class Normalizer:
                 lexicon.negatable,
                 lexicon.anchors,
                 lexicon.off_topic,
+                lexicon.systems,
                 lexicon.context,
                 lexicon.names,
             )

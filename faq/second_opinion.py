@@ -7,11 +7,18 @@ and over the stems and pairs of stems, fitted on the base's questions and phrasi
 knows no synonyms, but it sees « réexpédier » close to « renvoyer »'s neighbours through
 shared pieces of words, and it weighs every word the base uses, not only the lexicon's.
 
-It is only asked when the matcher abstains on a question inside the scope gate, and only
-its agreement counts: when its first choice is the matcher's first suggestion, two
-independent readings point at one entry, and the matcher answers it. Alone it answers
-nothing. What it adds on sets written by people who never saw the base is measured in
-docs/benchmarks.md.
+Its agreement is asked when the matcher abstains on a question inside the scope gate: when
+its first choice is the matcher's first suggestion, two independent readings point at one
+entry, and the matcher answers it. Alone it answers nothing. What it adds on sets written by
+people who never saw the base is measured in docs/benchmarks.md.
+
+It is also the learnt, negative side of the scope gate. Besides one class per entry it has
+one per kind of message that is not a question for the base (``scope_examples.yaml``:
+another subject, a fault of the Extranet, small talk), fitted on examples of each; the
+share of its probability that goes to those classes says how much a message reads like
+them rather than like any entry, and the matcher abstains above a bound (``Reading``).
+Every example is also learnt wrapped in a sentence of scene-setting (the file's ``story``),
+so that length alone says nothing.
 
 The model is fitted offline by `python -m faq fit` (scikit-learn, the `train` extra) and
 stored as `classifier.npz` beside the entries, with the digest of the files it was fitted
@@ -27,6 +34,7 @@ import hashlib
 import itertools
 import logging
 import math
+import random
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -43,6 +51,12 @@ if TYPE_CHECKING:
     from faq.kb import KnowledgeBase
 
 FILE_NAME = "classifier.npz"
+# Classes that are kinds of messages, not entries: « ~off_topic », « ~problem_report »…
+NOT_QUESTION = "~"
+# Fixed, so that fitting the same files gives the same model.
+AUGMENT_SEED = 20
+# How many entries' worth of weight each kind of non-question carries in the fit.
+NEGATIVE_WEIGHT = 2.0
 GRAM_SIZES = range(2, 6)
 # Features found in a single phrasing are mostly names and typos of that phrasing.
 MIN_PHRASINGS = 2
@@ -85,6 +99,17 @@ def digest(files: Iterable[tuple[str, bytes]]) -> str:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """What the classifier makes of a message."""
+
+    entry_id: str  # the most likely entry
+    probability: float  # its probability
+    not_question: float  # the probability that the message is none of the entries' questions
+    kind: str | None  # the most likely kind of non-question (« off_topic »…), None if no such class
+    probabilities: dict[str, float] = field(default_factory=dict)  # entry id -> probability
+
+
+@dataclass(frozen=True)
 class Classifier:
     classes: tuple[str, ...]
     vocabulary: dict[str, int]
@@ -101,12 +126,47 @@ class Classifier:
         # One row per feature: a question's few features are then contiguous rows.
         return np.ascontiguousarray(self.coef.T)
 
+    @cached_property
+    def _entry_columns(self) -> np.ndarray:
+        return np.array([not c.startswith(NOT_QUESTION) for c in self.classes], dtype=bool)
+
     def choice(
         self, text: str, normalizer: Normalizer, stems: Sequence[str] | None = None
     ) -> tuple[str, float] | None:
         """The most likely entry id and its probability (None: no known feature).
 
         `stems`: the text's stems (`normalizer.stems(text)`) when the caller has them."""
+        reading = self.read(text, normalizer, stems)
+        return None if reading is None else (reading.entry_id, reading.probability)
+
+    def read(
+        self, text: str, normalizer: Normalizer, stems: Sequence[str] | None = None
+    ) -> Reading | None:
+        """The most likely entry and how much the message reads as no question of the base
+        (None: no known feature, or no entry class)."""
+        probabilities = self._probabilities(text, normalizer, stems)
+        entries = self._entry_columns
+        if probabilities is None or not entries.any():
+            return None
+        entry_probabilities = np.where(entries, probabilities, -1.0)
+        best = int(np.argmax(entry_probabilities))
+        others = np.where(entries, -1.0, probabilities)
+        kind = int(np.argmax(others))
+        return Reading(
+            entry_id=self.classes[best],
+            probability=float(probabilities[best]),
+            not_question=float(probabilities[~entries].sum()),
+            kind=self.classes[kind][len(NOT_QUESTION) :] if others[kind] >= 0 else None,
+            probabilities={
+                c: float(p)
+                for c, p, e in zip(self.classes, probabilities, entries, strict=True)
+                if e
+            },
+        )
+
+    def _probabilities(
+        self, text: str, normalizer: Normalizer, stems: Sequence[str] | None
+    ) -> np.ndarray | None:
         counts: Counter[int] = Counter()
         for word in fold(text).split():
             columns = self._columns.get(word)
@@ -127,8 +187,8 @@ class Classifier:
         weights = (np.log(weights) + 1.0) * self.idf[columns]
         weights /= math.sqrt(float(weights @ weights))
         logits = weights @ self._by_feature[columns] + self.intercept
-        best = int(np.argmax(logits))
-        return self.classes[best], float(1.0 / np.exp(logits - logits[best]).sum())
+        exponentials = np.exp(logits - logits.max())
+        return exponentials / exponentials.sum()
 
     def save(self, path: Path, fitted_on: str) -> None:
         words = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
@@ -174,8 +234,50 @@ def load(path: Path, expected_digest: str) -> tuple[Classifier | None, bool]:
 
 
 def examples(kb: KnowledgeBase) -> list[tuple[str, str]]:
-    """What the classifier learns from: each entry's question and phrasings, with its id."""
-    return [(text, entry.id) for entry in kb.entries for text in (entry.question, *entry.phrasings)]
+    """What the classifier learns from: each entry's question and phrasings, with its id, and
+    the messages of each kind that is no question (``~kind``); each one also wrapped in a
+    scene-setting sentence of the base's ``story`` when it has one."""
+    from faq.kb import SCOPE_KINDS, STORY
+
+    plain = [(text, entry.id) for entry in kb.entries for text in entry.all_phrasings]
+    plain += [
+        (text, NOT_QUESTION + kind)
+        for kind in SCOPE_KINDS
+        for text in kb.scope_examples.get(kind, ())
+    ]
+    story = kb.scope_examples.get(STORY, ())
+    if not story:
+        return plain
+    rng = random.Random(AUGMENT_SEED)
+    wrapped = []
+    for text, label in plain:
+        before, after = rng.choice(story), rng.choice(story)
+        where = rng.randrange(3)  # before, after, or both
+        wrapped.append(
+            (
+                " ".join(
+                    [*([before] if where != 1 else []), text, *([after] if where != 0 else [])]
+                ),
+                label,
+            )
+        )
+    return plain + wrapped
+
+
+def _balanced(labels: Sequence[str]) -> np.ndarray:
+    """Sample weights giving a kind of non-question the weight of NEGATIVE_WEIGHT entries.
+
+    An entry has a few dozen phrasings, a kind a hundred messages or more: unweighted, the
+    kinds' share of the prior would make « page d'erreur » in « le bouton du mail affiche une
+    page d'erreur » (an expired invitation) outweigh the rest of the message."""
+    counts = Counter(labels)
+    entries = [n for label, n in counts.items() if not label.startswith(NOT_QUESTION)]
+    typical = sum(entries) / len(entries) if entries else 1.0
+    weight = {
+        label: (NEGATIVE_WEIGHT * typical / n if label.startswith(NOT_QUESTION) else 1.0)
+        for label, n in counts.items()
+    }
+    return np.array([weight[label] for label in labels])
 
 
 class FittingUnavailable(Exception):
@@ -198,8 +300,9 @@ def fit(examples: Sequence[tuple[str, str]], normalizer: Normalizer) -> Classifi
         dtype=np.float64,
     )
     matrix = vectorizer.fit_transform([text for text, _ in examples])
+    labels = [label for _, label in examples]
     model = LogisticRegression(C=INVERSE_REGULARISATION, max_iter=5000)
-    model.fit(matrix, [label for _, label in examples])
+    model.fit(matrix, labels, sample_weight=_balanced(labels))
     coef = np.asarray(model.coef_, dtype=np.float64)
     intercept = np.asarray(model.intercept_, dtype=np.float64)
     if len(model.classes_) == 2:

@@ -10,18 +10,19 @@ engine while your own transaction is open (the second connection would wait for 
 lock): pass that transaction's session.
 
 Privacy: the question text is kept (the helpdesk needs it to see what people ask) but e-mail
-addresses and phone numbers typed into it are masked, and ``user_ref`` must be an opaque
-reference (a chat user id), never an e-mail address or a name. Past the retention the
-scheduler sets, ``forget_personal_data`` keeps only the statistics and the topic words.
+and postal addresses, phone numbers and people's names typed into it are masked
+(``faq.privacy``), and ``user_ref`` must be an opaque reference (a chat user id), never an
+e-mail address or a name. Past the retention the scheduler sets, ``forget_personal_data``
+keeps only the statistics and the topic words.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
 
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from common import metrics
 from faq.normalize import MAX_QUESTION_CHARS, fold
+from faq.privacy import scrub
 
 Outcome = Literal["helpful", "not_helpful", "ticket_opened"]
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
@@ -37,6 +39,7 @@ OUTCOMES: tuple[str, ...] = get_args(Outcome)
 metadata = sa.MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
         "pk": "pk_%(table_name)s",
         "ck": "ck_%(table_name)s_%(constraint_name)s",
     }
@@ -58,14 +61,14 @@ faq_questions = sa.Table(
     sa.Column("suggestions", sa.JSON(), nullable=False),
     sa.Column("outcome", sa.String(20), nullable=True),
     sa.Column("outcome_at", sa.DateTime(timezone=True), nullable=True),
+    # The helpdesk ticket opened from this question (« Contacter le helpdesk »), if any:
+    # its resolution asks which entry would have answered (faq.learning).
+    sa.Column("ticket_number", sa.String(20), nullable=True, index=True),
     sa.CheckConstraint(
         "outcome IS NULL OR outcome IN ('helpful', 'not_helpful', 'ticket_opened')",
         name="outcome",
     ),
 )
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?:\+|\b0)\d(?:[\s./-]?\d){7,}")
 
 
 def _now() -> datetime:
@@ -91,8 +94,12 @@ def _session(bind: Bind) -> Iterator[Session]:
         yield session
 
 
-def mask_personal_data(text: str) -> str:
-    return _PHONE.sub("[téléphone]", _EMAIL.sub("[e-mail]", text))
+def mask_personal_data(text: str, names: Iterable[str] = ()) -> str:
+    """The text with addresses, phone numbers and names masked (faq.privacy); a word of the
+    shipped base is never taken for a name. `names`: people's names the caller knows."""
+    from faq import load_default  # the shipped vocabulary; built once per process
+
+    return scrub(text, known_words=load_default().vocabulary, names=names)
 
 
 def topic_of(question: str) -> str:
@@ -200,12 +207,25 @@ def _unsettled() -> sa.ColumnElement[bool]:
     return sa.or_(table.c.entry_id.is_(None), table.c.outcome.in_(("not_helpful", "ticket_opened")))
 
 
+Unsettled = Literal["unsettled", "abstained", "not_helpful"]
+
+
 def unanswered_report(
-    bind: Bind, *, limit: int = 20, since: datetime | None = None
+    bind: Bind,
+    *,
+    limit: int = 20,
+    since: datetime | None = None,
+    kind: Unsettled = "unsettled",
 ) -> list[UnansweredQuestion]:
-    """Most frequent questions the FAQ did not answer, or answered unhelpfully, most first."""
+    """Most frequent questions the FAQ did not settle, most first: every kind
+    (``unsettled``), only those it gave no answer to (``abstained``), or only answers judged
+    « Ça ne m'aide pas » (``not_helpful``)."""
     table = faq_questions
-    condition = _unsettled()
+    condition = {
+        "unsettled": _unsettled(),
+        "abstained": table.c.entry_id.is_(None),
+        "not_helpful": sa.and_(table.c.entry_id.is_not(None), table.c.outcome == "not_helpful"),
+    }[kind]
     if since is not None:
         condition = sa.and_(condition, table.c.asked_at >= since)
     with _session(bind) as session:
@@ -255,47 +275,128 @@ def _report(
     ]
 
 
-def deflection(bind: Bind, *, since: datetime | None = None) -> dict[str, float | int]:
-    """How many questions the FAQ settled without the helpdesk.
+@dataclass(frozen=True)
+class TicketTrace:
+    """A ticket someone opened, as the deflection needs it (the helpdesk hands these in: the
+    FAQ does not read its tables)."""
 
-    ``deflected``: answered by the FAQ and then marked helpful, or left without feedback and
-    without a ticket. ``deflection_rate`` is deflected over asked.
+    user_ref: str  # the same opaque reference as the usage log's (« person:42 », « slack:U1 »)
+    opened_at: datetime
+    text: str  # subject and description, to tell whether it is about the answer's subject
+
+
+# An answer with no feedback settles the question only if nothing follows within this long.
+SETTLING_TIME = timedelta(days=1)
+
+
+def deflection(
+    bind: Bind,
+    *,
+    since: datetime | None = None,
+    now: datetime | None = None,
+    tickets: Iterable[TicketTrace] = (),
+) -> dict[str, float | int]:
+    """How many questions the FAQ settled without the helpdesk, counted honestly.
+
+    A question is settled (``deflected``) when the FAQ answered it and the person pressed
+    « Ça m'a aidé », or gave no feedback, asked nothing else and opened no ticket within a
+    day (``tickets``: the tickets people opened, from the helpdesk). An answer followed by
+    « Ça ne m'aide pas », or by a ticket on the same subject (opened from the answer, or
+    later about the same entry), is a miss (``answered_then_ticket`` counts the latter).
+    Answers less than a day old without feedback are ``pending``; answers to someone the
+    log cannot follow (no ``user_ref``) count only with « Ça m'a aidé » (``untraceable``).
+    ``deflection_rate`` is deflected over asked.
     """
+    now = now or _now()
     table = faq_questions
-    answered = table.c.entry_id.is_not(None)
     query = sa.select(
-        sa.func.count().label("asked"),
-        sa.func.sum(sa.case((answered, 1), else_=0)).label("answered"),
-        sa.func.sum(sa.case((table.c.outcome == "helpful", 1), else_=0)).label("helpful"),
-        sa.func.sum(sa.case((table.c.outcome == "not_helpful", 1), else_=0)).label("nh"),
-        sa.func.sum(sa.case((table.c.outcome == "ticket_opened", 1), else_=0)).label("tk"),
-        sa.func.sum(
-            sa.case(
-                (
-                    sa.and_(
-                        answered,
-                        sa.or_(table.c.outcome.is_(None), table.c.outcome == "helpful"),
-                    ),
-                    1,
-                ),
-                else_=0,
-            )
-        ).label("deflected"),
-    )
+        table.c.id, table.c.asked_at, table.c.user_ref, table.c.entry_id, table.c.outcome
+    ).where(table.c.asked_at <= now)
     if since is not None:
         query = query.where(table.c.asked_at >= since)
     with _session(bind) as session:
-        row = session.execute(query).one()
-    asked = int(row.asked or 0)
-    deflected = int(row.deflected or 0)
-    answered_count = int(row.answered or 0)
+        rows = session.execute(query.order_by(table.c.asked_at, table.c.id)).all()
+        later = _asked_by(session, {r.user_ref for r in rows if r.user_ref}, since, now)
+    by_user: dict[str, list[TicketTrace]] = defaultdict(list)
+    for trace in tickets:
+        by_user[trace.user_ref].append(trace)
+    totals: Counter[str] = Counter()
+    for row in rows:
+        totals["asked"] += 1
+        answered = row.entry_id is not None
+        totals["answered"] += answered
+        if row.outcome is not None:
+            totals[row.outcome] += 1
+            if answered and row.outcome == "helpful":
+                totals["deflected"] += 1
+            elif answered and row.outcome == "ticket_opened":
+                totals["answered_then_ticket"] += 1
+            continue
+        if answered:
+            totals[_settling(row, now, later, by_user)] += 1
+    asked = totals["asked"]
     return {
         "asked": asked,
-        "answered": answered_count,
-        "helpful": int(row.helpful or 0),
-        "not_helpful": int(row.nh or 0),
-        "tickets": int(row.tk or 0),
-        "deflected": deflected,
-        "answer_rate": round(answered_count / asked, 4) if asked else 0.0,
-        "deflection_rate": round(deflected / asked, 4) if asked else 0.0,
+        "answered": totals["answered"],
+        "helpful": totals["helpful"],
+        "not_helpful": totals["not_helpful"],
+        "tickets": totals["ticket_opened"],
+        "deflected": totals["deflected"],
+        "answered_then_ticket": totals["answered_then_ticket"],
+        "followed_up": totals["followed_up"],
+        "pending": totals["pending"],
+        "untraceable": totals["untraceable"],
+        "answer_rate": round(totals["answered"] / asked, 4) if asked else 0.0,
+        "deflection_rate": round(totals["deflected"] / asked, 4) if asked else 0.0,
     }
+
+
+def _asked_by(
+    session: Session, users: set[str], since: datetime | None, now: datetime
+) -> dict[str, list[tuple[datetime, int]]]:
+    """Per person, when they asked (and which question), up to a day after the period."""
+    if not users:
+        return {}
+    table = faq_questions
+    query = sa.select(table.c.user_ref, table.c.asked_at, table.c.id).where(
+        table.c.user_ref.in_(users)
+    )
+    if since is not None:
+        query = query.where(table.c.asked_at >= since)
+    found: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
+    for row in session.execute(query):
+        found[row.user_ref].append((_as_utc(row.asked_at), int(row.id)))  # type: ignore[arg-type]
+    return found
+
+
+def _settling(
+    row: sa.Row,
+    now: datetime,
+    later: dict[str, list[tuple[datetime, int]]],
+    tickets: dict[str, list[TicketTrace]],
+) -> str:
+    """What became of an answer without feedback: deflected, answered_then_ticket,
+    followed_up, pending or untraceable."""
+    if row.user_ref is None:
+        return "untraceable"
+    asked_at = _as_utc(row.asked_at)
+    assert asked_at is not None
+    until = asked_at + SETTLING_TIME
+    followed = [
+        t for t in tickets.get(row.user_ref, ()) if asked_at <= _as_utc(t.opened_at) <= until
+    ]
+    if any(_same_subject(t.text, row.entry_id) for t in followed):
+        return "answered_then_ticket"
+    if followed or any(
+        asked_at <= moment <= until and other != row.id
+        for moment, other in later.get(row.user_ref, ())
+    ):
+        return "followed_up"
+    return "pending" if now < until else "deflected"
+
+
+def _same_subject(text: str, entry_id: str) -> bool:
+    """Whether a ticket's text is about this entry: among the FAQ's first three for it."""
+    from faq import load_default
+
+    return entry_id in load_default().match(text).ranked_ids()[:3]

@@ -304,6 +304,30 @@ TRIAGE_ASSIGNEE = "Pris en charge par"
 TRIAGE_FASE_UNKNOWN = "{fase} ⚠ inconnu de l'annuaire (confirmé par le demandeur)"
 TRIAGE_FASE_UNKNOWN_EMAIL = "{fase} ⚠ inconnu de l'annuaire (donné par e-mail, à vérifier)"
 TRIAGE_PROPOSED_FAQ = "FAQ proposée avant le ticket : {ids}"
+# Resolving a ticket that came from the FAQ: which entry would have answered (faq.learning).
+FAQ_LEARN_ASK = (
+    "Cette demande venait de la FAQ : « {question} ». Quelle entrée de la FAQ y aurait "
+    "répondu ? La question deviendra une formulation proposée de cette entrée."
+)
+FAQ_LEARN_OTHER = "Autre entrée…"
+FAQ_LEARN_NONE = "Aucune : nouveau sujet"
+FAQ_LEARN_CHANGE = "Modifier"
+FAQ_LEARN_PROPOSED = "FAQ : « {phrasing} » proposée comme formulation de « {entry} »."
+FAQ_LEARN_NEW_TOPIC = "FAQ : « {phrasing} » notée comme nouveau sujet, sans entrée."
+FAQ_LEARN_DECIDED = "FAQ : la formulation proposée a été {status} dans la base."
+FAQ_LEARN_STATUS = {"accepted": "acceptée", "rejected": "refusée"}
+FAQ_LEARN_FORM_TITLE = "Entrée de la FAQ"
+FAQ_LEARN_FORM_INTRO = (
+    "Quelle entrée aurait répondu à cette question ? Raccourcissez la question à ce qui "
+    "demande ; les adresses, numéros et noms sont masqués à l'enregistrement."
+)
+FAQ_LEARN_FORM_ENTRY = "Entrée"
+FAQ_LEARN_FORM_PHRASING = "Formulation proposée"
+FAQ_LEARN_FORM_SUBMIT = "Enregistrer"
+FAQ_LEARN_SAVED = "C'est noté : la formulation est proposée pour la FAQ."
+FAQ_LEARN_UNAVAILABLE = "Cette demande ne venait pas de la FAQ, ou sa réponse est déjà décidée."
+FAQ_LEARN_UNKNOWN_ENTRY = "Cette entrée n'existe plus dans la FAQ ; choisissez-en une autre."
+FAQ_LEARN_TOO_SHORT = "Écrivez au moins quelques mots de la question."
 TRIAGE_MISSING = "Identification à compléter (demandée par e-mail) : {fields}"
 TRIAGE_HELP = "Répondez dans ce fil pour écrire au demandeur ; « note: … » reste interne."
 BUTTON_CLAIM = "Prendre en charge"

@@ -14,6 +14,7 @@ from access.clock import as_utc, utcnow
 from faq.usage import deflection
 from helpdesk import messages
 from helpdesk.account_actions import AccountActionStats, account_action_stats
+from helpdesk.faq_followup import ticket_traces
 from helpdesk.models import OPEN_STATUSES, Category, Status, Ticket
 
 WINDOW = timedelta(days=30)
@@ -191,18 +192,22 @@ def stats(
         resolved=len(resolved_rows),
         median_first_response=_median(first_responses),
         median_resolution=_median(resolutions),
-        deflection=faq_deflection(session, since),
+        deflection=faq_deflection(session, since, now),
         account_actions=account_action_stats(session, since),
     )
 
 
-def faq_deflection(session: Session, since: datetime) -> Deflection | None:
+def faq_deflection(
+    session: Session, since: datetime, now: datetime | None = None
+) -> Deflection | None:
     """From the FAQ's usage log; None when it has no log yet."""
     try:
         # In the caller's session (a second connection would wait on SQLite's write lock),
         # inside a savepoint so a missing table cannot spoil the caller's transaction.
         with session.begin_nested():
-            counts = deflection(session, since=since)
+            counts = deflection(
+                session, since=since, now=now, tickets=ticket_traces(session, since)
+            )
     except sa.exc.SQLAlchemyError:
         return None
     return Deflection(questions=int(counts["asked"]), deflected=int(counts["deflected"]))

@@ -13,22 +13,23 @@ import pytest
 import faq
 from faq import second_opinion
 from faq.check import check
-from faq.kb import DEFAULT_DATA_DIR, load
+from faq.kb import DEFAULT_DATA_DIR, SCOPE_KINDS, load
 from faq.normalize import Normalizer
+from faq.second_opinion import Reading
 
 # Inside the scope gate, and the matcher alone is unsure of it, yet its first suggestion is
 # the right entry.
-UNSURE = "pour l'extranet, avec quels identifiants je fais les manipulations de direction ?"
+UNSURE = "je suis directeur, je me connecte avec quels identifiants"
 
 
 @dataclass
 class Says:
-    """A second opinion that picks what it is told to."""
+    """A second opinion that picks what it is told to, and reads every message as a question."""
 
     entry_id: str
 
-    def choice(self, text: str, normalizer: Normalizer, stems: object = None) -> tuple[str, float]:
-        return self.entry_id, 0.9
+    def read(self, text: str, normalizer: Normalizer, stems: object = None) -> Reading:
+        return Reading(self.entry_id, 0.9, 0.0, None, {self.entry_id: 0.9})
 
 
 def with_opinion(opinion: object | None) -> faq.Matcher:
@@ -40,20 +41,34 @@ def test_the_shipped_base_loads_the_second_opinion_fitted_on_it() -> None:
     # Fails when the base was edited without `python -m faq fit`.
     kb = load(DEFAULT_DATA_DIR)
     assert kb.classifier is not None and not kb.classifier_stale
-    assert set(kb.classifier.classes) == {e.id for e in kb.entries}
+    kinds = {second_opinion.NOT_QUESTION + kind for kind in SCOPE_KINDS}
+    assert set(kb.classifier.classes) == {e.id for e in kb.entries} | kinds
 
 
-def test_agreement_turns_a_suggestion_into_an_answer() -> None:
+def test_the_second_opinion_turns_a_suggestion_into_an_answer() -> None:
     alone = with_opinion(None).match(UNSURE)
     assert alone.entry is None
     assert alone.suggestions[0].entry.id == "compte-direction-connexion"
 
     agreed = with_opinion(Says("compte-direction-connexion")).match(UNSURE)
     assert agreed.entry is not None and agreed.entry.id == "compte-direction-connexion"
-    assert agreed.score >= faq.Matcher(faq.load_default().kb).tuning.threshold
+    assert agreed.score >= faq.Matcher(faq.load_default().kb).tuning.decision_threshold
 
-    other = with_opinion(Says("changement-direction")).match(UNSURE)
-    assert other.entry is None
+    # It decides among the matcher's candidates, never for an entry the words do not reach.
+    elsewhere = with_opinion(Says("fase-numero")).match(UNSURE)
+    assert elsewhere.entry is None
+
+
+def test_a_message_it_reads_as_no_question_is_refused_as_its_kind() -> None:
+    @dataclass
+    class Fault(Says):
+        def read(self, text: str, normalizer: Normalizer, stems: object = None) -> Reading:
+            return Reading(self.entry_id, 0.05, 0.9, "problem_report", {self.entry_id: 0.05})
+
+    result = with_opinion(Fault("adresse-extranet")).match("la page de l'extranet reste blanche")
+    assert result.entry is None and result.reason == "problem_report"
+    # The same words, read as a question, are answered.
+    assert with_opinion(Says("adresse-extranet")).match("adresse de l'extranet").entry is not None
 
 
 @pytest.mark.parametrize(
@@ -162,3 +177,31 @@ def test_a_model_whose_arrays_do_not_fit_together_is_ignored(tmp_path: Path) -> 
     broken = replace(fitted, idf=fitted.idf[:-1])
     broken.save(tmp_path / "model.npz", "abc")
     assert second_opinion.load(tmp_path / "model.npz", "abc") == (None, True)
+
+
+def test_check_warns_about_a_phrasing_the_learnt_gate_refuses() -> None:
+    @dataclass
+    class EverythingIsAFault(Says):
+        def read(self, text: str, normalizer: Normalizer, stems: object = None) -> Reading:
+            return Reading(self.entry_id, 0.01, 0.99, "problem_report", {})
+
+    kb = replace(faq.load_default().kb, classifier=EverythingIsAFault("fase-numero"))
+    warnings = check(kb).warnings
+    assert any("'fase-numero'" in w and "refused as problem_report" in w for w in warnings)
+    assert not any("refused as" in w for w in check(faq.load_default().kb).warnings)
+
+
+def test_a_near_tie_the_second_opinion_reads_otherwise_is_offered_not_answered() -> None:
+    kb = faq.load_default().kb
+    # Every lead below min_lead: each question is a near tie of its first two candidates.
+    tuning = replace(faq.Matcher(kb).tuning, min_lead=10.0)
+    question = "j'ai oublié mon mot de passe, comment en avoir un nouveau ?"
+    ranked = faq.Matcher(kb, tuning).candidates(question)
+    first, second = (faq.load_default().entries[c.entry_index].id for c in ranked[:2])
+
+    agreeing = faq.Matcher(replace(kb, classifier=Says(first)), tuning).match(question)
+    assert agreeing.entry is not None and agreeing.entry.id == first
+
+    contested = faq.Matcher(replace(kb, classifier=Says(second)), tuning).match(question)
+    assert contested.entry is None and contested.reason == "unsure"
+    assert {first, second} <= {s.entry.id for s in contested.suggestions}

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from access.persistence.database import Database
 from faq.usage import (
+    TicketTrace,
     deflection,
     faq_questions,
     metadata,
@@ -41,10 +42,13 @@ def _outcome(db: Database, question_id: int, outcome: str) -> None:
         record_outcome(session, question_id=question_id, outcome=outcome)
 
 
-def test_migration_creates_the_table_faq_usage_describes(db: Database) -> None:
-    columns = {c["name"] for c in sa.inspect(db.engine).get_columns("faq_questions")}
-    assert columns == {c.name for c in faq_questions.columns}
-    assert set(metadata.tables) == {"faq_questions"}
+def test_migrations_create_the_tables_the_faq_describes(db: Database) -> None:
+    import faq.learning  # noqa: F401  (its table joins the FAQ's MetaData)
+
+    assert set(metadata.tables) == {"faq_questions", "faq_proposals"}
+    for table in metadata.tables.values():
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns(table.name)}
+        assert columns == {c.name for c in table.columns}
 
 
 def test_a_question_and_its_outcome_are_kept(db: Database) -> None:
@@ -120,28 +124,55 @@ def test_report_lists_the_most_frequent_unsettled_questions_first(db: Database) 
         assert len(unanswered_report(session, limit=1)) == 1
 
 
-def test_deflection_counts_answers_that_settled_the_question(db: Database) -> None:
-    _outcome(db, _ask(db, "mot de passe oublié", "mdp-oublie"), "helpful")
-    _ask(db, "adresse de l'extranet", "adresse-extranet")  # no feedback, no ticket
-    _outcome(db, _ask(db, "compte bloqué", "compte-bloque"), "not_helpful")
-    _outcome(db, _ask(db, "le wifi", None), "ticket_opened")
-    old = datetime.now(UTC) - timedelta(days=40)
-    _ask(db, "fase", "fase-numero", asked_at=old)
+def test_deflection_counts_only_answers_that_settled_the_question(db: Database) -> None:
+    now = datetime.now(UTC)
+    before = now - timedelta(days=3)
+    # Pressed « Ça m'a aidé »: settled.
+    _outcome(
+        db, _ask(db, "mot de passe oublié", "mdp-oublie", user_ref="U1", asked_at=before), "helpful"
+    )
+    # No feedback, nothing else asked, no ticket within a day: settled.
+    _ask(db, "adresse de l'extranet", "adresse-extranet", user_ref="U2", asked_at=before)
+    # « Ça ne m'aide pas »: a miss.
+    question = _ask(db, "compte bloqué", "compte-bloque", user_ref="U3", asked_at=before)
+    _outcome(db, question, "not_helpful")
+    # No answer, then a ticket from the button.
+    _outcome(db, _ask(db, "le wifi", None, user_ref="U4", asked_at=before), "ticket_opened")
+    # Asked something else two hours later: not settled.
+    _ask(db, "numéro fase", "fase-numero", user_ref="U5", asked_at=before)
+    _ask(db, "et mon identifiant ?", None, user_ref="U5", asked_at=before + timedelta(hours=2))
+    # A confident answer, then a ticket on the same subject the same afternoon: a miss.
+    _ask(db, "comment activer mon compte", "acces-activer-compte", user_ref="U6", asked_at=before)
+    later = TicketTrace(
+        "U6", before + timedelta(hours=3), "Activation\nJe n'arrive pas à activer mon compte"
+    )
+    # A ticket on the same subject four days later does not count against this answer.
+    too_late = TicketTrace("U2", before + timedelta(days=2), "L'adresse de l'Extranet ?")
+    # An hour ago, no feedback yet: pending.
+    _ask(db, "mot de passe oublié", "mdp-oublie", user_ref="U7", asked_at=now - timedelta(hours=1))
+    # Nobody to follow: only « Ça m'a aidé » would have counted.
+    _ask(db, "règles du mot de passe", "mot-de-passe-regles", user_ref=None, asked_at=before)
+    _ask(db, "fase", "fase-numero", asked_at=now - timedelta(days=40))
 
     with db.session() as session:
-        recent = deflection(session, since=datetime.now(UTC) - timedelta(days=7))
-        everything = deflection(session)
+        recent = deflection(session, since=now - timedelta(days=7), tickets=[later, too_late])
+        everything = deflection(session, tickets=[later, too_late])
     assert recent == {
-        "asked": 4,
-        "answered": 3,
+        "asked": 9,
+        "answered": 7,
         "helpful": 1,
         "not_helpful": 1,
         "tickets": 1,
         "deflected": 2,
-        "answer_rate": 0.75,
-        "deflection_rate": 0.5,
+        "answered_then_ticket": 1,
+        "followed_up": 1,
+        "pending": 1,
+        "untraceable": 1,
+        "answer_rate": 0.7778,
+        "deflection_rate": 0.2222,
     }
-    assert everything["asked"] == 5 and everything["deflected"] == 3
+    # The old one: answered, no feedback, nothing followed.
+    assert everything["asked"] == 10 and everything["deflected"] == 3
 
 
 def test_report_command_prints_the_unanswered_questions(db: Database, tmp_path) -> None:

@@ -356,17 +356,19 @@ def test_stats_include_the_faq_deflection(
         ("wifi", None),
         ("activer", "activer"),
     ]
+    # Two days ago, by three people: each answer had its day to settle.
     asked = [
         usage.record_question(
             db.engine,
-            user_ref="slack:U1",
+            user_ref=f"slack:U{number}",
             question=question,
             entry_id=entry,
             score=0.9 if entry else 0.1,
             suggestions=[],
             channel="slack",
+            asked_at=datetime.now(UTC) - timedelta(days=2),
         )
-        for question, entry in answers
+        for number, (question, entry) in enumerate(answers)
     ]
     usage.record_outcome(db.engine, question_id=asked[0], outcome="ticket_opened")
     with db.session() as session:

@@ -15,6 +15,7 @@ from typing import Any
 
 from access.persistence.database import Database
 from bot.conversation import action, command, form, home, message
+from bot.conversation.features import faq_learning_views
 from bot.conversation.features.diagnosis_card import account_blocks
 from bot.conversation.features.tickets_views import (
     CATEGORY,
@@ -63,7 +64,7 @@ from bot.conversation.replies import (
 from bot.conversation.turn import DeliveryFailed, Services, Turn
 from bot.faq_facts import faq_facts
 from bot.settings import Settings
-from faq import usage as faq_usage
+from faq import learning as faq_learning
 from helpdesk import messages, tickets
 from helpdesk.actors import Actor, Requester
 from helpdesk.categories import propose_category
@@ -152,11 +153,14 @@ def _requester_actor(turn: Turn, ticket: Ticket) -> Actor:
 def card_for(db: Database, number: str) -> tuple[Ticket, Message]:
     with db.session() as session:
         ticket = tickets.get_ticket(session, number)
-        return ticket, triage_message(
+        card = triage_message(
             ticket,
             establishment=establishment_name(session, ticket.fase),
             account=account_blocks(session, ticket),
         )
+        # A ticket from the FAQ asks, once resolved, which entry would have answered.
+        learned = faq_learning_views.card_blocks(session, ticket)
+        return ticket, Message(*card.blocks, *learned, private=False) if learned else card
 
 
 def publish_triage(services: Services, db: Database, settings: Settings, number: str) -> bool:
@@ -319,12 +323,12 @@ def _source(turn: Turn) -> Source:
     return Source.SLACK if turn.speaker.transport == "slack" else Source.CONSOLE
 
 
-def _record_faq_ticket(turn: Turn, usage: Any) -> None:
-    """Tell the FAQ's learning log that its answer was followed by a ticket."""
+def _record_faq_ticket(turn: Turn, usage: Any, number: str) -> None:
+    """Tell the FAQ's learning log that its answer was followed by this ticket."""
     if usage in (None, ""):
         return
     try:
-        faq_usage.record_outcome(turn.db.engine, question_id=int(usage), outcome="ticket_opened")
+        faq_learning.link_ticket(turn.db.engine, question_id=int(usage), ticket_number=number)
     except Exception:
         log.exception("could not record the ticket in the FAQ usage log")
 
@@ -420,7 +424,7 @@ def submit_ticket(turn: Turn) -> Replies:
 def _announce_ticket(turn: Turn, number: str, contact: str, usage: Any) -> Replies:
     """The card in the triage channel and the requester's own thread: Web API calls, made
     once the form is acknowledged."""
-    _record_faq_ticket(turn, usage)
+    _record_faq_ticket(turn, usage, number)
     publish_triage(turn.services, turn.db, turn.settings, number)
     slack_user = turn.speaker.user_id if turn.speaker.transport == "slack" else None
     how = (
