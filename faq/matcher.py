@@ -517,6 +517,10 @@ class Matcher:
         if reason is Reason.OFF_TOPIC and query.off_topic_words:
             # The rules weighed those words against the Extranet's: it stays a question.
             return kind
+        if reason is Reason.OFF_TOPIC and len(query.plain_stems) <= 1:
+            # One word naming no other subject (« adresse ») is too vague to send
+            # the person elsewhere: suggestions or the helpdesk instead.
+            return kind
         return _KIND_OF_REFUSAL.get(reason, kind)
 
     def _word_refusal(self, query: _Query, reading: Reading | None) -> Reason | None:

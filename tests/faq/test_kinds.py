@@ -162,3 +162,13 @@ def test_the_check_refuses_an_unknown_placeholder(tmp_path: Path) -> None:
     )
     errors = check(load(data)).errors
     assert any("unknown placeholder {invitation_weeks}" in e for e in errors)
+
+
+def test_one_vague_word_of_ours_is_a_question_not_another_subject() -> None:
+    from faq import load_default
+
+    matcher = load_default()
+    vague = matcher.match("adresse")
+    assert vague.kind is MessageKind.QUESTION and vague.entry is None
+    assert vague.suggestions  # the person is offered the nearest answers
+    assert matcher.match("wifi").kind is MessageKind.OFF_TOPIC
