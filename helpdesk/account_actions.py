@@ -26,6 +26,7 @@ from access.diagnosis.model import Action, Diagnosis
 from access.diagnosis.service import HELPDESK_ACTOR_PREFIX, diagnose
 from access.directory.models import AccountStatus
 from access.emails import mask_address
+from access.invitations.service import resend_own_invitation
 from helpdesk import messages, tickets
 from helpdesk.actors import Actor
 from helpdesk.models import Status, Ticket, TicketEvent
@@ -116,7 +117,9 @@ def _carry_out(
     person_id = diagnosis.person_id
     if action is AccountAction.RESEND:
         fase = diagnosis.next.fase
-        outcome = actions.resend_invitation(session, settings, person_id, actor=actor, fase=fase)
+        outcome = resend_own_invitation(
+            session, settings, person_id=person_id, actor=actor, fase=fase
+        )
         told = messages.ACCOUNT_TOLD["resend"].format(email=mask_address(outcome.email))
         return outcome.reason is None, told, outcome.label
     if action is AccountAction.RESET:

@@ -37,7 +37,6 @@ from access.directory.models import (
 )
 from access.emails import normalize_email
 from access.errors import NotFound
-from access.invitations.service import PersonOutcome, resend_own_invitation
 from access.mail import outbox
 from access.mail import templates as mail
 
@@ -171,23 +170,7 @@ def remind_direction(
     return Outcome(True, msg.REMINDER_SENT.format(count=len(directors), schools=schools))
 
 
-# --- the invitation, the password, the sign-in block --------------------------------------
-
-
-def resend_invitation(
-    session: Session,
-    settings: AccessSettings,
-    person_id: int,
-    *,
-    actor: str | None = None,
-    fase: str | None = None,
-    now: datetime | None = None,
-) -> PersonOutcome:
-    """The invitation again, by the invitations service's rules (invited by the direction
-    already, a valid address, the cooldown)."""
-    return resend_own_invitation(
-        session, settings, person_id=person_id, actor=actor, fase=fase, now=now
-    )
+# --- the password, the sign-in block (a resend: invitations.service) ---------------------
 
 
 def send_reset_link(

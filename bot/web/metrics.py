@@ -11,6 +11,7 @@ import hmac
 import logging
 import os
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -125,12 +126,13 @@ async def metrics(request: Request) -> Response:
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
-def serve_on_own_port(settings: Settings, db: Database) -> None:
-    """With METRICS_PORT: the metrics on that port, in a thread of this process."""
+def serve_on_own_port(settings: Settings, db: Database) -> Any | None:
+    """With METRICS_PORT: the metrics on that port, in a thread of this process; returns the
+    server (its `shutdown()` stops it), or None."""
     if settings.metrics_port is None:
-        return
+        return None
     try:
-        start_http_server(
+        server, _thread = start_http_server(
             settings.metrics_port,
             addr=settings.metrics_host,
             registry=_Exposition(db),  # type: ignore[arg-type]
@@ -138,5 +140,6 @@ def serve_on_own_port(settings: Settings, db: Database) -> None:
     except OSError as error:
         # Several web processes on one machine: the first one serves them all.
         log.warning("metrics port %s not served here: %s", settings.metrics_port, error)
-        return
+        return None
     log.info("metrics on %s:%s", settings.metrics_host, settings.metrics_port)
+    return server
