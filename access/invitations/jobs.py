@@ -264,8 +264,18 @@ def run_team_send(
             on_progress(done, total)
 
     try:
-        with saver:
-            invited = _send_in_turn(db, settings, job, progress)
+        # Progress is written only once the send has its slot: a job waiting its turn costs
+        # no thread of its own.
+        with _send_slot(db), saver:
+            invited = send_invitations(
+                db,
+                settings,
+                actor_person_id=job.requested_by_id,
+                fase=job.fase,
+                mode=job.mode,
+                idempotency_key=job.idempotency_key,
+                progress=progress,
+            )
     except AccessError as error:
         fail(db, job.id, error.code)
         raise
@@ -276,21 +286,6 @@ def run_team_send(
     summary = summarize(db, invited)
     finish(db, job.id, summary.as_json())
     return summary
-
-
-def _send_in_turn(
-    db: Database, settings: AccessSettings, job: JobState, progress: Progress
-) -> InvitationReport:
-    with _send_slot(db):
-        return send_invitations(
-            db,
-            settings,
-            actor_person_id=job.requested_by_id,
-            fase=job.fase,
-            mode=job.mode,
-            idempotency_key=job.idempotency_key,
-            progress=progress,
-        )
 
 
 def summarize(db: Database, report: InvitationReport) -> SendSummary:

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -56,6 +57,9 @@ PROGRESS_INTERVAL_SECONDS = 1.0
 # How long a channel's member list is trusted: someone removed from the triage channel stops
 # being an agent after at most this long.
 MEMBERS_TTL_SECONDS = 30.0
+# Background jobs (bulk sends) running at once in this process; the others queue, their first
+# message already shown. A thread per job let a rush of presses start thousands of threads.
+JOB_THREADS = 4
 
 
 def web_client(settings: Settings) -> WebClient:
@@ -106,6 +110,7 @@ class SlackTransport:
         self._lock = threading.Lock()
         self._members: dict[str, tuple[float, frozenset[str]]] = {}
         self._members_lock = threading.Lock()
+        self._jobs = ThreadPoolExecutor(max_workers=JOB_THREADS, thread_name_prefix="chat-job")
 
     # -- identity ------------------------------------------------------------------------------
 
@@ -454,9 +459,7 @@ class SlackTransport:
         if ref is None:
             raise DeliveryFailed("the job's message could not be posted")
         job_origin = Origin(origin.user_id, ref.channel, is_direct=True, message_ts=ref.ts)
-        threading.Thread(
-            target=self._run_job, args=(job_origin, job, ref), name="chat-job", daemon=True
-        ).start()
+        self._jobs.submit(self._run_job, job_origin, job, ref)
 
     def _run_job(self, origin: Origin, job: Job, ref: MessageRef) -> None:
         progress = SlackProgress(self, job, ref)

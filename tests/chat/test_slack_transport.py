@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from access.persistence.database import Database
-from bot.conversation import Message, Router, Table, Turn
+from bot.conversation import Job, Message, Router, Table, Turn
 from bot.conversation.links import ProcessedEvent
 from bot.settings import Settings
+from bot.slack.transport import JOB_THREADS
 from tests.chat.toy import toy_router
 from tests.slack_app import serve_slack
 from tests.slack_client import SlackClient, dm_channel
@@ -166,3 +169,46 @@ def test_rate_limited_calls_are_retried_after_the_delay(
     slack.command(USER, "/demo", "patience")
     fake.wait_for("chat.postMessage", count=2)
     assert "« patience »" in fake.sent()[-1].all_text()
+
+
+def test_a_rush_of_jobs_queues_behind_a_few_threads_and_every_one_finishes(
+    settings: Settings, db: Database, fake: FakeSlack
+) -> None:
+    """Thousands of directors pressing « Envoyer » at once must not start a thread each."""
+    release = threading.Event()
+    lock = threading.Lock()
+    running, most, finished = [0], [0], []
+
+    def slow(turn: Turn) -> Job:
+        def run(progress: Any) -> Message:
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            release.wait(30)
+            with lock:
+                running[0] -= 1
+                finished.append(turn.speaker.user_id)
+            return Message("Terminé.", replace=True)
+
+        return Job(start=Message("Envoi en cours…"), run=run)
+
+    router = Router()
+    router.command("/slow")(slow)
+    users = [f"U2{n:02d}" for n in range(JOB_THREADS * 3)]
+    for user in users:
+        fake.add_user(user, email=f"{user.lower()}@example.org", name=user)
+    with serve_slack(settings, db, fake, router=router) as client:
+        for user in users:
+            client.command(user, "/slow", "")
+        # Every press sees its first message at once, queued or not.
+        fake.wait_for(
+            "chat.postMessage",
+            where=lambda c: "Envoi en cours" in c.params.get("text", ""),
+            count=len(users),
+        )
+        release.set()
+        fake.wait_for(
+            "chat.update", where=lambda c: "Terminé" in c.params.get("text", ""), count=len(users)
+        )
+    assert sorted(finished) == users
+    assert most[0] <= JOB_THREADS
