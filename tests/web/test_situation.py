@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from access import messages as access_msg
-from access.accounts.models import LoginAttempt
+from access.accounts.models import LoginAttempt, email_key
+from access.accounts.signin import MAX_FAILURES, SIGNIN
 from access.clock import utcnow
 from access.diagnosis import by_mail
 from access.directory.models import Account, AccountStatus, Establishment
@@ -41,6 +45,9 @@ from tests.web.conftest import (
     text_of,
 )
 from tests.web.nu import html_errors
+from tests.web.test_account_browser import PHONE
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.web.wcag import wcag_violations
 
 UNKNOWN = "personne.inconnue@example.org"
 
@@ -206,15 +213,26 @@ def test_an_address_is_mailed_at_most_three_times_an_hour_without_saying_so(
 # --- « Mon accès » ------------------------------------------------------------------------
 
 
-def signed_in(site: Site, school: School) -> httpx.Client:
+def fail_to_sign_in_now(site: Site, address: str) -> None:
+    """Someone else fails to sign in as `address` until it is blocked, after its owner's
+    own successful sign-in."""
+    with site.db.transaction() as session:
+        for _ in range(MAX_FAILURES):
+            session.add(
+                LoginAttempt(kind=SIGNIN, email_key=email_key(address), at=utcnow(), success=False)
+            )
+
+
+@contextmanager
+def signed_in(site: Site, school: School) -> Iterator[httpx.Client]:
     """Marie Dupont (active in the school) with a password, signed in."""
     with site.db.transaction() as session:
         account = session.scalars(select(Account).where(Account.person_id == school.active)).one()
         account.status = AccountStatus.INVITED.value
     assert activate(site, invitation_token(site.db, school.active)).status_code == 200
-    browser = site.client()
-    assert sign_in(browser, school.active_email, GOOD_PASSWORD).status_code == 303
-    return browser
+    with site.client() as browser:
+        assert sign_in(browser, school.active_email, GOOD_PASSWORD).status_code == 303
+        yield browser
 
 
 def test_my_access_shows_the_situation_with_the_ended_school_and_the_addresses(
@@ -240,7 +258,7 @@ def test_a_signed_in_person_whose_address_is_blocked_gets_one_reset_link(
     with signed_in(site, school) as browser:
         site.deliver(1)  # the activation's confirmation
         site.smtp.clear()
-        lock_out(site.db, school.active_email)
+        fail_to_sign_in_now(site, school.active_email)
         page = browser.get("/mon-acces")
         assert "Connexion bloquée jusqu'à " in text_of(page)
         pressed = submit(browser, "/mon-acces/situation", {"action": "reset"}, page=page)
@@ -290,7 +308,49 @@ def test_the_new_pages_are_valid_html(site: Site, school: School) -> None:
         pages["lien utilisé"] = submit(browser, link, {}).text
         pages["lien mort"] = browser.get(link).text
     with signed_in(site, school) as browser:
-        lock_out(site.db, school.active_email)
+        fail_to_sign_in_now(site, school.active_email)
         pages["mon-acces"] = browser.get("/mon-acces").text
     pages["mail"] = mail.html()
     assert html_errors(pages) == []
+
+
+# --- WCAG 2.2 AA at 390 px ------------------------------------------------------------------
+
+
+def _phone_problems(page: Any) -> list[str]:
+    """axe's WCAG 2.2 AA violations, and a page wider than the phone."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    return wcag_violations(page) + ([f"scrolls sideways: {width}px"] if width > 390 else [])
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_new_pages_meet_wcag_aa_on_a_phone(site: Site, school: School) -> None:
+    from playwright.sync_api import sync_playwright
+
+    mail = situation_mail(site, school.teacher_email)
+    link = link_in(mail, "/ma-situation/action/")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=PHONE)
+            page.goto(f"{site.url}/connexion")
+            page.get_by_role("link", name="Impossible de vous connecter ?").click()
+            page.wait_for_url(f"{site.url}/ma-situation")
+            checked = {"ma-situation": _phone_problems(page)}
+            page.get_by_label("Adresse e-mail").fill(UNKNOWN)
+            page.get_by_role("button", name="Recevoir ma situation par e-mail").click()
+            page.wait_for_load_state()
+            assert "un e-mail « Votre situation »" in page.inner_text("main")
+            checked["réponse"] = _phone_problems(page)
+            page.goto(link)
+            checked["lien"] = _phone_problems(page)
+            page.get_by_role("button", name="Prévenir ma direction").click()
+            page.wait_for_load_state()
+            assert "C'est fait" in page.inner_text("main")
+            checked["lien utilisé"] = _phone_problems(page)
+            page.close()
+        finally:
+            browser.close()
+    wait_until_requests_are_handled(site)
+    assert checked == {name: [] for name in checked}
