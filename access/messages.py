@@ -213,6 +213,34 @@ REMINDER_NOBODY = (
     "au helpdesk, qui s'en chargera."
 )
 REMINDER_NOT_NEEDED = "Votre direction n'a pas besoin d'être prévenue : {reason}"
+# The person's own action from « Mon accès » or the e-mail « Votre situation »
+# (access.diagnosis.self_service, by_mail).
+OWN_RESENT = (
+    "C'est fait : votre invitation part vers {email}. Suivez le lien de l'e-mail pour activer "
+    "votre compte."
+)
+OWN_NOT_RESENT = "L'invitation n'a pas été renvoyée : {reason}."
+OWN_NOT_INVITED = (
+    "Aucune invitation n'a été renvoyée : votre direction ne vous en a pas encore envoyé. "
+    "C'est elle qui décide qui est invité ; vous pouvez la prévenir avec « Prévenir ma "
+    "direction »."
+)
+OWN_NOTHING_TO_DO = "Il n'y a rien à faire de plus ici pour le moment."
+OWN_NOT_FITTING = "Cette action ne correspond plus à votre situation : {step}"
+# The public page « Ma situation »: one answer whatever the address (nothing enumerated).
+SITUATION_REQUESTED = (
+    "Si cette adresse est celle d'un membre du personnel connu de l'Extranet, un e-mail "
+    "« Votre situation » vient d'y être envoyé : il dit ce qui bloque votre accès et ce qu'il "
+    "faut faire. Pensez à vérifier vos courriers indésirables."
+)
+SITUATION_TOO_MANY = (
+    "Trop de demandes en peu de temps depuis cet appareil ou ce réseau. Patientez une heure "
+    "avant de réessayer, ou contactez le support."
+)
+SITUATION_LINK_INVALID = (
+    "Ce lien n'est plus valable : il a déjà servi, il a expiré ou un e-mail plus récent l'a "
+    "remplacé. Demandez à nouveau votre situation pour recevoir un nouveau lien."
+)
 # How sure the helpdesk's card is of who wrote (access.diagnosis.matching.Confidence).
 DIAGNOSIS_MATCH = {
     "linked": "reconnu·e par son compte de chat relié (sûr)",

@@ -23,7 +23,7 @@ class SecretToken(Base):
     __tablename__ = "secret_tokens"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    # "invitation", "reset", "email_change", "link_code"
+    # "invitation", "reset", "email_change", "link_code", "situation"
     purpose: Mapped[str] = mapped_column(String(32))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # Only short codes have a salt (see access.accounts.tokens.issue_code).

@@ -30,7 +30,9 @@ INVITATION = "invitation"
 RESET = "reset"
 EMAIL_CHANGE = "email_change"
 LINK_CODE = "link_code"
-PURPOSES = frozenset({INVITATION, RESET, EMAIL_CHANGE, LINK_CODE})
+# The one action link of an e-mail « Votre situation » (access.diagnosis.by_mail).
+SITUATION = "situation"
+PURPOSES = frozenset({INVITATION, RESET, EMAIL_CHANGE, LINK_CODE, SITUATION})
 
 TOKEN_BYTES = 32
 CODE_TTL = timedelta(minutes=10)

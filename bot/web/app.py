@@ -27,7 +27,7 @@ from access.accounts.passwords import HashingBusy
 from access.mail import templates as mail
 from access.persistence.database import Database
 from bot.settings import Settings
-from bot.web import account, faq_page, metrics, my_tickets, pages, support
+from bot.web import account, faq_page, metrics, my_tickets, pages, situation, support
 from bot.web.limits import HttpLimits, RequestLimitsMiddleware
 from bot.web.request_id import RequestIdMiddleware
 from bot.web.security import (
@@ -127,6 +127,7 @@ def create_app(
         *faq_page.routes(),
         *pages.routes(),
         *account.routes(),
+        *situation.routes(),
     ]
     if slack_handler is not None:
         routes.append(Route("/slack/events", _slack_endpoint(slack_handler), methods=["POST"]))

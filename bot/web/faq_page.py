@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.faq_facts import faq_facts
+from bot.faq_topics import ACCESS_TOPICS
 from bot.web import messages as msg
 from bot.web.mrkdwn import to_html
 from bot.web.pages import render
@@ -102,6 +103,8 @@ async def faq_page(request: Request) -> Response:
         outcome=outcome,
         max_query=MAX_QUERY_CHARS,
         unavailable=msg.FAQ_UNAVAILABLE.format(helpdesk_email=settings.helpdesk_email),
+        # Answers on access: the person's own situation is one e-mail away.
+        access_topics=ACCESS_TOPICS,
     )
 
 

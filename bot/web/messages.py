@@ -25,6 +25,7 @@ TITLE_FORM_EXPIRED = "Formulaire expiré"
 TITLE_NOT_FOUND = "Page introuvable"
 TITLE_FORM_REFUSED = "Saisie refusée"
 TITLE_BUSY = "Service très sollicité"
+TITLE_SITUATION = "Ma situation"
 
 FORM_EXPIRED = (
     "Ce formulaire a expiré ou les cookies sont désactivés dans votre navigateur. "

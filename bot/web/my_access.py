@@ -1,12 +1,19 @@
-"""What « Mon accès » shows: the person's establishments, functions and effective access."""
+"""What « Mon accès » shows: the person's establishments, functions and effective access,
+and « Votre situation » (`access.diagnosis`) with the one action that fits."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from access.accounts.activation import PendingEmail, pending_email_change
 from access.config import AccessSettings
+from access.diagnosis.explain import Explanation, Topic, explain
+from access.diagnosis.model import Action, Diagnosis
+from access.diagnosis.self_service import OwnAction, own_action
+from access.diagnosis.service import diagnose
 from access.directory.models import Function, Person
 from access.directory.people import effective_access
 from access.directory.profiles import default_profiles
@@ -30,12 +37,36 @@ class EstablishmentView:
 
 
 @dataclass(frozen=True)
+class SituationView:
+    """« Votre situation »: the facts, the next step and the one action a button offers."""
+
+    explanation: Explanation
+    action: OwnAction | None
+
+
+def signed_in_action(diagnosis: Diagnosis) -> OwnAction | None:
+    """The action « Mon accès » offers: the person's own one, except a reset link when
+    nothing blocks (they are signed in: « Changer mon mot de passe » is on the page)."""
+    action = own_action(diagnosis)
+    if action is OwnAction.RESET and diagnosis.next.action is not Action.RESET_PASSWORD:
+        return None
+    return action
+
+
+def situation_of(diagnosis: Diagnosis) -> SituationView:
+    # Only the owner is signed in here: the addresses are shown whole.
+    told = explain(diagnosis, Topic.GENERAL, owner=True, show_addresses=True)
+    return SituationView(told, signed_in_action(diagnosis))
+
+
+@dataclass(frozen=True)
 class MyAccessView:
     display_name: str
     reference_email: str | None
     establishments: list[EstablishmentView]
     # A new reference e-mail waiting for its confirmation link.
     pending_email: PendingEmail | None = None
+    situation: SituationView | None = None
 
 
 def my_access_view(db: Database, settings: AccessSettings, person_id: int) -> MyAccessView | None:
@@ -71,4 +102,10 @@ def my_access_view(db: Database, settings: AccessSettings, person_id: int) -> My
             reference_email=person.account.reference_email if person.account else None,
             establishments=establishments,
             pending_email=pending_email_change(session, person_id),
+            situation=_situation(session, person_id),
         )
+
+
+def _situation(session: Session, person_id: int) -> SituationView | None:
+    diagnosis = diagnose(session, person_id)
+    return situation_of(diagnosis) if diagnosis is not None else None

@@ -47,6 +47,11 @@ SIGNED_IN_HOME = "/mon-acces"
 PASSWORD_PAGE = "/mon-acces/mot-de-passe"
 EMAIL_PAGE = "/mon-acces/adresse-email"
 SIGNIN = "/connexion"
+# « Votre situation » on « Mon accès »: its button's form, and the outcome the cookie
+# carries once back to the page (bot.web.situation).
+SITUATION_ACTION = "/mon-acces/situation"
+SITUATION_FIELD = "action"
+SITUATION_OUTCOME = "situation_outcome"
 # Where the sign-in form may send the person back to (`suite`): our own pages only.
 RETURN_PATHS = frozenset({SIGNED_IN_HOME, PASSWORD_PAGE, EMAIL_PAGE})
 RETURN_FIELD = "suite"
@@ -213,7 +218,7 @@ async def _dead_link(request: Request, page: LinkForm, raw: str) -> Response:
     return _link_invalid(request, page.invalid)
 
 
-async def _link_page(
+async def link_page(
     request: Request,
     page: LinkForm,
     peek: Callable[[Session, str], Found | None],
@@ -304,7 +309,7 @@ def _activated(
 
 
 async def activate_page(request: Request) -> Response:
-    return await _link_page(request, ACTIVATE, activation.peek_invitation, _activate, _activated)
+    return await link_page(request, ACTIVATE, activation.peek_invitation, _activate, _activated)
 
 
 def _confirm_email(
@@ -328,7 +333,7 @@ def _email_confirmed(
 
 
 async def confirm_email_page(request: Request) -> Response:
-    return await _link_page(
+    return await link_page(
         request, CONFIRM_EMAIL, activation.peek_email_change, _confirm_email, _email_confirmed
     )
 
@@ -414,11 +419,21 @@ async def my_access_page(request: Request) -> Response:
         title=msg.TITLE_MY_ACCESS,
         view=view,
         notice=NOTICES.get(request.session.pop(NOTICE, None) or ""),
+        outcome=_situation_outcome(request),
+        situation_action=SITUATION_ACTION,
+        situation_field=SITUATION_FIELD,
+        next_label=account_msg.DIAGNOSIS_NEXT_LABEL,
         no_establishment=msg.NO_ESTABLISHMENT,
         everywhere_field=EVERYWHERE,
         password_page=PASSWORD_PAGE,
         email_page=EMAIL_PAGE,
     )
+
+
+def _situation_outcome(request: Request) -> dict[str, Any] | None:
+    """What the last button of « Votre situation » did, once."""
+    found = request.session.pop(SITUATION_OUTCOME, None)
+    return found if isinstance(found, dict) and isinstance(found.get("text"), str) else None
 
 
 # The sign-out form's field asking to end every session of the person, not only this one.
@@ -483,15 +498,23 @@ async def forgot_page(request: Request) -> Response:
     )
     if result.pending is not None:
         # After the answer, whether the address has an account or not: same time for both.
-        answer.background = BackgroundTask(_carry_out_later, db, settings, result.pending)
+        answer.background = after_answer(
+            db, signin.carry_out_reset_request, settings, result.pending
+        )
     return answer
 
 
-async def _carry_out_later(db: Database, settings: Settings, pending: signin.PendingReset) -> None:
-    # At a random moment: the link takes more work than no link, and a request sent right
+def after_answer(db: Database, carry_out: Callable[..., object], *args: Any) -> BackgroundTask:
+    """`carry_out(session, *args)` in one transaction once the answer is sent, whatever the
+    address typed: a public form's answer then takes the same time for everyone."""
+    return BackgroundTask(_carry_out_later, db, carry_out, *args)
+
+
+async def _carry_out_later(db: Database, carry_out: Callable[..., object], *args: Any) -> None:
+    # At a random moment: the mail takes more work than no mail, and a request sent right
     # after the answer must not be able to time it.
     await asyncio.sleep(_jitter.uniform(0, RESET_JITTER_SECONDS))
-    await run_in_threadpool(db.call, signin.carry_out_reset_request, settings, pending)
+    await run_in_threadpool(db.call, carry_out, *args)
 
 
 def _reset(
@@ -517,7 +540,7 @@ def _password_changed(
 
 
 async def reset_page(request: Request) -> Response:
-    return await _link_page(request, RESET, signin.peek_reset, _reset, _password_changed)
+    return await link_page(request, RESET, signin.peek_reset, _reset, _password_changed)
 
 
 async def favicon(request: Request) -> Response:

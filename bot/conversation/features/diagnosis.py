@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from access import audit
 from access import messages as access_msg
 from access.diagnosis import actions
-from access.diagnosis.explain import Topic, explain
+from access.diagnosis.explain import explain
 from access.diagnosis.matching import (
     Confidence,
     Match,
@@ -42,6 +42,7 @@ from bot.conversation.features.tickets import (
 )
 from bot.conversation.replies import Block, Button, Choices, Message, Replies, Text, as_replies
 from bot.conversation.turn import DeliveryFailed, Turn
+from bot.faq_topics import ACCESS_TOPICS
 from helpdesk import messages as helpdesk_msg
 from helpdesk.account_actions import AccountAction, act_on_account
 
@@ -50,19 +51,7 @@ log = logging.getLogger(__name__)
 AUDIT_REFUSED = "diagnosis.refused"
 
 # FAQ entries about access, and what the person's situation should say after them.
-TOPICS = {
-    "acces-invitation-non-recue": Topic.INVITATION,
-    "acces-activer-compte": Topic.INVITATION,
-    "acces-lien-expire": Topic.INVITATION,
-    "membre-absent-liste": Topic.INVITATION,
-    "compte-bloque": Topic.SIGN_IN,
-    "mdp-oublie": Topic.SIGN_IN,
-    "identifiant-oublie": Topic.SIGN_IN,
-    "email-incorrect-erreur": Topic.EMAIL,
-    "email-autre-adresse": Topic.EMAIL,
-    "plusieurs-etablissements": Topic.SCHOOLS,
-    "depart-membre": Topic.SCHOOLS,
-}
+TOPICS = ACCESS_TOPICS
 
 
 # -- after a FAQ answer ------------------------------------------------------------------

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from access.diagnosis.explain import Explanation
 from access.diagnosis.model import Action, Diagnosis
+from access.diagnosis.self_service import OwnAction, own_action
 from bot.conversation import messages as msg
 from bot.conversation.features.tickets_views import OPEN, QUESTION_LIMIT
 from bot.conversation.replies import Block, Button, Choices, Heading, Message, Note, Text
@@ -68,17 +69,15 @@ def person_buttons(
 ) -> list[Button]:
     """The one action that fits the person's next step (« Prévenir ma direction » only while
     the weekly reminder is still to send; else the ticket)."""
-    action = diagnosis.next.action
     fase = diagnosis.next.fase or ""
-    if action in (Action.RESEND_INVITATION, Action.ACTIVATE):
+    own = own_action(diagnosis)
+    if own is OwnAction.RESEND:
         return [Button(msg.RESEND_INVITATION, SELF_RESEND, fase, style="primary")]
-    if action in (Action.SIGN_IN, Action.RESET_PASSWORD):
+    if own is OwnAction.RESET:
         return [Button(msg.DIAG_RESET, SELF_RESET, style="primary")]
-    if action in (Action.REMIND_DIRECTION, Action.FIX_EMAIL_IN_PROECO):
-        if diagnosis.direction_reminded_at is None:
-            return [Button(msg.DIAG_REMIND, REMIND, fase, style="primary")]
-        return [ticket_button(question, explanation)]
-    if action in (Action.LEFT, Action.CONTACT_HELPDESK):
+    if own is OwnAction.REMIND:
+        return [Button(msg.DIAG_REMIND, REMIND, fase, style="primary")]
+    if own is OwnAction.HELPDESK:
         return [ticket_button(question, explanation)]
     return []
 
