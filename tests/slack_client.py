@@ -48,7 +48,9 @@ class SlackClient:
         self.secret = signing_secret
         self.fake = fake
         self.team_id = team_id
-        self.http = httpx.Client(verify=TLS, timeout=30)
+        # Slack's side gives up an idle connection before the server does (its keep-alive is
+        # 5 s): reusing one the server is closing gets a reset, not an answer.
+        self.http = httpx.Client(verify=TLS, timeout=30, limits=httpx.Limits(keepalive_expiry=1.0))
         self._ids = itertools.count(1)
 
     def close(self) -> None:

@@ -507,7 +507,11 @@ def _activate_and_sign_in(
 ) -> tuple[float, float]:
     """One person as a browser does: the activation page, the password chosen, then the
     sign-in page and the sign-in. Returns the two POSTs' times."""
-    with httpx.Client(timeout=120, headers={"X-Forwarded-For": visitor}) as browser:
+    with httpx.Client(
+        timeout=120,
+        headers={"X-Forwarded-For": visitor},
+        limits=httpx.Limits(keepalive_expiry=1.0),
+    ) as browser:
         password = {"password": GOOD_PASSWORD, "password_confirmation": GOOD_PASSWORD}
         done, activation = _post_form(browser, robin, f"/activer/{token}", password, busy)
         assert done.status_code in (200, 303), (done.status_code, done.text[:300])
