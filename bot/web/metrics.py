@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,7 +25,7 @@ from access.clock import utcnow
 from access.mail.outbox.store import backlog
 from access.persistence.database import Database
 from bot.settings import Settings
-from common.metrics import PREFIX
+from common.metrics import MULTIPROC_DIR, PREFIX
 from helpdesk.stats import open_by_status
 from scheduling import runs
 
@@ -91,9 +90,11 @@ class _Exposition:
 
     def __init__(self, db: Database) -> None:
         self.database = DatabaseCollector(db)
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        if MULTIPROC_DIR:
+            # Not REGISTRY: it holds this process's counters only, and its process_* metrics
+            # would be one process's CPU and memory presented as the machine's.
             self.counters = CollectorRegistry()
-            MultiProcessCollector(self.counters)
+            MultiProcessCollector(self.counters, path=MULTIPROC_DIR)
         else:
             self.counters = REGISTRY
 

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
+from access.mail import outbox
+from access.mail import templates as mail
 from access.mail.outbox import deliver_due
 from access.persistence.database import Database
 from bot.settings import Settings
@@ -22,7 +25,7 @@ from common.logs import RequestIdFilter
 from faq import usage as faq_usage
 from helpdesk import tickets
 from helpdesk.actors import Requester
-from tests.conftest import free_port, run_cli
+from tests.conftest import free_port, run_cli, run_cli_process
 from tests.slack_app import serve_process
 from tests.smtp_server import SmtpServer
 from tests.tickets.conftest import make_form
@@ -200,6 +203,84 @@ def test_metrics_on_a_port_of_their_own(settings: Settings, db: Database) -> Non
     values = _values(answer.text)
     assert ("extranet_outbox_messages", (("status", "pending"),)) in values
     assert ("extranet_activations_total", ()) in values
+
+
+def _families(client: httpx.Client) -> list[Metric]:
+    answer = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 200, answer.text
+    return list(text_string_to_metric_families(answer.text))
+
+
+def _total(families: list[Metric], name: str, **labels: str) -> float:
+    return sum(
+        sample.value
+        for family in families
+        for sample in family.samples
+        if sample.name == name and sample.labels == labels
+    )
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_any_web_process_reports_what_every_process_of_the_machine_counted(
+    cli_env: dict[str, str], settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    """Two `serve` processes and a `worker --once` sharing PROMETHEUS_MULTIPROC_DIR and one
+    database: /metrics on either web process adds up all their counters, an ended process's
+    included, and shows each state read from the database once."""
+    # Not created beforehand: the processes make the folder they are given.
+    env = {
+        **cli_env,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
+        "METRICS_TOKEN": TOKEN,
+    }
+    letter = mail.render(
+        settings,
+        "link_code",
+        to=("Jean Dupont", "jean.dupont@example.org"),
+        context={
+            "person_name": "Jean Dupont",
+            "code": "123456",
+            "valid_minutes": 10,
+            "channel_label": "Slack",
+        },
+    )
+    with db.transaction() as session:
+        outbox.enqueue(session, letter, kind="link_code")
+    with (
+        serve_process(env) as first_url,
+        httpx.Client(base_url=first_url, timeout=10) as first,
+    ):
+        with (
+            serve_process(env) as second_url,
+            httpx.Client(base_url=second_url, timeout=10) as second,
+        ):
+            for browser, address in (
+                (first, "anne@example.org"),
+                (first, "paul@example.org"),
+                (second, "anne@example.org"),
+            ):
+                assert sign_in(browser, address, "not the password").status_code == 401
+            delivered = run_cli_process(env, "worker", "--once", text=True)
+            assert delivered.returncode == 0, delivered.stderr
+            assert delivered.stdout.startswith("1 sent"), delivered.stdout
+            scrapes = {"first": _families(first), "second": _families(second)}
+        # The second web process has ended (and the worker before it): still counted.
+        scrapes["first, the second ended"] = _families(first)
+
+    for which, families in scrapes.items():
+        assert _total(families, "extranet_sign_ins_total", outcome="failed") == 3, which
+        assert _total(families, "extranet_mail_deliveries_total", result="sent") == 1, which
+        # States come once, not once per process: no family twice, no sample per pid.
+        names = [family.name for family in families]
+        assert len(names) == len(set(names)), which
+        sent = [
+            sample
+            for family in families
+            for sample in family.samples
+            if sample.name == "extranet_outbox_messages" and sample.labels["status"] == "sent"
+        ]
+        assert [sample.value for sample in sent] == [1], which
+        assert not [s for f in families for s in f.samples if "pid" in s.labels], which
 
 
 # --- request ids and log lines -----------------------------------------------------------------
