@@ -15,13 +15,28 @@ import atexit
 import os
 from collections.abc import Callable
 
-from prometheus_client import Counter, Histogram, disable_created_metrics, multiprocess
+from prometheus_client import Counter, Histogram, disable_created_metrics, multiprocess, values
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 PREFIX = "extranet"
 
-MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+
+def _multiproc_dir() -> str:
+    """The folder of multi-process mode, or "" when the variable is unset or empty."""
+    names = ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")  # the second: deprecated
+    empty = [name for name in names if name in os.environ and not os.environ[name].strip()]
+    if empty:
+        # prometheus-client takes the variable's mere presence for multi-process mode and
+        # would write its files into the working directory: empty is unset.
+        for name in empty:
+            del os.environ[name]
+        # It chose when it was imported; no metric exists yet to have used that choice.
+        values.ValueClass = values.get_value_class()
+    return next((os.environ[name] for name in names if name in os.environ), "")
+
+
+MULTIPROC_DIR = _multiproc_dir()
 if MULTIPROC_DIR:
     # Each metric below opens its file there at once: a folder emptied by removing it would
     # otherwise stop every command (even `--help`) with a traceback.

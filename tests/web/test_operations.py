@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -26,6 +30,8 @@ from faq import usage as faq_usage
 from helpdesk import tickets
 from helpdesk.actors import Requester
 from tests.conftest import free_port, run_cli, run_cli_process
+from tests.outbox.test_outbox import queue
+from tests.outbox.test_worker_process import worker_env
 from tests.slack_app import serve_process
 from tests.smtp_server import SmtpServer
 from tests.tickets.conftest import make_form
@@ -203,6 +209,96 @@ def test_metrics_on_a_port_of_their_own(settings: Settings, db: Database) -> Non
     values = _values(answer.text)
     assert ("extranet_outbox_messages", (("status", "pending"),)) in values
     assert ("extranet_activations_total", ()) in values
+
+
+def test_with_a_token_the_port_of_their_own_wants_it_too(settings: Settings, db: Database) -> None:
+    port = free_port()
+    guarded = settings.model_copy(update={"metrics_port": port, "metrics_token": SecretStr(TOKEN)})
+    server = serve_on_own_port(guarded, db)
+    assert server is not None
+    url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        anonymous = httpx.get(url, timeout=10)
+        wrong = httpx.get(url, headers={"Authorization": "Bearer guessed"}, timeout=10)
+        right = httpx.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+    finally:
+        server.shutdown()
+    assert anonymous.status_code == wrong.status_code == 401
+    assert anonymous.headers["www-authenticate"] == 'Bearer realm="metrics"'
+    assert TOKEN not in anonymous.text
+    assert right.status_code == 200
+    assert ("extranet_activations_total", ()) in _values(right.text)
+
+
+def _scrape_until(url: str, ready: Callable[[dict], bool]) -> dict:  # type: ignore[type-arg]
+    """The metrics at `url` once `ready` holds for them (a process's start, a count that
+    follows its work)."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            answer = httpx.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+            if answer.status_code == 200 and ready(values := _values(answer.text)):
+                return values
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, f"{url} never showed what was awaited"
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_worker_serves_its_own_deliveries_on_its_metrics_port(
+    cli_env: dict[str, str],
+    settings: Settings,
+    db: Database,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
+) -> None:
+    """A `worker` on a machine of its own: with METRICS_PORT, Prometheus scrapes it there
+    (behind METRICS_TOKEN) and sees its deliveries, not the database's states (the web
+    serves those). PROMETHEUS_MULTIPROC_DIR left empty is unset: no files in the working
+    directory."""
+    port = free_port()
+    env = {
+        **worker_env(cli_env, smtp_server),
+        "METRICS_PORT": str(port),
+        "METRICS_TOKEN": TOKEN,
+        "PROMETHEUS_MULTIPROC_DIR": "",
+    }
+    workdir = tmp_path / "workdir"
+    workdir.mkdir()
+    queue(db, settings, 1)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "worker"],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        assert len(smtp_server.wait_for(1, timeout=120)) == 1
+        values = _scrape_until(
+            url, lambda values: _one(values, "extranet_mail_deliveries_total", result="sent") == 1
+        )
+        anonymous = httpx.get(url, timeout=10)
+        wrong = httpx.get(url, headers={"Authorization": "Bearer guessed"}, timeout=10)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert anonymous.status_code == wrong.status_code == 401
+    names = {name for name, _ in values}
+    for state in (
+        "extranet_outbox_messages",
+        "extranet_outbox_oldest_due_age_seconds",
+        "extranet_tickets_open",
+        "extranet_job_runs_total",
+    ):
+        assert state not in names
+    # Its own process's figures: a target of its own, not a sum.
+    assert "process_cpu_seconds_total" in names
+    assert list(workdir.iterdir()) == []
 
 
 def _families(client: httpx.Client) -> list[Metric]:
