@@ -4,18 +4,49 @@ The counters live in the process that did the work (the web, the worker, the sch
 with `PROMETHEUS_MULTIPROC_DIR` set for every process of a machine, the one serving
 `/metrics` adds them all up (prometheus-client's multi-process mode). What is a state rather
 than an event (the outbox's backlog, open tickets, the last run of each job) is read from
-the database when scraped: see `bot/web/metrics.py`. docs/operations.md lists the metrics.
+the database when scraped: see `bot/web/metrics.py`. A gauge kept here would need its
+`multiprocess_mode` (`livesum`, `max`...), or each process would report its own value.
+docs/operations.md lists the metrics and the multi-process setup.
 """
 
 from __future__ import annotations
 
+import atexit
+import os
 from collections.abc import Callable
 
-from prometheus_client import Counter, Histogram, disable_created_metrics
+from prometheus_client import Counter, Histogram, disable_created_metrics, multiprocess, values
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 PREFIX = "extranet"
+
+
+def _multiproc_dir() -> str:
+    """The folder of multi-process mode, or "" when the variable is unset or empty."""
+    names = ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")  # the second: deprecated
+    empty = [name for name in names if name in os.environ and not os.environ[name].strip()]
+    if empty:
+        # prometheus-client takes the variable's mere presence for multi-process mode and
+        # would write its files into the working directory: empty is unset.
+        for name in empty:
+            del os.environ[name]
+        # It chose when it was imported; no metric exists yet to have used that choice.
+        values.ValueClass = values.get_value_class()
+    return next((os.environ[name] for name in names if name in os.environ), "")
+
+
+MULTIPROC_DIR = _multiproc_dir()
+if MULTIPROC_DIR:
+    # Each metric below opens its file there at once: a folder emptied by removing it would
+    # otherwise stop every command (even `--help`) with a traceback.
+    os.makedirs(MULTIPROC_DIR, exist_ok=True)
+
+    @atexit.register
+    def _mark_process_dead() -> None:
+        # An ended process's counters stay in the sum; only its `live*` gauges must go.
+        multiprocess.mark_process_dead(os.getpid(), MULTIPROC_DIR)
+
 
 # A `_created` sample per counter doubles the exposition and no dashboard of ours reads it.
 disable_created_metrics()

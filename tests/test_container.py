@@ -39,5 +39,9 @@ def test_each_compose_process_is_a_real_command() -> None:
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgresql+psycopg://")
         assert env["SMTP_HOST"] == "mail"
+    # Each long-running process can be scraped: the worker's deliveries, the scheduler's
+    # counters are nowhere else.
+    for name in ("web", "worker", "scheduler"):
+        assert services[name]["environment"]["METRICS_PORT"] == "9100", name
     # The metrics stay inside the compose network: no port of the host publishes them.
     assert all("9100" not in str(s.get("ports", [])) for s in services.values())

@@ -21,10 +21,14 @@ log = logging.getLogger(__name__)
 @click.command(help="Run the scheduled jobs on their schedules (several may run at once).")
 @pass_app
 def scheduler(app: AppContext) -> None:
+    from bot.web.metrics import serve_on_own_port
+
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda _signum, _frame: stop.set())
     planned = scheduled_jobs(app.settings)
+    # Its counters only: the database's states are the web's, or they would be scraped twice.
+    serve_on_own_port(app.settings, None)
     clock = build_scheduler(planned, job_context_factory(app), scheduler=BackgroundScheduler())
     clock.start()
     log.info(

@@ -49,6 +49,7 @@ async def _run_until_signalled(app: AppContext, triage: TriageNotifier) -> None:
 def worker(app: AppContext, once: bool) -> None:
     # Here, not at the top: the Slack client loads only for the commands that post.
     from bot.slack.triage import triage_notifier
+    from bot.web.metrics import serve_on_own_port
 
     triage = triage_notifier(app.settings, app.database())
     if once:
@@ -56,6 +57,8 @@ def worker(app: AppContext, once: bool) -> None:
         report = outbox.deliver_due(app.settings, app.database())
         click.echo(f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed.")
         return
+    # Its counters only: the database's states are the web's, or they would be scraped twice.
+    serve_on_own_port(app.settings, None)
     collector.freeze_startup_heap()
     # uvloop: the worker's time goes to the event loop's per-message bookkeeping as much as
     # to SMTP itself, which uvloop does for less CPU (docs/benchmarks.md).

@@ -12,10 +12,12 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from prometheus_client.parser import text_string_to_metric_families
 
 from access.persistence.database import Database
 from bot.settings import Settings
@@ -25,7 +27,7 @@ from scheduling.models import JobRun, Outcome
 from scheduling.runner import run_job
 from scheduling.scheduler import build_scheduler
 from scheduling.schedules import BRUSSELS, current_slot, trigger_of
-from tests.conftest import REPO_ROOT, run_cli
+from tests.conftest import REPO_ROOT, free_port, run_cli
 from tests.scheduler.conftest import RecordedAlerts
 
 NOW = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
@@ -196,10 +198,20 @@ def test_a_wrong_schedule_stops_the_command_with_one_line(settings: Settings) ->
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_the_scheduler_process_starts_and_stops_on_sigterm(cli_env: dict[str, str]) -> None:
+def test_the_scheduler_process_starts_serves_its_counters_and_stops_on_sigterm(
+    cli_env: dict[str, str],
+) -> None:
+    """Its counters on METRICS_PORT behind METRICS_TOKEN (a scheduler on a machine of its
+    own is scraped there), without the database's states, which the web serves."""
     if not cli_env["DATABASE_URL"].startswith("sqlite"):
         pytest.skip("a process test: once is enough, on SQLite")
-    env = {**cli_env, "SCHEDULE_HOUSEKEEPING": "off"}
+    port = free_port()
+    env = {
+        **cli_env,
+        "SCHEDULE_HOUSEKEEPING": "off",
+        "METRICS_PORT": str(port),
+        "METRICS_TOKEN": "scheduler-metrics-token",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "scheduler"],
         cwd=REPO_ROOT,
@@ -216,9 +228,19 @@ def test_the_scheduler_process_starts_and_stops_on_sigterm(cli_env: dict[str, st
             started = line
         assert "invitation-reminders (0 9 * * 1-5)" in started
         assert "housekeeping" not in started
+        url = f"http://127.0.0.1:{port}/metrics"
+        anonymous = httpx.get(url, timeout=10)
+        scraped = httpx.get(
+            url, headers={"Authorization": "Bearer scheduler-metrics-token"}, timeout=10
+        )
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
+    assert anonymous.status_code == 401
+    assert scraped.status_code == 200
+    names = {family.name for family in text_string_to_metric_families(scraped.text)}
+    assert "extranet_invitations_sent" in names  # the reminders count there
+    assert not names & {"extranet_outbox_messages", "extranet_tickets_open", "extranet_job_runs"}

@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
+from access.mail import outbox
+from access.mail import templates as mail
 from access.mail.outbox import deliver_due
 from access.persistence.database import Database
 from bot.settings import Settings
@@ -22,7 +29,9 @@ from common.logs import RequestIdFilter
 from faq import usage as faq_usage
 from helpdesk import tickets
 from helpdesk.actors import Requester
-from tests.conftest import free_port, run_cli
+from tests.conftest import free_port, run_cli, run_cli_process
+from tests.outbox.test_outbox import queue
+from tests.outbox.test_worker_process import worker_env
 from tests.slack_app import serve_process
 from tests.smtp_server import SmtpServer
 from tests.tickets.conftest import make_form
@@ -200,6 +209,174 @@ def test_metrics_on_a_port_of_their_own(settings: Settings, db: Database) -> Non
     values = _values(answer.text)
     assert ("extranet_outbox_messages", (("status", "pending"),)) in values
     assert ("extranet_activations_total", ()) in values
+
+
+def test_with_a_token_the_port_of_their_own_wants_it_too(settings: Settings, db: Database) -> None:
+    port = free_port()
+    guarded = settings.model_copy(update={"metrics_port": port, "metrics_token": SecretStr(TOKEN)})
+    server = serve_on_own_port(guarded, db)
+    assert server is not None
+    url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        anonymous = httpx.get(url, timeout=10)
+        wrong = httpx.get(url, headers={"Authorization": "Bearer guessed"}, timeout=10)
+        right = httpx.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+    finally:
+        server.shutdown()
+    assert anonymous.status_code == wrong.status_code == 401
+    assert anonymous.headers["www-authenticate"] == 'Bearer realm="metrics"'
+    assert TOKEN not in anonymous.text
+    assert right.status_code == 200
+    assert ("extranet_activations_total", ()) in _values(right.text)
+
+
+def _scrape_until(url: str, ready: Callable[[dict], bool]) -> dict:  # type: ignore[type-arg]
+    """The metrics at `url` once `ready` holds for them (a process's start, a count that
+    follows its work)."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            answer = httpx.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+            if answer.status_code == 200 and ready(values := _values(answer.text)):
+                return values
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, f"{url} never showed what was awaited"
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_worker_serves_its_own_deliveries_on_its_metrics_port(
+    cli_env: dict[str, str],
+    settings: Settings,
+    db: Database,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
+) -> None:
+    """A `worker` on a machine of its own: with METRICS_PORT, Prometheus scrapes it there
+    (behind METRICS_TOKEN) and sees its deliveries, not the database's states (the web
+    serves those). PROMETHEUS_MULTIPROC_DIR left empty is unset: no files in the working
+    directory."""
+    port = free_port()
+    env = {
+        **worker_env(cli_env, smtp_server),
+        "METRICS_PORT": str(port),
+        "METRICS_TOKEN": TOKEN,
+        "PROMETHEUS_MULTIPROC_DIR": "",
+    }
+    workdir = tmp_path / "workdir"
+    workdir.mkdir()
+    queue(db, settings, 1)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "worker"],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        assert len(smtp_server.wait_for(1, timeout=120)) == 1
+        values = _scrape_until(
+            url, lambda values: _one(values, "extranet_mail_deliveries_total", result="sent") == 1
+        )
+        anonymous = httpx.get(url, timeout=10)
+        wrong = httpx.get(url, headers={"Authorization": "Bearer guessed"}, timeout=10)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert anonymous.status_code == wrong.status_code == 401
+    names = {name for name, _ in values}
+    for state in (
+        "extranet_outbox_messages",
+        "extranet_outbox_oldest_due_age_seconds",
+        "extranet_tickets_open",
+        "extranet_job_runs_total",
+    ):
+        assert state not in names
+    # Its own process's figures: a target of its own, not a sum.
+    assert "process_cpu_seconds_total" in names
+    assert list(workdir.iterdir()) == []
+
+
+def _families(client: httpx.Client) -> list[Metric]:
+    answer = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 200, answer.text
+    return list(text_string_to_metric_families(answer.text))
+
+
+def _total(families: list[Metric], name: str, **labels: str) -> float:
+    return sum(
+        sample.value
+        for family in families
+        for sample in family.samples
+        if sample.name == name and sample.labels == labels
+    )
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_any_web_process_reports_what_every_process_of_the_machine_counted(
+    cli_env: dict[str, str], settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    """Two `serve` processes and a `worker --once` sharing PROMETHEUS_MULTIPROC_DIR and one
+    database: /metrics on either web process adds up all their counters, an ended process's
+    included, and shows each state read from the database once."""
+    # Not created beforehand: the processes make the folder they are given.
+    env = {
+        **cli_env,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
+        "METRICS_TOKEN": TOKEN,
+    }
+    letter = mail.render(
+        settings,
+        "link_code",
+        to=("Jean Dupont", "jean.dupont@example.org"),
+        context={
+            "person_name": "Jean Dupont",
+            "code": "123456",
+            "valid_minutes": 10,
+            "channel_label": "Slack",
+        },
+    )
+    with db.transaction() as session:
+        outbox.enqueue(session, letter, kind="link_code")
+    with (
+        serve_process(env) as first_url,
+        httpx.Client(base_url=first_url, timeout=10) as first,
+    ):
+        with (
+            serve_process(env) as second_url,
+            httpx.Client(base_url=second_url, timeout=10) as second,
+        ):
+            for browser, address in (
+                (first, "anne@example.org"),
+                (first, "paul@example.org"),
+                (second, "anne@example.org"),
+            ):
+                assert sign_in(browser, address, "not the password").status_code == 401
+            delivered = run_cli_process(env, "worker", "--once", text=True)
+            assert delivered.returncode == 0, delivered.stderr
+            assert delivered.stdout.startswith("1 sent"), delivered.stdout
+            scrapes = {"first": _families(first), "second": _families(second)}
+        # The second web process has ended (and the worker before it): still counted.
+        scrapes["first, the second ended"] = _families(first)
+
+    for which, families in scrapes.items():
+        assert _total(families, "extranet_sign_ins_total", outcome="failed") == 3, which
+        assert _total(families, "extranet_mail_deliveries_total", result="sent") == 1, which
+        # States come once, not once per process: no family twice, no sample per pid.
+        names = [family.name for family in families]
+        assert len(names) == len(set(names)), which
+        sent = [
+            sample
+            for family in families
+            for sample in family.samples
+            if sample.name == "extranet_outbox_messages" and sample.labels["status"] == "sent"
+        ]
+        assert [sample.value for sample in sent] == [1], which
+        assert not [s for f in families for s in f.samples if "pid" in s.labels], which
 
 
 # --- request ids and log lines -----------------------------------------------------------------
