@@ -484,13 +484,25 @@ class Matcher:
                 suggestions.append(
                     Suggestion(self._entries[candidate.entry_index], round(ceiling, 4))
                 )
+        reason = Reason.ANSWERED if answered else refused or Reason.UNSURE
+        kind = self._kind(question, query, answered=answered, reason=reason)
+        if answered and kind is MessageKind.PROBLEM:
+            # « le bouton d'envoi des invitations ne fait rien »: the words name a topic, but
+            # a fault of the site is a ticket's matter, whatever entry they resemble.
+            answered, reason = False, Reason.PROBLEM_REPORT
+            best_score *= tuning.out_of_scope_factor
+            # What it resembles is still offered, none outranking the one before it.
+            suggestions = [Suggestion(self._entries[best.entry_index], round(best_score, 4))] + [
+                Suggestion(s.entry, min(s.score, round(best_score, 4)))
+                for s in suggestions[: MAX_SUGGESTIONS - 1]
+            ]
         return MatchResult(
             entry=self._entries[best.entry_index] if answered else None,
             score=round(best_score, 4),
             suggestions=suggestions,
             matched_phrasing=self._phrasings[best.phrasing_index].text,
-            reason=(reason := Reason.ANSWERED if answered else refused or Reason.UNSURE),
-            kind=self._kind(question, query, answered=answered, reason=reason),
+            reason=reason,
+            kind=kind,
         )
 
     def kind(self, question: str) -> MessageKind:
