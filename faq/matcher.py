@@ -130,7 +130,7 @@ class Tuning:
     loose_factor: float = 0.5
     # The decision over both readings (faq.decision), fitted by `python -m faq decide`;
     # empty: the matcher's curve alone decides, as for a base without a second opinion.
-    decision: tuple[float, ...] = (3.79, 0.983, 15.842, 1.645, 0.364, 0.58)
+    decision: tuple[float, ...] = (3.025, 0.986, 13.839, 1.395, 1.234, 0.521)
     decision_threshold: float = 0.6
     # How many of the matcher's first candidates the decision weighs.
     decided: int = 3
