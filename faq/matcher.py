@@ -780,8 +780,8 @@ class Matcher:
         )
 
     def _off_topic_words(self, words: list[str]) -> bool:
-        listed = self._off_topic | self._context
-        return any(_listed(w, listed) for w in words) and self._names.isdisjoint(
+        # A scene-setting word in the story (« avant le congé ») sets the scene, as it says.
+        return any(_listed(w, self._off_topic) for w in words) and self._names.isdisjoint(
             stem(w) for w in words
         )
 
