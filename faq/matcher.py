@@ -34,6 +34,7 @@ single right answer.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 import re
@@ -485,24 +486,31 @@ class Matcher:
                     Suggestion(self._entries[candidate.entry_index], round(ceiling, 4))
                 )
         reason = Reason.ANSWERED if answered else refused or Reason.UNSURE
-        kind = self._kind(question, query, answered=answered, reason=reason)
-        if answered and kind is MessageKind.PROBLEM:
-            # « le bouton d'envoi des invitations ne fait rien »: the words name a topic, but
-            # a fault of the site is a ticket's matter, whatever entry they resemble.
-            answered, reason = False, Reason.PROBLEM_REPORT
-            best_score *= tuning.out_of_scope_factor
-            # What it resembles is still offered, none outranking the one before it.
-            suggestions = [Suggestion(self._entries[best.entry_index], round(best_score, 4))] + [
-                Suggestion(s.entry, min(s.score, round(best_score, 4)))
-                for s in suggestions[: MAX_SUGGESTIONS - 1]
-            ]
-        return MatchResult(
+        result = MatchResult(
             entry=self._entries[best.entry_index] if answered else None,
             score=round(best_score, 4),
             suggestions=suggestions,
             matched_phrasing=self._phrasings[best.phrasing_index].text,
             reason=reason,
-            kind=kind,
+            kind=self._kind(question, query, answered=answered, reason=reason),
+        )
+        return self._as_fault(result) if result.kind is MessageKind.PROBLEM else result
+
+    def _as_fault(self, result: MatchResult) -> MatchResult:
+        """« le bouton d'envoi des invitations ne fait rien »: the words name a topic, but a
+        fault of the site is a ticket's matter, whatever entry they resemble. What they
+        resemble is still offered, none outranking the one before it."""
+        if result.reason.out_of_scope:
+            return result
+        if result.entry is None:
+            return dataclasses.replace(result, reason=Reason.PROBLEM_REPORT)
+        score = round(result.score * self.tuning.out_of_scope_factor, 4)
+        offered = [Suggestion(result.entry, score)] + [
+            Suggestion(s.entry, min(s.score, score))
+            for s in result.suggestions[: MAX_SUGGESTIONS - 1]
+        ]
+        return dataclasses.replace(
+            result, entry=None, score=score, suggestions=offered, reason=Reason.PROBLEM_REPORT
         )
 
     def kind(self, question: str) -> MessageKind:
