@@ -517,9 +517,28 @@ class Matcher:
         """What kind of message this is (faq.kinds)."""
         return self.match(question).kind
 
+    def rules_kind(self, question: str) -> MessageKind:
+        """What the kinds' rules alone read in a message taken as ours (faq.kinds): a greeting
+        or a fault of the site, whatever the scope gate says (`python -m faq check`)."""
+        query = self._query(question)
+        return self._rules_kind(question, query, answered=True)
+
     def _kind(self, question: str, query: _Query, *, answered: bool, reason: Reason) -> MessageKind:
         """The rules' kind (faq.kinds); when they read a question, the scope gate's refusal
         (another subject, a fault, small talk) names it instead."""
+        kind = self._rules_kind(question, query, answered=answered)
+        if kind is not MessageKind.QUESTION or answered:
+            return kind
+        if reason is Reason.OFF_TOPIC and query.off_topic_words:
+            # The rules weighed those words against the Extranet's: it stays a question.
+            return kind
+        if reason is Reason.OFF_TOPIC and len(query.plain_stems) <= 1:
+            # One word naming no other subject (« adresse ») is too vague to send
+            # the person elsewhere: suggestions or the helpdesk instead.
+            return kind
+        return _KIND_OF_REFUSAL.get(reason, kind)
+
+    def _rules_kind(self, question: str, query: _Query, *, answered: bool) -> MessageKind:
         named = not self._names.isdisjoint(query.stems)
         anchors = self._anchor_count(query.stems)
         scope = Scope(
@@ -531,17 +550,7 @@ class Matcher:
             scene_only=query.context and anchors == 0,
             named=named,
         )
-        kind = classify(question, self.kb.kinds, scope)
-        if kind is not MessageKind.QUESTION or answered:
-            return kind
-        if reason is Reason.OFF_TOPIC and query.off_topic_words:
-            # The rules weighed those words against the Extranet's: it stays a question.
-            return kind
-        if reason is Reason.OFF_TOPIC and len(query.plain_stems) <= 1:
-            # One word naming no other subject (« adresse ») is too vague to send
-            # the person elsewhere: suggestions or the helpdesk instead.
-            return kind
-        return _KIND_OF_REFUSAL.get(reason, kind)
+        return classify(question, self.kb.kinds, scope)
 
     def _word_refusal(self, query: _Query, reading: Reading | None) -> Reason | None:
         """Why the word gate keeps the question from an answer (another subject, a server's
