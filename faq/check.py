@@ -153,9 +153,10 @@ def _phrasings_not_questions(entry: Entry, matcher: Matcher) -> list[str]:
     errors = []
     for text in entry.all_phrasings:
         result = matcher.match(text)
-        if result.kind is not MessageKind.QUESTION and not result.reason.out_of_scope:
+        kind = result.kind if not result.reason.out_of_scope else matcher.rules_kind(text)
+        if kind is not MessageKind.QUESTION:
             errors.append(
-                f"entry {entry.id!r}: {text!r} is read as {result.kind.value}, "
+                f"entry {entry.id!r}: {text!r} is read as {kind.value}, "
                 "not as a question (kinds.yaml)"
             )
     return errors

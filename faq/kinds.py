@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -70,6 +70,12 @@ _OBJECT_WORDS = frozenset(
         "aucune",
     ]
 )
+# « je ne sais pas si c'est un bug »: a doubt this many words before a problem phrase makes
+# it a question about behaviour, not a fault; so does a denial (« ce n'est pas un bug »).
+_DOUBT_REACH = 3
+_DENIED_THING = (("pas", "un"), ("pas", "une"), ("pas", "de"))
+# « on tourne en rond », « je rame »: the person, not the site, is the subject.
+_PERSONS = frozenset({"on", "nous", "je"})
 # A social word of five letters or more may carry one typo (« bonjoru », « mercie »).
 _TYPO_MIN_LENGTH = 5
 
@@ -238,13 +244,34 @@ def _reports_problem(tokens: list[str], rules: KindRules) -> bool:
     joined = " ".join(tokens)
     if _SERVER_ERROR.search(joined):
         return True
-    if not rules.problem_phrases.isdisjoint(_grams(tokens, rules.problem_lengths)):
+    if any(_states_fault(tokens, start) for start in _phrase_starts(tokens, rules)):
         return True
     return any(
         _subject_fails(tokens, index, rules.problem_subjects)
         for index, word in enumerate(tokens)
         if word in _FAILURE_VERBS or word == "panne"
     )
+
+
+def _phrase_starts(tokens: list[str], rules: KindRules) -> list[int]:
+    """Where a problem phrase begins in the message (« page blanche », « ne fait rien »)."""
+    phrases = rules.problem_phrases
+    return [
+        start
+        for size in rules.problem_lengths
+        for start in range(len(tokens) - size + 1)
+        if tuple(tokens[start : start + size]) in phrases
+    ]
+
+
+def _states_fault(tokens: list[str], start: int) -> bool:
+    """Whether the phrase at `start` reports a fault: not doubted (« si c'est un bug »), not
+    denied (« ce n'est pas un bug ») and not said of the person (« on tourne en rond »)."""
+    if start and tokens[start - 1] in _PERSONS:
+        return False
+    if tuple(tokens[max(0, start - 2) : start]) in _DENIED_THING:
+        return False
+    return "si" not in tokens[max(0, start - _DOUBT_REACH) : start]
 
 
 def _subject_fails(tokens: list[str], verb: int, subjects: frozenset[str]) -> bool:
@@ -261,8 +288,3 @@ def _subject_fails(tokens: list[str], verb: int, subjects: frozenset[str]) -> bo
         return False
     following = tokens[verb + 2 + denied : verb + 3 + denied]
     return not following or following[0] not in _OBJECT_WORDS
-
-
-def _grams(tokens: list[str], lengths: Iterable[int]) -> set[tuple[str, ...]]:
-    """Every run of `lengths` consecutive words: one set look-up then finds any phrase."""
-    return {tuple(tokens[i : i + size]) for size in lengths for i in range(len(tokens) - size + 1)}

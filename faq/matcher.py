@@ -34,6 +34,7 @@ single right answer.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 import re
@@ -130,7 +131,7 @@ class Tuning:
     loose_factor: float = 0.5
     # The decision over both readings (faq.decision), fitted by `python -m faq decide`;
     # empty: the matcher's curve alone decides, as for a base without a second opinion.
-    decision: tuple[float, ...] = (3.79, 0.983, 15.842, 1.645, 0.364, 0.58)
+    decision: tuple[float, ...] = (3.025, 0.986, 13.839, 1.395, 1.234, 0.521)
     decision_threshold: float = 0.6
     # How many of the matcher's first candidates the decision weighs.
     decided: int = 3
@@ -484,22 +485,60 @@ class Matcher:
                 suggestions.append(
                     Suggestion(self._entries[candidate.entry_index], round(ceiling, 4))
                 )
-        return MatchResult(
+        reason = Reason.ANSWERED if answered else refused or Reason.UNSURE
+        result = MatchResult(
             entry=self._entries[best.entry_index] if answered else None,
             score=round(best_score, 4),
             suggestions=suggestions,
             matched_phrasing=self._phrasings[best.phrasing_index].text,
-            reason=(reason := Reason.ANSWERED if answered else refused or Reason.UNSURE),
+            reason=reason,
             kind=self._kind(question, query, answered=answered, reason=reason),
+        )
+        return self._as_fault(result) if result.kind is MessageKind.PROBLEM else result
+
+    def _as_fault(self, result: MatchResult) -> MatchResult:
+        """« le bouton d'envoi des invitations ne fait rien »: the words name a topic, but a
+        fault of the site is a ticket's matter, whatever entry they resemble. What they
+        resemble is still offered, none outranking the one before it."""
+        if result.reason.out_of_scope:
+            return result
+        if result.entry is None:
+            return dataclasses.replace(result, reason=Reason.PROBLEM_REPORT)
+        score = round(result.score * self.tuning.out_of_scope_factor, 4)
+        offered = [Suggestion(result.entry, score)] + [
+            Suggestion(s.entry, min(s.score, score))
+            for s in result.suggestions[: MAX_SUGGESTIONS - 1]
+        ]
+        return dataclasses.replace(
+            result, entry=None, score=score, suggestions=offered, reason=Reason.PROBLEM_REPORT
         )
 
     def kind(self, question: str) -> MessageKind:
         """What kind of message this is (faq.kinds)."""
         return self.match(question).kind
 
+    def rules_kind(self, question: str) -> MessageKind:
+        """What the kinds' rules alone read in a message taken as ours (faq.kinds): a greeting
+        or a fault of the site, whatever the scope gate says (`python -m faq check`)."""
+        query = self._query(question)
+        return self._rules_kind(question, query, answered=True)
+
     def _kind(self, question: str, query: _Query, *, answered: bool, reason: Reason) -> MessageKind:
         """The rules' kind (faq.kinds); when they read a question, the scope gate's refusal
         (another subject, a fault, small talk) names it instead."""
+        kind = self._rules_kind(question, query, answered=answered)
+        if kind is not MessageKind.QUESTION or answered:
+            return kind
+        if reason is Reason.OFF_TOPIC and query.off_topic_words:
+            # The rules weighed those words against the Extranet's: it stays a question.
+            return kind
+        if reason is Reason.OFF_TOPIC and len(query.plain_stems) <= 1:
+            # One word naming no other subject (« adresse ») is too vague to send
+            # the person elsewhere: suggestions or the helpdesk instead.
+            return kind
+        return _KIND_OF_REFUSAL.get(reason, kind)
+
+    def _rules_kind(self, question: str, query: _Query, *, answered: bool) -> MessageKind:
         named = not self._names.isdisjoint(query.stems)
         anchors = self._anchor_count(query.stems)
         scope = Scope(
@@ -511,17 +550,7 @@ class Matcher:
             scene_only=query.context and anchors == 0,
             named=named,
         )
-        kind = classify(question, self.kb.kinds, scope)
-        if kind is not MessageKind.QUESTION or answered:
-            return kind
-        if reason is Reason.OFF_TOPIC and query.off_topic_words:
-            # The rules weighed those words against the Extranet's: it stays a question.
-            return kind
-        if reason is Reason.OFF_TOPIC and len(query.plain_stems) <= 1:
-            # One word naming no other subject (« adresse ») is too vague to send
-            # the person elsewhere: suggestions or the helpdesk instead.
-            return kind
-        return _KIND_OF_REFUSAL.get(reason, kind)
+        return classify(question, self.kb.kinds, scope)
 
     def _word_refusal(self, query: _Query, reading: Reading | None) -> Reason | None:
         """Why the word gate keeps the question from an answer (another subject, a server's
@@ -768,8 +797,8 @@ class Matcher:
         )
 
     def _off_topic_words(self, words: list[str]) -> bool:
-        listed = self._off_topic | self._context
-        return any(_listed(w, listed) for w in words) and self._names.isdisjoint(
+        # A scene-setting word in the story (« avant le congé ») sets the scene, as it says.
+        return any(_listed(w, self._off_topic) for w in words) and self._names.isdisjoint(
             stem(w) for w in words
         )
 

@@ -68,6 +68,8 @@ def test_another_subject_is_off_topic(matcher, message) -> None:
         "le site ne répond pas",
         "la page de connexion ne s'affiche plus",
         "l'extranet bugue",
+        "le bouton Valider de mon profil ne fait rien",
+        "les tableaux de l'Extranet s'affichent mal sur ma tablette",
     ],
 )
 def test_a_fault_of_the_extranet_is_a_problem_report(matcher, message) -> None:
@@ -83,6 +85,8 @@ def test_a_fault_of_the_extranet_is_a_problem_report(matcher, message) -> None:
         "l'invitation est arrivée pendant les congés et le lien a expiré",
         "pourquoi l'Extranet ne m'affiche pas tous les documents",
         "mon horaire est réparti sur deux écoles, un seul compte ?",
+        "je ne sais pas si c'est un bug mais je ne vois pas la rubrique des circulaires",
+        "ce n'est pas un bug : pourquoi ma collègue voit plus de rubriques que moi ?",
     ],
 )
 def test_a_question_about_the_extranet_stays_a_question(matcher, message) -> None:

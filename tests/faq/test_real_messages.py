@@ -9,6 +9,7 @@ import pytest
 import faq
 from faq.focus import request_span
 from faq.kb import SCOPE_KINDS
+from faq.kinds import MessageKind
 from faq.matcher import Reason
 from faq.normalize import fold
 
@@ -66,6 +67,11 @@ PROBLEM_REPORTS = [
     "l'extranet est d'une lenteur pas possible depuis ce matin",
     "je clique sur enregistrer dans l'extranet et rien ne se passe",
     "un message d'erreur incompréhensible en anglais s'affiche sur l'extranet",
+    # A button that does nothing, in the words of an entry (« relancer les invitations »).
+    "dans Gestion des accès, le bouton pour relancer les invitations ne réagit plus",
+    # Slowness told as a story that asks nothing, with an entry's words in it.
+    "Depuis mardi, ouvrir la gestion des accès de l'Extranet est très lent. Je dois inviter "
+    "trois nouveaux collègues cette semaine et je n'avance pas.",
 ]
 
 NEAR_MISSES = [
@@ -74,6 +80,8 @@ NEAR_MISSES = [
     "mon mot de passe ProECO expire la semaine prochaine, comment le changer ?",
     "j'ai oublié le mot de passe de mon compte Office 365",
     "un parent n'arrive pas à activer son compte sur l'application de l'école",
+    # A parent's e-mail that did not arrive is not an invitation that did not.
+    "une maman m'a envoyé un mail hier et je ne l'ai toujours pas reçu",
     # Another product named in the story, the question after it says nothing of it.
     "Bonjour, je viens d'arriver dans l'école et la secrétaire m'a donné des codes pour "
     "Smartschool. Quand je les tape, on me dit que l'utilisateur n'existe pas. Je fais quoi ?",
@@ -95,7 +103,7 @@ def _said_by_the_base(matcher: faq.Matcher) -> set[str]:
 
 
 def test_no_message_of_these_tests_is_in_the_base(matcher) -> None:
-    messages = [q for q, _ in LONG + CLOSE_PAIRS] + PROBLEM_REPORTS + NEAR_MISSES
+    messages = [q for q, _ in LONG + CLOSE_PAIRS + DOUBTED_FAULTS] + PROBLEM_REPORTS + NEAR_MISSES
     assert not {fold(m) for m in messages} & _said_by_the_base(matcher)
 
 
@@ -132,6 +140,45 @@ def test_a_subject_that_shares_the_extranet_words_is_not_answered(matcher, messa
 def test_greetings_and_thanks_are_not_questions(matcher, message: str) -> None:
     result = matcher.match(message)
     assert result.entry is None and result.reason is Reason.SMALL_TALK
+
+
+DOUBTED_FAULTS = [
+    # « si c'est un bug »: a doubt about what one sees is a question about one's access,
+    (
+        "Bonjour, je suis puéricultrice en maternelle. Sur l'Extranet je ne vois presque aucun "
+        "document, contrairement aux institutrices. Je me demande si c'est un bug. Est-ce "
+        "normal ?",
+        "acces-par-fonction",
+    ),
+    # and « on tourne en rond » is the person going round in circles, not the site.
+    (
+        "Bonjour, on tourne en rond avec ma direction depuis deux semaines pour mon accès à "
+        "l'Extranet et personne ne sait m'aider. Comment joindre directement le helpdesk ?",
+        "contacter-support",
+    ),
+]
+
+
+@pytest.mark.parametrize(("message", "expected"), DOUBTED_FAULTS)
+def test_a_doubted_or_personal_fault_is_still_answered(
+    matcher, message: str, expected: str
+) -> None:
+    result = matcher.match(message)
+    assert result.entry is not None and result.entry.id == expected, result
+    assert result.kind is MessageKind.QUESTION
+
+
+@pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        # English, as some type it,
+        ("forgot my extranet password", {"oublie", "mdp"}),
+        # and a change of head in any person of the verb.
+        ("nous changeons de directrice en janvier", {"passation"}),
+    ],
+)
+def test_other_ways_of_saying_a_topic_word(matcher, message: str, words: set[str]) -> None:
+    assert words <= set(matcher.normalizer.words(message))
 
 
 def test_unsure_and_ambiguous_abstentions_say_so(matcher) -> None:

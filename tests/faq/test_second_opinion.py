@@ -19,7 +19,7 @@ from faq.second_opinion import Reading
 
 # Inside the scope gate, and the matcher alone is unsure of it, yet its first suggestion is
 # the right entry.
-UNSURE = "je suis directeur, je me connecte avec quels identifiants"
+UNSURE = "la direction a-t-elle un accès à elle ?"
 
 
 @dataclass
