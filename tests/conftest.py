@@ -4,6 +4,7 @@ in this process or as `python -m bot`; and free loopback ports."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -372,17 +373,25 @@ def db(db_url: str, request: pytest.FixtureRequest) -> Iterator[Database]:
     database.dispose()
 
 
-def settings_on(database_url: str, folder: Path) -> Settings:
-    """The tests' settings on this database, the mail written under `folder`."""
+@functools.cache
+def _tests_settings() -> Settings:
+    """The tests' settings but for their database and mail folder, read from the environment
+    once per process: reading it for each of the hundred fields was most of a test's setup."""
     return Settings(
         _env_file=None,
-        database_url=database_url,
         mail_backend="file",
-        mail_dir=folder / "mail-out",
         public_base_url="http://extranet-bot.test",
         helpdesk_email="help.extranet@segec.be",
         # A delivery run whose senders are still busy looks again for mail after this long.
         outbox_poll_seconds=0.05,
+    )
+
+
+def settings_on(database_url: str, folder: Path) -> Settings:
+    """The tests' settings on this database, the mail written under `folder` (a copy: a
+    test's changes stay its own)."""
+    return _tests_settings().model_copy(
+        update={"database_url": database_url, "mail_dir": folder / "mail-out"}
     )
 
 

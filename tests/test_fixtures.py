@@ -78,3 +78,13 @@ def test_what_one_test_writes_the_next_does_not_see(db: Database, turn: int) -> 
         session.add(school)
         session.flush()
         assert school.id == 1, "numbering starts again at 1"
+
+
+def test_the_test_processes_run_one_blas_thread() -> None:
+    """The xdist workers already fill the cores: the BLAS library under NumPy must not start
+    threads of its own, which spin on the few cores while they wait (tests/__init__.py)."""
+    import numpy  # noqa: F401  (loads the BLAS library)
+    from threadpoolctl import threadpool_info
+
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas), blas

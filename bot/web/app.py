@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -46,8 +47,10 @@ WEB_TEMPLATES = "web"
 SlackHandler = Any  # slack_bolt's AsyncSlackRequestHandler, or any `async (Request) -> Response`
 
 
-def _templates(settings: Settings) -> Jinja2Templates:
-    folder = Path(settings.templates_dir) / WEB_TEMPLATES
+@lru_cache(maxsize=8)
+def _environment(folder: Path) -> Environment:
+    """One Jinja environment per templates folder and process: the apps a process builds
+    share its compiled templates instead of compiling each page again."""
     env = Environment(
         loader=FileSystemLoader(str(folder)),
         autoescape=select_autoescape(default=True),
@@ -55,7 +58,11 @@ def _templates(settings: Settings) -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters["date_fr"] = mail.date_fr
-    return Jinja2Templates(env=env)
+    return env
+
+
+def _templates(settings: Settings) -> Jinja2Templates:
+    return Jinja2Templates(env=_environment(Path(settings.templates_dir) / WEB_TEMPLATES))
 
 
 def _origin(url: str) -> str:

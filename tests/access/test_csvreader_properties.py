@@ -3,6 +3,7 @@ accounts for every data row, accepted or rejected with a reason."""
 
 from __future__ import annotations
 
+import operator
 import re
 import string
 
@@ -26,13 +27,21 @@ TEXT = st.text(
     alphabet=string.ascii_letters + string.digits + " -'.@éèêëàâçîïôûùüÉÈÀÇ€œ;,\"",
     max_size=20,
 )
+# The languages of [0-9]{1,8}, [A-Za-zéèÉ][A-Za-zéè' -]{0,15} and 0{0,2}[0-9]{1,6}, built from
+# plain text strategies: drawn far more cheaply than with st.from_regex.
 VALID_ROW = st.tuples(
-    st.from_regex(r"\A[0-9]{1,8}\Z"),
-    st.from_regex(r"\A[A-Za-zéèÉ][A-Za-zéè' -]{0,15}\Z"),
+    st.text(string.digits, min_size=1, max_size=8),
+    st.builds(
+        operator.add,
+        st.sampled_from(string.ascii_letters + "éèÉ"),
+        st.text(string.ascii_letters + "éè' -", max_size=15),
+    ),
     TEXT,
     st.sampled_from(["Enseignant", "Direction", "Éducatrice", "Économe", "Logopède"]),
     st.one_of(st.just(""), st.emails(), TEXT),
-    st.from_regex(r"\A0{0,2}[0-9]{1,6}\Z"),
+    st.builds(
+        operator.add, st.text("0", max_size=2), st.text(string.digits, min_size=1, max_size=6)
+    ),
     TEXT,
 )
 JUNK_ROW = st.lists(TEXT, min_size=0, max_size=10)

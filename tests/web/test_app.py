@@ -4,6 +4,7 @@ mode, `extranet-bot serve`."""
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -56,6 +57,25 @@ async def test_cookies_are_secure_when_the_public_url_is_https(
     assert cookie.startswith(f"{COOKIE_NAME}=")
     assert "; Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert 'action="https://extranet.example/connexion"' in page.text
+
+
+async def test_apps_share_the_compiled_pages_of_one_templates_folder(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    one = create_app(settings, db)
+    other = settings.model_copy(update={"public_base_url": "https://extranet.example"})
+    two = create_app(other, db)
+    assert 'action="https://extranet.example/connexion"' in (await _get(two, "/connexion")).text
+    compiled = one.state.templates.get_template("signin.html")
+    assert two.state.templates.get_template("signin.html") is compiled
+
+    data = tmp_path / "data"
+    shutil.copytree(settings.templates_dir, data / "templates")
+    base = data / "templates" / "web" / "base.html"
+    base.write_text(base.read_text("utf-8").replace("</body>", "copie locale</body>"), "utf-8")
+    edited = create_app(settings.model_copy(update={"data_dir": data}), db)
+    assert "copie locale" in (await _get(edited, "/connexion")).text
+    assert "copie locale" not in (await _get(one, "/connexion")).text
 
 
 def test_without_session_secret_one_is_generated_once_and_shared(db: Database) -> None:
