@@ -425,6 +425,17 @@ class ServedWithSlack(NamedTuple):
 
 
 @pytest.fixture(scope="session")
+def shared_chromium() -> Iterator[Any]:
+    """The session's headless Chromium (tests/browser.py): `with shared_chromium() as
+    browser:` gives it, and closes the contexts opened in the block."""
+    from tests.browser import SharedBrowser
+
+    shared = SharedBrowser()
+    yield shared
+    shared.close()
+
+
+@pytest.fixture(scope="session")
 def served_with_slack(
     migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServedWithSlack]:
