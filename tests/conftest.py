@@ -127,6 +127,16 @@ def run_cli_process(
     )
 
 
+def run_cli_smoke(
+    env: dict[str, str], *args: str, stdin: bytes | None = None, text: bool = False
+) -> subprocess.CompletedProcess[Any]:
+    """A command's smoke test: `python -m bot ARGS` as a process on SQLite; on PostgreSQL the
+    same run in this process, since what only a process shows (the entry point, settings
+    read from the environment, exit status) does not depend on the database."""
+    run = run_cli_process if env["DATABASE_URL"].startswith("sqlite") else run_cli
+    return run(env, *args, stdin=stdin, text=text)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """`-n auto` (pyproject): one worker more than this process may use cores, since many
@@ -431,6 +441,17 @@ def cli_env(settings: Settings) -> dict[str, str]:
 class ServedWithSlack(NamedTuple):
     url: str
     fake: Any  # tests.slack_fake.FakeSlack
+
+
+@pytest.fixture(scope="session")
+def shared_chromium() -> Iterator[Any]:
+    """The session's headless Chromium (tests/browser.py): `with shared_chromium() as
+    browser:` gives it, and closes the contexts opened in the block."""
+    from tests.browser import SharedBrowser
+
+    shared = SharedBrowser()
+    yield shared
+    shared.close()
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -28,7 +26,7 @@ from access.proeco.reader import read_export
 from access.proeco.sync import import_export
 from bot.settings import Settings
 from tests.access.exports import export_csv
-from tests.conftest import REPO_ROOT, run_cli
+from tests.conftest import run_cli, run_cli_smoke
 
 
 def test_demo_export_is_a_windows_excel_file_and_is_deterministic(tmp_path: Path) -> None:
@@ -115,37 +113,16 @@ def test_demo_and_generate_commands(
     assert (tmp_path / "proeco-demo.csv").exists()
 
     target = tmp_path / "big.csv"
-    generated = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "proeco",
-            "generate",
-            str(target),
-            "--rows",
-            "500",
-            "--establishments",
-            "20",
-            "--seed",
-            "4",
-        ],
-        cwd=REPO_ROOT,
-        env=cli_env,
-        capture_output=True,
+    # The smoke tests of `proeco generate` and `proeco import` (processes on SQLite).
+    generated = run_cli_smoke(
+        cli_env,
+        *("proeco", "generate", str(target), "--rows", "500", "--establishments", "20"),
+        *("--seed", "4"),
         text=True,
-        timeout=120,
     )
     assert generated.returncode == 0, generated.stderr
     assert len(read_export(target).rows) == 500
-    dry = subprocess.run(
-        [sys.executable, "-m", "bot", "proeco", "import", str(target), "--dry-run", "--json"],
-        cwd=REPO_ROOT,
-        env=cli_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    dry = run_cli_smoke(cli_env, "proeco", "import", str(target), "--dry-run", "--json", text=True)
     # The demo data is in the database: a different file would empty it, and is refused.
     assert dry.returncode != 0
     assert json.loads(dry.stdout)["refused"] == "mass_departure"

@@ -7,7 +7,7 @@ from pathlib import Path
 from access.persistence.database import Database
 from access.proeco.sync import import_export
 from tests.access.exports import export_csv, person
-from tests.conftest import run_cli, run_cli_process
+from tests.conftest import run_cli, run_cli_smoke
 
 STAFF = [
     person("1001", "Dubois", "Anne", "Directrice"),
@@ -24,8 +24,8 @@ def test_invite_sends_through_the_outbox_and_reports_as_json(
     db: Database, cli_env: dict[str, str]
 ) -> None:
     import_export(db, export_csv(STAFF))
-    # The one run of `invite` in a process of its own; the others run in this one.
-    result = run_cli_process(
+    # The one run of `invite` in a process of its own (on SQLite); the others in this one.
+    result = run_cli_smoke(
         cli_env, "invite", "01234", "--as", "Anne.Dubois@ecoles.be", "--json", text=True
     )
     assert result.returncode == 0, result.stderr

@@ -15,7 +15,7 @@ from access.mail.outbox import OutboxMessage
 from access.mail.outbox.worker import RECORD_EVERY_SECONDS
 from access.persistence.database import Database
 from bot.settings import Settings
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, run_cli
 from tests.outbox.test_outbox import queue, statuses
 from tests.smtp_server import SmtpServer
 
@@ -88,14 +88,8 @@ def test_worker_once_delivers_what_is_due_and_exits(
     db: Database, settings: Settings, smtp_server: SmtpServer, cli_env: dict[str, str]
 ) -> None:
     queue(db, settings, 5)
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "worker", "--once"],
-        cwd=REPO_ROOT,
-        env=worker_env(cli_env, smtp_server),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    # In this process: `worker --once` runs as a process in the restart above and below.
+    result = run_cli(worker_env(cli_env, smtp_server), "worker", "--once", text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "5 sent, 0 to retry later, 0 failed."
     assert len(smtp_server.wait_for(5)) == 5

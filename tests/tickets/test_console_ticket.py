@@ -8,6 +8,7 @@ from access.mail.outbox import deliver_due
 from access.persistence.database import Database
 from bot.settings import Settings
 from helpdesk.models import Ticket
+from tests.conftest import run_cli_smoke
 from tests.dialog import Dialog, verify_dialog
 from tests.smtp_server import SmtpServer
 from tests.tickets.conftest import Directory
@@ -93,26 +94,14 @@ def test_an_agent_in_the_console_lists_and_resolves(
 def test_the_console_command_opens_a_ticket_through_plain_pipes(
     db: Database, cli_env: dict[str, str], directory: Directory
 ) -> None:
-    import subprocess
-    import sys
-
-    from tests.conftest import REPO_ROOT
-
     typed = "\n".join(
         # No category chosen: « Autre » is proposed, nothing in the subject says otherwise.
         ["/helpdesk ticket", "", "", "1", "", "", "", "", "Question", "Où trouver le menu ?", ""]
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--as", directory.person_email],
-        cwd=REPO_ROOT,
-        env=cli_env,
-        input=typed,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "Votre demande est enregistrée sous le numéro T-" in done.stdout
+    # The smoke test of `console` (a process on SQLite), its input through a plain pipe.
+    done = run_cli_smoke(cli_env, "console", "--as", directory.person_email, stdin=typed.encode())
+    assert done.returncode == 0, done.stderr.decode()
+    assert "Votre demande est enregistrée sous le numéro T-" in done.stdout.decode()
     with db.session() as session:
         ticket = session.scalars(sa.select(Ticket)).one()
     assert (ticket.fase, ticket.category, ticket.source) == ("1010", "other", "console")

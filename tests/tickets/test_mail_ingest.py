@@ -15,7 +15,7 @@ from helpdesk.actors import Actor
 from helpdesk.inbound import ingest, parse_mail
 from helpdesk.models import Ticket, TicketEvent
 from helpdesk.queries import ticket_with_history
-from tests.conftest import run_cli, run_cli_process
+from tests.conftest import run_cli, run_cli_smoke
 from tests.smtp_server import SmtpServer
 from tests.tickets.conftest import Directory, make_form
 from tests.tickets.inbound import raw, reply_address
@@ -167,8 +167,8 @@ def test_a_number_in_the_subject_from_a_stranger_opens_a_new_ticket(
 def test_the_cli_reads_one_message_on_stdin(
     db: Database, cli_env: dict[str, str], directory: Directory
 ) -> None:
-    # The one run of `mail ingest` in a process of its own; the others run in this one.
-    done = run_cli_process(cli_env, "mail", "ingest", stdin=raw("outlook_multipart_qp.eml"))
+    # The one run of `mail ingest` in a process of its own (on SQLite); the others in this one.
+    done = run_cli_smoke(cli_env, "mail", "ingest", stdin=raw("outlook_multipart_qp.eml"))
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout.decode().startswith("created T-")
     empty = run_cli(cli_env, "mail", "ingest", stdin=b"")
@@ -199,7 +199,7 @@ def test_tickets_stats_cli_prints_the_measures(
     import json
 
     run_cli(cli_env, "mail", "ingest", stdin=raw("outlook_multipart_qp.eml"))
-    text = run_cli_process(cli_env, "tickets", "stats")  # the one run in a process of its own
+    text = run_cli_smoke(cli_env, "tickets", "stats")  # the one run in a process (on SQLite)
     assert text.returncode == 0
     printed = text.stdout.decode()
     assert "Helpdesk: open tickets and times" in printed

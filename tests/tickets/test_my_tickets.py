@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from bot.settings import Settings
 from helpdesk import tickets
 from helpdesk.actors import Actor, Requester
 from helpdesk.models import Ticket, TicketEvent
+from tests.browser import needs_chromium
 from tests.slack_app import serve_slack
 from tests.slack_client import SlackClient
 from tests.slack_fake import FakeSlack
@@ -25,7 +27,6 @@ from tests.tickets.conftest import Directory, make_form
 from tests.web.conftest import Site, activate, invitation_token, invited_person, sign_in, text_of
 from tests.web.conftest import site as site
 from tests.web.nu import html_errors
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 EMAIL = "marie.curie@example.org"
 AGENT = Actor("slack:UAGENT", "Alice Agent")
@@ -183,45 +184,39 @@ def test_the_requester_pages_and_the_support_form_are_valid_html(
     assert html_errors(pages) == []
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+@needs_chromium
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_requester_answers_the_helpdesk_from_mes_demandes_in_a_browser(
-    site: Site,
+    site: Site, shared_chromium: Any
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     person_id = _signed_in_person(site)
     number = _open(site.db, site.settings, person_id)
     with site.db.transaction() as session:
         tickets.reply(session, site.settings, number, AGENT, "Avez-vous vidé le cache ?")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            # A phone's width: nothing to scroll sideways (WCAG 1.4.10).
-            page = browser.new_page(viewport={"width": 390, "height": 800})
-            page.goto(f"{site.url}/connexion")
-            page.get_by_label("Nom d'utilisateur").fill(EMAIL)
-            page.get_by_label("Mot de passe").fill("cheval agrafe batterie correcte")
-            page.get_by_role("button", name="Connexion").click()
-            page.wait_for_url(f"{site.url}/mon-acces")
-            page.get_by_role("link", name="Mes demandes").click()
-            page.wait_for_url(f"{site.url}/mes-demandes")
-            assert "Avez-vous vidé le cache ?" in page.inner_text("main")
-            page.get_by_role("link", name=re.compile(number)).click()
-            page.wait_for_url(f"{site.url}/mes-demandes/{number}")
-            # The keyboard reaches the message box and the button.
-            page.get_by_label("Votre message").focus()
-            page.keyboard.type("Oui, et toujours la même erreur.")
-            page.keyboard.press("Tab")
-            assert page.evaluate("document.activeElement.textContent") == "Envoyer le message"
-            page.keyboard.press("Enter")
-            page.wait_for_load_state()
-            main = page.inner_text("main")
-            assert "Votre message est transmis au helpdesk." in main
-            assert "Oui, et toujours la même erreur." in main
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        finally:
-            browser.close()
+    with shared_chromium() as browser:
+        # A phone's width: nothing to scroll sideways (WCAG 1.4.10).
+        page = browser.new_page(viewport={"width": 390, "height": 800})
+        page.goto(f"{site.url}/connexion")
+        page.get_by_label("Nom d'utilisateur").fill(EMAIL)
+        page.get_by_label("Mot de passe").fill("cheval agrafe batterie correcte")
+        page.get_by_role("button", name="Connexion").click()
+        page.wait_for_url(f"{site.url}/mon-acces")
+        page.get_by_role("link", name="Mes demandes").click()
+        page.wait_for_url(f"{site.url}/mes-demandes")
+        assert "Avez-vous vidé le cache ?" in page.inner_text("main")
+        page.get_by_role("link", name=re.compile(number)).click()
+        page.wait_for_url(f"{site.url}/mes-demandes/{number}")
+        # The keyboard reaches the message box and the button.
+        page.get_by_label("Votre message").focus()
+        page.keyboard.type("Oui, et toujours la même erreur.")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Envoyer le message"
+        page.keyboard.press("Enter")
+        page.wait_for_load_state()
+        main = page.inner_text("main")
+        assert "Votre message est transmis au helpdesk." in main
+        assert "Oui, et toujours la même erreur." in main
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 # --- Slack: /tickets for someone who is not an agent ---------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -10,9 +11,9 @@ import sqlalchemy as sa
 
 from access.persistence.database import Database
 from helpdesk.models import Ticket
+from tests.browser import needs_chromium
 from tests.tickets.conftest import Directory
 from tests.web.conftest import Site, csrf_of, site, text_of  # noqa: F401  (fixture)
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 GOOD = {
     "last_name": "Lemaître",
@@ -136,42 +137,37 @@ def test_a_form_without_its_csrf_token_is_refused_but_kept(
     assert _count(site.db) == 0
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+@needs_chromium
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_someone_without_slack_opens_a_ticket_in_a_browser(
     site: Site,  # noqa: F811
     directory: Directory,
+    shared_chromium: Any,
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(f"{site.url}/connexion")
-            page.get_by_role("link", name="Contacter le support").first.click()
-            page.wait_for_url(f"{site.url}/support")
-            page.get_by_label("Nom", exact=True).fill("Lemaître")
-            page.get_by_label("Prénom").fill("Sophie")
-            page.get_by_label("N° FASE de l'établissement").fill("5432")
-            page.get_by_label("E-mail de contact").fill("sophie.lemaitre@")
-            page.get_by_label("Catégorie").select_option("activation")
-            page.get_by_label("Objet").fill("Pas reçu l'e-mail d'activation")
-            # The FAQ's answers on the subject show under it as it is typed.
-            page.get_by_role("heading", name="Ces réponses de la FAQ").wait_for()
-            assert "Je n'ai pas reçu l'e-mail d'invitation" in page.inner_text("#suggestions-faq")
-            page.get_by_label("Description").fill("Je n'ai rien reçu.")
-            page.get_by_role("button", name="Envoyer ma demande").click()
-            page.wait_for_load_state()
-            assert "Cette adresse e-mail n'est pas valide" in page.inner_text("#erreur-email")
-            # What was typed is still there; only the address needs fixing.
-            assert page.get_by_label("Objet").input_value() == "Pas reçu l'e-mail d'activation"
-            page.get_by_label("E-mail de contact").fill("sophie.lemaitre@gmail.com")
-            page.get_by_role("button", name="Envoyer ma demande").click()
-            page.wait_for_url(f"{site.url}/support/envoye")
-            assert "enregistrée sous le numéro T-" in page.inner_text("main")
-        finally:
-            browser.close()
+    with shared_chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{site.url}/connexion")
+        page.get_by_role("link", name="Contacter le support").first.click()
+        page.wait_for_url(f"{site.url}/support")
+        page.get_by_label("Nom", exact=True).fill("Lemaître")
+        page.get_by_label("Prénom").fill("Sophie")
+        page.get_by_label("N° FASE de l'établissement").fill("5432")
+        page.get_by_label("E-mail de contact").fill("sophie.lemaitre@")
+        page.get_by_label("Catégorie").select_option("activation")
+        page.get_by_label("Objet").fill("Pas reçu l'e-mail d'activation")
+        # The FAQ's answers on the subject show under it as it is typed.
+        page.get_by_role("heading", name="Ces réponses de la FAQ").wait_for()
+        assert "Je n'ai pas reçu l'e-mail d'invitation" in page.inner_text("#suggestions-faq")
+        page.get_by_label("Description").fill("Je n'ai rien reçu.")
+        page.get_by_role("button", name="Envoyer ma demande").click()
+        page.wait_for_load_state()
+        assert "Cette adresse e-mail n'est pas valide" in page.inner_text("#erreur-email")
+        # What was typed is still there; only the address needs fixing.
+        assert page.get_by_label("Objet").input_value() == "Pas reçu l'e-mail d'activation"
+        page.get_by_label("E-mail de contact").fill("sophie.lemaitre@gmail.com")
+        page.get_by_role("button", name="Envoyer ma demande").click()
+        page.wait_for_url(f"{site.url}/support/envoye")
+        assert "enregistrée sous le numéro T-" in page.inner_text("main")
     assert _count(site.db) == 1
 
 

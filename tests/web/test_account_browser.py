@@ -17,36 +17,25 @@ from typing import Any
 import pytest
 
 from access.accounts import signin
+from tests.browser import needs_chromium
 from tests.smtp_server import Received
 from tests.web.conftest import GOOD_PASSWORD, Site, invited_person, send_invitation
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.web.test_sessions import MARIE, NEW_PASSWORD
 from tests.web.test_signin import active_person
 from tests.web.wcag import wcag_violations
 
-pytestmark = [
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-    pytest.mark.parametrize("db_url", ["sqlite"], indirect=True),
-]
+pytestmark = [needs_chromium, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 MIN_FOCUS_CONTRAST = 3.0
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+@pytest.fixture
+def chromium(shared_chromium: Any) -> Iterator[Any]:
+    """The session's browser for the whole test (its contexts closed after it)."""
+    with shared_chromium() as browser:
+        yield browser
 
 
 def deliver(site: Site, count: int) -> list[Received]:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.browser import needs_chromium
 from tests.web.conftest import Site, text_of
 from tests.web.nu import html_errors
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def test_answers_are_html_without_raw_marks(site: Site) -> None:
@@ -103,29 +103,21 @@ def test_the_faq_pages_are_valid_html(site: Site) -> None:
     assert html_errors(pages) == []
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+@needs_chromium
 def test_the_faq_reads_at_390_pixels_and_searches_with_the_keyboard(
-    site: Site, tmp_path: Path
+    site: Site, tmp_path: Path, shared_chromium: Any
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
-    from tests.web.test_browser import CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            page.goto(f"{site.url}/faq")
-            # Nothing wider than the screen: no sideways scrolling on a phone.
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390
-            page.get_by_label("Rechercher une question").fill("mot de passe oublié")
-            page.keyboard.press("Enter")
-            page.wait_for_url(re.compile(r"/faq\?q="))
-            result = page.locator(".search-result")
-            assert "J'ai oublié mon mot de passe" in result.inner_text()
-            page.screenshot(path=str(tmp_path / "faq-390.png"), full_page=False)
-            result.get_by_role("link", name="Voir cette réponse dans la liste").click()
-            assert page.locator("#mdp-oublie").is_visible()
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        finally:
-            browser.close()
+    with shared_chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.goto(f"{site.url}/faq")
+        # Nothing wider than the screen: no sideways scrolling on a phone.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.get_by_label("Rechercher une question").fill("mot de passe oublié")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"/faq\?q="))
+        result = page.locator(".search-result")
+        assert "J'ai oublié mon mot de passe" in result.inner_text()
+        page.screenshot(path=str(tmp_path / "faq-390.png"), full_page=False)
+        result.get_by_role("link", name="Voir cette réponse dans la liste").click()
+        assert page.locator("#mdp-oublie").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
