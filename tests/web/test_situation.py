@@ -22,6 +22,7 @@ from access.diagnosis import by_mail
 from access.directory.models import Account, AccountStatus, Establishment
 from access.mail import outbox
 from tests import people
+from tests.browser import needs_chromium
 from tests.diagnosis.school import (
     OTHER_FASE,
     SCHOOL,
@@ -46,7 +47,6 @@ from tests.web.conftest import (
 )
 from tests.web.nu import html_errors
 from tests.web.test_account_browser import PHONE
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.web.wcag import wcag_violations
 
 UNKNOWN = "personne.inconnue@example.org"
@@ -323,34 +323,29 @@ def _phone_problems(page: Any) -> list[str]:
     return wcag_violations(page) + ([f"scrolls sideways: {width}px"] if width > 390 else [])
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+@needs_chromium
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_the_new_pages_meet_wcag_aa_on_a_phone(site: Site, school: School) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_the_new_pages_meet_wcag_aa_on_a_phone(
+    site: Site, school: School, shared_chromium: Any
+) -> None:
     mail = situation_mail(site, school.teacher_email)
     link = link_in(mail, "/ma-situation/action/")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport=PHONE)
-            page.goto(f"{site.url}/connexion")
-            page.get_by_role("link", name="Impossible de vous connecter ?").click()
-            page.wait_for_url(f"{site.url}/ma-situation")
-            checked = {"ma-situation": _phone_problems(page)}
-            page.get_by_label("Adresse e-mail").fill(UNKNOWN)
-            page.get_by_role("button", name="Recevoir ma situation par e-mail").click()
-            page.wait_for_load_state()
-            assert "un e-mail « Votre situation »" in page.inner_text("main")
-            checked["réponse"] = _phone_problems(page)
-            page.goto(link)
-            checked["lien"] = _phone_problems(page)
-            page.get_by_role("button", name="Prévenir ma direction").click()
-            page.wait_for_load_state()
-            assert "C'est fait" in page.inner_text("main")
-            checked["lien utilisé"] = _phone_problems(page)
-            page.close()
-        finally:
-            browser.close()
+    with shared_chromium() as browser:
+        page = browser.new_context(viewport=PHONE).new_page()
+        page.goto(f"{site.url}/connexion")
+        page.get_by_role("link", name="Impossible de vous connecter ?").click()
+        page.wait_for_url(f"{site.url}/ma-situation")
+        checked = {"ma-situation": _phone_problems(page)}
+        page.get_by_label("Adresse e-mail").fill(UNKNOWN)
+        page.get_by_role("button", name="Recevoir ma situation par e-mail").click()
+        page.wait_for_load_state()
+        assert "un e-mail « Votre situation »" in page.inner_text("main")
+        checked["réponse"] = _phone_problems(page)
+        page.goto(link)
+        checked["lien"] = _phone_problems(page)
+        page.get_by_role("button", name="Prévenir ma direction").click()
+        page.wait_for_load_state()
+        assert "C'est fait" in page.inner_text("main")
+        checked["lien utilisé"] = _phone_problems(page)
     wait_until_requests_are_handled(site)
     assert checked == {name: [] for name in checked}
