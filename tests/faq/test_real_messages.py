@@ -79,6 +79,8 @@ NEAR_MISSES = [
     "j'ai reçu une invitation pour la concertation de jeudi, je dois m'inscrire où ?",
     "mon mot de passe ProECO expire la semaine prochaine, comment le changer ?",
     "j'ai oublié le mot de passe de mon compte Office 365",
+    # ProECO's own login, forgotten, is ProECO's question.
+    "mon login ProECO ne me revient plus",
     "un parent n'arrive pas à activer son compte sur l'application de l'école",
     # A parent's e-mail that did not arrive is not an invitation that did not.
     "une maman m'a envoyé un mail hier et je ne l'ai toujours pas reçu",
