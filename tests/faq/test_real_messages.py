@@ -54,6 +54,24 @@ CLOSE_PAIRS = [
         "notre nouvelle surveillante n'est pas dans la liste de Gestion des accès",
         "membre-absent-liste",
     ),
+    # changing a known password « sans passer par mot de passe oublié » is not forgetting it,
+    (
+        "Bonjour, je me connecte tous les matins sans souci à l'Extranet. Un collègue a aperçu "
+        "mon mot de passe par-dessus mon épaule. Puis-je en choisir un autre sans passer par le "
+        "mot de passe oublié ?",
+        "changer-mot-de-passe",
+    ),
+    (
+        "Je ne veux pas utiliser la procédure, comment remplacer mon mdp sans passer par mot de "
+        "passe oublié ?",
+        "changer-mot-de-passe",
+    ),
+    # and changing it « sans me déconnecter » is not staying signed in.
+    ("on peut modifier son code sans se déconnecter de l'extranet ?", "changer-mot-de-passe"),
+    (
+        "je suis dans mon espace Extranet, puis-je changer de mot de passe sans me déconnecter ?",
+        "changer-mot-de-passe",
+    ),
     # the contact address is not what to write to the support.
     ("à quelle adresse écrire au helpdesk ?", "contacter-support"),
     (
