@@ -49,6 +49,15 @@ CLOSE_PAIRS = [
     ("il faut combien de caractères minimum pour le mot de passe ?", "mot-de-passe-regles"),
     # who decides what I see is not how the director signs in,
     ("qui décide des rubriques que je peux voir sur l'Extranet ?", "acces-par-fonction"),
+    # two functions with « les mêmes » or « identiques » access is what a function sees,
+    (
+        "une secrétaire et une institutrice ont-elles les mêmes accès à l'Extranet ?",
+        "acces-par-fonction",
+    ),
+    (
+        "les droits d'une éducatrice et d'un professeur sont identiques sur l'Extranet ?",
+        "acces-par-fonction",
+    ),
     # a colleague missing from the list is not sending the invitations,
     (
         "notre nouvelle surveillante n'est pas dans la liste de Gestion des accès",
