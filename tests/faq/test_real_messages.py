@@ -49,10 +49,37 @@ CLOSE_PAIRS = [
     ("il faut combien de caractères minimum pour le mot de passe ?", "mot-de-passe-regles"),
     # who decides what I see is not how the director signs in,
     ("qui décide des rubriques que je peux voir sur l'Extranet ?", "acces-par-fonction"),
+    # two functions with « les mêmes » or « identiques » access is what a function sees,
+    (
+        "une secrétaire et une institutrice ont-elles les mêmes accès à l'Extranet ?",
+        "acces-par-fonction",
+    ),
+    (
+        "les droits d'une éducatrice et d'un professeur sont identiques sur l'Extranet ?",
+        "acces-par-fonction",
+    ),
     # a colleague missing from the list is not sending the invitations,
     (
         "notre nouvelle surveillante n'est pas dans la liste de Gestion des accès",
         "membre-absent-liste",
+    ),
+    # changing a known password « sans passer par mot de passe oublié » is not forgetting it,
+    (
+        "Bonjour, je me connecte tous les matins sans souci à l'Extranet. Un collègue a aperçu "
+        "mon mot de passe par-dessus mon épaule. Puis-je en choisir un autre sans passer par le "
+        "mot de passe oublié ?",
+        "changer-mot-de-passe",
+    ),
+    (
+        "Je ne veux pas utiliser la procédure, comment remplacer mon mdp sans passer par mot de "
+        "passe oublié ?",
+        "changer-mot-de-passe",
+    ),
+    # and changing it « sans me déconnecter » is not staying signed in.
+    ("on peut modifier son code sans se déconnecter de l'extranet ?", "changer-mot-de-passe"),
+    (
+        "je suis dans mon espace Extranet, puis-je changer de mot de passe sans me déconnecter ?",
+        "changer-mot-de-passe",
     ),
     # the contact address is not what to write to the support.
     ("à quelle adresse écrire au helpdesk ?", "contacter-support"),
@@ -79,6 +106,8 @@ NEAR_MISSES = [
     "j'ai reçu une invitation pour la concertation de jeudi, je dois m'inscrire où ?",
     "mon mot de passe ProECO expire la semaine prochaine, comment le changer ?",
     "j'ai oublié le mot de passe de mon compte Office 365",
+    # ProECO's own login, forgotten, is ProECO's question.
+    "mon login ProECO ne me revient plus",
     "un parent n'arrive pas à activer son compte sur l'application de l'école",
     # A parent's e-mail that did not arrive is not an invitation that did not.
     "une maman m'a envoyé un mail hier et je ne l'ai toujours pas reçu",
