@@ -78,8 +78,9 @@ class ResetOutcome(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class PendingReset:
-    """An accepted reset request, to carry out after the answer (`carry_out_reset_request`)."""
+class PendingRequest:
+    """A request by address accepted before any lookup (a reset link, a situation mail), to
+    carry out after the answer so that known and unknown addresses look the same."""
 
     address: str
     attempt_id: int
@@ -90,7 +91,7 @@ class PendingReset:
 class ResetRequestResult:
     outcome: ResetOutcome
     message: str
-    pending: PendingReset | None = None
+    pending: PendingRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -423,12 +424,12 @@ def request_password_reset(
     session.add(attempt)
     session.flush()
     message = msg.RESET_REQUESTED.format(minutes=settings.reset_ttl_minutes)
-    pending = None if over_address_limit else PendingReset(address, attempt.id, now)
+    pending = None if over_address_limit else PendingRequest(address, attempt.id, now)
     return ResetRequestResult(ResetOutcome.ACCEPTED, message, pending)
 
 
 def carry_out_reset_request(
-    session: Session, settings: AccessSettings, pending: PendingReset
+    session: Session, settings: AccessSettings, pending: PendingRequest
 ) -> bool:
     """Send the reset link of an accepted request if its address is an active account's;
     either way mark the request done. True when a link was written to the outbox."""

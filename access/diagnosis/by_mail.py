@@ -29,6 +29,7 @@ from access import audit
 from access import messages as msg
 from access.accounts import tokens
 from access.accounts.models import LoginAttempt, SecretToken, email_key
+from access.accounts.signin import PendingRequest
 from access.accounts.throttle import count, counted_client, serialize
 from access.clock import utcnow
 from access.config import AccessSettings
@@ -58,19 +59,10 @@ AUDIT_SENT = "situation.sent"
 
 
 @dataclass(frozen=True)
-class PendingSituation:
-    """An accepted request, to carry out after the answer (`carry_out_situation_request`)."""
-
-    address: str
-    attempt_id: int
-    at: datetime
-
-
-@dataclass(frozen=True)
 class SituationRequest:
     accepted: bool
     message: str
-    pending: PendingSituation | None = None
+    pending: PendingRequest | None = None
 
 
 def request_situation(
@@ -98,12 +90,12 @@ def request_situation(
     )
     session.add(attempt)
     session.flush()
-    pending = None if over_address_limit else PendingSituation(address, attempt.id, now)
+    pending = None if over_address_limit else PendingRequest(address, attempt.id, now)
     return SituationRequest(True, msg.SITUATION_REQUESTED, pending)
 
 
 def carry_out_situation_request(
-    session: Session, settings: AccessSettings, pending: PendingSituation
+    session: Session, settings: AccessSettings, pending: PendingRequest
 ) -> bool:
     """Send the situation to the address if it is exactly one person's reference or ProECO
     address (a shared address tells nobody anything); either way mark the request done.

@@ -250,7 +250,7 @@ class Statements:
         carry_out = signin.carry_out_reset_request
 
         def after_answer(
-            session: Session, settings: Settings, pending: signin.PendingReset
+            session: Session, settings: Settings, pending: signin.PendingRequest
         ) -> bool:
             self._after_answer.active = True
             try:
