@@ -30,7 +30,14 @@ from access.accounts.passwords import (
     school_names,
     verify_password,
 )
-from access.accounts.throttle import count, counted_client, serialize
+from access.accounts.throttle import (
+    PendingRequest,
+    accept_request,
+    count,
+    counted_client,
+    mark_done,
+    serialize,
+)
 from access.clock import as_utc, utcnow
 from access.config import AccessSettings
 from access.directory.models import Account, AccountStatus, Person
@@ -75,16 +82,6 @@ class SignInResult:
 class ResetOutcome(enum.StrEnum):
     ACCEPTED = "accepted"
     TOO_MANY = "too_many"
-
-
-@dataclass(frozen=True)
-class PendingRequest:
-    """A request by address accepted before any lookup (a reset link, a situation mail), to
-    carry out after the answer so that known and unknown addresses look the same."""
-
-    address: str
-    attempt_id: int
-    at: datetime
 
 
 @dataclass(frozen=True)
@@ -407,24 +404,19 @@ def request_password_reset(
     """Record a reset request and answer it the same way whether `email` has an account or
     not: nothing here looks the address up, so both take the same time. The link itself is
     `carry_out_reset_request`'s, which the caller runs once it has answered (`pending`)."""
-    address = normalize_email(email) or email.strip()
-    key, by_client = email_key(address), counted_client(client)
-    serialize(session, by_client, key)
-    now = now or utcnow()
-    since = now - RESET_WINDOW
-    if by_client is not None and count(session, RESET, since=since, client=by_client) >= (
-        RESET_PER_CLIENT
-    ):
-        return ResetRequestResult(ResetOutcome.TOO_MANY, msg.RESET_TOO_MANY)
-    over_address_limit = count(session, RESET, since=since, key=key) >= RESET_PER_ADDRESS
-    # Over the per-address limit the answer stays the same: only the mail is held back.
-    attempt = LoginAttempt(
-        kind=RESET, email_key=key, client=by_client, at=now, success=over_address_limit
+    accepted, pending = accept_request(
+        session,
+        RESET,
+        email,
+        client,
+        window=RESET_WINDOW,
+        per_client=RESET_PER_CLIENT,
+        per_address=RESET_PER_ADDRESS,
+        now=now or utcnow(),
     )
-    session.add(attempt)
-    session.flush()
+    if not accepted:
+        return ResetRequestResult(ResetOutcome.TOO_MANY, msg.RESET_TOO_MANY)
     message = msg.RESET_REQUESTED.format(minutes=settings.reset_ttl_minutes)
-    pending = None if over_address_limit else PendingRequest(address, attempt.id, now)
     return ResetRequestResult(ResetOutcome.ACCEPTED, message, pending)
 
 
@@ -438,9 +430,7 @@ def carry_out_reset_request(
     if account is not None and account.status == AccountStatus.ACTIVE.value:
         _send_reset(session, settings, account, pending.at)
         sent = True
-    session.execute(
-        update(LoginAttempt).where(LoginAttempt.id == pending.attempt_id).values(success=True)
-    )
+    mark_done(session, pending)
     return sent
 
 

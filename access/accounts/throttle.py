@@ -12,13 +12,15 @@ cannot all pass a check that only one of them should.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from access.accounts.models import LoginAttempt, email_key
 from access.clock import utcnow
+from access.emails import normalize_email
 
 # Unrelated addresses sharing a lock only wait for each other: 32 bits of the key suffice.
 _LOCK_SPACE = 0x45585452  # the first argument of pg_advisory_xact_lock(int, int): "EXTR"
@@ -92,3 +94,51 @@ def allow(
     ) and (address is None or count(session, kind, since=since, key=by_address) < per_address)
     session.add(LoginAttempt(kind=kind, email_key=by_address, client=by_client, at=now))
     return within
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    """A request by address accepted before any lookup (a reset link, a situation mail), to
+    carry out after the answer so that known and unknown addresses look the same."""
+
+    address: str
+    attempt_id: int
+    at: datetime
+
+
+def accept_request(
+    session: Session,
+    kind: str,
+    email: str,
+    client: str,
+    *,
+    window: timedelta,
+    per_client: int,
+    per_address: int,
+    now: datetime,
+) -> tuple[bool, PendingRequest | None]:
+    """Record a request of `kind` for `email` without looking the address up: (False, None)
+    when the client asked too often; over the per-address limit the request is accepted all
+    the same, only with nothing to carry out (the answer must not change)."""
+    address = normalize_email(email) or email.strip()
+    key, by_client = email_key(address), counted_client(client)
+    serialize(session, by_client, key)
+    since = now - window
+    if by_client is not None and count(session, kind, since=since, client=by_client) >= (
+        per_client
+    ):
+        return False, None
+    over_address_limit = count(session, kind, since=since, key=key) >= per_address
+    attempt = LoginAttempt(
+        kind=kind, email_key=key, client=by_client, at=now, success=over_address_limit
+    )
+    session.add(attempt)
+    session.flush()
+    return True, None if over_address_limit else PendingRequest(address, attempt.id, now)
+
+
+def mark_done(session: Session, pending: PendingRequest) -> None:
+    """The request has been carried out (or found to concern no one)."""
+    session.execute(
+        update(LoginAttempt).where(LoginAttempt.id == pending.attempt_id).values(success=True)
+    )

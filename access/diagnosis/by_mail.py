@@ -22,15 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from access import audit
 from access import messages as msg
 from access.accounts import tokens
-from access.accounts.models import LoginAttempt, SecretToken, email_key
-from access.accounts.signin import PendingRequest
-from access.accounts.throttle import count, counted_client, serialize
+from access.accounts.models import SecretToken
+from access.accounts.throttle import PendingRequest, accept_request, mark_done
 from access.clock import utcnow
 from access.config import AccessSettings
 from access.diagnosis.actions import Outcome
@@ -38,7 +36,6 @@ from access.diagnosis.explain import Topic, explain
 from access.diagnosis.self_service import OwnAction, act, own_action
 from access.diagnosis.service import diagnose, find_person_ids_by_email
 from access.directory.models import Person
-from access.emails import normalize_email
 from access.mail import outbox
 from access.mail import templates as mail
 
@@ -75,22 +72,18 @@ def request_situation(
 ) -> SituationRequest:
     """Record a request and answer it the same way whether `email` is on file or not:
     nothing here looks the address up. Refused only when the client asked too often."""
-    address = normalize_email(email) or email.strip()
-    key, by_client = email_key(address), counted_client(client)
-    serialize(session, by_client, key)
-    now = now or utcnow()
-    since = now - WINDOW
-    if by_client is not None and count(session, KIND, since=since, client=by_client) >= (
-        PER_CLIENT
-    ):
-        return SituationRequest(False, msg.SITUATION_TOO_MANY)
-    over_address_limit = count(session, KIND, since=since, key=key) >= PER_ADDRESS
-    attempt = LoginAttempt(
-        kind=KIND, email_key=key, client=by_client, at=now, success=over_address_limit
+    accepted, pending = accept_request(
+        session,
+        KIND,
+        email,
+        client,
+        window=WINDOW,
+        per_client=PER_CLIENT,
+        per_address=PER_ADDRESS,
+        now=now or utcnow(),
     )
-    session.add(attempt)
-    session.flush()
-    pending = None if over_address_limit else PendingRequest(address, attempt.id, now)
+    if not accepted:
+        return SituationRequest(False, msg.SITUATION_TOO_MANY)
     return SituationRequest(True, msg.SITUATION_REQUESTED, pending)
 
 
@@ -100,9 +93,7 @@ def carry_out_situation_request(
     """Send the situation to the address if it is exactly one person's reference or ProECO
     address (a shared address tells nobody anything); either way mark the request done.
     True when an e-mail was written to the outbox."""
-    session.execute(
-        update(LoginAttempt).where(LoginAttempt.id == pending.attempt_id).values(success=True)
-    )
+    mark_done(session, pending)
     people = find_person_ids_by_email(session, pending.address)
     if len(people) != 1:
         return False

@@ -121,13 +121,17 @@ def _bearer_matches(authorization: str, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
 
 
+def _token(settings: Settings) -> str:
+    return settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+
+
 def _authorized(request: Request, token: str) -> bool:
     return _bearer_matches(request.headers.get("authorization", ""), token)
 
 
 async def metrics(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-    token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    token = _token(settings)
     if not token:
         return PlainTextResponse("Not Found", status_code=404)
     if not _authorized(request, token):
@@ -180,8 +184,8 @@ def serve_on_own_port(settings: Settings, db: Database | None) -> Any | None:
     if settings.metrics_port is None:
         return None
     app: WsgiApp = make_wsgi_app(_Exposition(db))  # type: ignore[arg-type]
-    if settings.metrics_token and settings.metrics_token.get_secret_value():
-        app = _token_required(app, settings.metrics_token.get_secret_value())
+    if token := _token(settings):
+        app = _token_required(app, token)
     try:
         server = _bind(settings.metrics_host, settings.metrics_port, app)
     except OSError as error:

@@ -14,7 +14,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from access import messages as msg
-from access.accounts import signin, tokens
+from access.accounts import signin, throttle, tokens
 from access.accounts.models import LoginAttempt
 from access.clock import utcnow
 from access.directory.models import Person
@@ -250,7 +250,7 @@ class Statements:
         carry_out = signin.carry_out_reset_request
 
         def after_answer(
-            session: Session, settings: Settings, pending: signin.PendingRequest
+            session: Session, settings: Settings, pending: throttle.PendingRequest
         ) -> bool:
             self._after_answer.active = True
             try:
