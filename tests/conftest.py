@@ -23,12 +23,14 @@ from unittest import mock
 import httpx
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher, Type
 from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 import bot.cli
 import bot.console
+from access.accounts import passwords
 from access.persistence.database import Database
 from bot.commands.context import AppContext
 from bot.settings import Settings
@@ -135,6 +137,30 @@ def run_cli_smoke(
     read from the environment, exit status) does not depend on the database."""
     run = run_cli_process if env["DATABASE_URL"].startswith("sqlite") else run_cli
     return run(env, *args, stdin=stdin, text=text)
+
+
+PRODUCTION_HASHER = passwords.HASHER
+# argon2id at its lowest cost: a hash at the production cost takes some 30 ms of CPU and the
+# suite makes over a thousand. Tests about the cost itself are marked `production_hashing`;
+# processes the tests start (`serve`, `worker`) always hash at the production cost.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.ID)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "production_hashing: hash passwords at the production argon2id cost"
+    )
+
+
+@pytest.fixture(autouse=True)
+def password_hashing_cost(request: pytest.FixtureRequest) -> Iterator[PasswordHasher]:
+    """The hasher of this test: the cheap one unless marked `production_hashing`."""
+    real = request.node.get_closest_marker("production_hashing") is not None
+    hasher = PRODUCTION_HASHER if real else CHEAP_HASHER
+    passwords._dummy_hash.cache_clear()
+    with mock.patch.object(passwords, "HASHER", hasher):
+        yield hasher
+    passwords._dummy_hash.cache_clear()
 
 
 @pytest.hookimpl(optionalhook=True)

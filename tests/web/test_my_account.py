@@ -34,7 +34,7 @@ from tests.web.conftest import (
 )
 from tests.web.nu import html_errors
 from tests.web.test_sessions import MARIE, NEW_PASSWORD, is_signed_in, signed_in
-from tests.web.test_signin import active_person, cheap_hashes  # noqa: F401  (fixture)
+from tests.web.test_signin import active_person
 
 PASSWORD_PAGE = "/mon-acces/mot-de-passe"
 EMAIL_PAGE = "/mon-acces/adresse-email"
@@ -125,7 +125,6 @@ def test_the_password_form_says_every_problem_and_shows_no_password_back(site: S
     assert site.smtp.messages == []
 
 
-@pytest.mark.usefixtures("cheap_hashes")
 def test_wrong_current_passwords_block_the_account_like_failed_sign_ins(site: Site) -> None:
     ready(site)
     with signed_in(site) as browser:

@@ -314,6 +314,7 @@ def test_two_people_checked_at_once_each_get_their_own_words() -> None:
 # --- Hashing.
 
 
+@pytest.mark.production_hashing
 def test_hash_is_argon2id_with_owasp_parameters_and_verifies() -> None:
     stored = hash_password("une phrase de passe correcte")
     assert stored.startswith("$argon2id$")
@@ -327,6 +328,7 @@ def test_missing_or_damaged_hash_never_matches() -> None:
     assert not verify_password("not-a-hash", "anything at all really")
 
 
+@pytest.mark.production_hashing
 def test_a_hash_made_with_weaker_parameters_needs_rehash() -> None:
     old = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1, type=Type.ID)
     weak = old.hash("une phrase de passe correcte")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher, Type
 from sqlalchemy import select
 
-from access.accounts import passwords, signin
+from access.accounts import signin
 from access.clock import utcnow
 from access.directory.models import Account, AuditEntry, MissionGrant
 from faq import load_default
@@ -31,17 +30,6 @@ def active_person(site: Site, email: str = "marie.curie@example.org", **kwargs: 
     person_id = invited_person(site.db, email=email, **kwargs)
     assert activate(site, invitation_token(site.db, person_id)).status_code == 200
     return person_id
-
-
-@pytest.fixture
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """argon2id at its lowest cost, for tests that fail to sign in again and again: they count
-    refusals; the cost of a real hash is test_passwords.py's subject."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.ID)
-    monkeypatch.setattr(passwords, "HASHER", cheap)
-    passwords._dummy_hash.cache_clear()
-    yield
-    passwords._dummy_hash.cache_clear()
 
 
 def test_the_sign_in_page_has_the_elements_of_the_login_screen(site: Site) -> None:
@@ -136,7 +124,6 @@ def test_remember_me_makes_the_cookie_persistent(site: Site) -> None:
     assert "Max-Age=2592000" in remembered.headers["set-cookie"]
 
 
-@pytest.mark.usefixtures("cheap_hashes")
 def test_ten_failures_block_the_account_even_for_the_right_password(site: Site) -> None:
     active_person(site)
     with site.client() as browser:
@@ -151,7 +138,6 @@ def test_ten_failures_block_the_account_even_for_the_right_password(site: Site) 
     assert "Réessayez dans" in text_of(blocked) and "/mot-de-passe-oublie" in text_of(blocked)
 
 
-@pytest.mark.usefixtures("cheap_hashes")
 def test_unknown_addresses_are_blocked_the_same_way(site: Site) -> None:
     with site.client() as browser:
         answers = [sign_in(browser, "nobody@example.org", "x").status_code for _ in range(11)]
@@ -175,7 +161,6 @@ def fail_from(site: Site, client: str, start: datetime, count: int) -> None:
         )
 
 
-@pytest.mark.usefixtures("cheap_hashes")
 def test_a_client_failing_on_many_accounts_is_refused_before_any_password_is_checked(
     site: Site,
 ) -> None:
@@ -205,7 +190,6 @@ def test_a_client_failing_on_many_accounts_is_refused_before_any_password_is_che
     assert attempt(VISITOR, 15.1) is signin.SignInOutcome.OK
 
 
-@pytest.mark.usefixtures("cheap_hashes")
 @pytest.mark.parametrize("proxy", ["", "unknown"], ids=["untrusted-proxy", "unknown"])
 def test_a_proxy_or_unknown_address_is_never_refused_for_everyone(site: Site, proxy: str) -> None:
     """Behind a proxy uvicorn does not trust, every visitor shows the proxy's address:
@@ -226,7 +210,6 @@ def test_a_proxy_or_unknown_address_is_never_refused_for_everyone(site: Site, pr
     assert outcome is signin.SignInOutcome.OK
 
 
-@pytest.mark.usefixtures("cheap_hashes")
 def test_the_block_ends_after_fifteen_minutes(site: Site) -> None:
     active_person(site)
     start = utcnow()
@@ -252,7 +235,6 @@ def test_the_block_ends_after_fifteen_minutes(site: Site) -> None:
     assert attempt(15.1) is signin.SignInOutcome.OK
 
 
-@pytest.mark.usefixtures("cheap_hashes")
 def test_failures_spread_over_more_than_fifteen_minutes_do_not_block(site: Site) -> None:
     active_person(site)
     start = utcnow() - timedelta(hours=1)
@@ -309,6 +291,7 @@ def test_the_faq_page_lists_the_questions(site: Site) -> None:
     assert entries and all(entry.question in text_of(page) for entry in entries)
 
 
+@pytest.mark.production_hashing
 def test_a_hash_with_older_parameters_is_redone_at_sign_in(site: Site) -> None:
     person_id = active_person(site)
     weaker = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1, type=Type.ID)
@@ -324,7 +307,6 @@ def test_a_hash_with_older_parameters_is_redone_at_sign_in(site: Site) -> None:
         assert "m=19456,t=2,p=1" in (account.password_hash or "")
 
 
-@pytest.mark.usefixtures("cheap_hashes")
 def test_the_block_is_written_to_the_audit_log(site: Site) -> None:
     active_person(site)
     with site.client() as browser:
