@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from access.persistence.database import insert_unless_present
 from helpdesk.models import TicketCounter
 
 NUMBER_PATTERN = re.compile(r"\bT-(\d{4})-(\d{5,})\b", re.IGNORECASE)
@@ -34,9 +34,7 @@ def find_number(text: str | None) -> str | None:
 
 def next_sequence(session: Session, year: int) -> int:
     table = TicketCounter.__table__
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(table).values(year=year, last=0).on_conflict_do_nothing())
+    insert_unless_present(session, table, year=year, last=0)
     result = session.execute(
         sa.update(table)
         .where(table.c.year == year)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import JSON, Column, MetaData, Table, create_engine, event, exc, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -152,6 +153,14 @@ def _default_value(column: Column[Any]) -> Any:
         # Per row, as insert() does: a default may be unique (a random id).
         return default.arg(None)  # type: ignore[union-attr]
     return default.arg  # type: ignore[union-attr]
+
+
+def insert_unless_present(session: Session, table: Table, **values: Any) -> None:
+    """Insert the row unless one with the same key is there: a race between two processes
+    writing it first ends quietly, and the transaction goes on (no IntegrityError)."""
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    session.execute(statement.values(**values).on_conflict_do_nothing())
 
 
 class Database:

@@ -20,7 +20,6 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import String, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
@@ -28,7 +27,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from access.accounts import sessions
-from access.persistence.database import Base, Database
+from access.persistence.database import Base, Database, insert_unless_present
 
 COOKIE_NAME = "extranet_session"
 REMEMBER_SECONDS = 30 * 24 * 3600
@@ -65,15 +64,9 @@ def stored_secret(db: Database, name: str = SESSION_SECRET_NAME) -> str:
     and accepts the same cookies, and a restart signs nobody out.
     """
     with db.transaction() as session:
-        found = session.scalar(select(AppSecret.value).where(AppSecret.name == name))
-        if found:
-            return found
-    try:
-        with db.transaction() as session:
-            session.add(AppSecret(name=name, value=secrets.token_urlsafe(48)))
-    except IntegrityError:
-        pass  # another process created it first: use theirs
-    with db.transaction() as session:
+        insert_unless_present(
+            session, AppSecret.__table__, name=name, value=secrets.token_urlsafe(48)
+        )  # another process may have written it first: then theirs is kept
         value = session.scalar(select(AppSecret.value).where(AppSecret.name == name))
     assert value
     return value
