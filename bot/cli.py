@@ -5,39 +5,65 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from typing import Any
 
 import click
-from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.commands.context import AppContext
-from bot.settings import Settings
-from common import logs
 
-# (module, attribute) of each sub-command; each module owns one command or group.
-COMMANDS: list[tuple[str, str]] = [
-    ("bot.commands.db", "db"),
-    ("bot.commands.serve", "serve"),
-    ("bot.commands.proeco", "proeco"),
-    ("bot.commands.team", "team"),
-    ("bot.commands.demo", "demo"),
-    ("bot.commands.console", "console"),
-    ("bot.commands.socket", "socket"),
-    ("bot.commands.worker", "worker"),
-    ("bot.commands.invite", "invite"),
-    ("bot.commands.tickets", "tickets"),
-    ("bot.commands.mail", "mail"),
-    ("bot.commands.faq", "faq"),
-    ("bot.commands.scheduler", "scheduler"),
-    ("bot.commands.jobs", "jobs"),
-    ("bot.commands.diagnose", "diagnose"),
-]
+# Module of each sub-command, which owns one command or group of that name. A module is
+# imported only when its command runs (or for `--help`): each command pays for its own
+# imports alone (docs/benchmarks.md, « CLI start »).
+COMMANDS: dict[str, str] = {
+    "db": "bot.commands.db",
+    "serve": "bot.commands.serve",
+    "proeco": "bot.commands.proeco",
+    "team": "bot.commands.team",
+    "demo": "bot.commands.demo",
+    "console": "bot.commands.console",
+    "socket": "bot.commands.socket",
+    "worker": "bot.commands.worker",
+    "invite": "bot.commands.invite",
+    "tickets": "bot.commands.tickets",
+    "mail": "bot.commands.mail",
+    "faq": "bot.commands.faq",
+    "scheduler": "bot.commands.scheduler",
+    "jobs": "bot.commands.jobs",
+    "diagnose": "bot.commands.diagnose",
+}
 
 
-@click.group(help="Extranet helpdesk and access bot.")
+class LazyGroup(click.Group):
+    """A group whose sub-commands are imported on demand (click's « Lazily Loading
+    Subcommands »)."""
+
+    def __init__(self, *args: Any, lazy_commands: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands and cmd_name not in self.commands:
+            module = importlib.import_module(self.lazy_commands[cmd_name])
+            command = getattr(module, cmd_name)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{module.__name__}.{cmd_name} is not a click command")
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS, help="Extranet helpdesk and access bot.")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug information to stderr.")
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool) -> None:
+    # Here, not at the top: `--help` needs neither the settings nor the logging setup.
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+    from common import logs
+
     level = logging.DEBUG if verbose else logging.INFO
     logs.configure(level=level)
     if not verbose:
@@ -54,8 +80,13 @@ def cli(ctx: click.Context, verbose: bool) -> None:
             logs.configure(level=level, log_format=ctx.obj.settings.log_format)
 
 
-for module_name, attribute in COMMANDS:
-    cli.add_command(getattr(importlib.import_module(module_name), attribute))
+def _database_error(error: Exception) -> bool:
+    """An error of the database (unreachable, not migrated). SQLAlchemy is not imported for
+    that: a command that never loaded it cannot have raised one of its errors."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(
+        error, (errors.OperationalError, errors.ProgrammingError)
+    )
 
 
 def main() -> None:
@@ -63,19 +94,18 @@ def main() -> None:
     verbose = any(arg in ("-v", "--verbose") for arg in sys.argv[1:2])
     try:
         cli(prog_name="extranet-bot")
-    except (OperationalError, ProgrammingError) as error:
-        if verbose:
-            raise
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
-        click.echo(
-            f"Error: database unavailable or not migrated ({reason}); "
-            "run `extranet-bot db upgrade` and check DATABASE_URL.",
-            err=True,
-        )
-        sys.exit(1)
     except Exception as error:
         if verbose:
             raise
+        if _database_error(error):
+            orig = getattr(error, "orig", None)
+            reason = str(orig).strip().splitlines()[0] if orig else type(error).__name__
+            click.echo(
+                f"Error: database unavailable or not migrated ({reason}); "
+                "run `extranet-bot db upgrade` and check DATABASE_URL.",
+                err=True,
+            )
+            sys.exit(1)
         first_line = (str(error).strip().splitlines() or [""])[0]
         click.echo(
             f"Error: {type(error).__name__}: {first_line} (run with -v for details)", err=True

@@ -3,7 +3,6 @@ status, name, role and the e-mail from ProECO the invitation will be sent to."""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,26 +21,8 @@ from access.directory.models import (
     Function,
     Person,
 )
+from access.directory.team_status import TeamStatus
 from access.text import fold
-
-
-class TeamStatus(enum.StrEnum):
-    WILL_BE_INVITED = "will_be_invited"
-    INVITED = "invited"
-    ACTIVE = "active"
-    EMAIL_TO_FIX = "email_to_fix"
-    LEFT = "left"
-
-    @property
-    def label(self) -> str:
-        """The generic French label (the invited one without its date)."""
-        return {
-            TeamStatus.WILL_BE_INVITED: messages.STATUS_WILL_BE_INVITED,
-            TeamStatus.INVITED: messages.STATUS_INVITED_SOME_DAY,
-            TeamStatus.ACTIVE: messages.STATUS_ACTIVE,
-            TeamStatus.EMAIL_TO_FIX: messages.STATUS_EMAIL_TO_FIX,
-            TeamStatus.LEFT: messages.STATUS_LEFT,
-        }[self]
 
 
 @dataclass(frozen=True)

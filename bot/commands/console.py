@@ -3,13 +3,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from access.demo import Contents, database_contents
-from access.persistence.database import Database
 from bot.commands.context import LOAD_SOMETHING, AppContext, database_name, pass_app
-from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from access.persistence.database import Database
+    from bot.settings import Settings
 
 
 def quiet_logs() -> None:
@@ -44,6 +46,7 @@ def mail_banner(settings: Settings) -> str:
 )
 @pass_app
 def console(app: AppContext, as_email: str | None, agent: bool) -> None:
+    from access.demo import Contents, database_contents
     from access.mail import templates as mail
     from bot.console import ConsoleSession, run
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.engine import make_url
 
-from access.demo import Contents, database_contents
-from access.persistence.database import Database
-from bot.settings import Settings
-from migrations import is_at_head, upgrade_database
+if TYPE_CHECKING:
+    from access.persistence.database import Database
+    from bot.settings import Settings
 
 LOAD_SOMETHING = (
     "`extranet-bot demo` loads the demo data into it; "
@@ -26,11 +25,17 @@ class AppContext:
 
     def database(self) -> Database:
         if self._database is None:
+            # Here, not at the top: `bot.cli` imports this module for every command, and
+            # the database layer (SQLAlchemy, the models) is most of a command's start.
+            from access.persistence.database import Database
+
             self._database = Database(self.settings.database_url)
         return self._database
 
     def migrated_database(self) -> Database:
         """The database, its schema brought up to date first (safe to run again)."""
+        from migrations import upgrade_database
+
         database = self.database()
         upgrade_database(database)
         return database
@@ -41,6 +46,8 @@ class AppContext:
     def checked_database(self) -> Database:
         """The database, checked to be there and migrated: a command run on the wrong one
         says so instead of answering with zeros, and leaves no empty SQLite file behind."""
+        from migrations import is_at_head
+
         where = self.database_name()
         sqlite_file = sqlite_path(self.settings.database_url)
         if sqlite_file is not None and not sqlite_file.is_file():
@@ -68,6 +75,8 @@ class AppContext:
         return database
 
     def holds_no_directory(self, database: Database) -> bool:
+        from access.demo import Contents, database_contents
+
         with database.session() as session:
             return database_contents(session).kind is Contents.EMPTY
 
@@ -82,6 +91,8 @@ class AppContext:
 
 def sqlite_path(url: str) -> Path | None:
     """The file of an SQLite URL (absolute), None for another server or an in-memory one."""
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
@@ -91,6 +102,8 @@ def sqlite_path(url: str) -> Path | None:
 def database_name(url: str) -> str:
     """The database as an operator recognises it: the SQLite file, else the URL without its
     password."""
+    from sqlalchemy.engine import make_url
+
     path = sqlite_path(url)
     if path is not None:
         return str(path)

@@ -11,27 +11,19 @@ and refuses a database holding anything else: it never loads into real data nor 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import sqlalchemy as sa
 
-from access.demo import (
-    DEMO_DIRECTOR_EMAIL,
-    DEMO_FASE,
-    Contents,
-    DatabaseContents,
-    database_contents,
-    erase_demo,
-    load_demo_data,
-)
-from access.directory.team import team_of
-from access.errors import AccessError
-from access.persistence.database import Database
 from bot.commands.console import mail_after_turn, mail_banner, quiet_logs
 from bot.commands.context import AppContext, database_name, pass_app
 from bot.commands.proeco import render_report
 from bot.commands.team import render_team
-from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from access.demo import DatabaseContents
+    from access.persistence.database import Database
+    from bot.settings import Settings
 
 DEMO_TEACHER_EMAIL = "marc.lambert@saint-joseph-namur.example"
 
@@ -46,6 +38,10 @@ def demo_settings(settings: Settings) -> Settings:
 def contents_before_migrating(db: Database) -> DatabaseContents | None:
     """What a database already holds, read before the demo migrates it (None: no directory
     tables yet), so that a database of real data is refused untouched."""
+    import sqlalchemy as sa
+
+    from access.demo import database_contents
+
     if not sa.inspect(db.engine).has_table("people"):
         return None
     with db.session() as session:
@@ -69,6 +65,9 @@ def refusal(where: str, found: DatabaseContents) -> str:
 @click.option("--reset", is_flag=True, help="Erase what earlier runs did and load the demo anew.")
 @pass_app
 def demo(app: AppContext, reset: bool) -> None:
+    from access.demo import DEMO_DIRECTOR_EMAIL, DEMO_FASE, Contents, erase_demo, load_demo_data
+    from access.directory.team import team_of
+    from access.errors import AccessError
     from bot.console import ConsoleSession, run
 
     quiet_logs()

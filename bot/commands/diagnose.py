@@ -7,18 +7,19 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from access import messages
-from access.diagnosis.explain import explain
-from access.diagnosis.matching import Confidence, Match, match_by_name, match_person
-from access.diagnosis.service import diagnose as diagnose_person
 from bot.commands.context import AppContext, pass_app
+
+if TYPE_CHECKING:
+    from access.diagnosis.matching import Match
 
 
 def _match(session: Any, words: tuple[str, ...]) -> Match:
+    from access.diagnosis.matching import match_by_name, match_person
+
     if len(words) == 1 and "@" in words[0]:
         return match_person(session, email=words[0])
     if len(words) >= 3 and words[-1].isdigit():
@@ -41,6 +42,11 @@ def _plain(value: Any) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print the diagnosis as one JSON object.")
 @pass_app
 def diagnose(app: AppContext, who: tuple[str, ...], as_json: bool) -> None:
+    from access import messages
+    from access.diagnosis.explain import explain
+    from access.diagnosis.matching import Confidence
+    from access.diagnosis.service import diagnose as diagnose_person
+
     with app.database_with_data().session() as session:
         match = _match(session, who)
         if match.confidence == Confidence.AMBIGUOUS:

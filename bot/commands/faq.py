@@ -6,16 +6,17 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bot.commands.context import AppContext, pass_app
+from bot.commands.lazy import LazyDefault
 from bot.commands.output import table
-from faq import learning
-from faq.kb import DEFAULT_DATA_DIR
-from faq.usage import UnansweredQuestion, deflection, unanswered_report
-from helpdesk.faq_followup import ticket_traces
+
+if TYPE_CHECKING:
+    from faq import learning
+    from faq.usage import UnansweredQuestion
 
 # Who decided, in the proposals table: an opaque reference, never a login or a name.
 CLI_ACTOR = "cli"
@@ -53,6 +54,10 @@ def _group(g: UnansweredQuestion) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
 def report(app: AppContext, limit: int, days: int | None, as_json: bool) -> None:
+    from faq import learning
+    from faq.usage import deflection, unanswered_report
+    from helpdesk.faq_followup import ticket_traces
+
     since = datetime.now(UTC) - timedelta(days=days) if days else None
     database = app.checked_database()
     with database.session() as session:
@@ -181,11 +186,17 @@ def _line(text: str) -> str:
     return text if len(text) <= 90 else text[:89] + "…"
 
 
+def _default_data_dir() -> Path:
+    from faq.kb import DEFAULT_DATA_DIR
+
+    return DEFAULT_DATA_DIR
+
+
 _DATA = click.option(
     "--data",
     "data_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_DATA_DIR,
+    default=LazyDefault(_default_data_dir),
     show_default=True,
     help="Knowledge base directory to write to (a checkout's data/faq, to commit).",
 )
@@ -201,6 +212,8 @@ _DATA = click.option(
 )
 @pass_app
 def accept(app: AppContext, ids: tuple[int, ...], data_dir: Path, no_refit: bool) -> None:
+    from faq import learning
+
     written = 0
     for proposal_id in ids:
         try:
@@ -225,6 +238,8 @@ def accept(app: AppContext, ids: tuple[int, ...], data_dir: Path, no_refit: bool
 @click.argument("ids", type=click.IntRange(1), nargs=-1, required=True)
 @pass_app
 def reject(app: AppContext, ids: tuple[int, ...]) -> None:
+    from faq import learning
+
     for proposal_id in ids:
         try:
             with app.database().transaction() as session:

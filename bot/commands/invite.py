@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import TYPE_CHECKING
 
 import click
 
-from access.directory.establishments import canonical_fase
-from access.directory.people import find_person_by_email
-from access.errors import AccessError
-from access.invitations.service import InvitationReport, send_invitations
 from bot.commands import labels
 from bot.commands.context import AppContext, pass_app
 from bot.commands.output import table
+
+if TYPE_CHECKING:
+    from access.invitations.service import InvitationReport
 
 
 @click.command(help="Send the invitation e-mails of establishment FASE, as its director.")
@@ -24,6 +24,11 @@ from bot.commands.output import table
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app
 def invite(app: AppContext, fase: str, as_email: str, resend: bool, as_json: bool) -> None:
+    from access.directory.establishments import canonical_fase
+    from access.directory.people import find_person_by_email
+    from access.errors import AccessError
+    from access.invitations.service import send_invitations
+
     database = app.database_with_data()
     with database.session() as session:
         director = find_person_by_email(session, as_email)

@@ -6,24 +6,25 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from access.clock import as_utc, utcnow
 from bot.commands.context import AppContext, pass_app
+from bot.commands.lazy import LazyChoice
 from bot.commands.output import table
-from scheduling import runs
-from scheduling.jobs import JOBS, Job, JobContext
-from scheduling.models import JobRun, Outcome
-from scheduling.runner import run_job
-from scheduling.schedules import BRUSSELS, next_fire, trigger_of
+
+if TYPE_CHECKING:
+    from scheduling.jobs import Job, JobContext
+    from scheduling.models import JobRun
 
 
 def job_context_factory(app: AppContext) -> Callable[[datetime], JobContext]:
     """Job contexts with the notifiers these settings call for (Slack, e-mail)."""
     # Here, not at the top: the Slack client loads only for the commands that post.
     from bot.slack.scheduled import scheduler_notifiers
+    from scheduling.jobs import JobContext
 
     db = app.database()
     notifiers = scheduler_notifiers(app.settings, db)
@@ -48,6 +49,9 @@ def job_context_factory(app: AppContext) -> Callable[[datetime], JobContext]:
 def jobs(ctx: click.Context, as_json: bool, limit: int) -> None:
     if ctx.invoked_subcommand is not None:
         return
+    from scheduling import runs
+    from scheduling.jobs import JOBS
+
     app: AppContext = ctx.obj
     now = utcnow()
     with app.database().session() as session:
@@ -98,10 +102,21 @@ def jobs(ctx: click.Context, as_json: bool, limit: int) -> None:
         )
 
 
+def _job_names() -> list[str]:
+    from scheduling.jobs import JOBS
+
+    return sorted(JOBS)
+
+
 @jobs.command("run", help="Run one job now; claimed and recorded like a scheduled run.")
-@click.argument("name", type=click.Choice(sorted(JOBS)))
+@click.argument("name", type=LazyChoice(_job_names))
 @pass_app
 def run_command(app: AppContext, name: str) -> None:
+    from scheduling import runs
+    from scheduling.jobs import JOBS
+    from scheduling.models import Outcome
+    from scheduling.runner import run_job
+
     job = JOBS[name]
     reason = job.unconfigured(app.settings)
     if reason is not None:
@@ -122,6 +137,8 @@ def run_command(app: AppContext, name: str) -> None:
 def _job_info(
     app: AppContext, job: Job, last: JobRun | None, success: datetime | None, now: datetime
 ) -> dict[str, Any]:
+    from scheduling.schedules import next_fire, trigger_of
+
     crontab = job.crontab(app.settings)
     trigger = trigger_of(crontab)
     off_reason = job.unconfigured(app.settings) or ("schedule off" if trigger is None else None)
@@ -161,6 +178,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _local(iso: str | None) -> str:
+    from scheduling.schedules import BRUSSELS
+
     if not iso:
         return ""
     return datetime.fromisoformat(iso).astimezone(BRUSSELS).strftime("%Y-%m-%d %H:%M")

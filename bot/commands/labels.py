@@ -8,8 +8,12 @@ keyed by the same stable codes. A code without an English label is shown as the 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from access.directory.team import TeamRow, TeamStatus
+from access.directory.team_status import TeamStatus
+
+if TYPE_CHECKING:
+    from access.directory.team import TeamRow
 
 TEAM_STATUSES = {
     TeamStatus.WILL_BE_INVITED: "to invite",

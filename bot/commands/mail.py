@@ -16,17 +16,17 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import exc as db_errors
 
-from access.persistence.database import Database
 from bot.commands.context import AppContext, pass_app
-from bot.settings import Settings
-from helpdesk.errors import MessageTooLarge
-from helpdesk.inbound import InboundOptions, IngestResult, ingest
-from helpdesk.inbound import maildir as maildirs
-from helpdesk.triage import TriageNotifier
+
+if TYPE_CHECKING:
+    from access.persistence.database import Database
+    from bot.settings import Settings
+    from helpdesk.inbound import InboundOptions, IngestResult
+    from helpdesk.triage import TriageNotifier
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +84,20 @@ def ingest_command(app: AppContext, maildir: Path | None) -> None:
 
 # --- refusing and quarantining what cannot be processed ------------------------------------
 
-# The database, not the message: try again later, never quarantine for it.
-UNAVAILABLE = (
-    db_errors.OperationalError,
-    db_errors.InterfaceError,
-    db_errors.ProgrammingError,
-    db_errors.TimeoutError,
-    db_errors.DisconnectionError,
-)
+
+def unavailable_errors() -> tuple[type[Exception], ...]:
+    """The database, not the message: try again later, never quarantine for it."""
+    from sqlalchemy import exc as db_errors
+
+    return (
+        db_errors.OperationalError,
+        db_errors.InterfaceError,
+        db_errors.ProgrammingError,
+        db_errors.TimeoutError,
+        db_errors.DisconnectionError,
+    )
+
+
 EX_TEMPFAIL = 75
 
 
@@ -100,6 +106,8 @@ class Unprocessable(Exception):
 
 
 def _options(settings: Settings) -> InboundOptions:
+    from helpdesk.inbound import InboundOptions
+
     return InboundOptions(
         max_bytes=settings.mail_ingest_max_bytes,
         dmarc_authserv_id=settings.mail_ingest_dmarc_authserv_id or None,
@@ -107,6 +115,9 @@ def _options(settings: Settings) -> InboundOptions:
 
 
 def _ingest_or_refuse(settings: Settings, database: Database, raw: bytes) -> IngestResult:
+    from helpdesk.errors import MessageTooLarge
+    from helpdesk.inbound import ingest
+
     try:
         with database.transaction() as session:
             return ingest(
@@ -116,7 +127,7 @@ def _ingest_or_refuse(settings: Settings, database: Database, raw: bytes) -> Ing
                 triage_enabled=bool(settings.triage_channel),
                 options=_options(settings),
             )
-    except UNAVAILABLE:
+    except unavailable_errors():
         raise
     except MessageTooLarge as error:
         raise Unprocessable(str(error)) from error
@@ -131,6 +142,8 @@ def _unavailable(error: Exception) -> str:
 
 
 def _ingest_stdin(settings: Settings, database: Database, triage: TriageNotifier) -> None:
+    from helpdesk.errors import MessageTooLarge
+
     limit = settings.mail_ingest_max_bytes
     raw = sys.stdin.buffer.read(limit + 1)
     if not raw.strip():
@@ -141,7 +154,7 @@ def _ingest_stdin(settings: Settings, database: Database, triage: TriageNotifier
         click.echo(_describe(_ingest_one(settings, database, triage, raw)))
     except Unprocessable as error:
         raise click.ClickException(f"message refused: {error}") from None
-    except UNAVAILABLE as error:
+    except unavailable_errors() as error:
         click.echo(f"Error: {_unavailable(error)}; not ingested, try again later", err=True)
         sys.exit(EX_TEMPFAIL)
 
@@ -149,6 +162,9 @@ def _ingest_stdin(settings: Settings, database: Database, triage: TriageNotifier
 def _ingest_maildir(
     settings: Settings, database: Database, triage: TriageNotifier, root: Path
 ) -> None:
+    from helpdesk.errors import MessageTooLarge
+    from helpdesk.inbound import maildir as maildirs
+
     if not maildirs.is_maildir(root):
         raise click.ClickException(f"{root} is not a Maildir (no new/, cur/ and tmp/)")
     counts: dict[str, int] = {}
@@ -168,7 +184,7 @@ def _ingest_maildir(
             click.echo(f"quarantined: {error}")
             counts["quarantined"] = counts.get("quarantined", 0) + 1
             continue
-        except UNAVAILABLE as error:
+        except unavailable_errors() as error:
             # Every next message would fail the same way: stop, leave them for the next run.
             raise click.ClickException(
                 f"{_unavailable(error)}; the unseen messages stay for the next run"

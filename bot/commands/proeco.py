@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from access.demo import generate_export
-from access.directory.profiles import load_profiles
-from access.errors import AccessError
-from access.proeco.sync import ImportRefused, SyncReport, import_export
 from bot.commands.context import AppContext, pass_app
 from bot.commands.output import table
+
+if TYPE_CHECKING:
+    from access.proeco.sync import SyncReport
 
 
 @click.group(help="The ProECO staff export.")
@@ -51,6 +51,10 @@ def import_command(
     allow_mass_departure: bool,
     allow_mass_email_change: bool,
 ) -> None:
+    from access.directory.profiles import load_profiles
+    from access.errors import AccessError
+    from access.proeco.sync import ImportRefused, import_export
+
     try:
         profiles = load_profiles(app.settings.profiles_file)
         report = import_export(
@@ -97,6 +101,8 @@ def import_command(
     help="Share of the rows changed from the seed's base export (a later nightly export).",
 )
 def generate(file: Path, rows: int, establishments: int, seed: int, change_fraction: float) -> None:
+    from access.demo import generate_export
+
     generate_export(file, rows, establishments, seed=seed, change_fraction=change_fraction)
     click.echo(f"Wrote {file}.")
 

@@ -9,11 +9,8 @@ import signal
 import threading
 
 import click
-from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.commands.context import AppContext, pass_app
-from bot.commands.jobs import job_context_factory
-from scheduling.scheduler import build_scheduler, scheduled_jobs
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +18,11 @@ log = logging.getLogger(__name__)
 @click.command(help="Run the scheduled jobs on their schedules (several may run at once).")
 @pass_app
 def scheduler(app: AppContext) -> None:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bot.commands.jobs import job_context_factory
     from bot.web.metrics import serve_on_own_port
+    from scheduling.scheduler import build_scheduler, scheduled_jobs
 
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bot.commands.context import AppContext, pass_app
-from helpdesk.triage import TriageNotifier
+
+if TYPE_CHECKING:
+    from helpdesk.triage import TriageNotifier
 
 
 def serve_app(

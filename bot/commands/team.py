@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
-from access.directory.establishments import canonical_fase
-from access.directory.team import Team, TeamStatus
-from access.errors import AccessError, NotFound
-from access.invitations.service import team_list
+from access.directory.team_status import TeamStatus
 from bot.commands import labels
 from bot.commands.context import AppContext, pass_app
 from bot.commands.output import table
+
+if TYPE_CHECKING:
+    from access.directory.team import Team
 
 
 @click.command(help="Show the team of the establishment FASE: status, name, role, ProECO e-mail.")
@@ -34,6 +35,10 @@ def team(
     function: str | None,
     name: str | None,
 ) -> None:
+    from access.directory.establishments import canonical_fase
+    from access.errors import AccessError, NotFound
+    from access.invitations.service import team_list
+
     try:
         with app.database_with_data().session() as session:
             # « 931 » or « 00931 »: the directory's spelling from here on.

@@ -13,9 +13,6 @@ import click
 
 from bot.commands import labels
 from bot.commands.context import AppContext, pass_app
-from helpdesk.errors import TicketNotFound
-from helpdesk.queries import full_texts
-from helpdesk.stats import stats
 
 
 @click.group(help="Helpdesk tickets.")
@@ -29,6 +26,8 @@ def tickets() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
 def stats_command(app: AppContext, as_json: bool) -> None:
+    from helpdesk.stats import stats
+
     database = app.checked_database()
     with database.session() as session:
         result = stats(session)
@@ -68,6 +67,9 @@ def measure_rows(measures: dict[str, Any], prefix: str = "") -> list[tuple[str, 
 @click.argument("number")
 @pass_app
 def full_text_command(app: AppContext, number: str) -> None:
+    from helpdesk.errors import TicketNotFound
+    from helpdesk.queries import full_texts
+
     with app.database().session() as session:
         try:
             texts = full_texts(session, number)

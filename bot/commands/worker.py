@@ -6,15 +6,14 @@ import asyncio
 import contextlib
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 import click
-import uvloop
 
-from access.mail import outbox
 from bot.commands.context import AppContext, pass_app
-from common import collector
-from helpdesk.sweep import announce_forgotten_tickets
-from helpdesk.triage import TriageNotifier
+
+if TYPE_CHECKING:
+    from helpdesk.triage import TriageNotifier
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +22,8 @@ SWEEP_EVERY_SECONDS = 60
 
 
 async def _sweep_tickets(app: AppContext, triage: TriageNotifier, stop: asyncio.Event) -> None:
+    from helpdesk.sweep import announce_forgotten_tickets
+
     while not stop.is_set():
         try:
             await asyncio.to_thread(announce_forgotten_tickets, app.database(), triage)
@@ -33,6 +34,8 @@ async def _sweep_tickets(app: AppContext, triage: TriageNotifier, stop: asyncio.
 
 
 async def _run_until_signalled(app: AppContext, triage: TriageNotifier) -> None:
+    from access.mail import outbox
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -47,9 +50,11 @@ async def _run_until_signalled(app: AppContext, triage: TriageNotifier) -> None:
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
 @pass_app
 def worker(app: AppContext, once: bool) -> None:
-    # Here, not at the top: the Slack client loads only for the commands that post.
+    # Here, not at the top: `extranet-bot --help` imports this module; the Slack client
+    # loads only for the commands that post, the metrics server only for a lasting worker.
+    from access.mail import outbox
     from bot.slack.triage import triage_notifier
-    from bot.web.metrics import serve_on_own_port
+    from helpdesk.sweep import announce_forgotten_tickets
 
     triage = triage_notifier(app.settings, app.database())
     if once:
@@ -57,6 +62,11 @@ def worker(app: AppContext, once: bool) -> None:
         report = outbox.deliver_due(app.settings, app.database())
         click.echo(f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed.")
         return
+    import uvloop
+
+    from bot.web.metrics import serve_on_own_port
+    from common import collector
+
     # Its counters only: the database's states are the web's, or they would be scraped twice.
     serve_on_own_port(app.settings, None)
     collector.freeze_startup_heap()

@@ -7,12 +7,17 @@ to the help address by e-mail (`publish_triage` does the fallback).
 
 from __future__ import annotations
 
-from access.persistence.database import Database
-from bot.conversation import load_features
-from bot.conversation.features.tickets import publish_triage, relay_to_triage
-from bot.settings import Settings
-from bot.slack.transport import SlackServices, SlackTransport
+from typing import TYPE_CHECKING
+
 from helpdesk.triage import EmailTriage, TriageNotifier
+
+if TYPE_CHECKING:
+    from access.persistence.database import Database
+    from bot.settings import Settings
+    from bot.slack.transport import SlackServices
+
+# The conversation and the Slack client are imported when a ticket is posted, not with this
+# module: `worker --once` and `mail ingest` without a triage channel never load them.
 
 
 class SlackTriage:
@@ -23,12 +28,19 @@ class SlackTriage:
         self._db = db
 
     def _services(self) -> SlackServices:
+        from bot.conversation import load_features
+        from bot.slack.transport import SlackServices, SlackTransport
+
         return SlackServices(SlackTransport(self._settings, self._db, load_features()))
 
     def publish(self, number: str) -> bool:
+        from bot.conversation.features.tickets import publish_triage
+
         return publish_triage(self._services(), self._db, self._settings, number)
 
     def relay(self, number: str, text: str, *, reopened: bool) -> None:
+        from bot.conversation.features.tickets import relay_to_triage
+
         relay_to_triage(self._services(), self._db, self._settings, number, text, reopened=reopened)
 
 
