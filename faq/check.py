@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from faq.facts import FACTS, placeholders
 from faq.kb import SCOPE_EXAMPLES_FILE, Entry, KnowledgeBase
 from faq.kinds import MessageKind
-from faq.matcher import Matcher, Reason, confusable_phrasings
+from faq.matcher import Matcher, Reason, Screening, confusable_phrasings
 
 # The only addresses the procedure sheet gives; an answer must never invent another one.
 ALLOWED_URLS = frozenset({"https://extranet.segec.be"})
@@ -21,6 +21,10 @@ _URL = re.compile(r"\b(?:https?://|www\.)[^\s)>»*`]+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?:\+|\b0)\d(?:[\s./-]?\d){7,}")
 _COMMAND = re.compile(r"`(/[a-z-]+)")
+
+
+# Each phrasing of the base -> what the matcher reads in it.
+_Screened = dict[str, Screening]
 
 
 @dataclass
@@ -47,13 +51,15 @@ def check(kb: KnowledgeBase, matcher: Matcher | None = None) -> CheckReport:
             "(the matcher ignores it until then)"
         )
     matcher = matcher or Matcher(kb)
+    # Matching is most of the check's time: each phrasing once, for every verification below.
+    screened = {text: matcher.screen(text) for entry in kb.entries for text in entry.all_phrasings}
     for entry in kb.entries:
-        report.warnings.extend(_redundant_phrasings(entry, matcher))
+        report.warnings.extend(_redundant_phrasings(entry, screened))
     for entry in kb.entries:
-        report.warnings.extend(_phrasings_out_of_scope(entry, matcher))
-    report.warnings.extend(_refused_phrasings(kb, matcher))
+        report.warnings.extend(_phrasings_out_of_scope(entry, screened))
+    report.warnings.extend(_refused_phrasings(kb, screened))
     for entry in kb.entries:
-        report.errors.extend(_phrasings_not_questions(entry, matcher))
+        report.errors.extend(_phrasings_not_questions(entry, matcher, screened))
     report.warnings.extend(_confusions(matcher))
     return report
 
@@ -104,12 +110,12 @@ def _answer_problems(answer: str) -> list[str]:
     return problems
 
 
-def _redundant_phrasings(entry: Entry, matcher: Matcher) -> list[str]:
+def _redundant_phrasings(entry: Entry, screened: _Screened) -> list[str]:
     """Phrasings with no topic word, or with the same topic words as an earlier one."""
     warnings: list[str] = []
     seen: dict[tuple[str, ...], str] = {}
     for text in entry.all_phrasings:
-        stems = tuple(sorted(set(matcher.normalizer.stems(text))))
+        stems = tuple(sorted(set(screened[text].stems)))
         if not stems:
             warnings.append(f"entry {entry.id!r}: {text!r} has no topic word")
         elif stems in seen:
@@ -119,17 +125,17 @@ def _redundant_phrasings(entry: Entry, matcher: Matcher) -> list[str]:
     return warnings
 
 
-def _phrasings_out_of_scope(entry: Entry, matcher: Matcher) -> list[str]:
+def _phrasings_out_of_scope(entry: Entry, screened: _Screened) -> list[str]:
     # The base's own phrasings are in scope by definition: the gate must let them through,
     # or the lexicon's anchors miss a way people ask.
     return [
         f"entry {entry.id!r}: {text!r} is outside the scope gate"
         for text in entry.all_phrasings
-        if not matcher.in_scope(text)
+        if not screened[text].in_scope
     ]
 
 
-def _refused_phrasings(kb: KnowledgeBase, matcher: Matcher) -> list[str]:
+def _refused_phrasings(kb: KnowledgeBase, screened: _Screened) -> list[str]:
     """Phrasings of the base the learnt gate reads as no question: an example of
     scope_examples.yaml too close to an entry, or a phrasing that says nothing of its own."""
     if kb.classifier is None:
@@ -137,7 +143,7 @@ def _refused_phrasings(kb: KnowledgeBase, matcher: Matcher) -> list[str]:
     warnings = []
     for entry in kb.entries:
         for text in entry.all_phrasings:
-            reason = matcher.match(text).reason
+            reason = screened[text].result.reason
             if reason in (Reason.OFF_TOPIC, Reason.PROBLEM_REPORT, Reason.SMALL_TALK):
                 warnings.append(
                     f"entry {entry.id!r}: {text!r} is refused as {reason.value} "
@@ -146,13 +152,13 @@ def _refused_phrasings(kb: KnowledgeBase, matcher: Matcher) -> list[str]:
     return warnings
 
 
-def _phrasings_not_questions(entry: Entry, matcher: Matcher) -> list[str]:
+def _phrasings_not_questions(entry: Entry, matcher: Matcher, screened: _Screened) -> list[str]:
     # A phrasing taken for a greeting, another subject or a fault of the site would never
     # reach its answer in chat: kinds.yaml or the phrasing must change. One the scope gate
     # refuses is _refused_phrasings' warning.
     errors = []
     for text in entry.all_phrasings:
-        result = matcher.match(text)
+        result = screened[text].result
         kind = result.kind if not result.reason.out_of_scope else matcher.rules_kind(text)
         if kind is not MessageKind.QUESTION:
             errors.append(

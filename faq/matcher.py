@@ -206,6 +206,15 @@ class MatchResult:
 
 
 @dataclass(frozen=True)
+class Screening:
+    """One message as `python -m faq check` examines it, its words read once."""
+
+    result: MatchResult
+    in_scope: bool
+    stems: list[str]  # of its topic words, in order, before typo correction
+
+
+@dataclass(frozen=True)
 class Candidate:
     """An entry considered for a question, with the parts of its score."""
 
@@ -439,7 +448,14 @@ class Matcher:
 
     def match(self, question: str) -> MatchResult:
         """Best entry for the question, or an abstention, with up to three suggestions."""
+        return self._match(question, self._query(question))
+
+    def screen(self, question: str) -> Screening:
+        """`match`, `in_scope` and the normaliser's stems of one message in one reading."""
         query = self._query(question)
+        return Screening(self._match(question, query), self._in_scope(query), query.plain_stems)
+
+    def _match(self, question: str, query: _Query) -> MatchResult:
         reading = self._read(question, query)
         ranked = self._rank(query)
         if not ranked:

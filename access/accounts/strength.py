@@ -22,7 +22,6 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,6 +34,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from zxcvbn.time_estimates import guesses_to_score
 
 from access.config import DEFAULT_DATA_DIR
+from common import collector
 
 FRENCH_WORDS_FILE = DEFAULT_DATA_DIR / "french-words.txt"
 
@@ -118,10 +118,14 @@ def is_counted(char: str) -> bool:
 def visible_text(password: str) -> str:
     """NFKC, invisible characters dropped, runs of spaces made one, no space at the ends."""
     normalized = unicodedata.normalize("NFKC", password)
+    if normalized.isprintable() and _BLANKS.isdisjoint(normalized):
+        # No control, format or separator character but the space: the walk below keeps all.
+        return " ".join(normalized.split())
     kept = "".join(" " if ch.isspace() else ch for ch in normalized if not is_invisible(ch))
     return " ".join(kept.split())
 
 
+@lru_cache(maxsize=4096)  # a few hundred letters recur across 27,000 French words
 def _strip_accent(char: str) -> str:
     base = [c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)]
     return base[0] if len(base) == 1 else char
@@ -130,6 +134,9 @@ def _strip_accent(char: str) -> str:
 def analysis_forms(text: str) -> tuple[str, str]:
     """(lower case with accents, lower case without): the same length, character for
     character, so an AZERTY walk found in the first lines up with the second."""
+    if text.isascii():
+        lowered = text.lower()  # what the walk below gives an ASCII text, in one call
+        return lowered, lowered
     lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     return lowered, "".join(_strip_accent(c) for c in lowered)
 
@@ -157,19 +164,23 @@ def _ranked(words: Sequence[str]) -> dict[str, int]:
 
 @lru_cache(maxsize=2)
 def _lexicon(common_passwords_file: Path) -> _Lexicon:
-    lists = {name: _ranked(words) for name, words in FREQUENCY_LISTS.items()}
-    lists["french"] = _ranked(_data_lines(FRENCH_WORDS_FILE))
-    lists["common_passwords"] = _ranked(_data_lines(common_passwords_file))
-    merged: defaultdict[str, list[tuple[str, int]]] = defaultdict(list)
-    for name, ranks in lists.items():
-        for word, rank in ranks.items():
-            merged[word].append((name, rank))
-    entries = {word: tuple(found) for word, found in merged.items()}
-    return _Lexicon(entries, max(map(len, entries)), _prefixes(entries))
+    # Hundreds of thousands of objects that all live on: a collection meanwhile frees none.
+    with collector.paused():
+        lists = {name: _ranked(words) for name, words in FREQUENCY_LISTS.items()}
+        lists["french"] = _ranked(_data_lines(FRENCH_WORDS_FILE))
+        lists["common_passwords"] = _ranked(_data_lines(common_passwords_file))
+        entries: dict[str, tuple[tuple[str, int], ...]] = {}
+        for name, ranks in lists.items():
+            for word, rank in ranks.items():
+                found = entries.get(word)
+                entries[word] = ((name, rank),) if found is None else (*found, (name, rank))
+        return _Lexicon(entries, max(map(len, entries)), _prefixes(entries))
 
 
 def _prefixes(words: Iterable[str]) -> frozenset[str]:
-    return frozenset(word[:n] for word in words for n in range(1, min(PREFIX, len(word)) + 1))
+    # The shorter beginnings from the distinct longest ones: far fewer than the words.
+    heads = {word[:PREFIX] for word in words}
+    return frozenset(head[:n] for head in heads for n in range(1, len(head) + 1))
 
 
 @lru_cache(maxsize=1)

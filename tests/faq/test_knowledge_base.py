@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from faq import KnowledgeBaseError, load
 from faq.check import check
 from faq.kb import DEFAULT_DATA_DIR
+from faq.matcher import Matcher
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +177,13 @@ def test_on_is_a_stop_word_of_the_shipped_lexicon(kb) -> None:
 def test_weak_words_of_the_shipped_lexicon_cannot_answer_alone(kb) -> None:
     # « plusieurs » and « lien » each belong to a few entries; alone they decide nothing.
     assert {"plusieurs", "lien", "compte"} <= kb.lexicon.weak
+
+
+def test_the_check_reads_each_phrasing_of_the_base_once(kb, monkeypatch) -> None:
+    # Matching is most of the check's time: every verification reuses one reading.
+    matcher = Matcher(kb)
+    read: Counter[str] = Counter()
+    query = matcher._query
+    monkeypatch.setattr(matcher, "_query", lambda text: read.update([text]) or query(text))
+    check(kb, matcher)
+    assert read == Counter({text for entry in kb.entries for text in entry.all_phrasings})

@@ -11,7 +11,9 @@ import pytest
 from argon2 import PasswordHasher, Type
 
 from access import messages as msg
+from access.accounts import strength
 from access.accounts.passwords import (
+    COMMON_PASSWORDS_FILE,
     HASHER,
     MAX_LENGTH,
     hash_password,
@@ -350,3 +352,12 @@ def test_a_hash_made_before_normalisation_still_matches_the_text_as_typed() -> N
     legacy = HASHER.hash(typed)
     assert verify_password(legacy, typed)
     assert not verify_password(legacy, "Cheval agrafe batterie?")
+
+
+def test_the_lexicon_knows_every_beginning_of_every_word_and_no_other() -> None:
+    # Built from the distinct longest beginnings (cheaper): the same set as word by word.
+    lexicon = strength._lexicon(COMMON_PASSWORDS_FILE)
+    for words in (list(lexicon.entries), ["a", "é", "ab", "abcdef", "abcz", ""]):
+        naive = {w[:n] for w in words for n in range(1, min(strength.PREFIX, len(w)) + 1)}
+        assert strength._prefixes(words) == naive
+    assert lexicon.prefixes == strength._prefixes(lexicon.entries)
