@@ -264,7 +264,7 @@ def examples(kb: KnowledgeBase) -> list[tuple[str, str]]:
     return plain + wrapped
 
 
-def _balanced(labels: Sequence[str]) -> np.ndarray:
+def balanced(labels: Sequence[str]) -> np.ndarray:
     """Sample weights giving a kind of non-question the weight of NEGATIVE_WEIGHT entries.
 
     An entry has a few dozen phrasings, a kind a hundred messages or more: unweighted, the
@@ -284,8 +284,14 @@ class FittingUnavailable(Exception):
     """scikit-learn is not installed (operator-facing)."""
 
 
-def fit(examples: Sequence[tuple[str, str]], normalizer: Normalizer) -> Classifier:
-    """Fit on (text, entry id) pairs: every question and phrasing of the base."""
+def fit(
+    examples: Sequence[tuple[str, str]],
+    normalizer: Normalizer,
+    weights: Sequence[float] | None = None,
+    inverse_regularisation: float = INVERSE_REGULARISATION,
+) -> Classifier:
+    """Fit on (text, entry id) pairs: every question and phrasing of the base (`weights`:
+    one per example; by default, the kinds of non-question balanced against the entries)."""
     try:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -301,8 +307,10 @@ def fit(examples: Sequence[tuple[str, str]], normalizer: Normalizer) -> Classifi
     )
     matrix = vectorizer.fit_transform([text for text, _ in examples])
     labels = [label for _, label in examples]
-    model = LogisticRegression(C=INVERSE_REGULARISATION, max_iter=5000)
-    model.fit(matrix, labels, sample_weight=_balanced(labels))
+    model = LogisticRegression(C=inverse_regularisation, max_iter=5000)
+    model.fit(
+        matrix, labels, sample_weight=balanced(labels) if weights is None else np.array(weights)
+    )
     coef = np.asarray(model.coef_, dtype=np.float64)
     intercept = np.asarray(model.intercept_, dtype=np.float64)
     if len(model.classes_) == 2:
