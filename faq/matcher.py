@@ -132,12 +132,12 @@ class Tuning:
     # The decision over both readings (faq.decision), fitted by `python -m faq decide` on the
     # out-of-fold rows of learnt/unseen* and fresh* (docs/faq.md, 2026-12-03); empty: the
     # matcher's curve alone decides, as for a base without a second opinion.
-    decision: tuple[float, ...] = (4.183, 0.747, 4.92, 3.187, -0.007, 0.361)
+    decision: tuple[float, ...] = (4.463, 0.734, 5.182, 3.107, -0.132, 0.159)
     decision_threshold: float = 0.6
     # The answer must also be this much more probable than the next candidate: two entries
     # the decision finds close are both offered (a wrong answer costs more than a suggestion;
     # chosen in the grouped cross-validation, docs/faq.md).
-    decision_margin: float = 0.3
+    decision_margin: float = 0.6
     # How many of the matcher's first candidates the decision weighs.
     decided: int = 3
 
