@@ -3,9 +3,10 @@
 The matcher reads a question through its lexicon: a word it does not know, or knows only as
 weak, leaves it below its threshold, and it abstains with suggestions. This is a different
 reader: a linear classifier (logistic regression) over the character n-grams of each word
-and over the stems and pairs of stems, fitted on the base's questions and phrasings. It
-knows no synonyms, but it sees « réexpédier » close to « renvoyer »'s neighbours through
-shared pieces of words, and it weighs every word the base uses, not only the lexicon's.
+and over the stems and pairs of stems, fitted on the base's questions and phrasings and on
+the labelled questions of ``learnt/`` (faq.training). It knows no synonyms, but it sees
+« réexpédier » close to « renvoyer »'s neighbours through shared pieces of words, and it
+weighs every word the base uses, not only the lexicon's.
 
 Its agreement is asked when the matcher abstains on a question inside the scope gate: when
 its first choice is the matcher's first suggestion, two independent readings point at one
