@@ -12,16 +12,16 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
-from faq import decision, second_opinion
+from faq import second_opinion, training
 from faq.calibration import calibrate
 from faq.check import check
 from faq.evaluation import DatasetError, evaluate, read_examples
 from faq.kb import (
     CALIBRATION_FILE,
     DEFAULT_DATA_DIR,
+    LEARNT_DIR,
     KnowledgeBase,
     KnowledgeBaseError,
     load,
@@ -59,13 +59,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser(
         "fit",
-        help=f"fit the second opinion on the base's phrasings into {second_opinion.FILE_NAME}",
+        help=f"fit the second opinion on the base's phrasings and learnt/ questions into "
+        f"{second_opinion.FILE_NAME}",
     )
     decide = commands.add_parser(
         "decide",
-        help="fit the decision over both readings on labelled JSON-lines files and print it",
+        help="fit the decision over both readings on files of learnt/, each read by a second "
+        "opinion fitted without it, and print it",
     )
-    decide.add_argument("files", type=Path, nargs="+")
+    decide.add_argument("files", type=Path, nargs="+", help="labelled files of the base's learnt/")
+    decide.add_argument("--workers", type=int, default=1, help="fits run side by side")
+    crossval = commands.add_parser(
+        "crossval",
+        help="measure on each file of learnt/ a second opinion and a decision fitted without it",
+    )
+    crossval.add_argument(
+        "files", type=Path, nargs="+", help="labelled files of the base's learnt/"
+    )
+    crossval.add_argument("--workers", type=int, default=1, help="fits run side by side")
+    crossval.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -123,36 +135,73 @@ def _eval(args: argparse.Namespace, kb: KnowledgeBase, matcher: Matcher, load_ms
 
 
 def _fit(args: argparse.Namespace, kb: KnowledgeBase, matcher: Matcher, load_ms: float) -> int:
-    classifier = second_opinion.fit(second_opinion.examples(kb), matcher.normalizer)
+    classifier = training.fit(kb, matcher)
     target = Path(args.data) / second_opinion.FILE_NAME
     classifier.save(target, kb.digest)
     kinds = sum(c.startswith(second_opinion.NOT_QUESTION) for c in classifier.classes)
+    learnt = sum(len(examples) for examples in kb.learnt.values())
     print(
         f"{len(classifier.classes) - kinds} entries and {kinds} kinds of non-question, "
+        f"{learnt} labelled questions from {len(kb.learnt)} file(s) of {LEARNT_DIR}/, "
         f"{len(classifier.vocabulary)} features, written to {target}"
     )
     return 0
 
 
+def _learnt_names(kb: KnowledgeBase, files: Sequence[Path]) -> list[str]:
+    """The learnt/ file each path names (its file name), or a DatasetError."""
+    names = [path.name for path in files]
+    unknown = [name for name in names if name not in kb.learnt]
+    if unknown:
+        raise DatasetError(f"not files of the base's {LEARNT_DIR}/: {', '.join(unknown)}")
+    return list(dict.fromkeys(names))
+
+
 def _decide(args: argparse.Namespace, kb: KnowledgeBase, matcher: Matcher, load_ms: float) -> int:
-    if kb.classifier is None:
-        print("error: the decision needs the second opinion: run `python -m faq fit`")
-        return 2
-    examples = [e for path in args.files for e in read_examples(path)]
-    fitted = decision.fit(matcher.decision_rows, examples)
+    names = _learnt_names(kb, args.files)
+    folds = training.folds(Path(args.data), names, workers=args.workers)
+    rows = training.out_of_fold_rows(kb, folds)
+    fitted = training.fit_decision(rows)
     print(
         f"{fitted.questions} questions past the scope gate, {fitted.samples} candidates, "
-        f"log loss {fitted.log_loss:.4f}"
+        f"log loss {fitted.log_loss:.4f} (each file read by a second opinion fitted without it)"
     )
     print(f"decision = {fitted.beta}")
-    print("on these files, by decision_threshold:")
-    for threshold in (0.4, 0.5, 0.6, 0.7, 0.8):
-        tuning = replace(matcher.tuning, decision=fitted.beta, decision_threshold=threshold)
-        report = evaluate(Matcher(kb, tuning), examples)
+    print("on these files (out of fold), by decision_threshold and decision_margin:")
+    for threshold in (0.5, 0.6, 0.7):
+        for margin in (0.0, 0.3, 0.6):
+            changes = {"decision_threshold": threshold, "decision_margin": margin}
+            measured = training.cross_validate(
+                kb, folds, refit_decision=False, tuning_changes={"decision": fitted.beta, **changes}
+            )
+            total = training.pooled(measured)
+            print(
+                f"  {threshold:.1f} {margin:.1f}  accuracy {total.accuracy:.1%}  "
+                f"wrong {total.wrong:.1%}  out of scope answered {total.oos_answered:.1%}"
+            )
+    return 0
+
+
+def _crossval(args: argparse.Namespace, kb: KnowledgeBase, matcher: Matcher, load_ms: float) -> int:
+    names = _learnt_names(kb, args.files)
+    folds = training.folds(Path(args.data), names, workers=args.workers)
+    measured = training.cross_validate(kb, folds)
+    summary = training.summary(measured)
+    if args.json:
         print(
-            f"  {threshold:.1f}  accuracy {report.accuracy:.1%}  wrong {report.wrong:.1%}  "
-            f"out of scope answered {report.oos_answered:.1%}"
+            json.dumps(
+                {"files": {m.name: m.report.metrics() for m in measured}, "summary": summary}
+            )
         )
+        return 0
+    for item in measured:
+        report = item.report
+        print(
+            f"  {item.name:<16} accuracy {report.accuracy:6.1%}  top3 {report.top3:6.1%}  "
+            f"wrong {report.wrong:5.1%}  out of scope answered {report.oos_answered:5.1%}"
+        )
+    for name, (mean, worst) in summary.items():
+        print(f"{name:<13} mean {mean:6.1%}  worst {worst:6.1%}")
     return 0
 
 
@@ -189,6 +238,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, KnowledgeBase, Matcher, float
     "fit": _fit,
     "calibrate": _calibrate,
     "decide": _decide,
+    "crossval": _crossval,
     "check": _check,
 }
 

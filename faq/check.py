@@ -44,6 +44,7 @@ def check(kb: KnowledgeBase, matcher: Matcher | None = None) -> CheckReport:
     report.errors.extend(_missing_required(kb, ids))
     for entry in kb.entries:
         report.errors.extend(_entry_errors(entry, ids))
+    report.errors.extend(_unknown_learnt(kb, ids))
     if kb.classifier_stale:
         # The base works without it, at the accuracy it had before the second opinion.
         report.warnings.append(
@@ -67,6 +68,17 @@ def check(kb: KnowledgeBase, matcher: Matcher | None = None) -> CheckReport:
 def _missing_required(kb: KnowledgeBase, ids: set[str]) -> list[str]:
     return [
         f"required entry {missing!r} is missing" for missing in sorted(set(kb.required_ids) - ids)
+    ]
+
+
+def _unknown_learnt(kb: KnowledgeBase, ids: set[str]) -> list[str]:
+    """A labelled question of learnt/ that names no entry would teach the fit a class the
+    base does not have."""
+    return [
+        f"learnt/{name}: question {number} expects {example.expected!r}, which is no entry"
+        for name, examples in kb.learnt.items()
+        for number, example in enumerate(examples, start=1)
+        if example.expected is not None and example.expected not in ids
     ]
 
 

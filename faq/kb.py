@@ -12,7 +12,11 @@ Layout of a data directory (``data/faq`` by default):
 - ``calibration.json``: the confidence curve ``python -m faq calibrate --write`` fitted;
 - ``kinds.yaml``: the word lists that tell a greeting, another subject or a fault of the site
   from a question (:mod:`faq.kinds`);
-- ``categories.yaml``: each category id -> its French title, in the order pages show them.
+- ``categories.yaml``: each category id -> its French title, in the order pages show them;
+- ``learnt/*.jsonl``: labelled questions (``{"question": ..., "expected": <id or null>}``, the
+  format of the evaluation sets): real messages the second opinion also learns from, each
+  in-scope one as an example of its entry, each null one as a message that is no question
+  of the base (:mod:`faq.training`).
 
 The last two are not part of what the second opinion is fitted on (its digest).
 """
@@ -89,6 +93,14 @@ class Entry(BaseModel):
 
 
 @dataclass(frozen=True)
+class Labelled:
+    """A real question and the entry that answers it (None: no entry should)."""
+
+    question: str
+    expected: str | None
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     entries: tuple[Entry, ...]
     lexicon: Lexicon
@@ -104,6 +116,9 @@ class KnowledgeBase:
     kinds: KindRules = field(default_factory=lambda: KindRules(social={}))
     # Category id -> French title (« acces » -> « Accès »), in the order to show them.
     categories: Mapping[str, str] = field(default_factory=dict)
+    # File name (« unseen3.jsonl ») -> its labelled questions: what the fit learns beside the
+    # phrasings (learnt/*.jsonl).
+    learnt: Mapping[str, tuple[Labelled, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
@@ -160,6 +175,7 @@ def parse_entries(raw: Any, source: str) -> list[Entry]:
 
 
 CATEGORIES_FILE = "categories.yaml"
+LEARNT_DIR = "learnt"
 LEXICON_KEYS = frozenset({"synonyms", "stopwords", "negation", "scope", "pairs"})
 SCOPE_EXAMPLES_FILE = "scope_examples.yaml"
 CALIBRATION_FILE = "calibration.json"
@@ -168,6 +184,43 @@ CALIBRATION_SIZE = 4
 SCOPE_KINDS = ("off_topic", "problem_report", "small_talk")
 # Sentences that set a scene and ask nothing: training examples are lengthened with them.
 STORY = "story"
+
+
+def parse_labelled(raw: bytes, source: str) -> tuple[Labelled, ...]:
+    """Validate a JSON-lines file of ``{"question": ..., "expected": <id or null>}``."""
+    labelled = []
+    try:
+        lines = raw.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise KnowledgeBaseError(f"{source}: not UTF-8 text") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            question, expected = row["question"], row.get("expected")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise KnowledgeBaseError(f"{source}:{number}: expected {{question, expected}}") from exc
+        if not isinstance(question, str) or not question.strip():
+            raise KnowledgeBaseError(f"{source}:{number}: question is text")
+        if not (expected is None or isinstance(expected, str)):
+            raise KnowledgeBaseError(f"{source}:{number}: expected is an entry id or null")
+        labelled.append(Labelled(question.strip(), expected))
+    return tuple(labelled)
+
+
+def _learnt(root: Path, sources: dict[str, bytes]) -> dict[str, tuple[Labelled, ...]]:
+    """The labelled questions of learnt/*.jsonl, their bytes kept for the digest."""
+    learnt = {}
+    for path in sorted((root / LEARNT_DIR).glob("*.jsonl")):
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise KnowledgeBaseError(f"{path}: {exc.strerror or exc}") from exc
+        learnt[path.name] = parse_labelled(raw, str(path))
+        # Prefixed: a file of learnt/ may share its name with none of the base's own.
+        sources[f"{LEARNT_DIR}/{path.name}"] = raw
+    return learnt
 
 
 def parse_scope_examples(raw: Any, source: str) -> dict[str, tuple[str, ...]]:
@@ -273,6 +326,7 @@ def _load(root: Path) -> KnowledgeBase:
         if required_path.exists()
         else ()
     )
+    learnt = _learnt(root, sources)
     calibration = read_calibration(root / CALIBRATION_FILE)
     # Read apart from `sources`: neither file is something the second opinion is fitted on.
     kinds = _kinds(root / KINDS_FILE)
@@ -290,6 +344,7 @@ def _load(root: Path) -> KnowledgeBase:
         calibration=calibration,
         kinds=kinds,
         categories=categories,
+        learnt=learnt,
     )
 
 

@@ -129,10 +129,15 @@ class Tuning:
     not_question: float = 0.7
     # A message the word gate already refuses needs less to be told apart as a kind.
     loose_factor: float = 0.5
-    # The decision over both readings (faq.decision), fitted by `python -m faq decide`;
-    # empty: the matcher's curve alone decides, as for a base without a second opinion.
-    decision: tuple[float, ...] = (3.025, 0.986, 13.839, 1.395, 1.234, 0.521)
+    # The decision over both readings (faq.decision), fitted by `python -m faq decide` on the
+    # out-of-fold rows of learnt/unseen* and fresh* (docs/faq.md, 2026-12-03); empty: the
+    # matcher's curve alone decides, as for a base without a second opinion.
+    decision: tuple[float, ...] = (4.463, 0.734, 5.182, 3.107, -0.132, 0.159)
     decision_threshold: float = 0.6
+    # The answer must also be this much more probable than the next candidate: two entries
+    # the decision finds close are both offered (a wrong answer costs more than a suggestion;
+    # chosen in the grouped cross-validation, docs/faq.md).
+    decision_margin: float = 0.6
     # How many of the matcher's first candidates the decision weighs.
     decided: int = 3
 
@@ -472,8 +477,11 @@ class Matcher:
         refused = words or learnt
         if reading is not None and tuning.decision and refused is None:
             scored = self._decide(ranked, reading, query)
-            answered = scored[0][1] >= tuning.decision_threshold and not self._contested(
-                ranked, reading, scored[0][0]
+            runner_up = scored[1][1] if len(scored) > 1 else 0.0
+            answered = (
+                scored[0][1] >= tuning.decision_threshold
+                and scored[0][1] - runner_up >= tuning.decision_margin
+                and not self._contested(ranked, reading, scored[0][0])
             )
             if not answered:
                 # Unsure: what to offer, by the better of the two views (the decision is
@@ -676,6 +684,12 @@ class Matcher:
         # The request read twice: its words count more than the story's, as in the ranking.
         stems = [stem(w) for w in query.request_words] + query.plain_stems
         return classifier.read(f"{query.request} {question}", self.normalizer, stems)
+
+    def opinion_text(self, question: str) -> str:
+        """The text the second opinion reads for a question (a long message's request
+        twice): what a labelled question is learnt as (faq.training)."""
+        query = self._query(question)
+        return question if query.request is None else f"{query.request} {question}"
 
     def _refusal(
         self, reading: Reading | None, default: Reason | None, *, loose: bool = False

@@ -3,9 +3,10 @@
 The matcher reads a question through its lexicon: a word it does not know, or knows only as
 weak, leaves it below its threshold, and it abstains with suggestions. This is a different
 reader: a linear classifier (logistic regression) over the character n-grams of each word
-and over the stems and pairs of stems, fitted on the base's questions and phrasings. It
-knows no synonyms, but it sees « réexpédier » close to « renvoyer »'s neighbours through
-shared pieces of words, and it weighs every word the base uses, not only the lexicon's.
+and over the stems and pairs of stems, fitted on the base's questions and phrasings and on
+the labelled questions of ``learnt/`` (faq.training). It knows no synonyms, but it sees
+« réexpédier » close to « renvoyer »'s neighbours through shared pieces of words, and it
+weighs every word the base uses, not only the lexicon's.
 
 Its agreement is asked when the matcher abstains on a question inside the scope gate: when
 its first choice is the matcher's first suggestion, two independent readings point at one
@@ -264,7 +265,7 @@ def examples(kb: KnowledgeBase) -> list[tuple[str, str]]:
     return plain + wrapped
 
 
-def _balanced(labels: Sequence[str]) -> np.ndarray:
+def balanced(labels: Sequence[str]) -> np.ndarray:
     """Sample weights giving a kind of non-question the weight of NEGATIVE_WEIGHT entries.
 
     An entry has a few dozen phrasings, a kind a hundred messages or more: unweighted, the
@@ -284,8 +285,14 @@ class FittingUnavailable(Exception):
     """scikit-learn is not installed (operator-facing)."""
 
 
-def fit(examples: Sequence[tuple[str, str]], normalizer: Normalizer) -> Classifier:
-    """Fit on (text, entry id) pairs: every question and phrasing of the base."""
+def fit(
+    examples: Sequence[tuple[str, str]],
+    normalizer: Normalizer,
+    weights: Sequence[float] | None = None,
+    inverse_regularisation: float = INVERSE_REGULARISATION,
+) -> Classifier:
+    """Fit on (text, entry id) pairs: every question and phrasing of the base (`weights`:
+    one per example; by default, the kinds of non-question balanced against the entries)."""
     try:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -301,8 +308,10 @@ def fit(examples: Sequence[tuple[str, str]], normalizer: Normalizer) -> Classifi
     )
     matrix = vectorizer.fit_transform([text for text, _ in examples])
     labels = [label for _, label in examples]
-    model = LogisticRegression(C=INVERSE_REGULARISATION, max_iter=5000)
-    model.fit(matrix, labels, sample_weight=_balanced(labels))
+    model = LogisticRegression(C=inverse_regularisation, max_iter=5000)
+    model.fit(
+        matrix, labels, sample_weight=balanced(labels) if weights is None else np.array(weights)
+    )
     coef = np.asarray(model.coef_, dtype=np.float64)
     intercept = np.asarray(model.intercept_, dtype=np.float64)
     if len(model.classes_) == 2:
