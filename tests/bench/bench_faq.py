@@ -35,7 +35,7 @@ from tests.conftest import REPO_ROOT
 
 ENTRIES = int(os.environ.get("BENCH_FAQ_ENTRIES", "1000"))
 QUERIES = int(os.environ.get("BENCH_FAQ_QUERIES", "5000"))
-HERE = Path(__file__).resolve().parent.parent / "faq"
+HERE = Path(__file__).resolve().parents[2] / "data" / "faq" / "learnt"
 CONSONANTS = "bcdfglmnprstv"
 SYLLABLES = [c + v for c in CONSONANTS for v in "aeiou"] + ["tion", "ment", "eur", "ance", "ique"]
 

@@ -191,7 +191,12 @@ def test_check_warns_about_a_phrasing_the_learnt_gate_refuses() -> None:
     assert not any("refused as" in w for w in check(faq.load_default().kb).warnings)
 
 
-def test_a_near_tie_the_second_opinion_reads_otherwise_is_offered_not_answered() -> None:
+def test_a_near_tie_is_never_answered_against_the_second_opinion() -> None:
+    """On a near tie of the words, the entry the second opinion contests is not answered: the
+    decision (fitted on labelled sets read out of fold) answers the second opinion's entry
+    when it is sure enough, or offers both. Offering both whenever the two readings differ
+    cost 31 right answers and saved no wrong one in the grouped cross-validation
+    (docs/faq.md)."""
     kb = faq.load_default().kb
     # Every lead below min_lead: each question is a near tie of its first two candidates.
     tuning = replace(faq.Matcher(kb).tuning, min_lead=10.0)
@@ -203,5 +208,9 @@ def test_a_near_tie_the_second_opinion_reads_otherwise_is_offered_not_answered()
     assert agreeing.entry is not None and agreeing.entry.id == first
 
     contested = faq.Matcher(replace(kb, classifier=Says(second)), tuning).match(question)
-    assert contested.entry is None and contested.reason == "unsure"
-    assert {first, second} <= {s.entry.id for s in contested.suggestions}
+    if contested.entry is None:
+        assert contested.reason == "unsure"
+        assert {first, second} <= {s.entry.id for s in contested.suggestions}
+    else:
+        assert contested.entry.id == second
+        assert first in {s.entry.id for s in contested.suggestions}
