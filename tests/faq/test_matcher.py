@@ -196,9 +196,10 @@ def test_matcher_never_crashes_and_scores_stay_in_range(text: str) -> None:
 @example("mot de passe oublié fase " * 400)
 def test_matcher_time_is_bounded_on_long_or_strange_input(text: str) -> None:
     matcher = faq.load_default()
-    started = time.perf_counter()
+    # This thread's CPU, not the clock: other workers on the same cores must not fail it.
+    started = time.thread_time()
     matcher.match(text)
-    assert time.perf_counter() - started < 0.25
+    assert time.thread_time() - started < 0.25
 
 
 def _faq_process(*args: str) -> subprocess.CompletedProcess[str]:
