@@ -195,14 +195,15 @@ def _compile_each_sqlite_statement_once() -> Iterator[None]:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """`-n auto` (pyproject): one worker more than this process may use cores, since many
+    """`-n auto` (pyproject): two workers more than this process may use cores, since many
     tests spend part of their time waiting (servers, processes, deliberate delays) and the
-    extra worker uses those moments. In this one process for benchmarks, which measure one
-    thing at a time, and under `-s`, whose output workers would not show."""
+    extra workers use those moments (docs/benchmarks.md: 3, 4 and 5 workers on two cores).
+    In this one process for benchmarks, which measure one thing at a time, and under `-s`,
+    whose output workers would not show."""
     benchmarks = any("bench" in Path(arg.split("::")[0]).parts for arg in config.args)
     if benchmarks or config.getoption("capture") == "no":
         return 0
-    return len(os.sched_getaffinity(0)) + 1
+    return len(os.sched_getaffinity(0)) + 2
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
