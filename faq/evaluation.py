@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from faq.kb import KnowledgeBaseError, parse_labelled
 from faq.matcher import Matcher
 
 
@@ -57,24 +57,17 @@ class DatasetError(Exception):
 
 
 def read_examples(path: Path | str) -> list[Example]:
-    """Read a JSON-lines file of ``{"question": ..., "expected": <id or null>}``."""
-    examples = []
+    """Read a JSON-lines file of ``{"question": ..., "expected": <id or null>}`` (the format
+    of the base's learnt/ files, read by the same parser)."""
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise DatasetError(f"{path}: {exc.strerror or exc}") from exc
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            question, expected = row["question"], row.get("expected")
-        except (ValueError, KeyError, TypeError) as exc:
-            raise DatasetError(f"{path}:{number}: expected {{question, expected}}") from exc
-        if not isinstance(question, str) or not (expected is None or isinstance(expected, str)):
-            raise DatasetError(f"{path}:{number}: question is text, expected is an id or null")
-        examples.append(Example(question, expected))
-    return examples
+    try:
+        labelled = parse_labelled(raw, str(path))
+    except KnowledgeBaseError as exc:
+        raise DatasetError(str(exc)) from exc
+    return [Example(item.question, item.expected) for item in labelled]
 
 
 def percentile(values: list[float], share: float) -> float:
