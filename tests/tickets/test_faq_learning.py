@@ -124,16 +124,28 @@ def test_a_resolved_ticket_from_the_faq_teaches_the_base(
 
     base = tmp_path / "faq"
     shutil.copytree(DEFAULT_DATA_DIR, base)
+    # The refit reads and writes files only, whatever the database: once, on SQLite.
+    refit = db.is_sqlite
     accepted = run_cli(
-        env, "faq", "accept", str(phrasing["ids"][0]), "--data", str(base), text=True
+        env,
+        "faq",
+        "accept",
+        str(phrasing["ids"][0]),
+        "--data",
+        str(base),
+        *(() if refit else ("--no-refit",)),
+        text=True,
     )
     assert accepted.returncode == 0, accepted.stderr
-    for step in ("check", "fit", "calibrate --write"):
-        assert f"python -m faq --data {base} {step}" in accepted.stdout
-    learnt = faq.Matcher(faq.load(base))
-    assert learnt.kb.classifier is not None, "the second opinion was fitted on the edited base"
-    answer = learnt.match(QUESTION)
-    assert answer.entry is not None and answer.entry.id == RIGHT
+    [entry] = [e for e in faq.load(base).entries if e.id == RIGHT]
+    assert QUESTION in entry.phrasings
+    if refit:
+        for step in ("check", "fit", "calibrate --write"):
+            assert f"python -m faq --data {base} {step}" in accepted.stdout
+        learnt = faq.Matcher(faq.load(base))
+        assert learnt.kb.classifier is not None, "the second opinion was fitted on the new base"
+        answer = learnt.match(QUESTION)
+        assert answer.entry is not None and answer.entry.id == RIGHT
     with db.session() as session:
         assert session.scalars(sa.select(faq_proposals.c.status)).all() == ["accepted"]
     after = json.loads(run_cli(env, "faq", "report", "--json", text=True).stdout)
