@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from access.persistence.database import Database
 from bot.settings import Settings
+from helpdesk.numbering import NUMBER_PATTERN
 from tests.chat.conftest import SLACK_USERS, Staff
 from tests.slack_app import serve_slack
 from tests.slack_client import SlackClient
@@ -170,6 +171,11 @@ def test_a_problem_report_becomes_a_ticket_with_its_details(
     )
     assert response.status_code == 200
     assert "errors" not in response.text
+    # The question's outcome is recorded once the form is acknowledged, before the ticket is
+    # announced: wait for the announcement.
+    fake.wait_for(
+        "chat.postMessage", where=lambda c: NUMBER_PATTERN.search(str(c.params)) is not None
+    )
     with db.engine.connect() as connection:
         stored = connection.execute(sa.text("SELECT description FROM tickets")).scalar_one()
     assert "Navigateur : Firefox 128" in stored and "Heure du problème" in stored
