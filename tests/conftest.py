@@ -165,7 +165,7 @@ def password_hashing_cost(request: pytest.FixtureRequest) -> Iterator[PasswordHa
 
 
 _make_engine = persistence.make_engine
-_SQLITE_COMPILATION: dict[str, Any] = {}
+_SQLITE_COMPILATION: list[sa.Engine] = []  # the first SQLite engine of this process
 
 
 def _sqlite_engine_sharing_compilation(url: str, **kwargs: Any) -> sa.Engine:
@@ -179,11 +179,12 @@ def _sqlite_engine_sharing_compilation(url: str, **kwargs: Any) -> sa.Engine:
     engine = _make_engine(url, **kwargs)
     if engine.dialect.name != "sqlite" or kwargs:
         return engine
-    first = _SQLITE_COMPILATION.setdefault("engine", engine)
-    if first is not engine:
-        engine.dialect = first.dialect
-        engine.pool._dialect = first.dialect
-        engine._compiled_cache = first._compiled_cache
+    if not _SQLITE_COMPILATION:
+        _SQLITE_COMPILATION.append(engine)
+        return engine
+    first = _SQLITE_COMPILATION[0]
+    engine.dialect = engine.pool._dialect = first.dialect
+    engine._compiled_cache = first._compiled_cache
     return engine
 
 

@@ -5,13 +5,11 @@ migrations (docs/benchmarks.md, « CLI start »)."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import command_env, settings_of_a_copy
 
 # One process: `--help` first, then `worker --once`, the modules loaded after each.
 PROBE = """
@@ -73,14 +71,7 @@ def loaded(modules: list[str], prefixes: tuple[str, ...]) -> list[str]:
 
 
 def test_a_command_imports_only_its_own_modules(migrated_sqlite: Path, tmp_path: Path) -> None:
-    shutil.copyfile(migrated_sqlite, tmp_path / "cli.db")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SMTP_", "MAIL_"))}
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}",
-        MAIL_BACKEND="file",
-        MAIL_DIR=str(tmp_path / "mail-out"),
-        PYTHONPATH=str(REPO_ROOT),
-    )
+    env = command_env(settings_of_a_copy(migrated_sqlite, tmp_path))
     env.pop("TRIAGE_CHANNEL", None)
     done = subprocess.run(
         [sys.executable, "-c", PROBE],
