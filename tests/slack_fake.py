@@ -244,6 +244,18 @@ class FakeSlack:
             calls = sorted([*self.calls, *self.responses], key=lambda c: c.at)
         return [s for s in (_as_sent(c) for c in calls) if s is not None]
 
+    def wait_sent(self, text: str, timeout: float = 10.0) -> Sent:
+        """Wait until a message shown to people contains `text` (the bot's answer may come
+        after its ack, later than any quiet period on a loaded machine); the latest such."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [s for s in self.sent() if text in s.all_text()]
+            if found:
+                return found[-1]
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"no message containing {text!r} within {timeout} s")
+            time.sleep(0.02)
+
     def wait_quiet(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
         """Wait until the bot has made no call for `quiet` seconds (its slow work is done)."""
         deadline = time.monotonic() + timeout

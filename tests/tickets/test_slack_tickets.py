@@ -208,8 +208,7 @@ def test_only_members_of_the_triage_channel_can_triage(
     assert any("réservée aux agents" in s.all_text() for s in fake.sent())
     # For someone who is not an agent, /tickets lists their own requests: none here.
     slack.command(OUTSIDER, "/tickets")
-    fake.wait_quiet()
-    answer = fake.sent()[-1].all_text()
+    answer = fake.wait_sent("Vos demandes au helpdesk").all_text()
     assert "Vos demandes au helpdesk (0)" in answer and _number(db) not in answer
 
 
