@@ -165,32 +165,33 @@ def password_hashing_cost(request: pytest.FixtureRequest) -> Iterator[PasswordHa
 
 
 _make_engine = persistence.make_engine
-_SQLITE_COMPILATION: list[sa.Engine] = []  # the first SQLite engine of this process
+# The first engine of this test process per database: every SQLite file, or one PostgreSQL
+# schema (a schema is emptied and handed to the next test under the same name).
+_FIRST_ENGINES: dict[str, sa.Engine] = {}
 
 
-def _sqlite_engine_sharing_compilation(url: str, **kwargs: Any) -> sa.Engine:
-    """`make_engine`, but every SQLite engine of this test process compiles a statement once.
+def _engine_sharing_compilation(url: str, **kwargs: Any) -> sa.Engine:
+    """`make_engine`, but the engines of this test process compile a statement once.
 
     A production process has one engine, whose cache compiles each statement once; here each
     test has an engine of its own, and compiling the same statements again in every test was
     a fifth of the CPU of the tests that use the database. SQLAlchemy keys its cache by the
-    dialect object, so the engines share the first one's dialect and cache (SQLite only: a
-    PostgreSQL dialect records its connection's schema, which differs per test)."""
+    dialect object, so the engines share the first one's dialect and cache: all SQLite
+    engines, and the PostgreSQL engines of one schema (the dialect records its schema)."""
     engine = _make_engine(url, **kwargs)
-    if engine.dialect.name != "sqlite" or kwargs:
+    if kwargs:
         return engine
-    if not _SQLITE_COMPILATION:
-        _SQLITE_COMPILATION.append(engine)
-        return engine
-    first = _SQLITE_COMPILATION[0]
-    engine.dialect = engine.pool._dialect = first.dialect
-    engine._compiled_cache = first._compiled_cache
+    key = "sqlite" if engine.dialect.name == "sqlite" else str(engine.url)
+    first = _FIRST_ENGINES.setdefault(key, engine)
+    if first is not engine:
+        engine.dialect = engine.pool._dialect = first.dialect
+        engine._compiled_cache = first._compiled_cache
     return engine
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _compile_each_sqlite_statement_once() -> Iterator[None]:
-    with mock.patch.object(persistence, "make_engine", _sqlite_engine_sharing_compilation):
+def _compile_each_statement_once() -> Iterator[None]:
+    with mock.patch.object(persistence, "make_engine", _engine_sharing_compilation):
         yield
 
 
@@ -233,9 +234,11 @@ def unused_port() -> int:
 
 
 def _postgres_schema_url(base_url: str, schema: str, **query: str) -> str:
-    # Each test gets its own schema, so tests stay independent and fast on one database.
+    # Each test gets its own schema, so tests stay independent and fast on one database. A
+    # test's commits need not survive a crash of the server: no wait for the disk on each.
     url = make_url(base_url)
-    query = {**url.query, "options": f"-csearch_path={schema}", **query}
+    options = f"-csearch_path={schema} -csynchronous_commit=off"
+    query = {**url.query, "options": options, **query}
     return url.set(query=query).render_as_string(hide_password=False)
 
 
@@ -268,7 +271,12 @@ def postgres_url() -> str:
 def postgres_admin(postgres_url: str) -> Iterator[sa.Engine]:
     """One connection on the session's database for creating, emptying and dropping the
     tests' schemas."""
-    admin = sa.create_engine(postgres_url, pool_size=1, max_overflow=0)
+    admin = sa.create_engine(
+        postgres_url,
+        pool_size=1,
+        max_overflow=0,
+        connect_args={"options": "-csynchronous_commit=off"},
+    )
     yield admin
     admin.dispose()
 
@@ -328,11 +336,14 @@ class PostgresSchemas:
                 {"session": self.session},
             )
         if migrated:
+            emptying = ";".join(
+                ["SET LOCAL lock_timeout = '10s'"]
+                + [statement.format(schema=schema) for statement in self._emptying]
+            )
             try:
                 with self.admin.begin() as conn:
-                    conn.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
-                    for statement in self._emptying:
-                        conn.exec_driver_sql(statement.format(schema=schema))
+                    # One round trip: without parameters psycopg sends the statements at once.
+                    conn.connection.driver_connection.execute(emptying)
                 self.free.append(schema)
                 return
             except sa.exc.DBAPIError:
