@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from access.directory.models import AuditEntry, Establishment
 from access.persistence import database as db_module
 from access.persistence.database import Database
-from migrations import upgrade_database
+from migrations import HEAD, downgrade, heads, is_at_head, upgrade_database
 from tests.conftest import run_cli, run_cli_process
 
 
@@ -38,6 +38,23 @@ def test_upgrade_is_idempotent(db: Database) -> None:
     upgrade_database(db)
     with db.engine.connect() as conn:
         assert "establishments" in sa.inspect(conn).get_table_names()
+
+
+def test_the_head_the_code_knows_is_the_newest_migration(db: Database) -> None:
+    assert heads(db.engine) == {HEAD}
+    assert is_at_head(db.engine)
+
+
+def test_a_database_below_the_head_or_never_migrated_is_not_at_it(db_url: str) -> None:
+    database = Database(db_url)
+    try:
+        assert not is_at_head(database.engine)
+        upgrade_database(database)
+        assert is_at_head(database.engine)
+        downgrade(database.engine, "-1")
+        assert not is_at_head(database.engine)
+    finally:
+        database.dispose()
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path) -> None:
