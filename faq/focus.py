@@ -30,7 +30,11 @@ _ASKING = re.compile(
     r"pourriez vous|pourrais je|pourrait on|peut il|peut elle|voudrais|souhaite|souhaiterais|"
     r"aimerais|ou trouver|ou est|ou se trouve|a qui|qui peut|qui dois|qui contacter|"
     r"une idee|savez vous|sauriez vous|y a t il|il y a moyen|moyen de|merci de me|"
-    r"besoin de savoir|je cherche|aidez moi|help)\b"
+    r"besoin de savoir|je cherche|aidez moi|help|"
+    # A request put as an order or a wish: « dites-moi ce que je dois inclure ».
+    r"dites moi|dites nous|expliquez moi|expliquez nous|indiquez moi|indiquez nous|"
+    r"precisez moi|conseillez moi|ce que je dois|ce qu il faut|je me demande|"
+    r"voudrais savoir|aimerais savoir)\b"
 )
 
 

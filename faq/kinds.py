@@ -41,6 +41,10 @@ _FAILURE_VERBS = ("marche", "fonctionne", "repond", "affiche", "ouvre", "charge"
 _DENIALS = ("pas", "plus", "jamais")
 # How many words before the verb its subject may stand (« le site de l'Extranet ne … »).
 _SUBJECT_REACH = 4
+# « le lien du mail de l'Extranet ne marche plus »: a link before the site is the subject
+# (an expired or used invitation link, not a fault of the site).
+_LINKS = frozenset({"lien", "liens", "link"})
+_CLAUSE_JOINS = frozenset({"et", "mais", "puis", "alors", "donc"})
 # After « ne … pas », these start an object: the sentence is about what is not shown.
 _OBJECT_WORDS = frozenset(
     [
@@ -274,11 +278,23 @@ def _states_fault(tokens: list[str], start: int) -> bool:
     return "si" not in tokens[max(0, start - _DOUBT_REACH) : start]
 
 
+def _link_before(words: list[str]) -> bool:
+    """A link named just before the site, in the same clause (« le lien de la page », not
+    « j'ai cliqué sur le lien et la page »)."""
+    found = False
+    for word in words:
+        found = word in _LINKS or (found and word not in _CLAUSE_JOINS)
+    return found
+
+
 def _subject_fails(tokens: list[str], verb: int, subjects: frozenset[str]) -> bool:
     """« le site ne répond pas », « la page ne s'affiche plus », « l'Extranet est en panne »:
     the site or a page just before a denied failure verb (or « panne ») that ends the clause.
     « l'Extranet ne m'affiche pas tous les documents » is about documents, not a fault."""
-    if subjects.isdisjoint(tokens[max(0, verb - _SUBJECT_REACH) : verb]):
+    start = max(0, verb - _SUBJECT_REACH)
+    site = next((i for i in range(start, verb) if tokens[i] in subjects), None)
+    # The link's noun stands up to three words before the site's (« le lien de la page »).
+    if site is None or _link_before(tokens[max(0, site - 3) : site]):
         return False
     if tokens[verb] == "panne":
         return True
