@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,20 @@ def _latest_card(fake: FakeSlack) -> Sent:
     return updates[-1] if updates else card
 
 
-def _ticket_from_the_faq(slack: SlackClient, fake: FakeSlack) -> None:
+def _card_recorded(fake: FakeSlack, db: Database) -> None:
+    """Wait until the triage card is posted and recorded: an agent presses a card the bot
+    knows (a button on a card not yet recorded replaces it through Slack's response URL)."""
+    fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == TRIAGE)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with db.session() as session:
+            if session.scalar(sa.select(Ticket.triage_ts)) is not None:
+                return
+        time.sleep(0.02)
+    raise AssertionError("the triage card was posted but never recorded")
+
+
+def _ticket_from_the_faq(slack: SlackClient, fake: FakeSlack, db: Database) -> None:
     slack.message(REQUESTER, QUESTION)
     fake.wait_for("chat.postMessage")
     fake.wait_quiet()
@@ -78,7 +92,7 @@ def _ticket_from_the_faq(slack: SlackClient, fake: FakeSlack) -> None:
         # The FAQ's nearest answers before sending: they did not help either, sent anyway.
         assert step.json()["view"]["callback_id"] == "ticket_faq"
         slack.submit_view(REQUESTER, step.json()["view"], values)
-    fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == TRIAGE)
+    _card_recorded(fake, db)
 
 
 def _resolve(slack: SlackClient, fake: FakeSlack) -> Sent:
@@ -93,7 +107,7 @@ def test_a_resolved_ticket_from_the_faq_teaches_the_base(
 ) -> None:
     asked = faq.load_default().match(QUESTION)
     assert asked.entry is None and asked.reason is Reason.UNSURE
-    _ticket_from_the_faq(slack, fake)
+    _ticket_from_the_faq(slack, fake, db)
     # Open, the card does not ask yet.
     assert "Quelle entrée de la FAQ" not in _latest_card(fake).all_text()
 
@@ -156,7 +170,7 @@ def test_a_resolved_ticket_from_the_faq_teaches_the_base(
 def test_only_agents_answer_and_a_new_subject_is_reported_as_such(
     slack: SlackClient, fake: FakeSlack, db: Database
 ) -> None:
-    _ticket_from_the_faq(slack, fake)
+    _ticket_from_the_faq(slack, fake, db)
     card = _resolve(slack, fake)
     updates = len(fake.calls_to("chat.update"))
     slack.press(OUTSIDER, card, "Aucune : nouveau sujet")
@@ -188,7 +202,7 @@ def test_a_ticket_not_from_the_faq_asks_nothing(
     # The FAQ's nearest answers before sending (helpdesk.suggestions): sent anyway.
     assert step["callback_id"] == "ticket_faq"
     slack.submit_view(REQUESTER, step, values)
-    fake.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == TRIAGE)
+    _card_recorded(fake, db)
     card = _resolve(slack, fake)
     assert "FAQ" not in card.all_text().replace("FAQ proposée", "")
     with db.session() as session:
