@@ -266,6 +266,11 @@ class _Query:
     # The request's topic words (empty when all of the message asks).
     request_words: list[str] = field(default_factory=list)
 
+    @property
+    def off_topic_anywhere(self) -> bool:
+        """Another subject in the request or the story: the learnt gate's bar is lower."""
+        return self.off_topic or self.story_off_topic
+
 
 @dataclass(frozen=True)
 class _Phrasing:
@@ -478,7 +483,7 @@ class Matcher:
                 kind=self._kind(question, query, answered=False, reason=reason),
             )
         tuning = self.tuning
-        learnt = self._refusal(reading, None, loose=query.story_off_topic or query.off_topic)
+        learnt = self._refusal(reading, None, loose=query.off_topic_anywhere)
         words = self._word_refusal(query, reading)
         refused = words or learnt
         if reading is not None and tuning.decision and refused is None:
@@ -573,14 +578,18 @@ class Matcher:
         anchors = self._anchor_count(query.stems)
         scope = Scope(
             answered=answered,
-            # Another subject at least as present as ours: « mot de passe Smartschool » is
-            # Smartschool's; « mon horaire sur trois écoles, un seul compte ? » is ours.
-            off_topic=query.off_topic and not named and query.off_topic_words >= anchors,
+            off_topic=self._another_subject_outweighs(query, named, anchors),
             # Kept out by a scene-setting word alone (« les vacances de Pâques »): not ours.
             scene_only=query.context and anchors == 0,
             named=named,
         )
         return classify(question, self.kb.kinds, scope)
+
+    @staticmethod
+    def _another_subject_outweighs(query: _Query, named: bool, anchors: int) -> bool:
+        """Another subject at least as present as ours: « mot de passe Smartschool » is
+        Smartschool's; « mon horaire sur trois écoles, un seul compte ? » is ours."""
+        return query.off_topic and not named and query.off_topic_words >= anchors
 
     def _word_refusal(self, query: _Query, reading: Reading | None) -> Reason | None:
         """Why the word gate keeps the question from an answer (another subject, a server's
@@ -673,8 +682,7 @@ class Matcher:
             reading is None
             or not ranked
             or self._word_refusal(query, reading) is not None
-            or self._refusal(reading, None, loose=query.story_off_topic or query.off_topic)
-            is not None
+            or self._refusal(reading, None, loose=query.off_topic_anywhere) is not None
         ):
             return None
         return [
@@ -728,15 +736,16 @@ class Matcher:
     def _in_scope(self, query: _Query) -> bool:
         stems = query.stems
         named = not self._names.isdisjoint(stems)
-        if query.off_topic and not named and not self._anchors:
-            return False
         anchors = self._anchor_count(stems)
-        if query.off_topic and not named:
-            if query.other_product or not self.tuning.outnumbered_off_topic:
-                return False
-            # Outnumbered by our anchors, it sets the scene; the learnt gate reads the rest.
-            if query.off_topic_words >= anchors:
-                return False
+        if (
+            query.off_topic
+            and not named
+            and (query.other_product or not self.tuning.outnumbered_off_topic)
+        ):
+            return False
+        # Outnumbered by our anchors, it sets the scene; the learnt gate reads the rest.
+        if self._another_subject_outweighs(query, named, anchors):
+            return False
         if not self._anchors:
             return True
         # A scene-setting word needs a second anchor: « demande de congé » is not ours,

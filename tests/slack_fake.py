@@ -248,13 +248,15 @@ class FakeSlack:
         """Wait until a message shown to people contains `text` (the bot's answer may come
         after its ack, later than any quiet period on a loaded machine); the latest such."""
         deadline = time.monotonic() + timeout
-        while True:
-            found = [s for s in self.sent() if text in s.all_text()]
-            if found:
-                return found[-1]
-            if time.monotonic() >= deadline:
-                raise AssertionError(f"no message containing {text!r} within {timeout} s")
-            time.sleep(0.02)
+        with self._lock:
+            while True:
+                found = [s for s in self.sent() if text in s.all_text()]
+                if found:
+                    return found[-1]
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no message containing {text!r} within {timeout} s")
+                self._lock.wait(remaining)
 
     def wait_quiet(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
         """Wait until the bot has made no call for `quiet` seconds (its slow work is done)."""
