@@ -8,6 +8,9 @@ hold every connection. So:
 - the head (request line and headers) must arrive within `header_seconds` of the connection
   or of the previous response: `protocol_with_header_timeout`, uvicorn's h11 protocol with a
   timer, answers 408 and closes;
+- the head must stay under `max_head_bytes`: 414 when the request line alone is longer, else
+  431, whether the head came in one piece (h11 then parses it whole, and
+  `RequestLimitsMiddleware` measures it) or in several (h11 gives up on its buffer);
 - the body must arrive within `body_seconds` of the head and stay under `max_body_bytes`:
   `RequestLimitsMiddleware` reads it with that deadline and answers 408 or 413;
 - a client that disconnects while sending its request is not an application error: no
@@ -47,7 +50,7 @@ class HttpLimits:
 def uvicorn_options(limits: HttpLimits) -> dict[str, Any]:
     """The uvicorn.run / uvicorn.Config keywords that apply `limits` to connections."""
     return {
-        "http": protocol_with_header_timeout(limits.header_seconds),
+        "http": protocol_with_header_timeout(limits.header_seconds, limits.max_head_bytes),
         "timeout_keep_alive": limits.keep_alive_seconds,
         "h11_max_incomplete_event_size": limits.max_head_bytes,
     }
@@ -61,10 +64,18 @@ def _plain(status: int, reason: str, text: str) -> bytes:
     ).encode("ascii") + body
 
 
+def _head_refusal(request_line_too_long: bool) -> tuple[int, str, str]:
+    if request_line_too_long:
+        return 414, "URI Too Long", msg.URI_TOO_LONG
+    return 431, "Request Header Fields Too Large", msg.HEAD_TOO_LARGE
+
+
 class HeaderTimeoutProtocol(H11Protocol):
-    """uvicorn's h11 protocol, plus a deadline (`head_seconds`) for each request's head."""
+    """uvicorn's h11 protocol, plus a deadline (`head_seconds`) for each request's head and
+    the right refusal of a head over `max_head_bytes`."""
 
     head_seconds: float = 10.0
+    max_head_bytes: int = HttpLimits.max_head_bytes
     _head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -102,10 +113,25 @@ class HeaderTimeoutProtocol(H11Protocol):
         self.transport.write(_plain(408, "Request Timeout", msg.REQUEST_TIMEOUT))
         self.transport.close()
 
+    def send_400_response(self, msg: str) -> None:
+        # uvicorn answers 400 to every h11 error; a head that outgrew h11's buffer is no
+        # malformed request but one too large, and answered as such.
+        pending, _ = self.conn.trailing_data
+        if len(pending) <= self.max_head_bytes:
+            super().send_400_response(msg)
+            return
+        status, reason, text = _head_refusal(b"\r\n" not in pending)
+        log.info("refused a request head over %s bytes: answered %s", self.max_head_bytes, status)
+        self.transport.write(_plain(status, reason, text))
+        self.transport.close()
 
-def protocol_with_header_timeout(seconds: float) -> type[H11Protocol]:
-    """The protocol class uvicorn is given: `HeaderTimeoutProtocol` with this deadline."""
-    return type("HeaderTimeoutProtocol", (HeaderTimeoutProtocol,), {"head_seconds": seconds})
+
+def protocol_with_header_timeout(
+    seconds: float, max_head_bytes: int = HttpLimits.max_head_bytes
+) -> type[H11Protocol]:
+    """The protocol class uvicorn is given: `HeaderTimeoutProtocol` with these limits."""
+    limits = {"head_seconds": seconds, "max_head_bytes": max_head_bytes}
+    return type("HeaderTimeoutProtocol", (HeaderTimeoutProtocol,), limits)
 
 
 class _BodyTimeout(Exception):
@@ -127,6 +153,12 @@ class RequestLimitsMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        line, head = _head_size(scope)
+        if head > self.limits.max_head_bytes:
+            status, _, text = _head_refusal(line > self.limits.max_head_bytes)
+            log.info("refused a request head over %s bytes: answered %s", head, status)
+            await _answer(send, status, text)
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.limits.max_body_bytes:
@@ -196,6 +228,15 @@ class _Reading:
                 raise _BodyTooLarge
             self.complete = not message.get("more_body", False)
         return message
+
+
+def _head_size(scope: Scope) -> tuple[int, int]:
+    """The request line's and the whole head's size in bytes, as the client sent them."""
+    target = len(scope.get("raw_path") or scope["path"].encode()) + len(scope["query_string"])
+    query_mark = 1 if scope["query_string"] else 0
+    line = len(scope["method"]) + 1 + target + query_mark + len(" HTTP/1.1\r\n")
+    headers = sum(len(name) + 2 + len(value) + 2 for name, value in scope["headers"])
+    return line, line + headers + 2
 
 
 def _content_length(scope: Scope) -> int | None:

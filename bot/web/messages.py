@@ -80,6 +80,8 @@ FIELD_CONTROL_CHARACTERS = (
 )
 REQUEST_TIMEOUT = "La requête a mis trop de temps à arriver. Réessayez."
 REQUEST_TOO_LARGE = "La requête est trop volumineuse."
+URI_TOO_LONG = "L'adresse demandée est trop longue."
+HEAD_TOO_LARGE = "Les en-têtes de la requête sont trop volumineux."
 EMAIL_REQUIRED = "Indiquez votre adresse e-mail."
 NO_ESTABLISHMENT = "Aucun établissement n'est associé à votre compte pour le moment."
 FAQ_UNAVAILABLE = (

@@ -247,9 +247,8 @@ def test_the_faq_answers_for_a_subject_as_the_page_script_asks_for_them(
     with site.client() as client:
         found = client.get("/support/faq", params={"objet": "Mot de passe refusé"})
         nothing = client.get("/support/faq", params={"objet": "Bonjour"})
-        huge = client.get("/support/faq", params={"objet": "mot de passe " * 5000})
     assert found.status_code == 200
     [first, *_] = found.json()["suggestions"]
     assert first["id"] == "mot-de-passe-regles" and "mot de passe" in first["question"]
     assert nothing.json() == {"suggestions": []}
-    assert huge.status_code in (200, 414)
+    # An address over the server's head limit: tests/web/test_connections.py.

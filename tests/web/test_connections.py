@@ -155,6 +155,53 @@ def test_a_body_without_length_is_counted_as_it_comes(quick: Site) -> None:
     assert answer.startswith(b"HTTP/1.1 413 ")
 
 
+def _send_head(sock: socket.socket, head: bytes, pieces: int) -> None:
+    """The head in one write, or in `pieces` writes a moment apart (as a slow network cuts
+    it): the server must answer the same either way. It may answer and close before the end
+    of an oversized head, as servers do."""
+    size = -(-len(head) // pieces)
+    for start in range(0, len(head), size):
+        try:
+            sock.sendall(head[start : start + size])
+        except OSError:
+            return
+        if pieces > 1:
+            time.sleep(0.01)
+
+
+LONG_TARGET = b"/support/faq?objet=" + b"mot+de+passe+" * 5000
+
+
+@pytest.mark.parametrize("pieces", [1, 8], ids=["one-write", "eight-writes"])
+def test_an_address_over_the_head_limit_is_refused_as_too_long(quick: Site, pieces: int) -> None:
+    assert len(LONG_TARGET) > QUICK.max_head_bytes
+    with connect(quick) as sock:
+        _send_head(sock, b"GET " + LONG_TARGET + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", pieces)
+        answer = answer_of(sock)
+    assert answer.startswith(b"HTTP/1.1 414 "), answer[:200]
+    assert "trop longue" in answer.decode("utf-8")
+
+
+@pytest.mark.parametrize("pieces", [1, 8], ids=["one-write", "eight-writes"])
+def test_headers_over_the_head_limit_are_refused_as_too_large(quick: Site, pieces: int) -> None:
+    padding = b"".join(b"X-Padding-%d: %s\r\n" % (i, b"a" * 1000) for i in range(20))
+    with connect(quick) as sock:
+        _send_head(
+            sock, b"GET /connexion HTTP/1.1\r\nHost: 127.0.0.1\r\n" + padding + b"\r\n", pieces
+        )
+        answer = answer_of(sock)
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+    assert "trop volumineux" in answer.decode("utf-8")
+
+
+def test_a_long_address_under_the_head_limit_is_served(quick: Site) -> None:
+    subject = "mot de passe " * 1000
+    with httpx.Client(verify=TLS, base_url=quick.url) as client:
+        answer = client.get("/support/faq", params={"objet": subject})
+    assert answer.status_code == 200
+    assert answer.json()["suggestions"][0]["id"] == "mot-de-passe-regles"
+
+
 class Records(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
