@@ -151,6 +151,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "production_hashing: hash passwords at the production argon2id cost"
     )
+    if not hasattr(config, "workerinput"):  # the xdist controller, or the one process
+        from tests.web import nu
+
+        nu.begin_run()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the run's Nu service: after the workers, even when the run is interrupted."""
+    if not hasattr(config, "workerinput"):
+        from tests.web import nu
+
+        nu.end_run()
 
 
 @pytest.fixture(autouse=True)
