@@ -261,12 +261,15 @@ class FakeSlack:
     def wait_quiet(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
         """Wait until the bot has made no call for `quiet` seconds (its slow work is done)."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
+        with self._lock:
+            while True:
                 last = max((c.at for c in (*self.calls, *self.responses)), default=0.0)
-            if time.time() - last >= quiet:
-                return
-            time.sleep(quiet / 3)
+                idle = time.time() - last
+                remaining = deadline - time.monotonic()
+                if idle >= quiet or remaining <= 0:
+                    return
+                # Woken by each call the bot makes, else when the quiet period is over.
+                self._lock.wait(min(quiet - idle, remaining))
 
     # -- Socket Mode -------------------------------------------------------------------------
 
