@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -7,7 +8,23 @@ import click
 from bot.commands.context import AppContext, pass_app
 
 if TYPE_CHECKING:
+    from access.persistence.database import Database
+    from bot.settings import Settings
+    from bot.slack.endpoint import SlackEndpoint
     from helpdesk.triage import TriageNotifier
+
+log = logging.getLogger(__name__)
+
+
+def slack_handler_if_configured(settings: Settings, db: Database) -> SlackEndpoint | None:
+    """The Slack endpoint when its settings are there, else none (and say so)."""
+    if not settings.slack_bot_token or not settings.slack_signing_secret:
+        log.warning("Slack is off: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not both set")
+        return None
+    # Here, not at the top: Bolt's async stack (aiohttp with it) loads only when Slack is on.
+    from bot.slack.app import build_slack_handler
+
+    return build_slack_handler(settings, db)
 
 
 def serve_app(
@@ -65,7 +82,6 @@ def serve_app(
 )
 @pass_app
 def serve(app: AppContext, host: str, port: int | None, with_worker: bool) -> None:
-    from bot.slack.app import slack_handler_if_configured
     from bot.slack.triage import triage_notifier
 
     slack_handler = slack_handler_if_configured(app.settings, app.database())
