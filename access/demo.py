@@ -14,16 +14,18 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access.config import AccessSettings
 from access.directory.models import Establishment, Person
-from access.directory.profiles import load_profiles
 from access.errors import AccessError
 from access.persistence.database import Database
-from access.proeco.sync import SyncReport, import_export
+
+if TYPE_CHECKING:
+    from access.proeco.sync import SyncReport
 
 HEADER = ("Matricule", "Nom", "Prénom", "Fonction", "E-mail", "N° FASE", "Établissement")
 DEMO_FILE_NAME = "proeco-demo.csv"
@@ -139,6 +141,11 @@ def load_demo_data(
     settings: AccessSettings, db: Database, directory: Path | None = None
 ) -> DemoLoad:
     """Write the demo export and import it (again: no change) into a migrated database."""
+    # Here, not at the top: the commands that only ask what the database holds
+    # (`database_contents`) need not load the import.
+    from access.directory.profiles import load_profiles
+    from access.proeco.sync import import_export
+
     path = write_demo_export((directory or Path.cwd()) / DEMO_FILE_NAME)
     report = import_export(db, path, profiles=load_profiles(settings.profiles_file))
     return DemoLoad(path, report)

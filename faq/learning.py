@@ -22,12 +22,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from faq.editing import Edit, add_phrasing
 from faq.normalize import MAX_QUESTION_CHARS, fold
 from faq.usage import (
     Bind,
@@ -39,6 +38,9 @@ from faq.usage import (
     metadata,
     topic_of,
 )
+
+if TYPE_CHECKING:
+    from faq.editing import Edit
 
 Status = Literal["proposed", "accepted", "rejected"]
 STATUSES: tuple[str, ...] = get_args(Status)
@@ -332,6 +334,10 @@ def accept(bind: Bind, proposal_id: int, *, data_dir: Path | str, decided_by: st
                 f"proposal {proposal_id} is a new subject: write a new entry for it "
                 "(see docs/faq.md), then reject the proposal"
             )
+        # Here, not at the top: only `accept` edits the files, and the editor loads the
+        # knowledge base's reader (numpy with it), which `faq report` does not need.
+        from faq.editing import add_phrasing
+
         edit = add_phrasing(data_dir, proposal.entry_id, proposal.phrasing)
         same = [
             int(row.id)

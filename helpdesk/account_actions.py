@@ -4,21 +4,17 @@ The requester is the person the directory matches for the ticket (never a person
 names: the button names the ticket only). The action goes through the access module's rules
 (`access.diagnosis.actions`); it is audited with the agent and the ticket number, recorded in
 the ticket's history, and the requester is told like any answer (their chat thread or
-e-mail). `account_action_stats` counts the tickets resolved after such an action.
+e-mail). `helpdesk.account_action_stats` counts the tickets resolved after such an action.
 """
 
 from __future__ import annotations
 
 import enum
-import statistics
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access import audit
-from access.clock import as_utc
 from access.config import AccessSettings
 from access.diagnosis import actions
 from access.diagnosis.matching import Confidence, Match, match_person
@@ -28,10 +24,10 @@ from access.directory.models import AccountStatus
 from access.emails import mask_address
 from access.invitations.service import resend_own_invitation
 from helpdesk import messages, tickets
+from helpdesk.account_action_stats import EVENT_DONE
 from helpdesk.actors import Actor
-from helpdesk.models import Status, Ticket, TicketEvent
+from helpdesk.models import Ticket, TicketEvent
 
-EVENT_DONE = "account_action"
 EVENT_NOT_DONE = "account_action_refused"
 # Sure enough to act on: the agent's card says how the match was made in every case.
 ACTIONABLE = frozenset({Confidence.LINKED, Confidence.EMAIL, Confidence.NAME_FASE})
@@ -171,30 +167,3 @@ def _record(
         reason=f"ticket {ticket.number}",
     )
     return ActionResult(done, summary)
-
-
-# --- the figure for `tickets stats` -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AccountActionStats:
-    resolved: int
-    median_resolution: timedelta | None
-
-
-def account_action_stats(session: Session, since: datetime) -> AccountActionStats:
-    """Tickets resolved in the window that an agent's account action had been taken on."""
-    acted = sa.select(TicketEvent.ticket_id).where(TicketEvent.kind == EVENT_DONE)
-    rows = session.execute(
-        sa.select(Ticket.created_at, Ticket.resolved_at).where(
-            Ticket.status == Status.RESOLVED.value,
-            Ticket.resolved_at >= since,
-            Ticket.id.in_(acted),
-        )
-    ).all()
-    durations = [
-        (as_utc(resolved) - as_utc(created)).total_seconds()  # type: ignore[operator]
-        for created, resolved in rows
-    ]
-    median = timedelta(seconds=statistics.median(durations)) if durations else None
-    return AccountActionStats(resolved=len(rows), median_resolution=median)

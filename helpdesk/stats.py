@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from access.clock import as_utc, utcnow
 from faq.usage import deflection
 from helpdesk import messages
-from helpdesk.account_actions import AccountActionStats, account_action_stats
+from helpdesk.account_action_stats import AccountActionStats, account_action_stats
 from helpdesk.faq_followup import ticket_traces
 from helpdesk.models import OPEN_STATUSES, Category, Status, Ticket
 

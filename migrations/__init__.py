@@ -37,6 +37,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def upgrade_database(database: Database, revision: str = "head") -> None:
+    # At the newest revision already, as at most starts of a command: alembic and the
+    # migration files need not load to find that out.
+    if revision == "head" and is_at_head(database.engine):
+        return
     upgrade(database.engine, revision)
 
 

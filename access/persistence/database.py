@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import JSON, Column, MetaData, Table, create_engine, event, exc, insert
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -158,9 +157,12 @@ def _default_value(column: Column[Any]) -> Any:
 def insert_unless_present(session: Session, table: Table, **values: Any) -> None:
     """Insert the row unless one with the same key is there: a race between two processes
     writing it first ends quietly, and the transaction goes on (no IntegrityError)."""
-    dialect = session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    session.execute(statement.values(**values).on_conflict_do_nothing())
+    # Here, not at the top: the engine has loaded its own dialect, and only that one.
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as insert_into
+    else:
+        from sqlalchemy.dialects.sqlite import insert as insert_into
+    session.execute(insert_into(table).values(**values).on_conflict_do_nothing())
 
 
 class Database:

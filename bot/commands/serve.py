@@ -1,58 +1,29 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import logging
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.commands.context import AppContext, pass_app
 
 if TYPE_CHECKING:
-    from helpdesk.triage import TriageNotifier
+    from access.persistence.database import Database
+    from bot.settings import Settings
+    from bot.slack.endpoint import SlackEndpoint
+
+log = logging.getLogger(__name__)
 
 
-def serve_app(
-    app_context: AppContext,
-    *,
-    host: str,
-    port: int | None,
-    with_worker: bool,
-    slack_handler: Any | None = None,
-    triage: TriageNotifier | None = None,
-) -> None:
-    """Run the ASGI app with uvicorn. The chat transport passes its `slack_handler` here, and
-    the notifier that announces the support form's tickets."""
-    import uvicorn
+def slack_handler_if_configured(settings: Settings, db: Database) -> SlackEndpoint | None:
+    """The Slack endpoint when its settings are there, else none (and say so)."""
+    if not settings.slack_bot_token or not settings.slack_signing_secret:
+        log.warning("Slack is off: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not both set")
+        return None
+    # Here, not at the top: Bolt's async stack (aiohttp with it) loads only when Slack is on.
+    from bot.slack.app import build_slack_handler
 
-    from bot.web.access_log import uvicorn_log_config
-    from bot.web.app import create_app
-    from bot.web.limits import HttpLimits, uvicorn_options
-    from bot.web.metrics import serve_on_own_port
-    from common import collector
-
-    settings = app_context.settings
-    limits = HttpLimits()
-    app = create_app(
-        settings,
-        app_context.database(),
-        slack_handler=slack_handler,
-        run_worker=with_worker,
-        triage=triage,
-        limits=limits,
-    )
-    serve_on_own_port(settings, app_context.database())
-    collector.freeze_startup_heap()
-    # proxy_headers: behind the platform's router the client address comes from
-    # X-Forwarded-For (uvicorn trusts it only from FORWARDED_ALLOW_IPS, 127.0.0.1 by default).
-    # uvicorn_options: slow clients are cut off (head, body, keep-alive; bot/web/limits.py).
-    uvicorn.run(
-        app,
-        host=host,
-        port=port or settings.port,
-        proxy_headers=True,
-        log_level="info",
-        log_config=uvicorn_log_config(settings.log_format),
-        **uvicorn_options(limits),
-    )
+    return build_slack_handler(settings, db)
 
 
 @click.command(help="Serve HTTP: Slack events, activation, sign-in and password pages, /healthz.")
@@ -65,15 +36,39 @@ def serve_app(
 )
 @pass_app
 def serve(app: AppContext, host: str, port: int | None, with_worker: bool) -> None:
-    from bot.slack.app import slack_handler_if_configured
-    from bot.slack.triage import triage_notifier
+    """The ASGI app with uvicorn: the Slack endpoint when Slack is configured, and the
+    notifier that announces the support form's tickets."""
+    from common import collector
 
-    slack_handler = slack_handler_if_configured(app.settings, app.database())
-    serve_app(
-        app,
+    settings = app.settings
+    with collector.startup():
+        import uvicorn
+
+        from bot.slack.triage import triage_notifier
+        from bot.web.access_log import uvicorn_log_config
+        from bot.web.app import create_app
+        from bot.web.limits import HttpLimits, uvicorn_options
+        from bot.web.metrics import serve_on_own_port
+
+        limits = HttpLimits()
+        asgi_app = create_app(
+            settings,
+            app.database(),
+            slack_handler=slack_handler_if_configured(settings, app.database()),
+            run_worker=with_worker,
+            triage=triage_notifier(settings, app.database()),
+            limits=limits,
+        )
+        serve_on_own_port(settings, app.database())
+    # proxy_headers: behind the platform's router the client address comes from
+    # X-Forwarded-For (uvicorn trusts it only from FORWARDED_ALLOW_IPS, 127.0.0.1 by default).
+    # uvicorn_options: slow clients are cut off (head, body, keep-alive; bot/web/limits.py).
+    uvicorn.run(
+        asgi_app,
         host=host,
-        port=port,
-        with_worker=with_worker,
-        slack_handler=slack_handler,
-        triage=triage_notifier(app.settings, app.database()),
+        port=port or settings.port,
+        proxy_headers=True,
+        log_level="info",
+        log_config=uvicorn_log_config(settings.log_format),
+        **uvicorn_options(limits),
     )

@@ -11,11 +11,12 @@ from bot.commands.context import AppContext, pass_app
 @click.command(help="Run the Slack app in Socket Mode (development: no public URL needed).")
 @pass_app
 def socket(app: AppContext) -> None:
-    from bot.slack.app import ConfigurationError, run_socket_mode
     from common import collector
 
-    db = app.migrated_database()
-    collector.freeze_startup_heap()
+    with collector.startup():
+        from bot.slack.app import ConfigurationError, run_socket_mode
+
+        db = app.migrated_database()
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -169,14 +169,6 @@ def _add_listeners(app: AsyncApp, transport: SlackTransport, threads: _Threads) 
         await ack()
 
 
-def slack_handler_if_configured(settings: Settings, db: Database) -> SlackEndpoint | None:
-    """For `serve`: the Slack endpoint when its settings are there, else none (and say so)."""
-    if not settings.slack_bot_token or not settings.slack_signing_secret:
-        log.warning("Slack is off: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not both set")
-        return None
-    return build_slack_handler(settings, db)
-
-
 def build_slack_handler(
     settings: Settings, db: Database, *, router: Router | None = None
 ) -> SlackEndpoint:

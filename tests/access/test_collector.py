@@ -42,3 +42,34 @@ def test_what_startup_built_is_left_out_of_later_collections() -> None:
     finally:
         gc.unfreeze()
     assert any(obj is kept for obj in gc.get_objects())
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def _tracked(obj: object) -> bool:
+    """Whether a collection would walk `obj` (a frozen object is no longer listed)."""
+    return any(other is obj for other in gc.get_objects())
+
+
+def test_a_start_is_built_without_collections_then_frozen() -> None:
+    try:
+        with collector.startup():
+            assert not gc.isenabled()
+            built = _Cycle()
+            assert _tracked(built)
+        assert gc.isenabled()
+        assert not _tracked(built)
+    finally:
+        gc.unfreeze()
+
+
+def test_a_start_that_fails_freezes_nothing_and_collects_again() -> None:
+    built = None
+    with pytest.raises(RuntimeError), collector.startup():
+        built = _Cycle()
+        raise RuntimeError("the app could not be built")
+    assert gc.isenabled()
+    assert _tracked(built)

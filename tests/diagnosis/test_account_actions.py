@@ -12,7 +12,8 @@ from access.directory.models import AuditEntry
 from access.persistence.database import Database
 from bot.settings import Settings
 from helpdesk import tickets
-from helpdesk.account_actions import account_action_stats, act_on_account
+from helpdesk.account_action_stats import account_action_stats
+from helpdesk.account_actions import act_on_account
 from helpdesk.actors import Actor, Requester
 from helpdesk.models import TicketEvent
 from helpdesk.validation import TicketForm

@@ -21,13 +21,15 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from access.persistence.database import BUSY_TIMEOUT, Database
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +133,8 @@ class _DataVersion:
 
 class _Listener:
     """LISTEN on a connection of its own, opened before the worker first looks for mail,
-    and again after a failure."""
+    and again after a failure. psycopg is imported in its methods: on SQLite no command
+    loads the PostgreSQL driver."""
 
     def __init__(self, db: Database) -> None:
         _, params = db.engine.dialect.create_connect_args(db.engine.url)
@@ -142,6 +145,8 @@ class _Listener:
         self._connection: psycopg.AsyncConnection[Any] | None = None
 
     async def listen(self) -> bool:
+        import psycopg
+
         try:
             connection = await psycopg.AsyncConnection.connect(**self._params, autocommit=True)
         except psycopg.Error as error:
@@ -161,6 +166,8 @@ class _Listener:
             return
 
     async def wait(self, timeout: float, stop: asyncio.Event | None = None) -> None:
+        import psycopg
+
         connection = self._connection
         if connection is None or connection.closed:
             if not await self.listen():
@@ -199,6 +206,8 @@ class _Listener:
             await _sleep(min(timeout, RECONNECT_PAUSE_SECONDS), stop)
 
     async def close(self) -> None:
+        import psycopg
+
         connection, self._connection = self._connection, None
         if connection is not None:
             with contextlib.suppress(psycopg.Error):
