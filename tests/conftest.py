@@ -28,8 +28,6 @@ from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-import bot.cli
-import bot.console
 from access.accounts import passwords
 from access.persistence import database as persistence
 from access.persistence.database import Database
@@ -54,6 +52,8 @@ def run_cli(
         name: None for name in os.environ if name.lower() in Settings.model_fields
     }
     overrides.update(env)
+    import bot.cli
+
     argv = sys.argv
     opened: list[AppContext] = []
 
@@ -93,6 +93,8 @@ def run_cli(
 def console_streams(stdin: TextIO, stdout: TextIO) -> Iterator[None]:
     """The console's read-answer loop on these streams: its defaults are the process's
     streams as they were when it was imported (in a test process, pytest's)."""
+    import bot.console  # here: the xdist controller, which runs no test, never loads it
+
     with mock.patch.object(bot.console.run, "__defaults__", (stdin, stdout)):
         yield
 
