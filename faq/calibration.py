@@ -69,10 +69,13 @@ def leave_one_out(kb: KnowledgeBase, tuning: Tuning, folds: int = FOLDS) -> list
 
 
 def out_of_scope(kb: KnowledgeBase, tuning: Tuning, data_dir: Path) -> list[Sample]:
+    return _out_of_scope(Matcher(kb, tuning), data_dir)
+
+
+def _out_of_scope(matcher: Matcher, data_dir: Path) -> list[Sample]:
     path = data_dir / OUT_OF_SCOPE_FILE
     if not path.exists():
         return []
-    matcher = Matcher(kb, tuning)
     questions = [
         line.strip()
         for line in path.read_text(encoding="utf-8").splitlines()
@@ -84,9 +87,12 @@ def out_of_scope(kb: KnowledgeBase, tuning: Tuning, data_dir: Path) -> list[Samp
 
 def ambiguous_words(kb: KnowledgeBase, tuning: Tuning, min_entries: int = 3) -> list[Sample]:
     """A question made of one word that several entries share has no single right answer."""
-    matcher = Matcher(kb, tuning)
+    return _ambiguous_words(Matcher(kb, tuning), min_entries)
+
+
+def _ambiguous_words(matcher: Matcher, min_entries: int = 3) -> list[Sample]:
     counts: dict[str, set[str]] = {}
-    for entry in kb.entries:
+    for entry in matcher.entries:
         for text in (*entry.all_phrasings, *entry.keywords):
             for word in matcher.normalizer.words(text):
                 counts.setdefault(word, set()).add(entry.id)
@@ -157,7 +163,9 @@ def calibrate(kb: KnowledgeBase, data_dir: Path, tuning: Tuning | None = None) -
     """The tuning with its confidence curve refitted on this base."""
     tuning = tuning or Tuning()
     held_out = leave_one_out(kb, tuning)
-    samples = held_out + out_of_scope(kb, tuning, data_dir) + ambiguous_words(kb, tuning)
+    # One matcher of the whole base for both kinds of negatives.
+    matcher = Matcher(kb, tuning)
+    samples = held_out + _out_of_scope(matcher, data_dir) + _ambiguous_words(matcher)
     beta = fit_logistic(samples)
     fitted = replace(tuning, calibration=tuple(round(b, 3) for b in beta))
     return Calibration(

@@ -51,7 +51,7 @@ from faq import decision
 from faq.focus import request_spans
 from faq.kb import Entry, KnowledgeBase
 from faq.kinds import MessageKind, Scope, classify
-from faq.normalize import Lexicon, Normalizer, fold, stem
+from faq.normalize import Lexicon, fold, shared_normalizer, stem
 from faq.second_opinion import Reading
 
 MAX_SUGGESTIONS = 3
@@ -312,7 +312,7 @@ class Matcher:
         self.kb = kb
         # The curve `python -m faq calibrate --write` fitted on this base, unless told.
         self.tuning = tuning or (Tuning(calibration=kb.calibration) if kb.calibration else Tuning())
-        self.normalizer = Normalizer(kb.lexicon)
+        self.normalizer = shared_normalizer(kb.lexicon)
         self._entries: tuple[Entry, ...] = kb.entries
         self._by_id = {e.id: e for e in kb.entries}
         vocabulary = self._read_vocabulary()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +19,8 @@ import Stemmer
 # Questions are short; anything longer is pasted text. Cutting it keeps matching time bounded
 # and the beginning of a message is where people state their problem.
 MAX_QUESTION_CHARS = 1000
+# Texts `fold` and each normaliser keep the reading of (`Normalizer.words`).
+MAX_CACHED_TEXTS = 16384
 
 
 def _latin_table() -> dict[int, str]:
@@ -52,7 +54,14 @@ _stemmer = Stemmer.Stemmer("french")
 
 def fold(text: str) -> str:
     """Lower case, no accents, no elisions, words separated by single spaces (ASCII only)."""
-    text = text[:MAX_QUESTION_CHARS].casefold().translate(_LATIN)
+    return _fold(text[:MAX_QUESTION_CHARS])
+
+
+# A text is folded by each reader of it (the normaliser, the second opinion, the kinds):
+# cached on its cut beginning, so that a long text holds no more memory than a question.
+@lru_cache(maxsize=MAX_CACHED_TEXTS)
+def _fold(text: str) -> str:
+    text = text.casefold().translate(_LATIN)
     if not text.isascii():
         # Accents off; any other non-ASCII character becomes "?" and then a word break.
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
@@ -275,9 +284,22 @@ class Normalizer:
         self._late_phrases = _alternation(self._late)
         # Most words are in no pair: they are skipped without building a key.
         self._paired_words = frozenset(w for pair in lexicon.pairs for w in pair)
+        # A text's words, by its beginning (all that `fold` reads): the matcher, its kinds and
+        # the second opinion each read a question, and a fit reads every example twice.
+        self._read: dict[str, tuple[str, ...]] = {}
 
     def words(self, text: str) -> list[str]:
         """Folded topic words: synonyms applied, denied words marked, stop words removed."""
+        key = text[:MAX_QUESTION_CHARS]
+        found = self._read.get(key)
+        if found is None:
+            found = tuple(self._read_words(key))
+            if len(self._read) >= MAX_CACHED_TEXTS:
+                self._read.clear()
+            self._read[key] = found
+        return list(found)
+
+    def _read_words(self, text: str) -> list[str]:
         folded = self._unglue(fold(text))
         # A contrast (« ... mais pas moi ») denies the whole message; read it before synonyms
         # turn « moi non » into « moi pas ».
@@ -355,3 +377,28 @@ class Normalizer:
     def stems(self, text: str) -> list[str]:
         """Stems of the topic words, in order, duplicates kept."""
         return [stem(w) for w in self.words(text)]
+
+
+# The normaliser last shared: a base loaded again, or copied with other entries (the
+# calibration's folds), keeps its lexicon, and reads with the same normaliser and its cache.
+_shared: dict[str, Normalizer] = {}
+
+
+def shared_normalizer(lexicon: Lexicon) -> Normalizer:
+    """A normaliser of this lexicon, the one last returned when its lexicon is the same."""
+    last = _shared.get("last")
+    if last is None or not _same_lexicon(last.lexicon, lexicon):
+        last = _shared["last"] = Normalizer(lexicon)
+    return last
+
+
+def _same_lexicon(first: Lexicon, second: Lexicon) -> bool:
+    # Equal, and each mapping in the same order: a normaliser reads some of them in order.
+    return first is second or (
+        first == second
+        and all(
+            list(getattr(first, name).items()) == list(getattr(second, name).items())
+            for name in (f.name for f in fields(Lexicon))
+            if isinstance(getattr(first, name), Mapping)
+        )
+    )

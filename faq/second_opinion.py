@@ -40,7 +40,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,6 +66,8 @@ INVERSE_REGULARISATION = 20.0
 MAX_CACHED_WORDS = 50_000
 # Longer « words » are pasted links or noise: read, not kept.
 MAX_CACHED_WORD_LENGTH = 40
+# Words whose n-grams a fit keeps: each holds a hundred strings.
+MAX_FITTED_WORDS = 8192
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,12 @@ def word_grams(word: str) -> list[str]:
     ]
 
 
+# A fit reads the same few thousand words in every example.
+@lru_cache(maxsize=MAX_FITTED_WORDS)
+def _cached_grams(word: str) -> tuple[str, ...]:
+    return tuple(word_grams(word))
+
+
 def stem_features(stems: Sequence[str]) -> list[str]:
     """The stems and the pairs of neighbouring stems the matcher would see."""
     return ["w:" + s for s in stems] + [f"w:{a}_{b}" for a, b in itertools.pairwise(stems)]
@@ -87,7 +95,11 @@ def stem_features(stems: Sequence[str]) -> list[str]:
 
 def features(text: str, normalizer: Normalizer) -> list[str]:
     """Everything the classifier reads in a text (what it is fitted on)."""
-    grams = [g for word in fold(text).split() for g in word_grams(word)]
+    grams = [
+        g
+        for word in fold(text).split()
+        for g in (_cached_grams(word) if len(word) <= MAX_CACHED_WORD_LENGTH else word_grams(word))
+    ]
     return grams + stem_features(normalizer.stems(text))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 
 import pytest
 from hypothesis import example, given, settings
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 import faq
 from faq import normalize
+from faq.kb import DEFAULT_DATA_DIR
 from faq.normalize import MAX_QUESTION_CHARS, Lexicon, Normalizer, fold, stem
 
 
@@ -96,6 +98,38 @@ def test_only_the_beginning_of_a_very_long_message_is_read() -> None:
     text = "mot de passe oublié " + "x" * 20_000 + " fase"
     assert "fase" not in " ".join(_normalizer().words(text))
     assert len(fold("é" * 50_000)) == MAX_QUESTION_CHARS
+
+
+def test_a_text_read_again_gives_the_words_a_fresh_normaliser_reads() -> None:
+    lexicon = faq.load_default().kb.lexicon
+    normalizer = Normalizer(lexicon)
+    question = "je n'ai pas reçu l'invitation, mon collègue si"
+    first = normalizer.words(question)
+    first.append("changed")
+    assert normalizer.words(question) == first[:-1] == Normalizer(lexicon).words(question)
+    # Read once, cut to the beginning the normaliser reads.
+    text = "mot de passe oublié " * 100
+    assert normalizer.words(text) == normalizer.words(text[:MAX_QUESTION_CHARS])
+    assert normalizer.words(text) == Normalizer(lexicon).words(text)
+
+
+def test_matchers_of_one_lexicon_share_a_normaliser_and_another_lexicon_gets_its_own() -> None:
+    kb = faq.load_default().kb
+    shared = faq.Matcher(kb).normalizer
+    # The calibration's folds: the base with fewer phrasings, the same lexicon.
+    assert faq.Matcher(replace(kb, entries=kb.entries[1:])).normalizer is shared
+    # `faq accept` loads the base again for each of check, fit and calibrate.
+    reloaded = faq.load(DEFAULT_DATA_DIR)
+    assert reloaded.lexicon is not kb.lexicon
+    assert faq.Matcher(reloaded).normalizer is shared
+    # Equal, but read in another order: `Normalizer` reads some mappings in order.
+    negatable = dict(reversed(list(kb.lexicon.negatable.items())))
+    reordered = replace(kb.lexicon, negatable=negatable)
+    assert reordered == kb.lexicon
+    assert normalize.shared_normalizer(reordered) is not shared
+    assert normalize.shared_normalizer(reordered).lexicon is reordered
+    other = replace(kb.lexicon, stopwords=kb.lexicon.stopwords | {"extranet"})
+    assert normalize.shared_normalizer(other).words("l'extranet") == []
 
 
 def test_two_words_near_each_other_add_the_word_they_mean() -> None:

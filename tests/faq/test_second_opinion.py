@@ -14,7 +14,7 @@ import faq
 from faq import second_opinion
 from faq.check import check
 from faq.kb import DEFAULT_DATA_DIR, SCOPE_KINDS, load
-from faq.normalize import Normalizer
+from faq.normalize import Normalizer, fold
 from faq.second_opinion import Reading
 
 # Inside the scope gate, and the matcher alone is unsure of it, yet its first suggestion is
@@ -120,6 +120,17 @@ def test_its_weights_are_read_as_scikit_learn_would() -> None:
         assert choice[0] == reference.classes_[best]
         assert choice[1] == pytest.approx(probabilities[best], abs=1e-9)
     assert fitted.choice("zzz", normalizer) is None
+
+
+def test_a_text_read_again_has_the_same_features() -> None:
+    normalizer = Normalizer(faq.load_default().kb.lexicon)
+    # A pasted link is a « word » too long to keep.
+    text = "réexpédier l'invitation https://extranet.segec.be/" + "x" * 60
+    expected = [
+        g for word in fold(text).split() for g in second_opinion.word_grams(word)
+    ] + second_opinion.stem_features(normalizer.stems(text))
+    assert second_opinion.features(text, normalizer) == expected
+    assert second_opinion.features(text, normalizer) == expected
 
 
 def test_the_stems_the_matcher_already_has_give_the_same_choice() -> None:
