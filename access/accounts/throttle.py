@@ -42,10 +42,13 @@ def counted_client(client: str | None) -> str | None:
 
 def serialize(session: Session, *keys: str | None) -> None:
     """Until the caller's transaction ends, no other transaction gets past this call for the
-    same keys. On SQLite the write transaction (BEGIN IMMEDIATE) already runs alone; on
-    PostgreSQL each key takes an advisory lock, in one order for every caller so that two
-    transactions locking the same keys never deadlock."""
+    same keys. On SQLite the write transaction (BEGIN IMMEDIATE) runs alone: it is begun here,
+    since a session begins it only at its first statement and what the caller reads after
+    this call (the time, say) must come after the turn; on PostgreSQL each key takes an
+    advisory lock, in one order for every caller so that two transactions locking the same
+    keys never deadlock."""
     if session.get_bind().dialect.name != "postgresql":
+        session.connection()
         return
     for lock_id in sorted({int(key[:8], 16) - 2**31 for key in keys if key}):
         session.execute(_ADVISORY_LOCK, {"space": _LOCK_SPACE, "id": lock_id})
