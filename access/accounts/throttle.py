@@ -50,8 +50,13 @@ def serialize(session: Session, *keys: str | None) -> None:
     if session.get_bind().dialect.name != "postgresql":
         session.connection()
         return
-    for lock_id in sorted({int(key[:8], 16) - 2**31 for key in keys if key}):
+    for lock_id in sorted({lock_id_of(key) for key in keys if key}):
         session.execute(_ADVISORY_LOCK, {"space": _LOCK_SPACE, "id": lock_id})
+
+
+def lock_id_of(key: str) -> int:
+    """The PostgreSQL advisory lock (second argument, in `_LOCK_SPACE`) that `key` takes."""
+    return int(key[:8], 16) - 2**31
 
 
 def count(

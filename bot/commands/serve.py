@@ -50,16 +50,17 @@ def serve(app: AppContext, host: str, port: int | None, with_worker: bool) -> No
         from bot.web.limits import HttpLimits, uvicorn_options
         from bot.web.metrics import serve_on_own_port
 
+        db = app.database()
         limits = HttpLimits()
         asgi_app = create_app(
             settings,
-            app.database(),
-            slack_handler=slack_handler_if_configured(settings, app.database()),
+            db,
+            slack_handler=slack_handler_if_configured(settings, db),
             run_worker=with_worker,
-            triage=triage_notifier(settings, app.database()),
+            triage=triage_notifier(settings, db),
             limits=limits,
         )
-        serve_on_own_port(settings, app.database())
+        serve_on_own_port(settings, db)
     # proxy_headers: behind the platform's router the client address comes from
     # X-Forwarded-For (uvicorn trusts it only from FORWARDED_ALLOW_IPS, 127.0.0.1 by default).
     # uvicorn_options: slow clients are cut off (head, body, keep-alive; bot/web/limits.py).

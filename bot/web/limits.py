@@ -113,12 +113,12 @@ class HeaderTimeoutProtocol(H11Protocol):
         self.transport.write(_plain(408, "Request Timeout", msg.REQUEST_TIMEOUT))
         self.transport.close()
 
-    def send_400_response(self, msg: str) -> None:
+    def send_400_response(self, message: str) -> None:
         # uvicorn answers 400 to every h11 error; a head that outgrew h11's buffer is no
         # malformed request but one too large, and answered as such.
         pending, _ = self.conn.trailing_data
         if len(pending) <= self.max_head_bytes:
-            super().send_400_response(msg)
+            super().send_400_response(message)
             return
         status, reason, text = _head_refusal(b"\r\n" not in pending)
         log.info("refused a request head over %s bytes: answered %s", self.max_head_bytes, status)

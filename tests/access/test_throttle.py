@@ -29,10 +29,9 @@ def test_the_turn_is_taken_when_serialize_returns(db: Database) -> None:
             finally:
                 other.close()
         else:
-            lock_id = int(key[:8], 16) - 2**31
             with db.engine.connect() as other:
                 taken = other.scalar(
                     text("SELECT pg_try_advisory_xact_lock(:space, :id)"),
-                    {"space": throttle._LOCK_SPACE, "id": lock_id},
+                    {"space": throttle._LOCK_SPACE, "id": throttle.lock_id_of(key)},
                 )
             assert taken is False
